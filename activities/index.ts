@@ -1,0 +1,168 @@
+// Activities: every side effect of a job (Gemini, TTS, storage, Postgres), built from injected dependencies.
+import { heartbeat } from '@temporalio/activity';
+import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
+import type { Kysely } from 'kysely';
+import type { GeminiScriptWriter } from '../adapters/gemini';
+import type { ObjectStorage } from '../adapters/storage';
+import { synthesizeNarration } from '../adapters/tts';
+import { getBatch, setBatchStatus } from '../db/batches';
+import { getJob, pageJobs, transitionJob, updateJob } from '../db/jobs';
+import type { Database, Job, JobStatus } from '../db/schema';
+import { findScript, onceForScript } from '../db/scripts';
+import { Stage } from '../domain/errors';
+import { adaptationPrompt, masterPrompt } from '../domain/prompts';
+import { withStage } from './failures';
+import { jobPrefix } from './outputs';
+
+/** What the activities need; tests pass real infrastructure and simulator-backed clients. */
+export interface ActivityDeps {
+  db: Kysely<Database>;
+  storage: ObjectStorage;
+  /** Script writer for Gemini calls (the key pool replaces this with leased keys). */
+  gemini: () => GeminiScriptWriter;
+  tts: () => TextToSpeechClient;
+}
+
+async function mustGetJob(db: Kysely<Database>, jobId: string): Promise<Job> {
+  const job = await getJob(db, jobId);
+  if (!job) throw new Error(`job ${jobId} does not exist`);
+  return job;
+}
+
+async function mustGetBatch(db: Kysely<Database>, batchId: string) {
+  const batch = await getBatch(db, batchId);
+  if (!batch) throw new Error(`batch ${batchId} does not exist`);
+  return batch;
+}
+
+/** Activities that touch only Postgres and storage; they run on the main task queue. */
+export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 'db' | 'storage'>) {
+  return {
+    /** Next jobs to start, by seq; only ids travel through history. */
+    async nextJobs(input: { batchId: string; afterSeq: number; limit: number; statuses?: JobStatus[] }) {
+      return withStage(Stage.bookkeeping, async () => {
+        const rows = await pageJobs(db, input.batchId, input.statuses ?? ['queued'], input.afterSeq, input.limit);
+        return rows.map((r) => ({ jobId: r.id, seq: r.seq, usesMasterDirectly: r.uses_master_directly, language: r.language }));
+      });
+    },
+
+    async startJob(input: { jobId: string }): Promise<void> {
+      await withStage(Stage.bookkeeping, () =>
+        transitionJob(db, input.jobId, 'running', { started_at: new Date(), error_code: null, error_message: null, error_stage: null }, { countAttempt: true }),
+      );
+    },
+
+    /** Writes the job's script text to storage next to its audio. */
+    async storeScript(input: { jobId: string }): Promise<{ scriptKey: string }> {
+      return withStage(Stage.storage, async () => {
+        const job = await mustGetJob(db, input.jobId);
+        const batch = await mustGetBatch(db, job.batch_id);
+        const script = await findScript(db, { batchId: job.batch_id, titleIndex: job.title_index, variation: job.variation, language: job.language });
+        if (!script) throw new Error(`no script for job ${job.id} in ${job.language}`);
+        const key = `${jobPrefix({ batchId: batch.id, language: job.language, titleIndex: job.title_index, variation: job.variation, title: job.title })}script.txt`;
+        await storage.put(key, `${script.title}\n\n${script.blocks.join('\n\n')}\n`, 'text/plain; charset=utf-8');
+        await updateJob(db, job.id, { script_key: key });
+        return { scriptKey: key };
+      });
+    },
+
+    async completeJob(input: { jobId: string }): Promise<void> {
+      await withStage(Stage.bookkeeping, () => transitionJob(db, input.jobId, 'completed', { finished_at: new Date(), stage: null }));
+    },
+
+    async failJob(input: { jobId: string; stage: string; code: string; message: string }): Promise<void> {
+      await withStage(Stage.bookkeeping, () =>
+        transitionJob(db, input.jobId, 'failed', {
+          finished_at: new Date(),
+          error_stage: input.stage,
+          error_code: input.code,
+          error_message: input.message.slice(0, 2000),
+        }),
+      );
+    },
+
+    async cancelJob(input: { jobId: string }): Promise<void> {
+      await withStage(Stage.bookkeeping, () => transitionJob(db, input.jobId, 'cancelled', { finished_at: new Date() }));
+    },
+
+    /** Marks the batch finished and returns its final counters. */
+    async finishBatch(input: { batchId: string; status?: 'completed' | 'cancelled' | 'budget_exhausted' }) {
+      return withStage(Stage.bookkeeping, async () => {
+        const batch = await mustGetBatch(db, input.batchId);
+        const status = input.status ?? (batch.status === 'cancelled' ? 'cancelled' : 'completed');
+        await setBatchStatus(db, input.batchId, status);
+        return { status, completed: batch.completed, failed: batch.failed, cancelled: batch.cancelled, total: batch.total_jobs };
+      });
+    },
+  };
+}
+
+/** Gemini activities; they run on the Gemini task queue, whose rate limit protects the quota. */
+export function createScriptActivities({ db, gemini }: Pick<ActivityDeps, 'db' | 'gemini'>) {
+  return {
+    /** Ensures the master script of the job's (title, variation) exists, writing it at most once. */
+    async writeMasterScript(input: { jobId: string }): Promise<{ produced: boolean }> {
+      return withStage(Stage.master, async () => {
+        const job = await mustGetJob(db, input.jobId);
+        const batch = await mustGetBatch(db, job.batch_id);
+        const identity = { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language };
+        const { produced } = await onceForScript(db, identity, async () => {
+          const s = await gemini().write(masterPrompt(batch.options.agent, job.title, batch.master_language, job.variation), Stage.master);
+          return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens };
+        });
+        return { produced };
+      });
+    },
+
+    /** Ensures the job's language has its adaptation of the master script. */
+    async adaptScript(input: { jobId: string }): Promise<{ produced: boolean }> {
+      return withStage(Stage.adaptation, async () => {
+        const job = await mustGetJob(db, input.jobId);
+        const batch = await mustGetBatch(db, job.batch_id);
+        const master = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language });
+        if (!master) throw new Error(`master script missing for job ${job.id}`);
+        const identity = { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: job.language };
+        const { produced } = await onceForScript(db, identity, async () => {
+          const s = await gemini().write(adaptationPrompt(batch.options.agent, master, job.language), Stage.adaptation);
+          return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens };
+        });
+        return { produced };
+      });
+    },
+  };
+}
+
+/** TTS activities; they run on the TTS task queue. */
+export function createSpeechActivities({ db, storage, tts }: Pick<ActivityDeps, 'db' | 'storage' | 'tts'>) {
+  return {
+    /** Speaks the job's script and stores one audio file; a retry after a stored upload calls nothing. */
+    async synthesizeSpeech(input: { jobId: string }): Promise<{ audioKey: string; durationMs: number; bytes: number }> {
+      return withStage(Stage.synthesis, async () => {
+        const job = await mustGetJob(db, input.jobId);
+        if (job.audio_key && job.audio_duration_ms !== null && job.audio_bytes !== null && (await storage.size(job.audio_key)) === job.audio_bytes) {
+          return { audioKey: job.audio_key, durationMs: job.audio_duration_ms, bytes: job.audio_bytes };
+        }
+        const batch = await mustGetBatch(db, job.batch_id);
+        const script = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: job.language });
+        if (!script) throw new Error(`no script for job ${job.id} in ${job.language}`);
+        heartbeat();
+        const narration = await synthesizeNarration(tts(), {
+          text: script.blocks.join('\n\n'),
+          language: job.language,
+          voice: job.voice,
+          encoding: batch.options.audioEncoding,
+          speakingRate: batch.options.speakingRate,
+          pitch: batch.options.pitch,
+        });
+        const key = `${jobPrefix({ batchId: batch.id, language: job.language, titleIndex: job.title_index, variation: job.variation, title: job.title })}audio.${narration.extension}`;
+        await withStage(Stage.storage, () => storage.put(key, narration.body, narration.contentType));
+        await updateJob(db, job.id, { audio_key: key, audio_bytes: narration.body.length, audio_duration_ms: narration.durationMs });
+        return { audioKey: key, durationMs: narration.durationMs, bytes: narration.body.length };
+      });
+    },
+  };
+}
+
+export type BookkeepingActivities = ReturnType<typeof createBookkeepingActivities>;
+export type ScriptActivities = ReturnType<typeof createScriptActivities>;
+export type SpeechActivities = ReturnType<typeof createSpeechActivities>;

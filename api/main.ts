@@ -1,0 +1,34 @@
+// Standalone API process (`npm run api`): serves the REST API against an existing Temporal and PostgreSQL.
+import { Client, Connection } from '@temporalio/client';
+import { createDb } from '../db/connection';
+import { migrateToLatest } from '../db/migrator';
+import type { Kysely } from 'kysely';
+import { loadConfig } from '../domain/config';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = (l: string) => console.log(`[api] ${l}`);
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is required for a standalone API');
+  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a standalone API');
+  const db = createDb(config.databaseUrl, 10, log);
+  await migrateToLatest(db as Kysely<unknown>);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const app = createApp({
+    db,
+    temporal: client,
+    taskQueue: config.temporal.taskQueue,
+    providers: { gemini: config.gemini.apiKey ? 'google' : 'simulator', tts: config.tts.apiKey ? 'google' : 'simulator' },
+    log,
+  });
+  const server = app.listen(config.port, () => log(`listening on :${config.port}`));
+  const stop = () => server.close(() => void Promise.all([db.destroy(), connection.close()]).then(() => process.exit(0)));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`[api] ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

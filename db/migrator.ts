@@ -1,0 +1,23 @@
+// Runs the Kysely migrations; the list is explicit so it works the same from source and from any loader.
+import type { Kysely } from 'kysely';
+// kysely 0.29 moved the Migrator to 'kysely/migration' but needs Node 22; 0.28 exports it from the root.
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import * as initial from './migrations/2026_11_25_0001_initial';
+
+/** Every migration, by its frozen, sortable name. */
+export const migrations: Record<string, Migration> = {
+  '2026_11_25_0001_initial': initial,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the schema to the newest migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

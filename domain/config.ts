@@ -1,0 +1,85 @@
+// The one place that reads the environment: parsed and validated with zod, once, at start.
+import path from 'node:path';
+import { z } from 'zod';
+
+const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const port = (fallback: number) => z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(fallback));
+
+const EnvSchema = z.object({
+  PORT: port(3000),
+  BOLT_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.bolt')),
+  DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.preprocess(emptyAsUndefined, z.string().default('default')),
+  TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUndefined, z.string().default('bolt')),
+  S3_ENDPOINT: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  S3_BUCKET: optionalString,
+  S3_REGION: optionalString,
+  AWS_REGION: optionalString,
+  S3_FORCE_PATH_STYLE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('true')),
+  GEMINI_API_KEY: optionalString,
+  GEMINI_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gemini-2.5-flash')),
+  GEMINI_BASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  GOOGLE_TTS_API_KEY: optionalString,
+  TTS_BASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  BOLT_LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+});
+
+/** Validated configuration of one Bolt IA process. */
+export interface Config {
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  temporal: {
+    address?: string;
+    namespace: string;
+    cliPath?: string;
+    port: number;
+    uiPort: number;
+    taskQueue: string;
+  };
+  /** S3 settings when S3 is configured; otherwise outputs go to a local folder in the data directory. */
+  s3?: { endpoint?: string; bucket: string; region: string; forcePathStyle: boolean };
+  gemini: { apiKey?: string; model: string; baseUrl?: string };
+  tts: { apiKey?: string; baseUrl?: string };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses an environment (defaults to `process.env`) into a {@link Config}. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.S3_ENDPOINT && !e.S3_BUCKET) throw new ConfigError('invalid environment:\n  S3_BUCKET: required when S3_ENDPOINT is set');
+  return {
+    port: e.PORT,
+    dataDir: path.resolve(e.BOLT_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+    },
+    s3: e.S3_BUCKET
+      ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, region: e.S3_REGION ?? e.AWS_REGION ?? 'us-east-1', forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' }
+      : undefined,
+    gemini: { apiKey: e.GEMINI_API_KEY, model: e.GEMINI_MODEL, baseUrl: e.GEMINI_BASE_URL },
+    tts: { apiKey: e.GOOGLE_TTS_API_KEY, baseUrl: e.TTS_BASE_URL },
+    logLevel: e.BOLT_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond npm, idempotently: the `temporal` CLI and versitygw (built with
+# Go from the module proxy) and espeak-ng (real speech in the TTS simulator). Safe to run many times.
+set -euo pipefail
+
+TEMPORAL_CLI_MODULE="github.com/temporalio/cli/cmd/temporal@v1.5.1"
+VERSITYGW_MODULE="github.com/versity/versitygw/cmd/versitygw@v1.8.0"
+
+export PATH="$PATH:/usr/local/go/bin"
+if command -v go >/dev/null 2>&1; then
+  GOBIN_DIR="$(go env GOBIN)"
+  [ -n "$GOBIN_DIR" ] || GOBIN_DIR="$(go env GOPATH | cut -d: -f1)/bin"
+  export PATH="$PATH:$GOBIN_DIR"
+  pids=()
+  if ! command -v temporal >/dev/null 2>&1; then
+    echo "install-tools: building the temporal CLI ($TEMPORAL_CLI_MODULE)…"
+    CGO_ENABLED=0 go install "$TEMPORAL_CLI_MODULE" & pids+=($!)
+  fi
+  if ! command -v versitygw >/dev/null 2>&1; then
+    echo "install-tools: building versitygw ($VERSITYGW_MODULE)…"
+    CGO_ENABLED=0 go install "$VERSITYGW_MODULE" & pids+=($!)
+  fi
+  for p in "${pids[@]}"; do wait "$p"; done
+  echo "install-tools: temporal at $(command -v temporal), versitygw at $(command -v versitygw)"
+else
+  echo "install-tools: Go is not installed; the tests need the temporal CLI and versitygw on PATH" >&2
+  command -v temporal >/dev/null && command -v versitygw >/dev/null || exit 1
+fi
+
+if ! command -v espeak-ng >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "install-tools: installing espeak-ng…"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null) \
+      || echo "install-tools: espeak-ng could not be installed; the TTS simulator will speak a generated tone"
+  else
+    echo "install-tools: espeak-ng not installed; the TTS simulator will speak a generated tone"
+  fi
+fi

@@ -1,0 +1,34 @@
+// Call counters of a simulator: per endpoint, per kind and per key, readable and resettable by tests.
+
+export interface CounterSnapshot {
+  total: number;
+  byEndpoint: Record<string, number>;
+  byKind: Record<string, number>;
+  byKey: Record<string, number>;
+  /** Requests answered with an error, by HTTP status. */
+  errors: Record<string, number>;
+}
+
+export class CallCounters {
+  private state: CounterSnapshot = CallCounters.empty();
+  private static empty(): CounterSnapshot {
+    return { total: 0, byEndpoint: {}, byKind: {}, byKey: {}, errors: {} };
+  }
+  /** Counts one request that reached the API (successful or not). */
+  record(endpoint: string, key: string | undefined, kind?: string): void {
+    this.state.total++;
+    this.state.byEndpoint[endpoint] = (this.state.byEndpoint[endpoint] ?? 0) + 1;
+    if (kind) this.state.byKind[kind] = (this.state.byKind[kind] ?? 0) + 1;
+    const k = key ? `…${key.slice(-4)}` : '(none)';
+    this.state.byKey[k] = (this.state.byKey[k] ?? 0) + 1;
+  }
+  recordError(status: number): void {
+    this.state.errors[String(status)] = (this.state.errors[String(status)] ?? 0) + 1;
+  }
+  snapshot(): CounterSnapshot {
+    return structuredClone(this.state);
+  }
+  reset(): void {
+    this.state = CallCounters.empty();
+  }
+}

@@ -1,0 +1,145 @@
+// The local stack, used by `npm start`, the tests and the benchmarks: Temporal, PostgreSQL, storage,
+// provider simulators, workers and the API, started in order, health-checked, and stopped in reverse.
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
+import { createProviders, type Providers } from '../adapters/providers';
+import { LocalFolderStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
+import { createApp } from '../api/app';
+import { createDb } from '../db/connection';
+import { migrateToLatest } from '../db/migrator';
+import type { Database } from '../db/schema';
+import type { Config } from '../domain/config';
+import { startSimulators, type SimulatorServer } from '../simulators/server';
+import { BoltWorkers, bundleWorkflows, createWorkers } from '../workers/worker';
+import { startPostgres, type PostgresServer } from './postgres';
+import { startTemporal, type TemporalServer } from './temporal';
+
+export interface StackOptions {
+  config: Config;
+  log?: (line: string) => void;
+  /** Persist Temporal to SQLite and serve its UI (npm start); in memory and headless otherwise. */
+  persistent?: boolean;
+  /** S3 settings that override the configuration (tests pass their own S3 server). */
+  s3?: S3StorageOptions;
+  /** Run workers in this process. @default true */
+  worker?: boolean;
+  /** Serve the API. @default true */
+  api?: boolean;
+  /** Reuse an already built workflow bundle. */
+  bundle?: WorkflowBundleWithSourceMap;
+  /** Simulator options (latency, faults) when simulators are used. */
+  simulators?: Parameters<typeof startSimulators>[0];
+}
+
+export interface Stack {
+  config: Config;
+  temporal: TemporalServer;
+  postgres: PostgresServer;
+  db: Kysely<Database>;
+  storage: ObjectStorage;
+  simulators?: SimulatorServer;
+  providers: Providers;
+  client: Client;
+  connection: NativeConnection;
+  bundle: WorkflowBundleWithSourceMap;
+  workers?: BoltWorkers;
+  apiUrl?: string;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const { config } = o;
+  const log = o.log ?? ((l: string) => console.log(l));
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) {
+      await s().catch((err: unknown) => log(`stop: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    stops.length = 0;
+  };
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const [temporal, postgres] = await Promise.all([
+      startTemporal({
+        address: config.temporal.address,
+        cliPath: config.temporal.cliPath,
+        namespace: config.temporal.namespace,
+        dbFile: o.persistent ? path.join(config.dataDir, 'temporal.sqlite') : undefined,
+        port: o.persistent ? config.temporal.port : undefined,
+        uiPort: o.persistent ? config.temporal.uiPort : undefined,
+        log,
+      }),
+      startPostgres({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'postgres'), log }),
+    ]);
+    stops.push(() => temporal.stop(), () => postgres.stop());
+
+    const db = createDb(postgres.url, 20, log);
+    stops.push(() => db.destroy());
+    await migrateToLatest(db as Kysely<unknown>);
+
+    const s3 = o.s3 ?? (config.s3 ? { ...config.s3 } : undefined);
+    let storage: ObjectStorage;
+    if (s3) {
+      const s3Storage = new S3Storage(s3);
+      await s3Storage.ensureBucket();
+      storage = s3Storage;
+      stops.push(async () => s3Storage.client.destroy());
+    } else {
+      storage = new LocalFolderStorage(path.join(config.dataDir, 'outputs'));
+    }
+
+    let simulators: SimulatorServer | undefined;
+    if (!config.gemini.apiKey || !config.tts.apiKey) {
+      simulators = await startSimulators(o.simulators);
+      stops.push(() => simulators!.close());
+    }
+    const providers = createProviders({ gemini: config.gemini, tts: config.tts, simulatorUrl: simulators?.url });
+
+    const connection = await NativeConnection.connect({ address: temporal.address });
+    stops.push(() => connection.close());
+    const clientConnection = await Connection.connect({ address: temporal.address });
+    stops.push(() => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+
+    const bundle = o.bundle ?? (await bundleWorkflows());
+    const taskQueue = config.temporal.taskQueue;
+    let workers: BoltWorkers | undefined;
+    if (o.worker ?? true) {
+      const w = await createWorkers({ connection, namespace: config.temporal.namespace, taskQueue, bundle, deps: { db, storage, gemini: providers.gemini, tts: providers.tts } });
+      const running = w.run();
+      stops.push(async () => {
+        w.shutdown();
+        await running;
+      });
+      workers = w;
+    }
+
+    let apiUrl: string | undefined;
+    if (o.api ?? true) {
+      const app = createApp({ db, temporal: client, taskQueue, providers: providers.kind, log });
+      const server: Server = await new Promise((resolve, reject) => {
+        const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
+        s.once('error', reject);
+      });
+      stops.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      );
+      const address = server.address();
+      apiUrl = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
+    }
+
+    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

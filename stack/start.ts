@@ -1,0 +1,34 @@
+// `npm start`: the whole product on one machine, with nothing to configure.
+import { loadConfig } from '../domain/config';
+import { startStack } from './stack';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = (line: string) => console.log(`[bolt] ${line}`);
+  log(`data directory: ${config.dataDir}`);
+  const stack = await startStack({ config, log, persistent: true });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping…`);
+    stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  log(`Temporal: ${stack.temporal.source} at ${stack.temporal.address}`);
+  if (stack.temporal.uiUrl) log(`Temporal Web UI: ${stack.temporal.uiUrl}`);
+  log(`PostgreSQL: ${stack.postgres.source}`);
+  log(`storage: ${stack.storage.description}`);
+  const sim = stack.simulators ? ` (simulators at ${stack.simulators.url})` : '';
+  log(`providers: Gemini=${stack.providers.kind.gemini}, TTS=${stack.providers.kind.tts}${sim}`);
+  log(`API: ${stack.apiUrl} — ready. Ctrl-C stops everything.`);
+}
+
+main().catch((err: unknown) => {
+  console.error(`[bolt] failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

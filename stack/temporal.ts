@@ -1,0 +1,105 @@
+// Temporal for the local stack: an existing server (TEMPORAL_ADDRESS), or the `temporal` CLI's dev
+// server found or built here, or, as a last resort, the SDK's own download of it.
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
+import { freePort, spawnServer, goBinDir, goCommand, goInstall, onPath, stopProcess, tail, waitForPort } from './processes';
+
+/** The CLI release we build: the last one whose go.mod has no `replace` directive. */
+export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+
+export interface TemporalServer {
+  address: string;
+  /** Web UI URL, when this process started a dev server with its UI. */
+  uiUrl?: string;
+  /** How the server was obtained, for the startup banner. */
+  source: string;
+  stop(): Promise<void>;
+}
+
+export interface TemporalOptions {
+  address?: string;
+  cliPath?: string;
+  namespace: string;
+  /** Persist to this SQLite file; in memory when absent (tests). */
+  dbFile?: string;
+  port?: number;
+  /** Serve the Web UI on this port; no UI when absent. */
+  uiPort?: number;
+  log: (line: string) => void;
+}
+
+/** Finds the `temporal` binary: TEMPORAL_CLI_PATH, PATH, the Go bin folder, else builds it with Go. */
+export async function findTemporalCli(cliPath: string | undefined, log: (line: string) => void): Promise<string | undefined> {
+  if (cliPath) {
+    if (!fs.existsSync(cliPath)) throw new Error(`TEMPORAL_CLI_PATH points to ${cliPath}, which does not exist`);
+    return cliPath;
+  }
+  const found = onPath('temporal');
+  if (found) return found;
+  const goBin = goBinDir();
+  const built = goBin ? path.join(goBin, 'temporal') : undefined;
+  if (built && fs.existsSync(built)) return built;
+  if (goCommand() && built) {
+    await goInstall(TEMPORAL_CLI_MODULE, log);
+    if (fs.existsSync(built)) return built;
+  }
+  return undefined;
+}
+
+export async function startTemporal(o: TemporalOptions): Promise<TemporalServer> {
+  if (o.address) return { address: o.address, source: `existing server at ${o.address}`, stop: async () => undefined };
+  const cli = await findTemporalCli(o.cliPath, o.log);
+  if (!cli) return startWithSdkDownload(o);
+  const port = o.port ?? (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', o.namespace, '--log-level', 'warn'];
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  if (o.dbFile) {
+    fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
+    args.push('--db-filename', o.dbFile);
+  }
+  if (o.uiPort) args.push('--ui-port', String(o.uiPort), '--ui-ip', '127.0.0.1');
+  else args.push('--headless');
+  const child: ChildProcess = spawnServer(cli, args);
+  const lastLines = tail(child);
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => (exited = `temporal dev server exited (${code ?? signal}) during start:\n${lastLines()}`));
+  try {
+    await waitForPort(port, 60_000, '127.0.0.1', () => exited);
+    if (o.uiPort) await waitForPort(o.uiPort, 30_000, '127.0.0.1', () => exited);
+  } catch (err) {
+    await stopProcess(child);
+    throw err;
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: o.uiPort ? `http://localhost:${o.uiPort}` : undefined,
+    source: `temporal CLI dev server (${cli})`,
+    stop: () => stopProcess(child),
+  };
+}
+
+/** Last resort on a machine with internet but no CLI and no Go: the SDK downloads the dev server. */
+async function startWithSdkDownload(o: TemporalOptions): Promise<TemporalServer> {
+  o.log('no temporal CLI and no Go found: letting the Temporal SDK download the dev server…');
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const port = o.port ?? (await freePort());
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: '127.0.0.1',
+      port,
+      namespace: o.namespace,
+      dbFilename: o.dbFile,
+      ui: Boolean(o.uiPort),
+      uiPort: o.uiPort,
+      searchAttributes: Object.keys(SEARCH_ATTRIBUTES).map((name) => ({ name, type: 'KEYWORD' as const })) as never,
+    },
+  });
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: o.uiPort ? `http://localhost:${o.uiPort}` : undefined,
+    source: 'temporal dev server downloaded by the SDK',
+    stop: () => env.teardown(),
+  };
+}

@@ -1,0 +1,71 @@
+// One real stack per test run (Temporal dev server, embedded PostgreSQL, versitygw S3, simulators,
+// workers, API), started on first use and stopped by the root hook. A failed start fails every test.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../domain/config';
+import { startS3Server, type S3Server } from '../../stack/s3-server';
+import { startStack, type Stack } from '../../stack/stack';
+
+export interface TestStack extends Stack {
+  s3Server: S3Server;
+  bucket: string;
+  dataDir: string;
+}
+
+let started: Promise<TestStack> | undefined;
+let stopFns: Array<() => Promise<void>> = [];
+
+const quiet = process.env.BOLT_TEST_VERBOSE ? (l: string) => console.log(`    [stack] ${l}`) : () => undefined;
+
+export function testStack(): Promise<TestStack> {
+  started ??= (async () => {
+    // Under the system temp folder, so the postgres user can reach it when tests run as root.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-test-'));
+    fs.chmodSync(dataDir, 0o755);
+    const s3Server = await startS3Server({ dir: path.join(dataDir, 's3'), log: quiet });
+    stopFns.push(() => s3Server.stop());
+    const config = loadConfig({
+      BOLT_DATA_DIR: dataDir,
+      PORT: '0',
+      DATABASE_URL: process.env.DATABASE_URL,
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+      TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH,
+      TEMPORAL_TASK_QUEUE: `bolt-test-${process.pid}`,
+    });
+    const bucket = 'bolt-test';
+    const stack = await startStack({
+      config,
+      log: quiet,
+      s3: {
+        bucket,
+        endpoint: s3Server.endpoint,
+        region: s3Server.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: s3Server.accessKeyId, secretAccessKey: s3Server.secretAccessKey },
+      },
+    });
+    stopFns.push(() => stack.stop());
+    stopFns.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+    return { ...stack, s3Server, bucket, dataDir };
+  })();
+  return started;
+}
+
+/** Stops whatever was started, in reverse order. */
+export async function stopTestStack(): Promise<void> {
+  const fns = stopFns.reverse();
+  stopFns = [];
+  for (const f of fns) await f().catch(() => undefined);
+}
+
+/** Polls `fn` until it returns a truthy value or the time runs out (then throws with `what`). */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,0 +1,48 @@
+// Standalone worker process (`npm run worker`): for deployments where workers scale apart from the API.
+import { NativeConnection } from '@temporalio/worker';
+import path from 'node:path';
+import { createProviders } from '../adapters/providers';
+import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
+import { createDb } from '../db/connection';
+import { loadConfig } from '../domain/config';
+import { startSimulators } from '../simulators/server';
+import { bundleWorkflows, createWorkers } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = (l: string) => console.log(`[worker] ${l}`);
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is required for a standalone worker');
+  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a standalone worker');
+  const db = createDb(config.databaseUrl, 20, log);
+  let storage: ObjectStorage;
+  if (config.s3) {
+    const s3 = new S3Storage(config.s3);
+    await s3.ensureBucket();
+    storage = s3;
+  } else {
+    storage = new LocalFolderStorage(path.join(config.dataDir, 'outputs'));
+  }
+  const sims = !config.gemini.apiKey || !config.tts.apiKey ? await startSimulators() : undefined;
+  const providers = createProviders({ gemini: config.gemini, tts: config.tts, simulatorUrl: sims?.url });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const workers = await createWorkers({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    bundle: await bundleWorkflows(),
+    deps: { db, storage, gemini: providers.gemini, tts: providers.tts },
+  });
+  const stop = () => workers.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  log(`polling ${config.temporal.taskQueue} on ${config.temporal.address}; storage: ${storage.description}; providers: ${JSON.stringify(providers.kind)}`);
+  await workers.run();
+  await connection.close();
+  await db.destroy();
+  await sims?.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(`[worker] ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+// Builds the three workers of one process: workflows + bookkeeping, Gemini activities, TTS activities.
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createBookkeepingActivities, createScriptActivities, createSpeechActivities, type ActivityDeps } from '../activities';
+import { taskQueues } from '../workflows/definitions';
+
+let runtimeInstalled = false;
+/** Sets the Temporal SDK's log level for this process (once, before the first worker). @default 'WARN' */
+export function installRuntime(level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' = 'WARN'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
+
+/** Bundles the workflow code once; reuse the bundle for every worker of a process or test run. */
+export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+};
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  bundle: WorkflowBundleWithSourceMap;
+  deps: ActivityDeps;
+  /** Concurrent Gemini calls in this process. @default 10 */
+  geminiConcurrency?: number;
+  /** Concurrent TTS calls in this process. @default 8 */
+  ttsConcurrency?: number;
+  /** Queue-wide Gemini activity starts per second, across all workers. */
+  geminiPerSecond?: number;
+  /** Queue-wide TTS activity starts per second, across all workers. */
+  ttsPerSecond?: number;
+}
+
+/** A set of workers that run and stop together. */
+export class BoltWorkers {
+  constructor(readonly workers: Worker[]) {}
+  run(): Promise<void> {
+    return Promise.all(this.workers.map((w) => w.run())).then(() => undefined);
+  }
+  shutdown(): void {
+    for (const w of this.workers) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+  /** Runs the workers until `fn` settles, then shuts them down. */
+  async runUntil<T>(fn: Promise<T>): Promise<T> {
+    const running = this.run();
+    try {
+      return await fn;
+    } finally {
+      this.shutdown();
+      await running;
+    }
+  }
+}
+
+export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
+  installRuntime();
+  const queues = taskQueues(o.taskQueue);
+  const main = await Worker.create({
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: queues.main,
+    workflowBundle: o.bundle,
+    activities: createBookkeepingActivities(o.deps),
+    maxConcurrentActivityTaskExecutions: 20,
+  });
+  const gemini = await Worker.create({
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: queues.gemini,
+    activities: createScriptActivities(o.deps),
+    maxConcurrentActivityTaskExecutions: o.geminiConcurrency ?? 10,
+    ...(o.geminiPerSecond ? { maxTaskQueueActivitiesPerSecond: o.geminiPerSecond } : {}),
+  });
+  const tts = await Worker.create({
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: queues.tts,
+    activities: createSpeechActivities(o.deps),
+    maxConcurrentActivityTaskExecutions: o.ttsConcurrency ?? 8,
+    ...(o.ttsPerSecond ? { maxTaskQueueActivitiesPerSecond: o.ttsPerSecond } : {}),
+  });
+  return new BoltWorkers([main, gemini, tts]);
+}

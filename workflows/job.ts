@@ -1,0 +1,69 @@
+// One job: master script (shared), adaptation, stored script, speech, bookkeeping. Failures are recorded, not thrown.
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { BookkeepingActivities, ScriptActivities, SpeechActivities } from '../activities';
+import type { JobOutcome, JobWorkflowInput } from './definitions';
+import { taskQueues } from './definitions';
+
+const NON_RETRYABLE = ['content_blocked', 'truncated', 'provider_bad_request', 'validation_error'];
+
+function activities() {
+  const queues = taskQueues(workflowInfo().taskQueue);
+  const bookkeeping = proxyActivities<BookkeepingActivities>({
+    taskQueue: queues.main,
+    startToCloseTimeout: '1 minute',
+    // Postgres may restart under a running batch: keep trying rather than lose the job.
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
+  });
+  const scripts = proxyActivities<ScriptActivities>({
+    taskQueue: queues.gemini,
+    startToCloseTimeout: '5 minutes',
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+  const speech = proxyActivities<SpeechActivities>({
+    taskQueue: queues.tts,
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+  return { bookkeeping, scripts, speech };
+}
+
+/** Stage, code and message of a failed activity, for the job's error record. */
+function describeFailure(err: unknown, stage: string): { stage: string; code: string; message: string } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as { stage?: string } | undefined;
+    return { stage: details?.stage ?? stage, code: cause.type ?? 'internal_error', message: cause.message };
+  }
+  return { stage, code: 'internal_error', message: err instanceof Error ? err.message : String(err) };
+}
+
+export async function jobWorkflow(input: JobWorkflowInput): Promise<JobOutcome> {
+  const { bookkeeping, scripts, speech } = activities();
+  const { jobId } = input;
+  let stage = 'bookkeeping';
+  try {
+    await bookkeeping.startJob({ jobId });
+    stage = 'master';
+    await scripts.writeMasterScript({ jobId });
+    if (!input.usesMasterDirectly) {
+      stage = 'adaptation';
+      await scripts.adaptScript({ jobId });
+    }
+    stage = 'storage';
+    await bookkeeping.storeScript({ jobId });
+    stage = 'synthesis';
+    await speech.synthesizeSpeech({ jobId });
+    stage = 'bookkeeping';
+    await bookkeeping.completeJob({ jobId });
+    return { status: 'completed' };
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => bookkeeping.cancelJob({ jobId }));
+      throw err;
+    }
+    const failure = describeFailure(err, stage);
+    await bookkeeping.failJob({ jobId, ...failure });
+    return { status: 'failed', stage: failure.stage, code: failure.code };
+  }
+}
