@@ -14,7 +14,7 @@ import { migrateToLatest } from '../db/migrator';
 import type { Database } from '../db/schema';
 import type { Config } from '../domain/config';
 import { startSimulators, type SimulatorServer } from '../simulators/server';
-import { BoltWorkers, bundleWorkflows, createWorkers } from '../workers/worker';
+import { BoltWorkers, bundleWorkflows, createWorkers, installRuntime } from '../workers/worker';
 import { startPostgres, type PostgresServer } from './postgres';
 import { startTemporal, type TemporalServer } from './temporal';
 
@@ -100,6 +100,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     }
     const providers = createProviders({ gemini: config.gemini, tts: config.tts, simulatorUrl: simulators?.url });
 
+    // The SDK's runtime must be installed before the first native connection instantiates a default one.
+    installRuntime();
     const connection = await NativeConnection.connect({ address: temporal.address });
     stops.push(() => connection.close());
     const clientConnection = await Connection.connect({ address: temporal.address });

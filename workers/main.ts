@@ -6,7 +6,7 @@ import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/s
 import { createDb } from '../db/connection';
 import { loadConfig } from '../domain/config';
 import { startSimulators } from '../simulators/server';
-import { bundleWorkflows, createWorkers } from './worker';
+import { bundleWorkflows, createWorkers, installRuntime } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   }
   const sims = !config.gemini.apiKey || !config.tts.apiKey ? await startSimulators() : undefined;
   const providers = createProviders({ gemini: config.gemini, tts: config.tts, simulatorUrl: sims?.url });
+  installRuntime();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const workers = await createWorkers({
     connection,
