@@ -6,11 +6,14 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
-import { createProviders, type Providers } from '../adapters/providers';
+import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
+import { createProviders, preparePool, type Providers } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
 import { createApp } from '../api/app';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
+import { ensureAdminAtStart } from '../db/users';
+import { newPassword } from '../domain/credentials';
 import type { Database } from '../db/schema';
 import type { Config } from '../domain/config';
 import { startSimulators, type SimulatorServer } from '../simulators/server';
@@ -81,6 +84,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const db = createDb(postgres.url, 20, log);
     stops.push(() => db.destroy());
     await migrateToLatest(db as Kysely<unknown>);
+    await ensureAdminAtStart(db, config.admin, log, newPassword);
 
     const s3 = o.s3 ?? (config.s3 ? { ...config.s3 } : undefined);
     let storage: ObjectStorage;
@@ -93,14 +97,18 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       storage = new LocalFolderStorage(path.join(config.dataDir, 'outputs'));
     }
 
+    // Keys live encrypted in the pool; the master key comes from BOLT_MASTER_KEY or the data directory.
+    const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: true });
+    const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
     let simulators: SimulatorServer | undefined;
-    if (!config.gemini.apiKey || !config.tts.apiKey) {
+    if (pool.needsSimulators) {
       simulators = await startSimulators(o.simulators);
       stops.push(() => simulators!.close());
     }
-    const providers = createProviders({ gemini: config.gemini, tts: config.tts, simulatorUrl: simulators?.url });
+    const providers = createProviders({ db, masterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl: simulators?.url, kind: pool.kind, log });
 
     // The SDK's runtime must be installed before the first native connection instantiates a default one.
+    installRuntime();
     installRuntime();
     const connection = await NativeConnection.connect({ address: temporal.address });
     stops.push(() => connection.close());
@@ -112,7 +120,16 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const taskQueue = config.temporal.taskQueue;
     let workers: BoltWorkers | undefined;
     if (o.worker ?? true) {
-      const w = await createWorkers({ connection, namespace: config.temporal.namespace, taskQueue, bundle, deps: { db, storage, gemini: providers.gemini, tts: providers.tts } });
+      const rates = await poolQueueRates(db);
+      const w = await createWorkers({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue,
+        bundle,
+        deps: { db, storage, gemini: providers.gemini, tts: providers.tts },
+        geminiPerSecond: rates.gemini,
+        ttsPerSecond: rates.tts,
+      });
       const running = w.run();
       stops.push(async () => {
         w.shutdown();
@@ -123,7 +140,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
     let apiUrl: string | undefined;
     if (o.api ?? true) {
-      const app = createApp({ db, temporal: client, taskQueue, providers: providers.kind, log });
+      const app = createApp({ db, temporal: client, taskQueue, storage, providers: providers.kind, log, corsOrigins: config.corsOrigins, urlSigningSecret: config.urlSigningSecret });
       const server: Server = await new Promise((resolve, reject) => {
         const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
         s.once('error', reject);

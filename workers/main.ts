@@ -1,7 +1,8 @@
 // Standalone worker process (`npm run worker`): for deployments where workers scale apart from the API.
 import { NativeConnection } from '@temporalio/worker';
 import path from 'node:path';
-import { createProviders } from '../adapters/providers';
+import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
+import { createProviders, preparePool } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
 import { createDb } from '../db/connection';
 import { loadConfig } from '../domain/config';
@@ -22,8 +23,13 @@ async function main(): Promise<void> {
   } else {
     storage = new LocalFolderStorage(path.join(config.dataDir, 'outputs'));
   }
-  const sims = !config.gemini.apiKey || !config.tts.apiKey ? await startSimulators() : undefined;
-  const providers = createProviders({ gemini: config.gemini, tts: config.tts, simulatorUrl: sims?.url });
+  // Workers decrypt keys, so they need the master key the keys were sealed with.
+  const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
+  const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
+  const sims = pool.needsSimulators ? await startSimulators() : undefined;
+  const providers = createProviders({ db, masterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl: sims?.url, kind: pool.kind, log });
+  const rates = await poolQueueRates(db);
+  installRuntime();
   installRuntime();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const workers = await createWorkers({
@@ -32,6 +38,8 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     bundle: await bundleWorkflows(),
     deps: { db, storage, gemini: providers.gemini, tts: providers.tts },
+    geminiPerSecond: rates.gemini,
+    ttsPerSecond: rates.tts,
   });
   const stop = () => workers.shutdown();
   process.once('SIGINT', stop);

@@ -4,11 +4,15 @@ import { createBookkeepingActivities, createScriptActivities, createSpeechActivi
 import { taskQueues } from '../workflows/definitions';
 
 let runtimeInstalled = false;
-/** Sets the Temporal SDK's log level for this process (once, before the first worker). @default 'WARN' */
+/** Sets the Temporal SDK's log level for this process; call before the first NativeConnection. @default 'WARN' */
 export function installRuntime(level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' = 'WARN'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // Something already created the runtime (a connection made first): keep its logger.
+  }
 }
 
 /** Bundles the workflow code once; reuse the bundle for every worker of a process or test run. */
