@@ -3,12 +3,14 @@ import { heartbeat } from '@temporalio/activity';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import type { Kysely } from 'kysely';
 import type { GeminiScriptWriter } from '../adapters/gemini';
+import type { KeyedProvider } from '../adapters/key-pool';
 import type { ObjectStorage } from '../adapters/storage';
 import { synthesizeNarration } from '../adapters/tts';
 import { getBatch, setBatchStatus } from '../db/batches';
 import { getJob, pageJobs, transitionJob, updateJob } from '../db/jobs';
 import type { Database, Job, JobStatus } from '../db/schema';
 import { findScript, onceForScript } from '../db/scripts';
+import { chunkText } from '../domain/chunking';
 import { Stage } from '../domain/errors';
 import { adaptationPrompt, masterPrompt } from '../domain/prompts';
 import { withStage } from './failures';
@@ -18,9 +20,10 @@ import { jobPrefix } from './outputs';
 export interface ActivityDeps {
   db: Kysely<Database>;
   storage: ObjectStorage;
-  /** Script writer for Gemini calls (the key pool replaces this with leased keys). */
-  gemini: () => GeminiScriptWriter;
-  tts: () => TextToSpeechClient;
+  /** Gemini calls, each on a key leased from the pool (activities never see key material). */
+  gemini: KeyedProvider<GeminiScriptWriter>;
+  /** TTS calls, each on a key leased from the pool. */
+  tts: KeyedProvider<TextToSpeechClient>;
 }
 
 async function mustGetJob(db: Kysely<Database>, jobId: string): Promise<Job> {
@@ -107,7 +110,8 @@ export function createScriptActivities({ db, gemini }: Pick<ActivityDeps, 'db' |
         const batch = await mustGetBatch(db, job.batch_id);
         const identity = { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language };
         const { produced } = await onceForScript(db, identity, async () => {
-          const s = await gemini().write(masterPrompt(batch.options.agent, job.title, batch.master_language, job.variation), Stage.master);
+          const prompt = masterPrompt(batch.options.agent, job.title, batch.master_language, job.variation);
+          const s = await gemini.run({ stage: Stage.master, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.master));
           return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens };
         });
         return { produced };
@@ -123,7 +127,8 @@ export function createScriptActivities({ db, gemini }: Pick<ActivityDeps, 'db' |
         if (!master) throw new Error(`master script missing for job ${job.id}`);
         const identity = { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: job.language };
         const { produced } = await onceForScript(db, identity, async () => {
-          const s = await gemini().write(adaptationPrompt(batch.options.agent, master, job.language), Stage.adaptation);
+          const prompt = adaptationPrompt(batch.options.agent, master, job.language);
+          const s = await gemini.run({ stage: Stage.adaptation, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.adaptation));
           return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens };
         });
         return { produced };
@@ -146,14 +151,17 @@ export function createSpeechActivities({ db, storage, tts }: Pick<ActivityDeps, 
         const script = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: job.language });
         if (!script) throw new Error(`no script for job ${job.id} in ${job.language}`);
         heartbeat();
-        const narration = await synthesizeNarration(tts(), {
+        const request = {
           text: script.blocks.join('\n\n'),
           language: job.language,
           voice: job.voice,
           encoding: batch.options.audioEncoding,
           speakingRate: batch.options.speakingRate,
           pitch: batch.options.pitch,
-        });
+        };
+        // One request per chunk: the lease counts them all against the key's quota.
+        const cost = chunkText(request.text, { locale: request.language }).length;
+        const narration = await tts.run({ stage: Stage.synthesis, jobId: job.id, batchId: batch.id, cost }, (client) => synthesizeNarration(client, request));
         const key = `${jobPrefix({ batchId: batch.id, language: job.language, titleIndex: job.title_index, variation: job.variation, title: job.title })}audio.${narration.extension}`;
         await withStage(Stage.storage, () => storage.put(key, narration.body, narration.contentType));
         await updateJob(db, job.id, { audio_key: key, audio_bytes: narration.body.length, audio_duration_ms: narration.durationMs });

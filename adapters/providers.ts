@@ -1,38 +1,84 @@
-// Chooses the Google clients: real Google with configured keys, or the simulators' base URL without them.
+// Chooses the Google clients: every call runs on a key leased from the pool. Keys from the environment
+// are seeded into the pool; a service with no Google key gets a simulator key, so nothing needs configuring.
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
-import { GeminiScriptWriter } from './gemini';
-import { createTtsClient } from './tts';
+import type { Kysely } from 'kysely';
+import { addKey, listKeys, setKeyStatus } from '../db/keys';
+import type { Database, KeyService } from '../db/schema';
+import type { GeminiScriptWriter } from './gemini';
+import { KeyPool, type KeyPoolOptions, type KeyedProvider, type MasterKeyRing } from './key-pool';
 
 /** The key the embedded default uses against the simulators; it is not a secret. */
 export const SIMULATOR_API_KEY = 'bolt-simulator-key';
 
+/** Why a simulator key stops serving once a Google key is in the pool (and serves again when none is). */
+export const SIMULATOR_SUPERSEDED = 'a Google key of this service is in the pool';
+
 export interface ProviderSettings {
   gemini: { apiKey?: string; baseUrl?: string; model: string };
   tts: { apiKey?: string; baseUrl?: string };
-  /** Base URL of the running simulators, used for any provider that has no real key. */
-  simulatorUrl?: string;
 }
+
+/** Which providers are real and which simulated, as users see it. */
+export type ProviderKinds = { gemini: 'google' | 'simulator'; tts: 'google' | 'simulator' };
 
 export interface Providers {
-  gemini: () => GeminiScriptWriter;
-  tts: () => TextToSpeechClient;
-  kind: { gemini: 'google' | 'simulator'; tts: 'google' | 'simulator' };
+  gemini: KeyedProvider<GeminiScriptWriter>;
+  tts: KeyedProvider<TextToSpeechClient>;
+  pool: KeyPool;
+  kind: ProviderKinds;
 }
 
-/** Builds one client per provider and hands the same one to every activity. */
-export function createProviders(s: ProviderSettings): Providers {
-  const geminiReal = Boolean(s.gemini.apiKey);
-  const ttsReal = Boolean(s.tts.apiKey);
-  if ((!geminiReal || !ttsReal) && !s.simulatorUrl) throw new Error('a provider has no API key and no simulator is running');
-  const writer = new GeminiScriptWriter({
-    apiKey: s.gemini.apiKey ?? SIMULATOR_API_KEY,
-    baseUrl: geminiReal ? s.gemini.baseUrl : s.simulatorUrl,
-    model: s.gemini.model,
-  });
-  const tts = createTtsClient({ apiKey: s.tts.apiKey ?? SIMULATOR_API_KEY, baseUrl: ttsReal ? s.tts.baseUrl : s.simulatorUrl });
-  return {
-    gemini: () => writer,
-    tts: () => tts,
-    kind: { gemini: geminiReal ? 'google' : 'simulator', tts: ttsReal ? 'google' : 'simulator' },
-  };
+/**
+ * Brings the pool in line with the environment, idempotently: `GEMINI_API_KEY` / `GOOGLE_TTS_API_KEY`
+ * are added once; a service with an active Google key stops using its simulator key; a service
+ * without one gets (or gets back) the simulator key. Returns the kinds and whether simulators are needed.
+ */
+export async function preparePool(
+  db: Kysely<Database>,
+  masterKeys: MasterKeyRing,
+  s: ProviderSettings,
+  log: (line: string) => void = () => undefined,
+): Promise<{ kind: ProviderKinds; needsSimulators: boolean }> {
+  const kind: ProviderKinds = { gemini: 'simulator', tts: 'simulator' };
+  let needsSimulators = false;
+  const envKeys: Record<KeyService, string | undefined> = { gemini: s.gemini.apiKey, tts: s.tts.apiKey };
+  const envNames: Record<KeyService, string> = { gemini: 'GEMINI_API_KEY', tts: 'GOOGLE_TTS_API_KEY' };
+  for (const service of ['gemini', 'tts'] as const) {
+    const envKey = envKeys[service];
+    if (envKey) {
+      const { key, created } = await addKey(
+        db,
+        masterKeys.current,
+        { service, key: envKey, accountEmail: 'environment', label: `from ${envNames[service]}`, target: 'google' },
+        { ifMissing: true },
+      );
+      if (created) log(`key pool: added the ${service} key …${key.last4} from ${envNames[service]}`);
+    }
+    const keys = await listKeys(db, { service });
+    const google = keys.filter((k) => k.target === 'google' && k.status === 'active');
+    const sims = keys.filter((k) => k.target === 'simulator');
+    if (google.length > 0) {
+      kind[service] = 'google';
+      for (const k of sims.filter((k) => k.status === 'active' && k.label === SIMULATOR_LABEL)) await setKeyStatus(db, k.id, { status: 'disabled', reason: SIMULATOR_SUPERSEDED });
+    } else {
+      const mine = sims.find((k) => k.label === SIMULATOR_LABEL);
+      if (!mine) {
+        await addKey(db, masterKeys.current, { service, key: SIMULATOR_API_KEY, accountEmail: 'simulator@localhost', label: SIMULATOR_LABEL, target: 'simulator' }, { ifMissing: true });
+        log(`key pool: no ${service} key yet, using the built-in simulator (add one with \`npm run keys -- add\`)`);
+      } else if (mine.status === 'disabled' && mine.disabled_reason === SIMULATOR_SUPERSEDED) {
+        await setKeyStatus(db, mine.id, { status: 'active' });
+      }
+    }
+    if ((await listKeys(db, { service, status: 'active', target: 'simulator' })).length > 0) needsSimulators = true;
+  }
+  return { kind, needsSimulators };
+}
+
+/** Label of the simulator key the embedded default seeds. */
+export const SIMULATOR_LABEL = 'built-in simulator';
+
+/** Builds the pooled providers every activity of this process shares. */
+export function createProviders(o: KeyPoolOptions & { kind: ProviderKinds }): Providers {
+  const pool = new KeyPool(o);
+  return { gemini: pool.gemini, tts: pool.tts, pool, kind: o.kind };
 }

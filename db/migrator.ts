@@ -3,10 +3,12 @@ import type { Kysely } from 'kysely';
 // kysely 0.29 moved the Migrator to 'kysely/migration' but needs Node 22; 0.28 exports it from the root.
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/2026_11_25_0001_initial';
+import * as apiKeys from './migrations/2026_11_25_0100_api_keys';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
   '2026_11_25_0001_initial': initial,
+  '2026_11_25_0100_api_keys': apiKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -115,6 +115,9 @@ export interface Database {
   batches: BatchTable;
   jobs: JobTable;
   scripts: ScriptTable;
+  api_keys: ApiKeyTable;
+  api_key_projects: ApiKeyProjectTable;
+  quota_waits: QuotaWaitTable;
 }
 
 export type Batch = Selectable<BatchTable>;
@@ -125,3 +128,83 @@ export type NewJob = Insertable<JobTable>;
 export type JobUpdate = Updateable<JobTable>;
 export type Script = Selectable<ScriptTable>;
 export type NewScript = Insertable<ScriptTable>;
+
+/** Services a pooled API key can serve. */
+export const KeyService = { gemini: 'gemini', tts: 'tts' } as const;
+export type KeyService = (typeof KeyService)[keyof typeof KeyService];
+
+/** Where a pooled key's requests go: Google, or the local simulators (the embedded default). */
+export const KeyTarget = { google: 'google', simulator: 'simulator' } as const;
+export type KeyTarget = (typeof KeyTarget)[keyof typeof KeyTarget];
+
+/** Whether a key may be leased at all; a disabled key keeps its reason. */
+export const KeyStatus = { active: 'active', disabled: 'disabled' } as const;
+export type KeyStatus = (typeof KeyStatus)[keyof typeof KeyStatus];
+
+/** One API key of the pool: the key itself only encrypted, with its breaker and usage windows. */
+export interface ApiKeyTable {
+  id: string;
+  service: KeyService;
+  target: Generated<KeyTarget>;
+  account_email: string;
+  /** Google Cloud project; quotas are counted per project. Null: the key is its own project. */
+  project: string | null;
+  label: string | null;
+  /** AES-256-GCM: IV, tag and ciphertext, bound to `id`. */
+  secret: Buffer;
+  /** Which master key sealed `secret` (a fingerprint, not the key). */
+  master_key_id: string;
+  /** HMAC of the key under the master key, to refuse duplicates. */
+  lookup_hash: string;
+  last4: string;
+  status: Generated<KeyStatus>;
+  disabled_reason: string | null;
+  disabled_at: Date | null;
+  circuit: Generated<'closed' | 'open' | 'half_open'>;
+  consecutive_failures: Generated<number>;
+  openings: Generated<number>;
+  reopen_at: Date | null;
+  rpm: number | null;
+  rpd: number | null;
+  minute_window: Date | null;
+  minute_count: Generated<number>;
+  /** Pacific-time day (`YYYY-MM-DD`) that `day_count` counts. */
+  day_window: string | null;
+  day_count: Generated<number>;
+  requests_total: Generated<number>;
+  last_error: string | null;
+  last_error_at: Date | null;
+  last_used_at: Date | null;
+  last_success_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** Limits and usage of one Google Cloud project, shared by all its keys of a service. */
+export interface ApiKeyProjectTable {
+  service: KeyService;
+  project: string;
+  rpm: number | null;
+  rpd: number | null;
+  minute_window: Date | null;
+  minute_count: Generated<number>;
+  day_window: string | null;
+  day_count: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** A job whose provider call is waiting because no key can serve right now. */
+export interface QuotaWaitTable {
+  job_id: string;
+  service: KeyService;
+  batch_id: string;
+  since: CreatedAt;
+  /** The earliest time a key is expected back, when known. */
+  until: Date | null;
+}
+
+export type ApiKey = Selectable<ApiKeyTable>;
+export type NewApiKey = Insertable<ApiKeyTable>;
+export type ApiKeyUpdate = Updateable<ApiKeyTable>;
+export type ApiKeyProject = Selectable<ApiKeyProjectTable>;

@@ -1,6 +1,7 @@
 // The one place that reads the environment: parsed and validated with zod, once, at start.
 import path from 'node:path';
 import { z } from 'zod';
+import { parseMasterKey, type MasterKey } from './crypto';
 
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
@@ -26,6 +27,10 @@ const EnvSchema = z.object({
   GEMINI_BASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   GOOGLE_TTS_API_KEY: optionalString,
   TTS_BASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  BOLT_MASTER_KEY: z.preprocess(
+    emptyAsUndefined,
+    z.string().refine((v) => /^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/.test(v.trim()), '32 bytes as 64 hex characters or base64 (the value is not shown)').optional(),
+  ),
   BOLT_LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
 });
 
@@ -46,6 +51,8 @@ export interface Config {
   s3?: { endpoint?: string; bucket: string; region: string; forcePathStyle: boolean };
   gemini: { apiKey?: string; model: string; baseUrl?: string };
   tts: { apiKey?: string; baseUrl?: string };
+  /** Master key that seals the pooled API keys; the embedded default keeps one in `<dataDir>/master.key`. */
+  masterKey?: MasterKey;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -80,6 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     gemini: { apiKey: e.GEMINI_API_KEY, model: e.GEMINI_MODEL, baseUrl: e.GEMINI_BASE_URL },
     tts: { apiKey: e.GOOGLE_TTS_API_KEY, baseUrl: e.TTS_BASE_URL },
+    masterKey: e.BOLT_MASTER_KEY ? parseMasterKey(e.BOLT_MASTER_KEY) : undefined,
     logLevel: e.BOLT_LOG_LEVEL,
   };
 }

@@ -1,0 +1,206 @@
+// The key breaker's state machine, transition by transition, and the quota reset times it relies on.
+import assert from 'node:assert/strict';
+import {
+  Circuit,
+  DEFAULT_BREAKER_POLICY,
+  backoffMs,
+  canLease,
+  closedBreaker,
+  leasableAt,
+  onLease,
+  onOutcome,
+  onProjectQuota,
+  quotaResetAt,
+  type BreakerState,
+} from '../../domain/breaker';
+import { countRequests, headroomAt, nextMinute, nextQuotaMidnight, queueRatePerSecond, quotaDay, type Usage } from '../../domain/quota';
+
+const policy = { ...DEFAULT_BREAKER_POLICY, failureThreshold: 3, backoffBaseMs: 1000, backoffMaxMs: 5000, probeTimeoutMs: 30_000 };
+const t0 = new Date('2026-11-25T10:15:30.500Z');
+const later = (ms: number, from = t0) => new Date(from.getTime() + ms);
+const open = (reopenAt: Date, openings = 1): BreakerState => ({ circuit: Circuit.open, consecutiveFailures: 0, openings, reopenAt });
+const halfOpen = (openings = 1): BreakerState => ({ circuit: Circuit.halfOpen, consecutiveFailures: 0, openings, reopenAt: later(policy.probeTimeoutMs) });
+
+describe('key breaker', () => {
+  describe('closed', () => {
+    it('is leasable and a lease leaves it closed', () => {
+      const s = closedBreaker();
+      assert.equal(canLease(s, t0), true);
+      assert.deepEqual(onLease(s, t0, policy), s);
+    });
+
+    it('counts retryable failures and opens at the threshold with the base backoff', () => {
+      let s = closedBreaker();
+      s = onOutcome(s, { kind: 'failure' }, t0, policy).state;
+      assert.deepEqual(s, { circuit: 'closed', consecutiveFailures: 1, openings: 0, reopenAt: null });
+      s = onOutcome(s, { kind: 'failure' }, t0, policy).state;
+      assert.equal(s.circuit, 'closed');
+      assert.equal(s.consecutiveFailures, 2);
+      s = onOutcome(s, { kind: 'failure' }, t0, policy).state;
+      assert.deepEqual(s, { circuit: 'open', consecutiveFailures: 0, openings: 1, reopenAt: later(1000) });
+    });
+
+    it('forgets earlier failures after a success', () => {
+      const s = onOutcome({ ...closedBreaker(), consecutiveFailures: 2 }, { kind: 'success' }, t0, policy).state;
+      assert.deepEqual(s, closedBreaker());
+      assert.equal(onOutcome(s, { kind: 'failure' }, t0, policy).state.circuit, 'closed');
+    });
+
+    it('opens at once on a quota 429, for the RetryInfo delay, and rests the whole project', () => {
+      const tr = onOutcome(closedBreaker(), { kind: 'quota', retryAfterMs: 7000 }, t0, policy);
+      assert.deepEqual(tr.state, open(later(7000)));
+      assert.deepEqual(tr.projectReopenAt, later(7000));
+      assert.equal(tr.disable, undefined);
+    });
+
+    it('is disabled, with the reason, when Google rejects the key', () => {
+      const tr = onOutcome(closedBreaker(), { kind: 'invalid', reason: 'API key not valid' }, t0, policy);
+      assert.equal(tr.disable, 'API key not valid');
+      assert.deepEqual(tr.state, closedBreaker());
+    });
+  });
+
+  describe('open', () => {
+    it('cannot be leased before its reopen time, and says when it can', () => {
+      const s = open(later(5000));
+      assert.equal(canLease(s, later(4999)), false);
+      assert.deepEqual(leasableAt(s, t0), later(5000));
+      assert.throws(() => onLease(s, t0, policy), /circuit is open/);
+    });
+
+    it('becomes half-open when its rest is over: that lease is the single probe', () => {
+      const s = onLease(open(later(5000)), later(5000), policy);
+      assert.deepEqual(s, { circuit: 'half_open', consecutiveFailures: 0, openings: 1, reopenAt: later(5000 + policy.probeTimeoutMs) });
+    });
+
+    it('keeps resting when a late success or failure from before the opening arrives', () => {
+      const s = open(later(60_000));
+      assert.deepEqual(onOutcome(s, { kind: 'success' }, t0, policy).state, s);
+      assert.deepEqual(onOutcome(s, { kind: 'failure' }, t0, policy).state, s);
+    });
+
+    it('extends to a later quota reset but never shortens a longer rest', () => {
+      assert.deepEqual(onOutcome(open(later(1000)), { kind: 'quota', retryAfterMs: 9000 }, t0, policy).state.reopenAt, later(9000));
+      assert.deepEqual(onOutcome(open(later(20_000)), { kind: 'quota', retryAfterMs: 9000 }, t0, policy).state.reopenAt, later(20_000));
+    });
+
+    it('is disabled when Google rejects the key', () => {
+      assert.equal(onOutcome(open(later(1000)), { kind: 'invalid', reason: 'revoked' }, t0, policy).disable, 'revoked');
+    });
+  });
+
+  describe('half-open', () => {
+    it('refuses a second probe while the first is in flight, and allows one after the probe timeout', () => {
+      const s = halfOpen();
+      assert.equal(canLease(s, later(1000)), false);
+      assert.equal(canLease(s, later(policy.probeTimeoutMs)), true);
+      assert.equal(onLease(s, later(policy.probeTimeoutMs), policy).circuit, 'half_open');
+    });
+
+    it('closes on the probe\'s success', () => {
+      assert.deepEqual(onOutcome(halfOpen(3), { kind: 'success' }, t0, policy).state, closedBreaker());
+    });
+
+    it('re-opens on the probe\'s failure with a doubled backoff, capped', () => {
+      let s = onOutcome(halfOpen(1), { kind: 'failure' }, t0, policy).state;
+      assert.deepEqual(s, open(later(2000), 2));
+      s = onOutcome(halfOpen(2), { kind: 'failure' }, t0, policy).state;
+      assert.deepEqual(s, open(later(4000), 3));
+      s = onOutcome(halfOpen(6), { kind: 'failure' }, t0, policy).state;
+      assert.deepEqual(s, open(later(5000), 7));
+      assert.deepEqual([1, 2, 3, 4].map((n) => backoffMs(n, policy)), [1000, 2000, 4000, 5000]);
+    });
+
+    it('re-opens until the quota reset when the probe meets a 429', () => {
+      const tr = onOutcome(halfOpen(1), { kind: 'quota', scope: 'day' }, t0, policy);
+      assert.equal(tr.state.circuit, 'open');
+      assert.deepEqual(tr.state.reopenAt, nextQuotaMidnight(t0));
+    });
+
+    it('is disabled when the probe finds the key invalid', () => {
+      assert.equal(onOutcome(halfOpen(), { kind: 'invalid', reason: 'API_KEY_INVALID' }, t0, policy).disable, 'API_KEY_INVALID');
+    });
+  });
+
+  describe('a project that spent its quota', () => {
+    it('rests every key of the project until the reset, without shortening a longer rest', () => {
+      assert.deepEqual(onProjectQuota(closedBreaker(), later(3000)), open(later(3000), 0));
+      assert.deepEqual(onProjectQuota(open(later(9000)), later(3000)), open(later(9000)));
+      assert.deepEqual(onProjectQuota(halfOpen(2), later(3000)), halfOpen(2), 'a probe in flight answers for itself');
+    });
+  });
+});
+
+describe('quota reset times', () => {
+  it('a per-minute quota without RetryInfo resets at the next minute', () => {
+    assert.deepEqual(quotaResetAt(t0, {}), new Date('2026-11-25T10:16:00.000Z'));
+    assert.deepEqual(quotaResetAt(t0, { scope: 'minute' }), new Date('2026-11-25T10:16:00.000Z'));
+    assert.deepEqual(nextMinute(new Date('2026-11-25T10:59:59.999Z')), new Date('2026-11-25T11:00:00.000Z'));
+  });
+
+  it('RetryInfo wins for a per-minute quota', () => {
+    assert.deepEqual(quotaResetAt(t0, { scope: 'minute', retryAfterMs: 42_000 }), later(42_000));
+  });
+
+  it('a per-day quota resets at midnight Pacific, standard time (UTC−8)', () => {
+    // 10:15 UTC on 25 Nov is 02:15 PST: the next midnight is 26 Nov 00:00 PST = 08:00 UTC.
+    assert.deepEqual(quotaResetAt(t0, { scope: 'day', retryAfterMs: 5000 }), new Date('2026-11-26T08:00:00.000Z'));
+    // 07:59 UTC on 26 Nov is still 25 Nov 23:59 PST.
+    assert.deepEqual(nextQuotaMidnight(new Date('2026-11-26T07:59:59.000Z')), new Date('2026-11-26T08:00:00.000Z'));
+    assert.deepEqual(nextQuotaMidnight(new Date('2026-11-26T08:00:00.000Z')), new Date('2026-11-27T08:00:00.000Z'));
+  });
+
+  it('a per-day quota resets at midnight Pacific, daylight time (UTC−7)', () => {
+    assert.deepEqual(nextQuotaMidnight(new Date('2026-07-04T12:00:00Z')), new Date('2026-07-05T07:00:00.000Z'));
+  });
+
+  it('handles the nights around the clock changes', () => {
+    // 2026-03-08: clocks go forward at 02:00 PST; the night of 7→8 March still ends at 08:00 UTC.
+    assert.deepEqual(nextQuotaMidnight(new Date('2026-03-07T20:00:00Z')), new Date('2026-03-08T08:00:00.000Z'));
+    // The next night is in PDT.
+    assert.deepEqual(nextQuotaMidnight(new Date('2026-03-08T12:00:00Z')), new Date('2026-03-09T07:00:00.000Z'));
+    // 2026-11-01: clocks go back at 02:00 PDT; midnight of 1 Nov was PDT, midnight of 2 Nov is PST.
+    assert.deepEqual(nextQuotaMidnight(new Date('2026-11-01T12:00:00Z')), new Date('2026-11-02T08:00:00.000Z'));
+    assert.deepEqual(nextQuotaMidnight(new Date('2026-10-31T12:00:00Z')), new Date('2026-11-01T07:00:00.000Z'));
+  });
+
+  it('counts the day in Pacific time', () => {
+    assert.equal(quotaDay(new Date('2026-11-26T07:59:59Z')), '2026-11-25');
+    assert.equal(quotaDay(new Date('2026-11-26T08:00:00Z')), '2026-11-26');
+  });
+});
+
+describe('quota headroom', () => {
+  const empty: Usage = { rpm: 3, rpd: 5, minuteWindow: null, minuteCount: 0, dayWindow: null, dayCount: 0 };
+
+  it('fills a minute up to its RPM, then waits for the next minute', () => {
+    let u = empty;
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(headroomAt(u, t0), t0);
+      u = { ...u, ...countRequests(u, t0) };
+    }
+    assert.equal(u.minuteCount, 3);
+    assert.deepEqual(headroomAt(u, t0), nextMinute(t0));
+    assert.deepEqual(headroomAt(u, nextMinute(t0)), nextMinute(t0), 'a new minute starts from zero');
+  });
+
+  it('fills a day up to its RPD, then waits for midnight Pacific', () => {
+    const u: Usage = { ...empty, rpm: null, dayWindow: quotaDay(t0), dayCount: 5 };
+    assert.deepEqual(headroomAt(u, t0), nextQuotaMidnight(t0));
+  });
+
+  it('lets a request bigger than a window through on an empty window only', () => {
+    const minuteOnly = { ...empty, rpd: null };
+    assert.deepEqual(headroomAt(minuteOnly, t0, 10), t0);
+    const used = { ...minuteOnly, ...countRequests(minuteOnly, t0, 1) };
+    assert.deepEqual(headroomAt(used, t0, 10), nextMinute(t0));
+  });
+
+  it('derives the queue-wide rate from key and project RPMs', () => {
+    const projects = new Map<string, number | null>([['p1', 60], ['p2', null]]);
+    assert.equal(queueRatePerSecond([{ project: 'p1', rpm: 50 }, { project: 'p1', rpm: 50 }, { project: 'p2', rpm: 30 }, { project: null, rpm: 30 }], projects), (60 + 30 + 30) / 60);
+    assert.equal(queueRatePerSecond([{ project: 'p1', rpm: null }], projects), 1);
+    assert.equal(queueRatePerSecond([{ project: 'p2', rpm: null }], projects), undefined);
+    assert.equal(queueRatePerSecond([], projects), undefined);
+  });
+});
