@@ -1,107 +1,129 @@
-// The Express app: a thin REST layer that validates input, writes rows, starts workflows and reads state.
-import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import express, { type Request } from 'express';
-import type { Kysely } from 'kysely';
-import { createBatch, getBatch } from '../db/batches';
-import type { Batch, Database } from '../db/schema';
-import { planJobs } from '../domain/plan';
-import type { batchWorkflow } from '../workflows';
-import { SearchAttr } from '../workflows/definitions';
-import { ApiError, errorHandler, notFound } from './errors';
-import { CreateBatchSchema, IdParam } from './schemas';
+// The Express app: a thin REST layer that authenticates, validates input, writes rows, starts workflows
+// and reads state. Every route is declared through `route()` so it is also in the OpenAPI document.
+import express, { type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { agentRoutes } from './agent-routes';
+import { authRoutes } from './auth-routes';
+import { batchRoutes } from './batch-routes';
+import { errorHandler, notFound } from './errors';
+import { exportRoutes } from './export-routes';
+import { route, type Api, type ApiDeps } from './http';
+import { LinkSigner } from './links';
+import { ApiRegistry, DOCS_PAGE, DOCS_SCRIPT } from './openapi';
+import { ProgressHub, progressRoutes } from './progress';
 
-export interface ApiDeps {
-  db: Kysely<Database>;
-  temporal: Client;
-  taskQueue: string;
-  /** Providers in use, shown to users so simulated output is never mistaken for real. */
-  providers: { gemini: 'google' | 'simulator'; tts: 'google' | 'simulator' };
-  log: (line: string) => void;
+export type { ApiDeps } from './http';
+export { batchView } from './batch-routes';
+
+/** The app, with the parts tests and the stack may want to reach. */
+export interface BoltApp extends express.Express {
+  locals: express.Express['locals'] & { registry: ApiRegistry; progress: ProgressHub };
 }
 
-/** Single-user mode until accounts land: every request acts as this user. */
-export const LOCAL_USER = 'local';
-
-/** The JSON view of a batch. */
-export function batchView(b: Batch) {
-  return {
-    id: b.id,
-    status: b.status,
-    mode: b.mode,
-    masterLanguage: b.master_language,
-    variations: b.variations,
-    titles: b.titles.length,
-    languages: b.languages,
-    counts: { total: b.total_jobs, queued: b.queued, running: b.running, completed: b.completed, failed: b.failed, cancelled: b.cancelled },
-    workflowId: b.workflow_id,
-    createdAt: b.created_at,
-    finishedAt: b.finished_at,
+/** CORS for the configured origins only; without any, browsers may call the API from its own origin only. */
+function cors(origins: string[]): RequestHandler {
+  const any = origins.includes('*');
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    if (origin && (any || origins.includes(origin))) {
+      res.set({
+        'Access-Control-Allow-Origin': any ? '*' : origin,
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type, Idempotency-Key',
+        'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+        'Access-Control-Max-Age': '600',
+      });
+      if (!any) res.vary('Origin');
+      if (req.method === 'OPTIONS') {
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
   };
 }
 
-const userOf = (_req: Request) => LOCAL_USER;
+const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 
-export function createApp(deps: ApiDeps): express.Express {
-  const app = express();
+export function createApp(deps: ApiDeps): BoltApp {
+  const app = express() as BoltApp;
   app.disable('x-powered-by');
+  app.use(helmet());
+  app.use(cors(deps.corsOrigins ?? []));
   app.use(express.json({ limit: '1mb' }));
 
-  app.get('/healthz', (_req, res) => {
+  const registry = new ApiRegistry();
+  const api: Api = { router: express.Router(), registry, deps };
+  const progress = new ProgressHub(deps.db, deps.log, deps.progressPollMs ?? 500);
+  const links = new LinkSigner(deps.storage, deps.urlSigningSecret);
+  app.locals.registry = registry;
+  app.locals.progress = progress;
+
+  route(api, { method: 'get', path: '/healthz', tag: 'health', auth: false, summary: 'Liveness: the process answers', responses: { 200: { description: 'alive', schema: z.object({ ok: z.literal(true) }) } } }, ({ res }) => {
     res.json({ ok: true });
   });
 
-  app.get('/api/status', (_req, res) => {
-    res.json({ providers: deps.providers });
-  });
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/readyz',
+      tag: 'health',
+      auth: false,
+      summary: 'Readiness: PostgreSQL and Temporal are reachable',
+      responses: { 200: { description: 'ready' }, 503: { description: 'a dependency is unreachable; `checks` says which' } },
+    },
+    async ({ res }) => {
+      const check = async (fn: () => Promise<unknown>) =>
+        withTimeout(fn(), 3000).then(
+          () => 'ok',
+          (err: unknown) => `unreachable: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+        );
+      const [postgres, temporal] = await Promise.all([
+        check(() => sql`select 1`.execute(deps.db)),
+        check(() => deps.temporal.workflowService.getSystemInfo({})),
+      ]);
+      const ok = postgres === 'ok' && temporal === 'ok';
+      res.status(ok ? 200 : 503).json({ ok, checks: { postgres, temporal } });
+    },
+  );
 
-  app.post('/api/batches', async (req, res) => {
-    const input = CreateBatchSchema.parse(req.body);
-    const userId = userOf(req);
-    const masterLanguage = input.masterLanguage ?? input.languages[0]!.language;
-    const jobs = planJobs({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage });
-    const idempotencyKey = req.get('Idempotency-Key') ?? undefined;
-    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
-      throw new ApiError(400, 'validation_error', 'Idempotency-Key must be 1–200 visible ASCII characters');
-    }
-    const { batch, created } = await createBatch(deps.db, {
-      userId,
-      mode: input.mode,
-      titles: input.titles,
-      languages: input.languages,
-      variations: input.variations,
-      masterLanguage,
-      options: { agent: input.agent, audioEncoding: input.audio.encoding, speakingRate: input.audio.speakingRate, pitch: input.audio.pitch, priority: input.priority },
-      idempotencyKey,
-      jobs,
-    });
-    try {
-      await deps.temporal.workflow.start<typeof batchWorkflow>('batchWorkflow', {
-        workflowId: batch.workflow_id,
-        taskQueue: deps.taskQueue,
-        args: [{ batchId: batch.id, userId, mode: input.mode }],
-        typedSearchAttributes: [
-          { key: SearchAttr.BatchId, value: batch.id },
-          { key: SearchAttr.UserId, value: userId },
-          { key: SearchAttr.Mode, value: input.mode },
-        ],
-        memo: { titles: input.titles.length, languages: input.languages.map((l) => l.language).join(','), jobs: jobs.length },
-      });
-    } catch (err) {
-      // A repeated request with the same Idempotency-Key finds its workflow already running: fine.
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-    res.status(created ? 201 : 200).json({ batch: batchView(batch) });
-  });
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/api/status',
+      tag: 'health',
+      auth: false,
+      summary: 'Which providers are real and which simulated',
+      responses: { 200: { description: 'providers', schema: z.object({ providers: z.object({ gemini: z.enum(['google', 'simulator']), tts: z.enum(['google', 'simulator']) }) }) } },
+    },
+    ({ res }) => {
+      res.json({ providers: deps.providers });
+    },
+  );
 
-  app.get('/api/batches/:id', async (req, res) => {
-    const parsed = IdParam.safeParse(req.params);
-    if (!parsed.success) throw new ApiError(404, 'not_found', 'no such batch');
-    const batch = await getBatch(deps.db, parsed.data.id, userOf(req));
-    if (!batch) throw new ApiError(404, 'not_found', 'no such batch');
-    res.json({ batch: batchView(batch) });
-  });
+  authRoutes(api);
+  agentRoutes(api);
+  batchRoutes(api, links);
+  progressRoutes(api, progress);
+  exportRoutes(api);
 
+  route(api, { method: 'get', path: '/api/openapi.json', tag: 'docs', auth: false, summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'the document' } } }, ({ res }) => {
+    res.json(document());
+  });
+  route(api, { method: 'get', path: '/api/docs', tag: 'docs', auth: false, summary: 'A page that lists every operation', responses: { 200: { description: 'HTML', contentType: 'text/html' } } }, ({ res }) => {
+    res.type('html').send(DOCS_PAGE);
+  });
+  route(api, { method: 'get', path: '/api/docs.js', tag: 'docs', auth: false, summary: "The docs page's script", responses: { 200: { description: 'JavaScript', contentType: 'text/javascript' } } }, ({ res }) => {
+    res.type('text/javascript').send(DOCS_SCRIPT);
+  });
+  let doc: Record<string, unknown> | undefined;
+  const document = () => (doc ??= registry.document({ title: 'Bolt IA API', version: '1', description: 'Scripts by Gemini and narration by Google TTS, at batch scale.' }));
+
+  app.use(api.router);
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -4,12 +4,27 @@ import { ZodError } from 'zod';
 import { BoltError, ErrorCode } from '../domain/errors';
 import { PlanError } from '../domain/plan';
 
+/** Error codes that only the HTTP layer produces (the shared ones live in domain/errors.ts). */
+export const ApiErrorCode = {
+  notFound: ErrorCode.notFound,
+  validation: ErrorCode.validation,
+  conflict: ErrorCode.conflict,
+  unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
+  rateLimited: 'rate_limited',
+  linkInvalid: 'link_invalid',
+  unsupportedMediaType: 'unsupported_media_type',
+} as const;
+export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
+
+/** An error the API answers with as is: status, stable code, message, optional details and headers. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -35,6 +50,8 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
     if (err instanceof ApiError) {
       status = err.status;
       body = { code: err.code, message: err.message, details: err.details };
+      if (status === 401) res.set('WWW-Authenticate', 'Bearer');
+      res.set(err.headers);
     } else if (err instanceof ZodError) {
       status = 400;
       body = { code: ErrorCode.validation, message: 'the request is invalid', details: zodDetails(err) };
@@ -50,12 +67,21 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
     } else if (httpErr.type === 'entity.parse.failed') {
       status = 400;
       body = { code: ErrorCode.validation, message: 'the request body is not valid JSON' };
+    } else if (httpErr.type === 'charset.unsupported' || httpErr.type === 'encoding.unsupported') {
+      status = 415;
+      body = { code: ApiErrorCode.unsupportedMediaType, message: httpErr.expose && httpErr.message ? httpErr.message : 'unsupported body encoding' };
     } else if (typeof httpErr.status === 'number' && httpErr.status >= 400 && httpErr.status < 500) {
       status = httpErr.status;
       body = { code: ErrorCode.validation, message: httpErr.expose && httpErr.message ? httpErr.message : 'bad request' };
     } else {
       log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       body = { code: ErrorCode.internal, message: 'internal error; see the server log' };
+    }
+    if (res.headersSent) {
+      // A stream (ZIP, events) failed midway: the status is gone, so cut the connection to signal it.
+      log(`response aborted: ${err instanceof Error ? err.message : String(err)}`);
+      res.destroy();
+      return;
     }
     res.status(status).json({ error: { code: body.code, message: body.message, details: body.details ?? null } });
   };

@@ -1,9 +1,13 @@
 // Standalone API process (`npm run api`): serves the REST API against an existing Temporal and PostgreSQL.
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
-import type { Kysely } from 'kysely';
+import { ensureAdminAtStart } from '../db/users';
 import { loadConfig } from '../domain/config';
+import { newPassword } from '../domain/credentials';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
@@ -13,17 +17,33 @@ async function main(): Promise<void> {
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a standalone API');
   const db = createDb(config.databaseUrl, 10, log);
   await migrateToLatest(db as Kysely<unknown>);
+  await ensureAdminAtStart(db, config.admin, log, newPassword);
+  let storage: ObjectStorage;
+  if (config.s3) {
+    const s3 = new S3Storage({ ...config.s3 });
+    await s3.ensureBucket();
+    storage = s3;
+  } else {
+    storage = new LocalFolderStorage(path.join(config.dataDir, 'outputs'));
+  }
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const app = createApp({
     db,
     temporal: client,
     taskQueue: config.temporal.taskQueue,
+    storage,
     providers: { gemini: config.gemini.apiKey ? 'google' : 'simulator', tts: config.tts.apiKey ? 'google' : 'simulator' },
     log,
+    corsOrigins: config.corsOrigins,
+    urlSigningSecret: config.urlSigningSecret,
   });
   const server = app.listen(config.port, () => log(`listening on :${config.port}`));
-  const stop = () => server.close(() => void Promise.all([db.destroy(), connection.close()]).then(() => process.exit(0)));
+  const stop = () => {
+    app.locals.progress.stop();
+    server.closeAllConnections();
+    server.close(() => void Promise.all([db.destroy(), connection.close()]).then(() => process.exit(0)));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

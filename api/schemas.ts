@@ -36,6 +36,18 @@ export const AudioOptionsSchema = z
   })
   .strict();
 
+/** Where a batch reports its completion; the body is signed with `secret` (see the README). */
+export const WebhookSchema = z
+  .object({
+    url: z
+      .string()
+      .max(2000)
+      .url()
+      .refine((u) => /^https?:\/\//i.test(u), 'must be an http or https URL'),
+    secret: z.string().min(16, 'at least 16 characters').max(200),
+  })
+  .strict();
+
 export const CreateBatchSchema = z
   .object({
     mode: z.enum([BatchMode.matrix, BatchMode.expandLanguages, BatchMode.expandTitles]),
@@ -44,11 +56,94 @@ export const CreateBatchSchema = z
     masterLanguage: LanguageCode.optional(),
     variations: z.number().int().min(1).max(5).default(1),
     priority: z.enum(['low', 'normal', 'high']).default('normal'),
-    agent: AgentInputSchema.prefault({}),
+    /** An inline agent; mutually exclusive with `agentId`. */
+    agent: AgentInputSchema.optional(),
+    /** A saved agent (its current version unless `agentVersion` is given). */
+    agentId: z.string().uuid('not a valid agent id').optional(),
+    agentVersion: z.number().int().min(1).optional(),
     audio: AudioOptionsSchema.prefault({}),
+    budgetUsd: z.number().positive().max(1_000_000).optional(),
+    webhook: WebhookSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.agent && b.agentId) ctx.addIssue({ code: 'custom', message: 'give either agent or agentId, not both', path: ['agentId'] });
+    if (b.agentVersion !== undefined && !b.agentId) ctx.addIssue({ code: 'custom', message: 'agentVersion needs agentId', path: ['agentVersion'] });
+  });
 
 export type CreateBatchInput = z.infer<typeof CreateBatchSchema>;
 
 export const IdParam = z.object({ id: z.string().uuid('not a valid id') });
+
+// ---- accounts ----
+
+export const Email = z.string().trim().max(254).email('must be an email address');
+export const Password = z.string().min(8, 'at least 8 characters').max(1024, 'at most 1,024 characters');
+
+export const LoginSchema = z.object({ email: Email, password: z.string().min(1).max(1024) }).strict();
+
+export const CreateTokenSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    /** Days until the token expires; it never expires when omitted. */
+    expiresInDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .strict();
+
+export const CreateUserSchema = z.object({ email: Email, password: Password, role: z.enum(['admin', 'member']).default('member') }).strict();
+
+// ---- agents ----
+
+/** A saved agent's fields; `masterLanguage` is the default master language of batches that use it. */
+export const AgentSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    premisePrompt: z.string().trim().min(1).max(10_000),
+    structurePrompt: z.string().trim().min(1).max(10_000),
+    tone: z.string().trim().min(1).max(200),
+    targetMinutes: z.number().min(0.1).max(60),
+    masterLanguage: LanguageCode.nullable().default(null),
+  })
+  .strict();
+
+export const AgentVersionParams = z.object({ id: z.string().uuid(), version: z.coerce.number().int().min(1).max(1_000_000) });
+
+// ---- lists ----
+
+/** A query-string integer: digits only, so `1e3`, `0x10` and arrays are refused. */
+const queryInt = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,7}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .transform((v) => v ?? fallback);
+
+export const PageQuery = z.object({
+  page: queryInt(1, 1_000_000, 1).meta({ description: 'page number, from 1' }),
+  pageSize: queryInt(1, 200, 25).meta({ description: 'items per page (1–200, default 25)' }),
+});
+
+export const BatchListQuery = PageQuery.extend({
+  status: z.enum(['running', 'paused', 'completed', 'cancelled', 'failed', 'budget_exhausted']).optional(),
+}).strict();
+
+export const JobListQuery = PageQuery.extend({
+  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']).optional(),
+  language: LanguageCode.optional(),
+}).strict();
+
+export const AgentListQuery = PageQuery.strict();
+
+export const ManifestQuery = z.object({ format: z.enum(['json', 'csv']).default('json') }).strict();
+
+export const FileQuery = z
+  .object({
+    key: z.string().min(1).max(1024),
+    expires: z.string().regex(/^\d{1,12}$/, 'must be a unix time in seconds'),
+    signature: z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex HMAC'),
+  })
+  .strict();
+
+export const EmptyBody = z.object({}).strict().optional();

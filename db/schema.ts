@@ -43,6 +43,12 @@ export interface BatchOptions {
   speakingRate?: number;
   pitch?: number;
   priority: 'low' | 'normal' | 'high';
+  /** The saved agent and version the snapshot in `agent` was taken from, when the batch named one. */
+  agentRef?: { id: string; version: number };
+  /** Spending cap in USD, when the user set one. */
+  budgetUsd?: number;
+  /** Completion webhook; the secret signs deliveries and is never returned by the API. */
+  webhook?: { url: string; secret: string };
 }
 
 export interface BatchTable {
@@ -110,6 +116,77 @@ export interface ScriptTable {
   created_at: CreatedAt;
 }
 
+/** Roles of a user: admins also manage users and the key pool. */
+export const UserRole = { admin: 'admin', member: 'member' } as const;
+export type UserRole = (typeof UserRole)[keyof typeof UserRole];
+
+export interface UserTable {
+  id: string;
+  /** Stored lower-cased, so logins are case-insensitive. */
+  email: string;
+  /** `scrypt$N$r$p$salt$hash`, never the password. */
+  password_hash: string;
+  role: UserRole;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** Kinds of bearer token: one made by a login (expires), or a personal API token (until revoked). */
+export const TokenKind = { session: 'session', personal: 'personal' } as const;
+export type TokenKind = (typeof TokenKind)[keyof typeof TokenKind];
+
+export interface ApiTokenTable {
+  id: string;
+  user_id: string;
+  kind: TokenKind;
+  name: string;
+  /** SHA-256 (hex) of the token; the token itself is shown once and never stored. */
+  token_hash: string;
+  /** First characters of the token, to tell tokens apart in lists. */
+  prefix: string;
+  created_at: CreatedAt;
+  last_used_at: Date | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface AgentTable {
+  id: string;
+  user_id: string;
+  current_version: number;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** One immutable version of an agent. */
+export interface AgentVersionTable {
+  agent_id: string;
+  version: number;
+  name: string;
+  premise_prompt: string;
+  structure_prompt: string;
+  tone: string;
+  target_minutes: number;
+  master_language: string | null;
+  created_at: CreatedAt;
+}
+
+/** One attempt to deliver a batch's completion webhook. */
+export interface WebhookDeliveryTable {
+  id: string;
+  batch_id: string;
+  /** Same for every attempt of one delivery, so receivers can de-duplicate. */
+  delivery_id: string;
+  url: string;
+  event: string;
+  attempt: number;
+  status_code: number | null;
+  ok: boolean;
+  error: string | null;
+  duration_ms: number;
+  created_at: CreatedAt;
+}
+
 /** Every table Bolt IA owns. */
 export interface Database {
   batches: BatchTable;
@@ -118,6 +195,11 @@ export interface Database {
   api_keys: ApiKeyTable;
   api_key_projects: ApiKeyProjectTable;
   quota_waits: QuotaWaitTable;
+  users: UserTable;
+  api_tokens: ApiTokenTable;
+  agents: AgentTable;
+  agent_versions: AgentVersionTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }
 
 export type Batch = Selectable<BatchTable>;
@@ -128,6 +210,12 @@ export type NewJob = Insertable<JobTable>;
 export type JobUpdate = Updateable<JobTable>;
 export type Script = Selectable<ScriptTable>;
 export type NewScript = Insertable<ScriptTable>;
+export type User = Selectable<UserTable>;
+export type ApiToken = Selectable<ApiTokenTable>;
+export type Agent = Selectable<AgentTable>;
+export type AgentVersion = Selectable<AgentVersionTable>;
+export type NewAgentVersion = Insertable<AgentVersionTable>;
+export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
 
 /** Services a pooled API key can serve. */
 export const KeyService = { gemini: 'gemini', tts: 'tts' } as const;

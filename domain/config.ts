@@ -32,6 +32,10 @@ const EnvSchema = z.object({
     z.string().refine((v) => /^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/.test(v.trim()), '32 bytes as 64 hex characters or base64 (the value is not shown)').optional(),
   ),
   BOLT_LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+  BOLT_ADMIN_EMAIL: z.preprocess(emptyAsUndefined, z.string().email().optional()),
+  BOLT_ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(8, 'at least 8 characters').optional()),
+  BOLT_CORS_ORIGINS: optionalString,
+  BOLT_URL_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'at least 32 characters').optional()),
 });
 
 /** Validated configuration of one Bolt IA process. */
@@ -54,6 +58,12 @@ export interface Config {
   /** Master key that seals the pooled API keys; the embedded default keeps one in `<dataDir>/master.key`. */
   masterKey?: MasterKey;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The first admin, created on first start when there is no user (a password is generated when unset). */
+  admin: { email?: string; password?: string };
+  /** Origins allowed by CORS (`*` for any); none by default, so browsers only reach the API from its own page. */
+  corsOrigins: string[];
+  /** Secret that signs expiring download links of local-folder outputs; random per process when unset. */
+  urlSigningSecret?: string;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -89,5 +99,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tts: { apiKey: e.GOOGLE_TTS_API_KEY, baseUrl: e.TTS_BASE_URL },
     masterKey: e.BOLT_MASTER_KEY ? parseMasterKey(e.BOLT_MASTER_KEY) : undefined,
     logLevel: e.BOLT_LOG_LEVEL,
+    admin: { email: e.BOLT_ADMIN_EMAIL, password: e.BOLT_ADMIN_PASSWORD },
+    corsOrigins: (e.BOLT_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    urlSigningSecret: e.BOLT_URL_SIGNING_SECRET,
   };
 }

@@ -2,7 +2,7 @@
 // PostgreSQL, versitygw S3 and the provider simulators driven by the production SDK clients.
 import assert from 'node:assert/strict';
 import { parseMp3 } from '../../domain/audio';
-import { eventually, testStack, type TestStack } from '../support/stack';
+import { eventually, testAdminToken, testStack, type TestStack } from '../support/stack';
 
 interface BatchBody {
   batch: { id: string; status: string; counts: Record<string, number>; workflowId: string };
@@ -11,7 +11,7 @@ interface BatchBody {
 async function api<T>(stack: TestStack, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
   const res = await fetch(`${stack.apiUrl}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${await testAdminToken(stack)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as T };

@@ -16,7 +16,13 @@ export interface TestStack extends Stack {
 let started: Promise<TestStack> | undefined;
 let stopFns: Array<() => Promise<void>> = [];
 
-const quiet = process.env.BOLT_TEST_VERBOSE ? (l: string) => console.log(`    [stack] ${l}`) : () => undefined;
+/** Every line the stack logged during the run, printed or not (tests search them for leaked secrets). */
+export const stackLogLines: string[] = [];
+
+const quiet = (l: string) => {
+  stackLogLines.push(l);
+  if (process.env.BOLT_TEST_VERBOSE) console.log(`    [stack] ${l}`);
+};
 
 export function testStack(): Promise<TestStack> {
   started ??= (async () => {
@@ -32,6 +38,8 @@ export function testStack(): Promise<TestStack> {
       TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
       TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH,
       TEMPORAL_TASK_QUEUE: `bolt-test-${process.pid}`,
+      BOLT_ADMIN_EMAIL: TEST_ADMIN.email,
+      BOLT_ADMIN_PASSWORD: TEST_ADMIN.password,
     });
     const bucket = 'bolt-test';
     const stack = await startStack({
@@ -50,6 +58,39 @@ export function testStack(): Promise<TestStack> {
     return { ...stack, s3Server, bucket, dataDir };
   })();
   return started;
+}
+
+/** The first admin of the test stack, created at start from BOLT_ADMIN_EMAIL/BOLT_ADMIN_PASSWORD. */
+export const TEST_ADMIN = { email: 'admin@bolt.test', password: 'correct horse battery staple' } as const;
+
+/** Logs in through the API and returns the bearer token; throws with the answer when it fails. */
+export async function login(stack: TestStack, email: string, password: string): Promise<string> {
+  const res = await fetch(`${stack.apiUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const body = (await res.json()) as { token?: string };
+  if (res.status !== 200 || !body.token) throw new Error(`login as ${email} failed: ${res.status} ${JSON.stringify(body)}`);
+  return body.token;
+}
+
+let adminToken: Promise<string> | undefined;
+/** A token of the test admin (one login per test run). */
+export function testAdminToken(stack: TestStack): Promise<string> {
+  adminToken ??= login(stack, TEST_ADMIN.email, TEST_ADMIN.password);
+  return adminToken;
+}
+
+let userCount = 0;
+/** A new member account created through the admin API, logged in: its id, email, password and token. */
+export async function newTestUser(stack: TestStack, label = 'user'): Promise<{ id: string; email: string; password: string; token: string }> {
+  const email = `${label}-${process.pid}-${++userCount}@bolt.test`;
+  const password = `pw-${label}-${userCount}-long-enough`;
+  const res = await fetch(`${stack.apiUrl}/api/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await testAdminToken(stack)}` },
+    body: JSON.stringify({ email, password }),
+  });
+  const body = (await res.json()) as { user?: { id: string } };
+  if (res.status !== 201 || !body.user) throw new Error(`creating ${email} failed: ${res.status} ${JSON.stringify(body)}`);
+  return { id: body.user.id, email, password, token: await login(stack, email, password) };
 }
 
 /** Stops whatever was started, in reverse order. */

@@ -1,0 +1,337 @@
+// Batches and jobs: create (inline or saved agent), list, progress detail, paginated jobs, one job with
+// its script and expiring links, local-file links, and the webhook delivery log.
+import path from 'node:path';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { getAgent } from '../db/agents';
+import { getJobForUser, languageCounts, listBatches, listJobs } from '../db/batch-queries';
+import { createBatch, getBatch } from '../db/batches';
+import type { AgentSnapshot, Batch, Job } from '../db/schema';
+import { listDeliveries } from '../db/webhooks';
+import { planJobs } from '../domain/plan';
+import type { batchWorkflow } from '../workflows';
+import { SearchAttr } from '../workflows/definitions';
+import { ApiError, ApiErrorCode } from './errors';
+import { route, type Api } from './http';
+import { contentTypeOf, type LinkSigner } from './links';
+import { AgentInputSchema, BatchListQuery, CreateBatchSchema, FileQuery, IdParam, JobListQuery } from './schemas';
+
+const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget_exhausted']);
+
+/** The JSON view of a batch (list entries and the head of the detail view). */
+export function batchView(b: Batch) {
+  return {
+    id: b.id,
+    status: b.status,
+    mode: b.mode,
+    masterLanguage: b.master_language,
+    variations: b.variations,
+    titles: b.titles.length,
+    languages: b.languages,
+    counts: { total: b.total_jobs, queued: b.queued, running: b.running, completed: b.completed, failed: b.failed, cancelled: b.cancelled },
+    priority: b.options.priority,
+    agent: { name: b.options.agent.name, ...(b.options.agentRef ? { id: b.options.agentRef.id, version: b.options.agentRef.version } : {}) },
+    webhook: b.options.webhook ? { url: b.options.webhook.url } : null,
+    budgetUsd: b.options.budgetUsd ?? null,
+    workflowId: b.workflow_id,
+    createdAt: b.created_at,
+    finishedAt: b.finished_at,
+  };
+}
+
+/** Progress numbers shared by the detail view and the event stream. */
+export function progressOf(
+  b: Pick<Batch, 'status' | 'total_jobs' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'created_at'>,
+  now = Date.now(),
+) {
+  const done = b.completed + b.failed + b.cancelled;
+  const percent = b.total_jobs === 0 ? 100 : Math.round((done / b.total_jobs) * 1000) / 10;
+  const elapsedS = Math.max(0.001, (now - new Date(b.created_at).getTime()) / 1000);
+  const perMinute = (done / elapsedS) * 60;
+  const remaining = b.total_jobs - done;
+  const etaSeconds = TERMINAL.has(b.status) ? 0 : done > 0 && b.status === 'running' ? Math.round((remaining / perMinute) * 60) : null;
+  return {
+    done,
+    percent,
+    jobsPerMinute: Math.round(perMinute * 10) / 10,
+    etaSeconds,
+    estimatedFinishAt: etaSeconds === null ? null : new Date(now + etaSeconds * 1000),
+  };
+}
+
+/** The JSON view of a job in lists. */
+export function jobSummary(j: Job) {
+  return {
+    id: j.id,
+    batchId: j.batch_id,
+    seq: j.seq,
+    title: j.title,
+    language: j.language,
+    voice: j.voice,
+    variation: j.variation,
+    status: j.status,
+    stage: j.stage,
+    attempts: j.attempts,
+    audioDurationMs: j.audio_duration_ms,
+    error: j.error_code ? { stage: j.error_stage, code: j.error_code, message: j.error_message } : null,
+    startedAt: j.started_at,
+    finishedAt: j.finished_at,
+  };
+}
+
+/** scheme://host the request came to, for links the API serves itself. */
+export const apiBase = (req: Request): string => `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+
+const BatchView = z.object({ id: z.string(), status: z.string(), mode: z.string(), counts: z.record(z.string(), z.number()) }).passthrough();
+const JobView = z.object({ id: z.string(), seq: z.number(), status: z.string(), language: z.string() }).passthrough();
+const noBatch = () => new ApiError(404, ApiErrorCode.notFound, 'no such batch');
+
+export function batchRoutes(api: Api, links: LinkSigner): void {
+  const { db, temporal, storage } = api.deps;
+
+  route(
+    api,
+    {
+      method: 'post',
+      path: '/api/batches',
+      tag: 'batches',
+      summary: 'Create a batch and start it',
+      description:
+        'Modes: `matrix` (titles × languages), `expand_languages` (1 title, N languages), `expand_titles` (N titles, 1 language). The agent is inline (`agent`) or saved (`agentId`, optional `agentVersion`); the batch keeps a copy of the version it ran with.',
+      body: CreateBatchSchema,
+      headers: [{ name: 'Idempotency-Key', description: 'repeat-safe key: the same key returns the same batch (1–200 visible ASCII characters)' }],
+      responses: { 201: { description: 'created and started', schema: z.object({ batch: BatchView }) }, 200: { description: 'an earlier batch with the same Idempotency-Key' } },
+    },
+    async ({ req, res, body: input, user }) => {
+      const idempotencyKey = req.get('Idempotency-Key') ?? undefined;
+      if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
+        throw new ApiError(400, ApiErrorCode.validation, 'Idempotency-Key must be 1–200 visible ASCII characters');
+      }
+      let agent: AgentSnapshot;
+      let agentRef: { id: string; version: number } | undefined;
+      let agentMasterLanguage: string | null = null;
+      if (input.agentId) {
+        const saved = await getAgent(db, user.id, input.agentId, input.agentVersion);
+        if (!saved) {
+          throw new ApiError(400, ApiErrorCode.validation, 'the request is invalid', [
+            { path: input.agentVersion ? 'agentVersion' : 'agentId', message: input.agentVersion ? 'no such version of that agent' : 'no such agent' },
+          ]);
+        }
+        agent = { name: saved.name, premisePrompt: saved.premisePrompt, structurePrompt: saved.structurePrompt, tone: saved.tone, targetMinutes: saved.targetMinutes };
+        agentRef = { id: saved.id, version: saved.version };
+        agentMasterLanguage = saved.masterLanguage;
+      } else {
+        agent = AgentInputSchema.parse(input.agent ?? {});
+      }
+      const masterLanguage = input.masterLanguage ?? agentMasterLanguage ?? input.languages[0]!.language;
+      const jobs = planJobs({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage });
+      const { batch, created } = await createBatch(db, {
+        userId: user.id,
+        mode: input.mode,
+        titles: input.titles,
+        languages: input.languages,
+        variations: input.variations,
+        masterLanguage,
+        options: {
+          agent,
+          ...(agentRef ? { agentRef } : {}),
+          audioEncoding: input.audio.encoding,
+          speakingRate: input.audio.speakingRate,
+          pitch: input.audio.pitch,
+          priority: input.priority,
+          ...(input.budgetUsd !== undefined ? { budgetUsd: input.budgetUsd } : {}),
+          ...(input.webhook ? { webhook: input.webhook } : {}),
+        },
+        idempotencyKey,
+        jobs,
+      });
+      try {
+        await temporal.workflow.start<typeof batchWorkflow>('batchWorkflow', {
+          workflowId: batch.workflow_id,
+          taskQueue: api.deps.taskQueue,
+          args: [{ batchId: batch.id, userId: user.id, mode: input.mode }],
+          typedSearchAttributes: [
+            { key: SearchAttr.BatchId, value: batch.id },
+            { key: SearchAttr.UserId, value: user.id },
+            { key: SearchAttr.Mode, value: input.mode },
+          ],
+          memo: { titles: input.titles.length, languages: input.languages.map((l) => l.language).join(','), jobs: jobs.length },
+        });
+      } catch (err) {
+        // A repeated request with the same Idempotency-Key finds its workflow already running: fine.
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      res.status(created ? 201 : 200).json({ batch: batchView(batch) });
+    },
+  );
+
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/api/batches',
+      tag: 'batches',
+      summary: "The caller's batches, newest first, optionally in one status",
+      query: BatchListQuery,
+      responses: { 200: { description: 'a page of batches', schema: z.object({ batches: z.array(BatchView), page: z.number(), pageSize: z.number(), total: z.number() }) } },
+    },
+    async ({ res, query, user }) => {
+      const { items, total } = await listBatches(db, user.id, { status: query.status, limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
+      res.json({ batches: items.map(batchView), page: query.page, pageSize: query.pageSize, total });
+    },
+  );
+
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/api/batches/:id',
+      tag: 'batches',
+      summary: 'One batch: counts per status, per-language progress, rate and ETA, cost and cache figures',
+      params: IdParam,
+      notFoundMessage: 'no such batch',
+      responses: { 200: { description: 'the batch', schema: z.object({ batch: BatchView }) }, 404: { description: 'no such batch of yours' } },
+    },
+    async ({ res, params, user }) => {
+      const batch = await getBatch(db, params.id, user.id);
+      if (!batch) throw noBatch();
+      const byLanguage = new Map<string, Record<string, number>>();
+      for (const { language, status, n } of await languageCounts(db, batch.id)) {
+        const row = byLanguage.get(language) ?? { total: 0, queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+        row[status] = n;
+        row.total! += n;
+        byLanguage.set(language, row);
+      }
+      const languages = [...byLanguage.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([language, c]) => ({ language, ...c, percent: c.total ? Math.round(((c.completed! + c.failed! + c.cancelled!) / c.total) * 1000) / 10 : 100 }));
+      res.json({
+        batch: {
+          ...batchView(batch),
+          progress: progressOf(batch),
+          languageProgress: languages,
+          // Cost, cache and quota figures come with the estimator and the key pool; null until then.
+          cost: { estimateUsd: null, spentUsd: null, budgetUsd: batch.options.budgetUsd ?? null },
+          cacheHits: null,
+          waitingForQuota: null,
+        },
+      });
+    },
+  );
+
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/api/batches/:id/jobs',
+      tag: 'batches',
+      summary: "A page of the batch's jobs by sequence (25 by default), filterable by status and language",
+      params: IdParam,
+      query: JobListQuery,
+      notFoundMessage: 'no such batch',
+      responses: { 200: { description: 'a page of jobs', schema: z.object({ jobs: z.array(JobView), page: z.number(), pageSize: z.number(), total: z.number() }) }, 404: { description: 'no such batch of yours' } },
+    },
+    async ({ res, params, query, user }) => {
+      const batch = await getBatch(db, params.id, user.id);
+      if (!batch) throw noBatch();
+      const { items, total } = await listJobs(db, batch.id, { status: query.status, language: query.language, limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
+      res.json({ jobs: items.map(jobSummary), page: query.page, pageSize: query.pageSize, total });
+    },
+  );
+
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/api/batches/:id/webhooks',
+      tag: 'batches',
+      summary: "The batch's webhook delivery log, one entry per attempt",
+      params: IdParam,
+      notFoundMessage: 'no such batch',
+      responses: { 200: { description: 'attempts, oldest first' }, 404: { description: 'no such batch of yours' } },
+    },
+    async ({ res, params, user }) => {
+      const batch = await getBatch(db, params.id, user.id);
+      if (!batch) throw noBatch();
+      const rows = await listDeliveries(db, batch.id);
+      res.json({
+        deliveries: rows.map((d) => ({
+          deliveryId: d.delivery_id,
+          event: d.event,
+          url: d.url,
+          attempt: d.attempt,
+          ok: d.ok,
+          statusCode: d.status_code,
+          error: d.error,
+          durationMs: d.duration_ms,
+          at: d.created_at,
+        })),
+      });
+    },
+  );
+
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/api/jobs/:id',
+      tag: 'jobs',
+      summary: 'One job: script text, expiring audio, script and subtitle links, timings, attempts, error',
+      params: IdParam,
+      notFoundMessage: 'no such job',
+      responses: { 200: { description: 'the job', schema: z.object({ job: JobView }) }, 404: { description: 'no such job of yours' } },
+    },
+    async ({ req, res, params, user }) => {
+      const found = await getJobForUser(db, params.id, user.id);
+      if (!found) throw new ApiError(404, ApiErrorCode.notFound, 'no such job');
+      const { job } = found;
+      const base = apiBase(req);
+      const folder = job.script_key ?? job.audio_key;
+      const subtitleKeys = folder ? (await storage.list(`${path.posix.dirname(folder)}/`)).filter((k) => /\.(srt|vtt)$/i.test(k)) : [];
+      const script = job.script_key ? { text: (await storage.get(job.script_key)).toString('utf8'), ...(await links.link(job.script_key, base)) } : null;
+      const audio = job.audio_key ? { bytes: job.audio_bytes, durationMs: job.audio_duration_ms, contentType: contentTypeOf(job.audio_key), ...(await links.link(job.audio_key, base)) } : null;
+      const subtitles = await Promise.all(subtitleKeys.map(async (k) => ({ format: path.extname(k).slice(1).toLowerCase(), ...(await links.link(k, base)) })));
+      res.json({
+        job: {
+          ...jobSummary(job),
+          script,
+          audio,
+          subtitles,
+          timings: {
+            createdAt: job.created_at,
+            startedAt: job.started_at,
+            finishedAt: job.finished_at,
+            runMs: job.started_at && job.finished_at ? job.finished_at.getTime() - job.started_at.getTime() : null,
+          },
+        },
+      });
+    },
+  );
+
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/api/files',
+      tag: 'jobs',
+      auth: false,
+      summary: 'An output from the local folder, through an expiring signed link (as given by GET /api/jobs/:id)',
+      query: FileQuery,
+      responses: { 200: { description: 'the file', contentType: 'application/octet-stream' }, 403: { description: 'the link is forged or expired (`link_invalid`)' }, 404: { description: 'no such file' } },
+    },
+    async ({ res, query }) => {
+      if (!links.verify(query.key, Number(query.expires), query.signature)) throw new ApiError(403, ApiErrorCode.linkInvalid, 'the link is invalid or has expired');
+      const size = await storage.size(query.key).catch(() => undefined);
+      if (size === undefined) throw new ApiError(404, ApiErrorCode.notFound, 'no such file');
+      res.set({ 'Content-Type': contentTypeOf(query.key), 'Content-Length': String(size), 'Cache-Control': 'private, max-age=60' });
+      res.attachment(path.posix.basename(query.key));
+      const body = await storage.stream(query.key);
+      body.on('error', (err) => {
+        api.deps.log(`file stream failed: ${err.message}`);
+        res.destroy();
+      });
+      body.pipe(res);
+    },
+  );
+}

@@ -1,0 +1,102 @@
+// How a route is declared: its zod schemas validate the request, its bearer token names the user, and
+// the same declaration feeds the OpenAPI document, so the two cannot drift apart.
+import type { Client } from '@temporalio/client';
+import type { Request, Response, Router } from 'express';
+import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import type { ObjectStorage } from '../adapters/storage';
+import type { Database, User } from '../db/schema';
+import { authenticateToken } from '../db/users';
+import { ApiError, ApiErrorCode } from './errors';
+import type { ApiRegistry, RouteDoc } from './openapi';
+
+/** What the API needs from the rest of the system. */
+export interface ApiDeps {
+  db: Kysely<Database>;
+  temporal: Client;
+  taskQueue: string;
+  /** Where outputs are, to stream them and sign links to them. */
+  storage: ObjectStorage;
+  /** Providers in use, shown to users so simulated output is never mistaken for real. */
+  providers: { gemini: 'google' | 'simulator'; tts: 'google' | 'simulator' };
+  log: (line: string) => void;
+  /** Origins allowed by CORS; empty means none (same-origin only), `*` any. @default [] */
+  corsOrigins?: string[];
+  /** Secret for expiring links to local-folder outputs. @default random per process */
+  urlSigningSecret?: string;
+  /** Login rate limits. @default 5 failures per email and 100 per client address, per 15 minutes */
+  loginLimits?: { perEmail: number; perAddress: number; windowMs: number };
+  /** How often the progress stream reads PostgreSQL, in ms. @default 500 */
+  progressPollMs?: number;
+}
+
+/** The authenticated caller. */
+export interface AuthUser {
+  id: string;
+  email: string;
+  role: User['role'];
+  /** The token this request came with (so logout can revoke exactly it). */
+  tokenId: string;
+}
+
+/** The pieces every route module is built from. */
+export interface Api {
+  router: Router;
+  registry: ApiRegistry;
+  deps: ApiDeps;
+}
+
+type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+/** What a handler receives: the validated request parts and the caller. */
+export interface RouteContext<P, Q, B> {
+  req: Request;
+  res: Response;
+  params: P;
+  query: Q;
+  body: B;
+  /** The caller; only routes declared with `auth: false` run without one (and must not read it). */
+  user: AuthUser;
+}
+
+const BEARER = /^Bearer\s+([A-Za-z0-9_-]{10,256})$/;
+
+/** Resolves the request's bearer token to its user, or throws 401. */
+export async function authenticate(db: Kysely<Database>, req: Request): Promise<AuthUser> {
+  const header = req.get('authorization');
+  if (!header) throw new ApiError(401, ApiErrorCode.unauthorized, 'a bearer token is required (Authorization: Bearer <token>)');
+  const m = BEARER.exec(header);
+  const found = m ? await authenticateToken(db, m[1]!) : undefined;
+  if (!found) throw new ApiError(401, ApiErrorCode.unauthorized, 'the token is unknown, revoked or expired');
+  return { id: found.user.id, email: found.user.email, role: found.user.role, tokenId: found.tokenId };
+}
+
+/**
+ * Declares a route: registers it with Express and with the OpenAPI registry. Path parameters that
+ * fail their schema answer 404 (a malformed id names nothing); query and body failures answer 400.
+ */
+export function route<P extends z.ZodObject | undefined = undefined, Q extends z.ZodObject | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+  api: Api,
+  doc: Omit<RouteDoc, 'params' | 'query' | 'body'> & { params?: P; query?: Q; body?: B; notFoundMessage?: string },
+  handler: (ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>>) => Promise<void> | void,
+): void {
+  const { notFoundMessage, ...rest } = doc;
+  api.registry.add(rest);
+  api.router[doc.method](doc.path, async (req: Request, res: Response) => {
+    const user = doc.auth === false ? (undefined as unknown as AuthUser) : await authenticate(api.deps.db, req);
+    let params: unknown;
+    if (doc.params) {
+      const parsed = doc.params.safeParse(req.params);
+      if (!parsed.success) throw new ApiError(404, ApiErrorCode.notFound, notFoundMessage ?? 'not found');
+      params = parsed.data;
+    }
+    const query = doc.query ? doc.query.parse(req.query) : undefined;
+    const body = doc.body ? doc.body.parse(req.body) : undefined;
+    await handler({ req, res, params: params as Infer<P>, query: query as Infer<Q>, body: body as Infer<B>, user });
+  });
+}
+
+/** Admin-only guard. */
+export function requireAdmin(user: AuthUser): void {
+  if (user.role !== 'admin') throw new ApiError(403, ApiErrorCode.forbidden, 'only admins may do this');
+}

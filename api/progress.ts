@@ -1,0 +1,153 @@
+// Live progress as Server-Sent Events. One hub per API process reads PostgreSQL on a timer, with ONE
+// query for every watched batch, and fans each batch's row out to all of its subscribers.
+import type { Kysely } from 'kysely';
+import { batchCounters } from '../db/batch-queries';
+import { getBatch } from '../db/batches';
+import type { Database } from '../db/schema';
+import { progressOf } from './batch-routes';
+import { ApiError, ApiErrorCode } from './errors';
+import { route, type Api } from './http';
+import { IdParam } from './schemas';
+
+type Row = Awaited<ReturnType<typeof batchCounters>>[number];
+
+const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget_exhausted']);
+
+/** One subscriber's callbacks. */
+export interface ProgressListener {
+  progress(data: ReturnType<typeof eventOf>): void;
+  end(data: ReturnType<typeof eventOf>): void;
+}
+
+/** The data of one progress event. */
+export function eventOf(row: Row, now = Date.now()) {
+  return {
+    id: row.id,
+    status: row.status,
+    counts: { total: row.total_jobs, queued: row.queued, running: row.running, completed: row.completed, failed: row.failed, cancelled: row.cancelled },
+    ...progressOf(row, now),
+    at: new Date(now),
+  };
+}
+
+interface Watched {
+  listeners: Set<ProgressListener>;
+  lastKey?: string;
+  lastSentAt: number;
+}
+
+/** Polls PostgreSQL for the batches someone is watching; idle when nobody is. */
+export class ProgressHub {
+  private readonly watched = new Map<string, Watched>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  /** Queries made so far, for tests and metrics. */
+  polls = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly log: (line: string) => void,
+    private readonly pollMs = 500,
+    /** Longest silence while a batch runs: an unchanged batch is re-sent after this long. */
+    private readonly heartbeatMs = 1000,
+  ) {}
+
+  /** Batches being watched and subscribers in all, for tests and metrics. */
+  stats(): { batches: number; subscribers: number; polls: number } {
+    let subscribers = 0;
+    for (const w of this.watched.values()) subscribers += w.listeners.size;
+    return { batches: this.watched.size, subscribers, polls: this.polls };
+  }
+
+  subscribe(batchId: string, listener: ProgressListener): () => void {
+    let w = this.watched.get(batchId);
+    if (!w) {
+      w = { listeners: new Set(), lastSentAt: 0 };
+      this.watched.set(batchId, w);
+    }
+    w.listeners.add(listener);
+    this.timer ??= setInterval(() => void this.poll(), this.pollMs);
+    return () => {
+      const entry = this.watched.get(batchId);
+      entry?.listeners.delete(listener);
+      if (entry && entry.listeners.size === 0) this.watched.delete(batchId);
+      if (this.watched.size === 0) this.stop();
+    };
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.watched.size === 0) return;
+    this.polling = true;
+    try {
+      this.polls++;
+      const rows = await batchCounters(this.db, [...this.watched.keys()]);
+      const now = Date.now();
+      for (const row of rows) {
+        const w = this.watched.get(row.id);
+        if (!w) continue;
+        const data = eventOf(row, now);
+        const key = JSON.stringify(data.counts) + data.status;
+        const terminal = TERMINAL.has(row.status);
+        if (key !== w.lastKey || now - w.lastSentAt >= this.heartbeatMs || terminal) {
+          w.lastKey = key;
+          w.lastSentAt = now;
+          for (const l of [...w.listeners]) (terminal ? l.end : l.progress).call(l, data);
+        }
+        if (terminal) this.watched.delete(row.id);
+      }
+      if (this.watched.size === 0) this.stop();
+    } catch (err) {
+      this.log(`progress poll failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.polling = false;
+    }
+  }
+}
+
+export function progressRoutes(api: Api, hub: ProgressHub): void {
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/api/batches/:id/events',
+      tag: 'batches',
+      summary: 'Live progress as Server-Sent Events: `progress` at least once a second while the batch runs, then `end`',
+      description: 'Each event carries an increasing `id`, and `data` with status, counts, percent, rate and ETA. The stream closes after `end`.',
+      params: IdParam,
+      notFoundMessage: 'no such batch',
+      responses: { 200: { description: 'the event stream', contentType: 'text/event-stream' }, 404: { description: 'no such batch of yours' } },
+    },
+    async ({ res, params, user }) => {
+      const batch = await getBatch(api.deps.db, params.id, user.id);
+      if (!batch) throw new ApiError(404, ApiErrorCode.notFound, 'no such batch');
+      res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+      res.flushHeaders();
+      let seq = 0;
+      const send = (event: string, data: unknown) => res.write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      res.write('retry: 2000\n\n');
+      const first = eventOf(batch);
+      if (TERMINAL.has(batch.status)) {
+        send('progress', first);
+        send('end', first);
+        res.end();
+        return;
+      }
+      send('progress', first);
+      const unsubscribe = hub.subscribe(batch.id, {
+        progress: (data) => send('progress', data),
+        end: (data) => {
+          send('progress', data);
+          send('end', data);
+          unsubscribe();
+          res.end();
+        },
+      });
+      res.on('close', unsubscribe);
+    },
+  );
+}

@@ -1,0 +1,86 @@
+// Read-side queries the API needs on batches and jobs, always scoped to the user who owns them.
+import type { Kysely } from 'kysely';
+import type { Batch, BatchStatus, Database, Job, JobStatus } from './schema';
+
+/** One page of rows and how many match in all. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** The user's batches, newest first, optionally in one status. */
+export async function listBatches(
+  db: Kysely<Database>,
+  userId: string,
+  opts: { status?: BatchStatus; limit: number; offset: number },
+): Promise<Page<Batch>> {
+  let q = db.selectFrom('batches').where('user_id', '=', userId);
+  if (opts.status) q = q.where('status', '=', opts.status);
+  const [items, total] = await Promise.all([
+    q.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(opts.limit).offset(opts.offset).execute(),
+    q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items, total: Number(total.n) };
+}
+
+/** Job counts of one batch per (language, status). */
+export async function languageCounts(db: Kysely<Database>, batchId: string): Promise<Array<{ language: string; status: JobStatus; n: number }>> {
+  const rows = await db
+    .selectFrom('jobs')
+    .select(['language', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('batch_id', '=', batchId)
+    .groupBy(['language', 'status'])
+    .execute();
+  return rows.map((r) => ({ language: r.language, status: r.status, n: Number(r.n) }));
+}
+
+/** A page of one batch's jobs by seq, filtered by status and language. The batch must already be known to be the caller's. */
+export async function listJobs(
+  db: Kysely<Database>,
+  batchId: string,
+  opts: { status?: JobStatus; language?: string; limit: number; offset: number },
+): Promise<Page<Job>> {
+  let q = db.selectFrom('jobs').where('batch_id', '=', batchId);
+  if (opts.status) q = q.where('status', '=', opts.status);
+  if (opts.language) q = q.where('language', '=', opts.language);
+  const [items, total] = await Promise.all([
+    q.selectAll().orderBy('seq').limit(opts.limit).offset(opts.offset).execute(),
+    q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items, total: Number(total.n) };
+}
+
+/** A job with its batch, or undefined when it does not exist or its batch belongs to another user. */
+export async function getJobForUser(db: Kysely<Database>, jobId: string, userId: string): Promise<{ job: Job; batch: Batch } | undefined> {
+  const job = await db
+    .selectFrom('jobs')
+    .innerJoin('batches', 'batches.id', 'jobs.batch_id')
+    .selectAll('jobs')
+    .where('jobs.id', '=', jobId)
+    .where('batches.user_id', '=', userId)
+    .executeTakeFirst();
+  if (!job) return undefined;
+  const batch = await db.selectFrom('batches').selectAll().where('id', '=', job.batch_id).executeTakeFirstOrThrow();
+  return { job, batch };
+}
+
+/** Walks a batch's jobs by seq, a page at a time, so exports of 100k jobs never hold them all. */
+export async function* jobsInOrder(db: Kysely<Database>, batchId: string, pageSize = 500): AsyncGenerator<Job> {
+  let after = -1;
+  for (;;) {
+    const page = await db.selectFrom('jobs').selectAll().where('batch_id', '=', batchId).where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
+    for (const j of page) yield j;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1]!.seq;
+  }
+}
+
+/** The rows the progress stream watches: status and counters of several batches in one query. */
+export async function batchCounters(db: Kysely<Database>, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('batches')
+    .select(['id', 'status', 'total_jobs', 'queued', 'running', 'completed', 'failed', 'cancelled', 'created_at', 'updated_at', 'finished_at'])
+    .where('id', 'in', ids)
+    .execute();
+}
