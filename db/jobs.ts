@@ -14,6 +14,8 @@ const ALLOWED: Record<JobStatus, readonly JobStatus[]> = {
   completed: [],
 };
 
+const TERMINAL: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+
 /**
  * Moves a job to `to` (with extra column changes) and shifts the batch counters in the same
  * transaction. Returns false, changing nothing, when the job is already there or the move is
@@ -27,14 +29,34 @@ export async function transitionJob(
   opts: { countAttempt?: boolean } = {},
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const job = await trx.selectFrom('jobs').select(['status', 'batch_id']).where('id', '=', jobId).forUpdate().executeTakeFirst();
-    if (!job) throw new Error(`job ${jobId} does not exist`);
+    // Lock order everywhere: the batch row, then its jobs (see transitionAll); no deadlocks.
+    const owner = await trx.selectFrom('jobs').select('batch_id').where('id', '=', jobId).executeTakeFirst();
+    if (!owner) throw new Error(`job ${jobId} does not exist`);
+    await trx.selectFrom('batches').select('id').where('id', '=', owner.batch_id).forUpdate().executeTakeFirst();
+    const job = await trx.selectFrom('jobs').select(['status', 'batch_id']).where('id', '=', jobId).forUpdate().executeTakeFirstOrThrow();
     if (!ALLOWED[job.status].includes(to)) return false;
-    await trx
+    const updated = await trx
       .updateTable('jobs')
       .set({ ...patch, status: to, updated_at: new Date(), ...(opts.countAttempt ? { attempts: sql<number>`attempts + 1` } : {}) })
       .where('id', '=', jobId)
-      .execute();
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (TERMINAL.includes(to) && job.status === 'running') {
+      // The attempt's record outlives a retry, which clears the job's own error columns.
+      await trx
+        .insertInto('job_attempts')
+        .values({
+          job_id: jobId,
+          attempt: updated.attempts,
+          status: to,
+          error_stage: updated.error_stage,
+          error_code: updated.error_code,
+          error_message: updated.error_message,
+          started_at: updated.started_at,
+        })
+        .onConflict((oc) => oc.columns(['job_id', 'attempt']).doNothing())
+        .execute();
+    }
     await trx
       .updateTable('batches')
       .set({
@@ -45,6 +67,38 @@ export async function transitionJob(
       .where('id', '=', job.batch_id)
       .execute();
     return true;
+  });
+}
+
+/**
+ * Moves every job of a batch in status `from` to `to` at once (retry-failed, cancel what never
+ * started) and shifts the counters by the number actually moved, in one transaction.
+ */
+export async function transitionAll(db: Kysely<Database>, batchId: string, from: JobStatus, to: JobStatus): Promise<number> {
+  if (!ALLOWED[from].includes(to)) throw new Error(`jobs cannot move from ${from} to ${to}`);
+  return db.transaction().execute(async (trx) => {
+    // Lock the batch row first: concurrent single-job transitions wait, so counts stay exact.
+    await trx.selectFrom('batches').select('id').where('id', '=', batchId).forUpdate().executeTakeFirst();
+    const moved = await trx
+      .updateTable('jobs')
+      .set({
+        status: to,
+        updated_at: new Date(),
+        ...(to === 'queued' ? { error_stage: null, error_code: null, error_message: null, finished_at: null, stage: null } : { finished_at: new Date() }),
+      })
+      .where('batch_id', '=', batchId)
+      .where('status', '=', from)
+      .returning('id')
+      .execute();
+    const n = moved.length;
+    if (n > 0) {
+      await trx
+        .updateTable('batches')
+        .set({ [from]: sql`${sql.ref(from)} - ${n}`, [to]: sql`${sql.ref(to)} + ${n}`, updated_at: new Date() })
+        .where('id', '=', batchId)
+        .execute();
+    }
+    return n;
   });
 }
 
@@ -64,10 +118,10 @@ export async function pageJobs(
   statuses: readonly JobStatus[],
   afterSeq: number,
   limit: number,
-): Promise<Array<Pick<Job, 'id' | 'seq' | 'uses_master_directly' | 'language'>>> {
+): Promise<Array<Pick<Job, 'id' | 'seq' | 'uses_master_directly' | 'language' | 'attempts'>>> {
   return db
     .selectFrom('jobs')
-    .select(['id', 'seq', 'uses_master_directly', 'language'])
+    .select(['id', 'seq', 'uses_master_directly', 'language', 'attempts'])
     .where('batch_id', '=', batchId)
     .where('status', 'in', statuses)
     .where('seq', '>', afterSeq)

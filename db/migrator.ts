@@ -5,12 +5,14 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/2026_11_25_0001_initial';
 import * as apiKeys from './migrations/2026_11_25_0100_api_keys';
 import * as accounts from './migrations/2026_11_25_0400_accounts';
+import * as orchestration from './migrations/2026_11_25_0500_orchestration';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
   '2026_11_25_0001_initial': initial,
   '2026_11_25_0100_api_keys': apiKeys,
   '2026_11_25_0400_accounts': accounts,
+  '2026_11_25_0500_orchestration': orchestration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

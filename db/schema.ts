@@ -69,6 +69,8 @@ export interface BatchTable {
   cancelled: Generated<number>;
   workflow_id: string;
   idempotency_key: string | null;
+  /** Work served from the content-addressed cache instead of a paid call. */
+  cache_hits: Generated<number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   finished_at: Date | null;
@@ -187,11 +189,24 @@ export interface WebhookDeliveryTable {
   created_at: CreatedAt;
 }
 
+/** One finished attempt of a job; a retried job keeps every earlier attempt here. */
+export interface JobAttemptTable {
+  job_id: string;
+  attempt: number;
+  status: JobStatus;
+  error_stage: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  started_at: Date | null;
+  finished_at: Generated<Date>;
+}
+
 /** Every table Bolt IA owns. */
 export interface Database {
   batches: BatchTable;
   jobs: JobTable;
   scripts: ScriptTable;
+  job_attempts: JobAttemptTable;
   api_keys: ApiKeyTable;
   api_key_projects: ApiKeyProjectTable;
   quota_waits: QuotaWaitTable;

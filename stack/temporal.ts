@@ -55,6 +55,8 @@ export async function startTemporal(o: TemporalOptions): Promise<TemporalServer>
   const port = o.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', o.namespace, '--log-level', 'warn'];
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  // The priority-aware matcher serves high-priority batches' tasks first (off by default in 1.29).
+  args.push('--dynamic-config-value', 'matching.useNewMatcher=true');
   if (o.dbFile) {
     fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
     args.push('--db-filename', o.dbFile);

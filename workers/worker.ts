@@ -1,6 +1,7 @@
 // Builds the three workers of one process: workflows + bookkeeping, Gemini activities, TTS activities.
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createBookkeepingActivities, createScriptActivities, createSpeechActivities, type ActivityDeps } from '../activities';
+import { createOrchestrationActivities } from '../activities/orchestration';
 import { taskQueues } from '../workflows/definitions';
 
 let runtimeInstalled = false;
@@ -74,7 +75,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     namespace: o.namespace,
     taskQueue: queues.main,
     workflowBundle: o.bundle,
-    activities: createBookkeepingActivities(o.deps),
+    activities: { ...createBookkeepingActivities(o.deps), ...createOrchestrationActivities(o.deps) },
     maxConcurrentActivityTaskExecutions: 20,
   });
   const gemini = await Worker.create({

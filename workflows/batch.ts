@@ -1,69 +1,159 @@
 // A batch: starts its jobs as child workflows through a bounded window, paging job ids from Postgres,
-// and continues as new every few hundred jobs so no run's history grows large.
+// and continues as new every few hundred jobs so no run's history grows large. Operators and the API
+// steer it with signals (pause, resume, retry-failed), an update (set-concurrency), cancellation,
+// and a progress query.
 import {
+  CancellationScope,
   ChildWorkflowFailure,
   ParentClosePolicy,
   condition,
   continueAsNew,
+  isCancellation,
   proxyActivities,
+  setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BookkeepingActivities } from '../activities';
-import { SearchAttr, type BatchOutcome, type BatchWorkflowInput } from './definitions';
+import type { JobRef, OrchestrationActivities } from '../activities/orchestration';
+import {
+  MAX_WINDOW,
+  PRIORITY_KEYS,
+  SearchAttr,
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+  retryFailedSignal,
+  setConcurrencyUpdate,
+  type BatchOutcome,
+  type BatchWorkflowInput,
+} from './definitions';
 import { jobWorkflow } from './job';
 
-const bookkeeping = proxyActivities<BookkeepingActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
-});
+const retry = { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 } as const;
+const bookkeeping = proxyActivities<BookkeepingActivities>({ startToCloseTimeout: '1 minute', retry });
+const orchestration = proxyActivities<OrchestrationActivities>({ startToCloseTimeout: '1 minute', retry });
+
+/** Workflow id of one attempt of a job: the first keeps the plain id, retries get a suffix. */
+export const jobAttemptWorkflowId = (batchId: string, job: Pick<JobRef, 'seq' | 'attempts'>): string =>
+  job.attempts === 0 ? `job-${batchId}-${job.seq}` : `job-${batchId}-${job.seq}-a${job.attempts + 1}`;
 
 export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOutcome> {
-  const window = input.window ?? 200;
+  const { batchId } = input;
   const pageSize = input.pageSize ?? 100;
-  const jobsPerRun = input.jobsPerRun ?? 500;
+  const jobsPerRun = input.jobsPerRun ?? 300;
+  const priorityKey = PRIORITY_KEYS[input.priority ?? 'normal'];
+  const run = input.run ?? 0;
+  let window = input.window ?? 200;
   let cursor = input.cursor ?? -1;
+  let paused = input.paused ?? false;
+  let retryRequested = input.retryRequested ?? false;
+  let stateSynced = true;
   let startedThisRun = 0;
-  let exhausted = false;
   const running = new Set<number>();
 
-  while (startedThisRun < jobsPerRun && !workflowInfo().continueAsNewSuggested) {
-    const page = await bookkeeping.nextJobs({ batchId: input.batchId, afterSeq: cursor, limit: Math.min(pageSize, jobsPerRun - startedThisRun) });
-    if (page.length === 0) {
-      exhausted = true;
-      break;
+  setHandler(pauseSignal, () => {
+    if (!paused) (paused = true), (stateSynced = false);
+  });
+  setHandler(resumeSignal, () => {
+    if (paused) (paused = false), (stateSynced = false);
+  });
+  setHandler(retryFailedSignal, () => {
+    retryRequested = true;
+  });
+  setHandler(
+    setConcurrencyUpdate,
+    (n: number) => {
+      window = n;
+      return { window };
+    },
+    {
+      validator: (n: number) => {
+        if (!Number.isInteger(n) || n < 1 || n > MAX_WINDOW) throw new Error(`concurrency must be an integer from 1 to ${MAX_WINDOW}`);
+      },
+    },
+  );
+  setHandler(progressQuery, () => ({ paused, window, running: running.size, cursor, startedThisRun, run }));
+
+  const syncState = async () => {
+    if (stateSynced) return;
+    stateSynced = true;
+    await orchestration.setRunState({ batchId, state: paused ? 'paused' : 'running' });
+  };
+
+  const startJob = async (job: JobRef) => {
+    running.add(job.seq);
+    const child = await startChild(jobWorkflow, {
+      workflowId: jobAttemptWorkflowId(batchId, job),
+      args: [{ batchId, jobId: job.jobId, seq: job.seq, usesMasterDirectly: job.usesMasterDirectly, priorityKey }],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      priority: { priorityKey },
+      typedSearchAttributes: [
+        { key: SearchAttr.BatchId, value: batchId },
+        { key: SearchAttr.UserId, value: input.userId },
+        { key: SearchAttr.Mode, value: input.mode },
+        { key: SearchAttr.Language, value: job.language },
+      ],
+    });
+    child
+      .result()
+      .catch((err: unknown) =>
+        // A child that was terminated or timed out cannot record its own end: record it here.
+        // (A cancelled child records its own; the transition rules make this a no-op then.)
+        err instanceof ChildWorkflowFailure && !isCancellation(err.cause)
+          ? CancellationScope.nonCancellable(() =>
+              bookkeeping.failJob({ jobId: job.jobId, stage: 'orchestration', code: 'job_workflow_ended', message: err.message }),
+            )
+          : undefined,
+      )
+      .finally(() => running.delete(job.seq));
+  };
+
+  let exhausted = false;
+  try {
+    await syncState();
+    for (;;) {
+      if (retryRequested) {
+        retryRequested = false;
+        if ((await orchestration.requeueFailed({ batchId })) > 0) cursor = -1;
+      }
+      await syncState();
+      if (startedThisRun >= jobsPerRun || workflowInfo().continueAsNewSuggested) break;
+      const page = await orchestration.nextJobPage({ batchId, afterSeq: cursor, limit: Math.min(pageSize, jobsPerRun - startedThisRun) });
+      if (page.length === 0) {
+        // Nothing left to start: wait for the running jobs, unless a retry or a pause change comes first.
+        await condition(() => running.size === 0 || retryRequested || !stateSynced);
+        if (running.size === 0 && !retryRequested) {
+          exhausted = true;
+          break;
+        }
+        continue;
+      }
+      for (const job of page) {
+        for (;;) {
+          await condition(() => (!paused && running.size < window) || !stateSynced);
+          if (stateSynced) break;
+          await syncState();
+        }
+        await startJob(job);
+        cursor = job.seq;
+        startedThisRun++;
+      }
     }
-    for (const job of page) {
-      await condition(() => running.size < window);
-      running.add(job.seq);
-      const child = await startChild(jobWorkflow, {
-        workflowId: `job-${input.batchId}-${job.seq}`,
-        args: [{ batchId: input.batchId, jobId: job.jobId, seq: job.seq, usesMasterDirectly: job.usesMasterDirectly }],
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        typedSearchAttributes: [
-          { key: SearchAttr.BatchId, value: input.batchId },
-          { key: SearchAttr.UserId, value: input.userId },
-          { key: SearchAttr.Mode, value: input.mode },
-          { key: SearchAttr.Language, value: job.language },
-        ],
-      });
-      child
-        .result()
-        .catch(async (err: unknown) => {
-          // Terminated or timed-out children cannot record their own end: do it for them.
-          if (err instanceof ChildWorkflowFailure) {
-            await bookkeeping.failJob({ jobId: job.jobId, stage: 'orchestration', code: 'job_workflow_ended', message: err.message });
-          }
-        })
-        .finally(() => running.delete(job.seq));
-      cursor = job.seq;
-      startedThisRun++;
-    }
+    // Drain before handing over, so every child's end is seen by the run that started it.
+    await condition(() => running.size === 0);
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // Cancelled: children got the cancel request with us; wait for them, then close the books.
+    await CancellationScope.nonCancellable(async () => {
+      await condition(() => running.size === 0);
+      await orchestration.cancelQueued({ batchId });
+      await bookkeeping.finishBatch({ batchId, status: 'cancelled' });
+    });
+    throw err;
   }
-  // Drain before handing over, so every child's end is seen by the run that started it.
-  await condition(() => running.size === 0);
   if (!exhausted) {
-    await continueAsNew<typeof batchWorkflow>({ ...input, cursor });
+    await continueAsNew<typeof batchWorkflow>({ ...input, cursor, window, paused, retryRequested, run: run + 1 });
   }
-  return bookkeeping.finishBatch({ batchId: input.batchId });
+  return bookkeeping.finishBatch({ batchId });
 }

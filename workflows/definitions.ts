@@ -1,5 +1,6 @@
 // Names shared by workflows, workers and clients: task queues, search attributes, inputs and outcomes.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** Task queues derived from one base name: bookkeeping and workflows, Gemini, TTS. */
 export function taskQueues(base: string) {
@@ -17,6 +18,35 @@ export const SearchAttr = {
 /** Search attribute names and types, for registering them with the dev server. */
 export const SEARCH_ATTRIBUTES = { BatchId: 'Keyword', UserId: 'Keyword', Mode: 'Keyword', Language: 'Keyword' } as const;
 
+/** Batch priorities and the Temporal priority key each maps to (1 is served first). */
+export const PRIORITY_KEYS = { high: 1, normal: 3, low: 5 } as const;
+export type BatchPriority = keyof typeof PRIORITY_KEYS;
+
+/** Most child jobs a batch may run at once (Temporal allows 2,000 pending children per workflow). */
+export const MAX_WINDOW = 1000;
+
+/** Stop starting jobs; running ones finish. */
+export const pauseSignal = defineSignal('pause');
+/** Start jobs again after a pause. */
+export const resumeSignal = defineSignal('resume');
+/** Re-run every failed job as a new attempt (its earlier attempts stay in history). */
+export const retryFailedSignal = defineSignal('retryFailed');
+/** Changes the window of concurrently running jobs; rejected outside 1..MAX_WINDOW. */
+export const setConcurrencyUpdate = defineUpdate<{ window: number }, [number]>('setConcurrency');
+/** What the batch workflow is doing now, for operators (`temporal workflow query --name progress`). */
+export const progressQuery = defineQuery<BatchProgress>('progress');
+
+export interface BatchProgress {
+  paused: boolean;
+  window: number;
+  running: number;
+  /** Last job seq started (by any run). */
+  cursor: number;
+  startedThisRun: number;
+  /** How many runs (continue-as-new) came before this one. */
+  run: number;
+}
+
 export interface BatchWorkflowInput {
   batchId: string;
   userId: string;
@@ -27,8 +57,14 @@ export interface BatchWorkflowInput {
   pageSize?: number;
   /** Jobs started per run before continuing as new, to keep each history small. @default 500 */
   jobsPerRun?: number;
+  /** @default 'normal' */
+  priority?: BatchPriority;
   /** Last seq started by earlier runs (continue-as-new state). */
   cursor?: number;
+  /** Continue-as-new state: paused flag, pending retry request, run count. */
+  paused?: boolean;
+  retryRequested?: boolean;
+  run?: number;
 }
 
 export interface JobWorkflowInput {
@@ -36,6 +72,8 @@ export interface JobWorkflowInput {
   jobId: string;
   seq: number;
   usesMasterDirectly: boolean;
+  /** Temporal priority key for the job's activities. @default 3 */
+  priorityKey?: number;
 }
 
 export interface JobOutcome {

@@ -6,21 +6,25 @@ import { taskQueues } from './definitions';
 
 const NON_RETRYABLE = ['content_blocked', 'truncated', 'provider_bad_request', 'validation_error'];
 
-function activities() {
+function activities(priorityKey: number) {
   const queues = taskQueues(workflowInfo().taskQueue);
+  const priority = { priorityKey };
   const bookkeeping = proxyActivities<BookkeepingActivities>({
     taskQueue: queues.main,
+    priority,
     startToCloseTimeout: '1 minute',
     // Postgres may restart under a running batch: keep trying rather than lose the job.
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
   });
   const scripts = proxyActivities<ScriptActivities>({
     taskQueue: queues.gemini,
+    priority,
     startToCloseTimeout: '5 minutes',
     retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
   });
   const speech = proxyActivities<SpeechActivities>({
     taskQueue: queues.tts,
+    priority,
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: '2 minutes',
     retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
@@ -39,7 +43,7 @@ function describeFailure(err: unknown, stage: string): { stage: string; code: st
 }
 
 export async function jobWorkflow(input: JobWorkflowInput): Promise<JobOutcome> {
-  const { bookkeeping, scripts, speech } = activities();
+  const { bookkeeping, scripts, speech } = activities(input.priorityKey ?? 3);
   const { jobId } = input;
   let stage = 'bookkeeping';
   try {

@@ -1,0 +1,187 @@
+// Orchestration on the real stack: windowed fan-out with continue-as-new, and every batch control
+// (pause, resume, cancel, retry-failed, set-concurrency, priority) checked through its real effect.
+import assert from 'node:assert/strict';
+import { WorkflowFailedError } from '@temporalio/client';
+import { getBatch } from '../../db/batches';
+import { progressQuery, pauseSignal, resumeSignal, retryFailedSignal, setConcurrencyUpdate } from '../../workflows/definitions';
+import { countRows, historySizes, launchBatch, waitForBatch } from '../support/batches';
+import { eventually, testStack, type TestStack } from '../support/stack';
+
+/** Runs `fn` with extra Gemini latency, so batches last long enough to be steered. */
+async function withGeminiLatency<T>(stack: TestStack, ms: number, fn: () => Promise<T>): Promise<T> {
+  const options = stack.simulators!.gemini.options as { latencyMs?: number };
+  const before = options.latencyMs;
+  options.latencyMs = ms;
+  try {
+    return await fn();
+  } finally {
+    options.latencyMs = before;
+  }
+}
+
+const started = async (stack: TestStack, batchId: string) => {
+  const rows = await countRows(stack, batchId);
+  return (rows.running ?? 0) + (rows.completed ?? 0) + (rows.failed ?? 0) + (rows.cancelled ?? 0);
+};
+
+describe('orchestration', function () {
+  this.timeout(300_000);
+  let stack: TestStack;
+  before(async function () {
+    this.timeout(600_000);
+    stack = await testStack();
+  });
+
+  it('fans 300 jobs out through a small window with frequent continue-as-new, every history under 2,000 events', async () => {
+    const masterCalls = stack.simulators!.gemini.counters.snapshot().byKind.master ?? 0;
+    const { batchId, handle } = await launchBatch(stack, { titles: 100, window: 15, pageSize: 20, jobsPerRun: 60, label: 'Fan-out' });
+    const outcome = await handle.result();
+    assert.equal(outcome.completed, 300);
+    const batch = (await getBatch(stack.db, batchId))!;
+    assert.equal(batch.status, 'completed');
+    assert.deepEqual(
+      { queued: batch.queued, running: batch.running, completed: batch.completed, failed: batch.failed, cancelled: batch.cancelled },
+      { queued: 0, running: 0, completed: 300, failed: 0, cancelled: 0 },
+    );
+    assert.deepEqual(await countRows(stack, batchId), { completed: 300 }, 'counters match the rows');
+    assert.equal((stack.simulators!.gemini.counters.snapshot().byKind.master ?? 0) - masterCalls, 100, 'one master per title');
+    const sizes = await historySizes(stack, `batch-${batchId}`);
+    console.log(`      batch runs: ${sizes.length}, history events per run: ${sizes.join(', ')}`);
+    assert.ok(sizes.length >= 5, `expected at least 5 runs, got ${sizes.length}`);
+    for (const n of sizes) assert.ok(n < 2000, `a run has ${n} events`);
+    // Operators can find one language's jobs of this batch in the visibility store.
+    let ptJobs = 0;
+    for await (const _ of stack.client.workflow.list({ query: `BatchId = "${batchId}" AND \`Language\` = "pt-BR"` })) ptJobs++;
+    assert.equal(ptJobs, 100);
+  });
+
+  it('pause stops new jobs while running ones finish; resume completes the batch', async () => {
+    await withGeminiLatency(stack, 150, async () => {
+      const { batchId, handle } = await launchBatch(stack, { titles: 12, window: 3, label: 'Pause' });
+      await eventually(async () => (await started(stack, batchId)) >= 3, 'first jobs to start');
+      await handle.signal(pauseSignal);
+      const paused = await waitForBatch(stack, batchId, ['paused'], 30_000);
+      assert.equal(paused.status, 'paused');
+      // Running jobs drain, and nothing new starts.
+      await eventually(async () => (await countRows(stack, batchId)).running === undefined, 'running jobs to finish', 60_000);
+      const frozen = await started(stack, batchId);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(await started(stack, batchId), frozen, 'no job started while paused');
+      assert.ok(frozen < 36, 'the pause came before the end');
+      const progress = await handle.query(progressQuery);
+      assert.equal(progress.paused, true);
+      await handle.signal(resumeSignal);
+      const outcome = await handle.result();
+      assert.equal(outcome.completed, 36);
+      assert.equal((await getBatch(stack.db, batchId))!.status, 'completed');
+    });
+  });
+
+  it('cancel stops running jobs cleanly, keeps finished outputs and ends the batch cancelled', async () => {
+    await withGeminiLatency(stack, 200, async () => {
+      const { batchId, handle } = await launchBatch(stack, { titles: 15, window: 4, label: 'Cancel' });
+      await eventually(async () => ((await countRows(stack, batchId)).completed ?? 0) >= 2, 'a few jobs to complete');
+      await handle.cancel();
+      await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+      const batch = await waitForBatch(stack, batchId, ['cancelled'], 30_000);
+      assert.equal(batch.queued + batch.running, 0);
+      assert.equal(batch.failed, 0);
+      assert.equal(batch.completed + batch.cancelled, 45);
+      assert.ok(batch.cancelled > 0 && batch.completed >= 2);
+      assert.deepEqual(await countRows(stack, batchId), { completed: batch.completed, cancelled: batch.cancelled });
+      let stillRunning = 0;
+      for await (const _ of stack.client.workflow.list({ query: `BatchId = "${batchId}" AND ExecutionStatus = "Running"` })) stillRunning++;
+      assert.equal(stillRunning, 0, 'no child left running');
+      const done = await stack.db.selectFrom('jobs').select(['audio_key', 'audio_bytes']).where('batch_id', '=', batchId).where('status', '=', 'completed').execute();
+      for (const j of done) assert.equal(await stack.storage.size(j.audio_key!), j.audio_bytes, 'finished outputs are kept');
+    });
+  });
+
+  it('retry-failed re-runs only the failed jobs as new attempts and keeps their history', async () => {
+    const tts = stack.simulators!.tts;
+    const missing = 'en-GB-Neural2-Z';
+    const { batchId, handle, input } = await launchBatch(stack, {
+      titles: 3,
+      languages: [
+        { language: 'en-US', voice: 'en-US-Neural2-A' },
+        { language: 'en-GB', voice: missing },
+      ],
+      label: 'Retry',
+    });
+    const first = await handle.result();
+    assert.deepEqual([first.completed, first.failed], [3, 3]);
+    const failed = await stack.db.selectFrom('jobs').selectAll().where('batch_id', '=', batchId).where('status', '=', 'failed').execute();
+    assert.ok(failed.every((j) => j.error_stage === 'synthesis' && j.error_code === 'provider_bad_request' && /does not exist/.test(j.error_message ?? '')));
+    const completedBefore = await stack.db.selectFrom('jobs').select(['id', 'finished_at']).where('batch_id', '=', batchId).where('status', '=', 'completed').execute();
+
+    // The voice appears (say, Google launched it); retry the failed jobs.
+    const original = tts.options.voices;
+    tts.options.voices = [...tts.voices, { name: missing, languageCodes: ['en-GB'], ssmlGender: 'FEMALE', naturalSampleRateHertz: 24000 }];
+    try {
+      const retried = await stack.client.workflow.signalWithStart('batchWorkflow', {
+        workflowId: `batch-${batchId}`,
+        taskQueue: stack.taskQueue,
+        args: [input],
+        signal: retryFailedSignal,
+        signalArgs: [],
+      });
+      const second = await stack.client.workflow.getHandle(retried.workflowId).result();
+      assert.equal(second.completed, 6);
+    } finally {
+      tts.options.voices = original;
+    }
+    const jobs = await stack.db.selectFrom('jobs').selectAll().where('batch_id', '=', batchId).execute();
+    assert.ok(jobs.every((j) => j.status === 'completed'));
+    for (const f of failed) {
+      const j = jobs.find((x) => x.id === f.id)!;
+      assert.equal(j.attempts, 2);
+      assert.equal(j.error_code, null);
+      const attempts = await stack.db.selectFrom('job_attempts').selectAll().where('job_id', '=', f.id).orderBy('attempt').execute();
+      assert.deepEqual(attempts.map((a) => [a.attempt, a.status, a.error_code]), [
+        [1, 'failed', 'provider_bad_request'],
+        [2, 'completed', null],
+      ]);
+      const retryRun = await stack.client.workflow.getHandle(`job-${batchId}-${f.seq}-a2`).describe();
+      assert.equal(retryRun.status.name, 'COMPLETED');
+    }
+    for (const c of completedBefore) {
+      const j = jobs.find((x) => x.id === c.id)!;
+      assert.equal(j.attempts, 1, 'completed jobs are not re-run');
+      assert.deepEqual(j.finished_at, c.finished_at);
+    }
+    const batch = (await getBatch(stack.db, batchId))!;
+    assert.deepEqual([batch.status, batch.completed, batch.failed, batch.queued], ['completed', 6, 0, 0]);
+  });
+
+  it('set-concurrency widens the window of a running batch, and rejects bad values', async () => {
+    await withGeminiLatency(stack, 150, async () => {
+      const { handle } = await launchBatch(stack, { titles: 10, window: 1, label: 'Concurrency' });
+      await assert.rejects(handle.executeUpdate(setConcurrencyUpdate, { args: [0] }), (err: Error) => /from 1 to/.test(String((err.cause as Error | undefined)?.message)));
+      const p1 = await handle.query(progressQuery);
+      assert.equal(p1.window, 1);
+      assert.ok(p1.running <= 1);
+      const result = await handle.executeUpdate(setConcurrencyUpdate, { args: [6] });
+      assert.deepEqual(result, { window: 6 });
+      const widest = await eventually(async () => {
+        const p = await handle.query(progressQuery);
+        return p.running > 1 ? p : undefined;
+      }, 'more than one job running at once', 30_000, 50);
+      assert.equal(widest.window, 6);
+      assert.ok(widest.running <= 6);
+      assert.equal((await handle.result()).completed, 30);
+    });
+  });
+
+  it('serves a high-priority batch before a low-priority one that came first', async () => {
+    await withGeminiLatency(stack, 120, async () => {
+      const low = await launchBatch(stack, { titles: 40, window: 120, priority: 'low', label: 'Low priority' });
+      await eventually(async () => (await started(stack, low.batchId)) >= 20, 'the low batch to fill the queues');
+      const high = await launchBatch(stack, { titles: 3, window: 120, priority: 'high', label: 'High priority' });
+      await high.handle.result();
+      const lowAtHighEnd = (await getBatch(stack.db, low.batchId))!;
+      console.log(`      when the high batch (9 jobs) ended, the low batch had ${lowAtHighEnd.completed}/120 done`);
+      assert.ok(lowAtHighEnd.completed < 120 * 0.6, `low batch had ${lowAtHighEnd.completed} done: high priority did not go first`);
+      await low.handle.result();
+    });
+  });
+});

@@ -1,0 +1,100 @@
+// Test helpers that create batches directly (rows + workflow), so orchestration tests can force
+// windows, page sizes and continue-as-new frequencies the API does not expose.
+import type { WorkflowHandle } from '@temporalio/client';
+import { createBatch, getBatch } from '../../db/batches';
+import type { Batch } from '../../db/schema';
+import { planJobs } from '../../domain/plan';
+import type { batchWorkflow } from '../../workflows';
+import { SearchAttr, type BatchPriority, type BatchWorkflowInput } from '../../workflows/definitions';
+import { eventually, type TestStack } from './stack';
+
+export interface LaunchOptions {
+  titles: number;
+  languages?: Array<{ language: string; voice: string }>;
+  variations?: number;
+  window?: number;
+  pageSize?: number;
+  jobsPerRun?: number;
+  priority?: BatchPriority;
+  userId?: string;
+  /** Prefix of the generated titles, to tell batches apart. */
+  label?: string;
+}
+
+export const DEFAULT_LANGUAGES = [
+  { language: 'en-US', voice: 'en-US-Neural2-A' },
+  { language: 'pt-BR', voice: 'pt-BR-Neural2-A' },
+  { language: 'es-ES', voice: 'es-ES-Neural2-A' },
+];
+
+export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{ batchId: string; input: BatchWorkflowInput; handle: WorkflowHandle<typeof batchWorkflow> }> {
+  const languages = o.languages ?? DEFAULT_LANGUAGES;
+  const titles = Array.from({ length: o.titles }, (_, i) => `${o.label ?? 'Orchestration title'} ${i + 1} ${Math.random().toString(36).slice(2, 8)}`);
+  const variations = o.variations ?? 1;
+  const masterLanguage = languages[0]!.language;
+  const jobs = planJobs({ mode: 'matrix', titles, languages, variations, masterLanguage });
+  const userId = o.userId ?? 'orchestration-test';
+  const { batch } = await createBatch(stack.db, {
+    userId,
+    mode: 'matrix',
+    titles,
+    languages,
+    variations,
+    masterLanguage,
+    options: {
+      agent: { name: 'test', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 },
+      audioEncoding: 'MP3',
+      priority: o.priority ?? 'normal',
+    },
+    jobs,
+  });
+  const input: BatchWorkflowInput = {
+    batchId: batch.id,
+    userId,
+    mode: 'matrix',
+    window: o.window,
+    pageSize: o.pageSize,
+    jobsPerRun: o.jobsPerRun,
+    priority: o.priority,
+  };
+  const handle = await stack.client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
+    workflowId: batch.workflow_id,
+    taskQueue: stack.taskQueue,
+    args: [input],
+    typedSearchAttributes: [
+      { key: SearchAttr.BatchId, value: batch.id },
+      { key: SearchAttr.UserId, value: userId },
+      { key: SearchAttr.Mode, value: 'matrix' },
+    ],
+  });
+  return { batchId: batch.id, input, handle };
+}
+
+/** Waits until the batch row reaches one of `statuses`. */
+export async function waitForBatch(stack: TestStack, batchId: string, statuses: string[], timeoutMs = 120_000): Promise<Batch> {
+  return eventually(async () => {
+    const b = await getBatch(stack.db, batchId);
+    return b && statuses.includes(b.status) ? b : undefined;
+  }, `batch ${batchId} to reach ${statuses.join('/')}`, timeoutMs);
+}
+
+/** Event counts of every run (continue-as-new included) of a workflow id. */
+export async function historySizes(stack: TestStack, workflowId: string): Promise<number[]> {
+  const sizes: number[] = [];
+  for await (const w of stack.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    const history = await stack.client.workflow.getHandle(workflowId, w.runId).fetchHistory();
+    sizes.push(history.events?.length ?? 0);
+  }
+  return sizes;
+}
+
+/** Counts of a batch's jobs by status, computed from the rows (to check the counters against). */
+export async function countRows(stack: TestStack, batchId: string): Promise<Record<string, number>> {
+  const rows = await stack.db
+    .selectFrom('jobs')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('batch_id', '=', batchId)
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
