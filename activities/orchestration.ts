@@ -14,6 +14,9 @@ export interface JobRef {
   language: string;
   /** Attempts already made; a retry gets a new workflow id so earlier runs stay visible. */
   attempts: number;
+  /** For the memo that makes rows readable in the Temporal Web UI. */
+  title: string;
+  variation: number;
 }
 
 export function createOrchestrationActivities({ db }: { db: Kysely<Database> }) {
@@ -22,7 +25,7 @@ export function createOrchestrationActivities({ db }: { db: Kysely<Database> }) 
     async nextJobPage(input: { batchId: string; afterSeq: number; limit: number }): Promise<JobRef[]> {
       return withStage(Stage.bookkeeping, async () => {
         const rows = await pageJobs(db, input.batchId, ['queued'], input.afterSeq, input.limit);
-        return rows.map((r) => ({ jobId: r.id, seq: r.seq, usesMasterDirectly: r.uses_master_directly, language: r.language, attempts: r.attempts }));
+        return rows.map((r) => ({ jobId: r.id, seq: r.seq, usesMasterDirectly: r.uses_master_directly, language: r.language, attempts: r.attempts, title: r.title, variation: r.variation }));
       });
     },
 

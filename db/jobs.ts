@@ -118,10 +118,10 @@ export async function pageJobs(
   statuses: readonly JobStatus[],
   afterSeq: number,
   limit: number,
-): Promise<Array<Pick<Job, 'id' | 'seq' | 'uses_master_directly' | 'language' | 'attempts'>>> {
+): Promise<Array<Pick<Job, 'id' | 'seq' | 'uses_master_directly' | 'language' | 'attempts' | 'title' | 'variation'>>> {
   return db
     .selectFrom('jobs')
-    .select(['id', 'seq', 'uses_master_directly', 'language', 'attempts'])
+    .select(['id', 'seq', 'uses_master_directly', 'language', 'attempts', 'title', 'variation'])
     .where('batch_id', '=', batchId)
     .where('status', 'in', statuses)
     .where('seq', '>', afterSeq)

@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   GEMINI_BASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   GOOGLE_TTS_API_KEY: optionalString,
   TTS_BASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  BOLT_VOICES_PATH: optionalString,
+  BOLT_PRICES_PATH: optionalString,
   BOLT_MASTER_KEY: z.preprocess(
     emptyAsUndefined,
     z.string().refine((v) => /^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/.test(v.trim()), '32 bytes as 64 hex characters or base64 (the value is not shown)').optional(),
@@ -55,6 +57,8 @@ export interface Config {
   s3?: { endpoint?: string; bucket: string; region: string; forcePathStyle: boolean };
   gemini: { apiKey?: string; model: string; baseUrl?: string };
   tts: { apiKey?: string; baseUrl?: string };
+  /** Data files that replace the shipped voice catalog and price table (catalog/*.json). */
+  catalog: { voicesPath?: string; pricesPath?: string };
   /** Master key that seals the pooled API keys; the embedded default keeps one in `<dataDir>/master.key`. */
   masterKey?: MasterKey;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -97,6 +101,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     gemini: { apiKey: e.GEMINI_API_KEY, model: e.GEMINI_MODEL, baseUrl: e.GEMINI_BASE_URL },
     tts: { apiKey: e.GOOGLE_TTS_API_KEY, baseUrl: e.TTS_BASE_URL },
+    catalog: {
+      voicesPath: e.BOLT_VOICES_PATH ? path.resolve(e.BOLT_VOICES_PATH) : undefined,
+      pricesPath: e.BOLT_PRICES_PATH ? path.resolve(e.BOLT_PRICES_PATH) : undefined,
+    },
     masterKey: e.BOLT_MASTER_KEY ? parseMasterKey(e.BOLT_MASTER_KEY) : undefined,
     logLevel: e.BOLT_LOG_LEVEL,
     admin: { email: e.BOLT_ADMIN_EMAIL, password: e.BOLT_ADMIN_PASSWORD },

@@ -88,6 +88,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
       args: [{ batchId, jobId: job.jobId, seq: job.seq, usesMasterDirectly: job.usesMasterDirectly, priorityKey }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       priority: { priorityKey },
+      memo: { title: job.title, language: job.language, variation: job.variation, seq: job.seq },
       typedSearchAttributes: [
         { key: SearchAttr.BatchId, value: batchId },
         { key: SearchAttr.UserId, value: input.userId },

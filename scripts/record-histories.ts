@@ -1,0 +1,72 @@
+// Records workflow histories for the replay test: runs small batches on a throwaway local stack
+// (pause/resume, a failing job, continue-as-new, retry-failed) and writes their histories to
+// test/fixtures/histories/. Run it after a deliberate, compatible workflow change: `npm run record-histories`.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createBatch } from '../db/batches';
+import { loadConfig } from '../domain/config';
+import { planJobs } from '../domain/plan';
+import { startStack } from '../stack/stack';
+import { findTemporalCli } from '../stack/temporal';
+import type { batchWorkflow } from '../workflows';
+import { pauseSignal, resumeSignal, retryFailedSignal, type BatchWorkflowInput } from '../workflows/definitions';
+
+const OUT = path.join(__dirname, '..', 'test', 'fixtures', 'histories');
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-record-'));
+  fs.chmodSync(dataDir, 0o755);
+  const config = loadConfig({ BOLT_DATA_DIR: dataDir, PORT: '0', TEMPORAL_TASK_QUEUE: 'bolt-record' });
+  const stack = await startStack({ config, api: false, log: () => undefined });
+  try {
+    const titles = ['Recorded title one', 'Recorded title two'];
+    const languages = [
+      { language: 'en-US', voice: 'en-US-Neural2-A' },
+      { language: 'pt-BR', voice: 'pt-BR-Neural2-A' },
+      { language: 'en-GB', voice: 'en-GB-Neural2-Z' }, // no such voice: these jobs fail
+    ];
+    const jobs = planJobs({ mode: 'matrix', titles, languages, variations: 1, masterLanguage: 'en-US' });
+    const { batch } = await createBatch(stack.db, {
+      userId: 'recorder',
+      mode: 'matrix',
+      titles,
+      languages,
+      variations: 1,
+      masterLanguage: 'en-US',
+      options: { agent: { name: 'r', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 }, audioEncoding: 'MP3', priority: 'normal' },
+      jobs,
+    });
+    const input: BatchWorkflowInput = { batchId: batch.id, userId: 'recorder', mode: 'matrix', window: 2, pageSize: 2, jobsPerRun: 3 };
+    const handle = await stack.client.workflow.start<typeof batchWorkflow>('batchWorkflow', { workflowId: batch.workflow_id, taskQueue: stack.taskQueue, args: [input] });
+    await handle.signal(pauseSignal);
+    await new Promise((r) => setTimeout(r, 500));
+    await handle.signal(resumeSignal);
+    await handle.result();
+    // A second pass that retries the failed jobs, as the API's retry-failed does.
+    const again = await stack.client.workflow.signalWithStart('batchWorkflow', { workflowId: batch.workflow_id, taskQueue: stack.taskQueue, args: [input], signal: retryFailedSignal, signalArgs: [] });
+    await stack.client.workflow.getHandle(again.workflowId).result();
+
+    const cli = await findTemporalCli(process.env.TEMPORAL_CLI_PATH, console.log);
+    if (!cli) throw new Error('the temporal CLI is needed to export histories');
+    fs.rmSync(OUT, { recursive: true, force: true });
+    fs.mkdirSync(OUT, { recursive: true });
+    let n = 0;
+    for await (const w of stack.client.workflow.list({ query: `WorkflowId STARTS_WITH "batch-${batch.id}" OR WorkflowId STARTS_WITH "job-${batch.id}"` })) {
+      // The CLI's JSON is what operators export too (`temporal workflow show -o json`).
+      const json = execFileSync(cli, ['workflow', 'show', '--address', stack.temporal.address, '-w', w.workflowId, '-r', w.runId, '-o', 'json'], { maxBuffer: 64 << 20 });
+      const name = `${w.type}-${n++}-${w.status.name.toLowerCase()}.json`;
+      fs.writeFileSync(path.join(OUT, name), json);
+    }
+    console.log(`recorded ${n} histories in ${path.relative(process.cwd(), OUT)}`);
+  } finally {
+    await stack.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
