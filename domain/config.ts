@@ -27,6 +27,7 @@ const EnvSchema = z.object({
   GEMINI_BASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   GOOGLE_TTS_API_KEY: optionalString,
   TTS_BASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  BOLT_SIMULATOR_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   BOLT_VOICES_PATH: optionalString,
   BOLT_PRICES_PATH: optionalString,
   BOLT_MASTER_KEY: z.preprocess(
@@ -57,6 +58,8 @@ export interface Config {
   s3?: { endpoint?: string; bucket: string; region: string; forcePathStyle: boolean };
   gemini: { apiKey?: string; model: string; baseUrl?: string };
   tts: { apiKey?: string; baseUrl?: string };
+  /** Simulators already running elsewhere (another process's); started in-process when absent. */
+  simulatorUrl?: string;
   /** Data files that replace the shipped voice catalog and price table (catalog/*.json). */
   catalog: { voicesPath?: string; pricesPath?: string };
   /** Master key that seals the pooled API keys; the embedded default keeps one in `<dataDir>/master.key`. */
@@ -101,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     gemini: { apiKey: e.GEMINI_API_KEY, model: e.GEMINI_MODEL, baseUrl: e.GEMINI_BASE_URL },
     tts: { apiKey: e.GOOGLE_TTS_API_KEY, baseUrl: e.TTS_BASE_URL },
+    simulatorUrl: e.BOLT_SIMULATOR_URL,
     catalog: {
       voicesPath: e.BOLT_VOICES_PATH ? path.resolve(e.BOLT_VOICES_PATH) : undefined,
       pricesPath: e.BOLT_PRICES_PATH ? path.resolve(e.BOLT_PRICES_PATH) : undefined,

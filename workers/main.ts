@@ -26,10 +26,10 @@ async function main(): Promise<void> {
   // Workers decrypt keys, so they need the master key the keys were sealed with.
   const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
   const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
-  const sims = pool.needsSimulators ? await startSimulators() : undefined;
-  const providers = createProviders({ db, masterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl: sims?.url, kind: pool.kind, log });
+  const sims = pool.needsSimulators && !config.simulatorUrl ? await startSimulators() : undefined;
+  const simulatorUrl = config.simulatorUrl ?? sims?.url;
+  const providers = createProviders({ db, masterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl, kind: pool.kind, log });
   const rates = await poolQueueRates(db);
-  installRuntime();
   installRuntime();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const workers = await createWorkers({

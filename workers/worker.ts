@@ -3,6 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, t
 import { createBookkeepingActivities, createScriptActivities, createSpeechActivities, type ActivityDeps } from '../activities';
 import { createOrchestrationActivities } from '../activities/orchestration';
 import { taskQueues } from '../workflows/definitions';
+import { heartbeatInterceptor } from './heartbeat';
 
 let runtimeInstalled = false;
 /** Sets the Temporal SDK's log level for this process; call before the first NativeConnection. @default 'WARN' */
@@ -76,6 +77,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     taskQueue: queues.main,
     workflowBundle: o.bundle,
     activities: { ...createBookkeepingActivities(o.deps), ...createOrchestrationActivities(o.deps) },
+    interceptors: { activity: [heartbeatInterceptor] },
     maxConcurrentActivityTaskExecutions: 20,
   });
   const gemini = await Worker.create({
@@ -83,6 +85,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     namespace: o.namespace,
     taskQueue: queues.gemini,
     activities: createScriptActivities(o.deps),
+    interceptors: { activity: [heartbeatInterceptor] },
     maxConcurrentActivityTaskExecutions: o.geminiConcurrency ?? 10,
     ...(o.geminiPerSecond ? { maxTaskQueueActivitiesPerSecond: o.geminiPerSecond } : {}),
   });
@@ -91,6 +94,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     namespace: o.namespace,
     taskQueue: queues.tts,
     activities: createSpeechActivities(o.deps),
+    interceptors: { activity: [heartbeatInterceptor] },
     maxConcurrentActivityTaskExecutions: o.ttsConcurrency ?? 8,
     ...(o.ttsPerSecond ? { maxTaskQueueActivitiesPerSecond: o.ttsPerSecond } : {}),
   });

@@ -31,8 +31,8 @@ import {
 import { jobWorkflow } from './job';
 
 const retry = { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 } as const;
-const bookkeeping = proxyActivities<BookkeepingActivities>({ startToCloseTimeout: '1 minute', retry });
-const orchestration = proxyActivities<OrchestrationActivities>({ startToCloseTimeout: '1 minute', retry });
+const bookkeeping = proxyActivities<BookkeepingActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
+const orchestration = proxyActivities<OrchestrationActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
 
 /** Workflow id of one attempt of a job: the first keeps the plain id, retries get a suffix. */
 export const jobAttemptWorkflowId = (batchId: string, job: Pick<JobRef, 'seq' | 'attempts'>): string =>

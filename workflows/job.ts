@@ -13,6 +13,7 @@ function activities(priorityKey: number) {
     taskQueue: queues.main,
     priority,
     startToCloseTimeout: '1 minute',
+    heartbeatTimeout: '10 seconds',
     // Postgres may restart under a running batch: keep trying rather than lose the job.
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
   });
@@ -20,13 +21,15 @@ function activities(priorityKey: number) {
     taskQueue: queues.gemini,
     priority,
     startToCloseTimeout: '5 minutes',
+    // The worker heartbeats every running activity (workers/heartbeat.ts): a dead worker is seen fast.
+    heartbeatTimeout: '15 seconds',
     retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
   });
   const speech = proxyActivities<SpeechActivities>({
     taskQueue: queues.tts,
     priority,
     startToCloseTimeout: '15 minutes',
-    heartbeatTimeout: '2 minutes',
+    heartbeatTimeout: '15 seconds',
     retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
   });
   return { bookkeeping, scripts, speech };

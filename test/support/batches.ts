@@ -19,6 +19,8 @@ export interface LaunchOptions {
   userId?: string;
   /** Prefix of the generated titles, to tell batches apart. */
   label?: string;
+  /** Task queue of the workers that should run it. @default the test stack's */
+  taskQueue?: string;
 }
 
 export const DEFAULT_LANGUAGES = [
@@ -59,7 +61,7 @@ export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{
   };
   const handle = await stack.client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
     workflowId: batch.workflow_id,
-    taskQueue: stack.taskQueue,
+    taskQueue: o.taskQueue ?? stack.taskQueue,
     args: [input],
     typedSearchAttributes: [
       { key: SearchAttr.BatchId, value: batch.id },

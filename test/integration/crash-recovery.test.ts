@@ -1,0 +1,116 @@
+// Nothing lost, nothing paid twice: a worker running as its own process is SIGKILLed three times
+// during a 200-job batch and restarted; every job completes once and paid calls repeat only what
+// was in flight at the kills.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { getBatch } from '../../db/batches';
+import { launchBatch, waitForBatch } from '../support/batches';
+import { eventually, testStack, type TestStack } from '../support/stack';
+
+const ROOT = path.join(__dirname, '..', '..');
+const PAID = new Set(['writeMasterScript', 'adaptScript', 'synthesizeSpeech']);
+
+function startWorker(stack: TestStack, taskQueue: string): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'workers', 'main.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      DATABASE_URL: stack.postgres.url,
+      TEMPORAL_ADDRESS: stack.temporal.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      BOLT_DATA_DIR: stack.dataDir,
+      BOLT_SIMULATOR_URL: stack.simulators!.url,
+      S3_ENDPOINT: stack.s3Server.endpoint,
+      S3_BUCKET: stack.bucket,
+      AWS_ACCESS_KEY_ID: stack.s3Server.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: stack.s3Server.secretAccessKey,
+      AWS_REGION: stack.s3Server.region,
+    },
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}):\n${out}`);
+    return out.includes('polling') ? { child, output: () => out } : undefined;
+  }, 'the worker process to poll', 60_000, 100);
+}
+
+/** Paid activities (Gemini or TTS calls) started and not finished, across the batch's running jobs. */
+async function paidInFlight(stack: TestStack, batchId: string): Promise<number> {
+  let n = 0;
+  for await (const w of stack.client.workflow.list({ query: `BatchId = "${batchId}" AND WorkflowType = "jobWorkflow" AND ExecutionStatus = "Running"` })) {
+    const d = await stack.client.workflow.getHandle(w.workflowId, w.runId).describe();
+    for (const a of d.raw.pendingActivities ?? []) {
+      // PENDING_ACTIVITY_STATE_STARTED = 2: a worker had picked it up.
+      if (PAID.has(a.activityType?.name ?? '') && Number(a.state) === 2) n++;
+    }
+  }
+  return n;
+}
+
+describe('crash recovery', function () {
+  this.timeout(600_000);
+  let stack: TestStack;
+  before(async function () {
+    this.timeout(600_000);
+    stack = await testStack();
+  });
+
+  it('completes a 200-job batch exactly once through three SIGKILLs of its worker', async () => {
+    const taskQueue = `crash-${process.pid}`;
+    const gemini = stack.simulators!.gemini;
+    const tts = stack.simulators!.tts;
+    const before = { master: gemini.counters.snapshot().byKind.master ?? 0, adaptation: gemini.counters.snapshot().byKind.adaptation ?? 0, synth: tts.counters.snapshot().byEndpoint.synthesize ?? 0 };
+    const options = gemini.options as { latencyMs?: number };
+    const latency = options.latencyMs;
+    options.latencyMs = 40;
+    let worker = await startWorker(stack, taskQueue);
+    try {
+      const { batchId, handle } = await launchBatch(stack, {
+        titles: 100,
+        languages: [
+          { language: 'en-US', voice: 'en-US-Neural2-A' },
+          { language: 'pt-BR', voice: 'pt-BR-Neural2-A' },
+        ],
+        window: 40,
+        taskQueue,
+        label: 'Crash',
+      });
+      let inFlightAtKills = 0;
+      for (const threshold of [30, 80, 130]) {
+        await eventually(async () => ((await getBatch(stack.db, batchId))!.completed >= threshold ? true : undefined), `${threshold} jobs done`, 240_000);
+        worker.child.kill('SIGSTOP'); // freeze it, count what it was doing, then kill it
+        const n = await paidInFlight(stack, batchId);
+        inFlightAtKills += n;
+        worker.child.kill('SIGKILL');
+        await new Promise((r) => worker.child.once('exit', r));
+        console.log(`      killed the worker at ${threshold}+ jobs done, with ${n} paid calls in flight`);
+        worker = await startWorker(stack, taskQueue);
+      }
+      const outcome = await handle.result();
+      const batch = await waitForBatch(stack, batchId, ['completed']);
+      assert.equal(outcome.completed, 200);
+      assert.deepEqual([batch.completed, batch.failed, batch.cancelled, batch.queued, batch.running], [200, 0, 0, 0, 0]);
+      const jobs = await stack.db.selectFrom('jobs').select(['status', 'audio_key']).where('batch_id', '=', batchId).execute();
+      assert.ok(jobs.every((j) => j.status === 'completed' && j.audio_key));
+      const audio = (await stack.storage.list(`batches/${batchId}/`)).filter((k) => k.endsWith('.mp3'));
+      assert.equal(audio.length, 200, 'exactly 200 audio objects');
+
+      const masters = (gemini.counters.snapshot().byKind.master ?? 0) - before.master;
+      const adaptations = (gemini.counters.snapshot().byKind.adaptation ?? 0) - before.adaptation;
+      const syntheses = (tts.counters.snapshot().byEndpoint.synthesize ?? 0) - before.synth;
+      const scripts = await stack.db.selectFrom('scripts').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', batchId).where('kind', '=', 'master').executeTakeFirstOrThrow();
+      assert.equal(Number(scripts.n), 100, 'one stored master per title');
+      const repeated = masters - 100 + (adaptations - 100) + (syntheses - 200);
+      console.log(`      paid calls: ${masters} masters, ${adaptations} adaptations, ${syntheses} syntheses; repeated ${repeated}, in flight at the kills ${inFlightAtKills}`);
+      assert.ok(masters >= 100 && adaptations >= 100 && syntheses >= 200);
+      assert.ok(repeated <= inFlightAtKills, `${repeated} repeated paid calls, but only ${inFlightAtKills} were in flight`);
+    } finally {
+      options.latencyMs = latency;
+      worker.child.kill('SIGTERM');
+    }
+  });
+});
