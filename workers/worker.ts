@@ -1,9 +1,25 @@
 // Builds the three workers of one process: workflows + bookkeeping, Gemini activities, TTS activities.
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogEntry, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createBookkeepingActivities, createScriptActivities, createSpeechActivities, type ActivityDeps } from '../activities';
 import { createOrchestrationActivities } from '../activities/orchestration';
 import { taskQueues } from '../workflows/definitions';
 import { heartbeatInterceptor } from './heartbeat';
+
+/**
+ * One line per SDK log entry. An activity failure is an expected outcome here (a blocked title, a
+ * missing voice) and is recorded on its job, so it is logged as type and message, not a stack dump.
+ */
+function compactLog(entry: LogEntry): void {
+  const meta = (entry.meta ?? {}) as Record<string, unknown>;
+  const err = meta.error as { type?: string; message?: string } | undefined;
+  const where = [meta.activityType ?? meta.workflowType, meta.workflowId, meta.attempt !== undefined ? `attempt ${String(meta.attempt)}` : undefined]
+    .filter((x) => x !== undefined)
+    .join(' ');
+  const what = err ? `${err.type ?? 'error'}: ${err.message ?? ''}` : '';
+  const line = `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${where ? ` (${where})` : ''}${what ? ` — ${what}` : ''}`;
+  if (entry.level === 'ERROR' || entry.level === 'WARN') console.error(line);
+  else console.log(line);
+}
 
 let runtimeInstalled = false;
 /** Sets the Temporal SDK's log level for this process; call before the first NativeConnection. @default 'WARN' */
@@ -11,7 +27,7 @@ export function installRuntime(level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' = 'WAR
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install({ logger: new DefaultLogger(level, compactLog) });
   } catch {
     // Something already created the runtime (a connection made first): keep its logger.
   }

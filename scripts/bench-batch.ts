@@ -1,0 +1,78 @@
+// Benchmark: one big batch (10,000 jobs by default) through zero-latency simulators on the local
+// stack. Prints wall time, jobs/s, batch runs and the largest workflow history.
+//   npm run bench:batch -- [--titles 1000] [--languages 10] [--window 200]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createBatch, getBatch } from '../db/batches';
+import { loadConfig } from '../domain/config';
+import { planJobs } from '../domain/plan';
+import { startStack } from '../stack/stack';
+import type { batchWorkflow } from '../workflows';
+
+const LANGUAGES = ['en-US', 'pt-BR', 'es-ES', 'fr-FR', 'de-DE', 'it-IT', 'ja-JP', 'ko-KR', 'hi-IN', 'ru-RU'];
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { titles: { type: 'string', default: '1000' }, languages: { type: 'string', default: '10' }, window: { type: 'string', default: '200' } } });
+  const args = z
+    .object({ titles: z.coerce.number().int().min(1).max(100_000), languages: z.coerce.number().int().min(1).max(LANGUAGES.length), window: z.coerce.number().int().min(1).max(1000) })
+    .parse(values);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-bench-'));
+  fs.chmodSync(dataDir, 0o755);
+  const config = loadConfig({ BOLT_DATA_DIR: dataDir, PORT: '0', TEMPORAL_TASK_QUEUE: 'bolt-bench' });
+  const stack = await startStack({ config, api: false, log: () => undefined });
+  try {
+    // The first voice the simulator serves for each language: every job can succeed.
+    const languages = LANGUAGES.slice(0, args.languages).map((language) => {
+      const voice = stack.simulators!.tts.voices.find((v) => v.languageCodes.includes(language));
+      if (!voice) throw new Error(`the simulator has no ${language} voice`);
+      return { language, voice: voice.name };
+    });
+    const titles = Array.from({ length: args.titles }, (_, i) => `Benchmark title number ${i + 1}`);
+    const jobs = planJobs({ mode: 'matrix', titles, languages, variations: 1, masterLanguage: 'en-US' });
+    const t0 = Date.now();
+    const { batch } = await createBatch(stack.db, {
+      userId: 'bench',
+      mode: 'matrix',
+      titles,
+      languages,
+      variations: 1,
+      masterLanguage: 'en-US',
+      options: { agent: { name: 'bench', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 }, audioEncoding: 'MP3', priority: 'normal' },
+      jobs,
+    });
+    const handle = await stack.client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
+      workflowId: batch.workflow_id,
+      taskQueue: stack.taskQueue,
+      args: [{ batchId: batch.id, userId: 'bench', mode: 'matrix', window: args.window }],
+    });
+    const timer = setInterval(() => {
+      void getBatch(stack.db, batch.id).then((b) => b && console.log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${b.completed}/${b.total_jobs} done, ${b.running} running, ${b.failed} failed`));
+    }, 15_000);
+    const outcome = await handle.result();
+    clearInterval(timer);
+    const seconds = (Date.now() - t0) / 1000;
+    const sizes: number[] = [];
+    for await (const w of stack.client.workflow.list({ query: `WorkflowId = "${batch.workflow_id}"` })) {
+      sizes.push((await stack.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory()).events?.length ?? 0);
+    }
+    let largestJob = 0;
+    for (const seq of [0, Math.floor(jobs.length / 2), jobs.length - 1]) {
+      largestJob = Math.max(largestJob, (await stack.client.workflow.getHandle(`job-${batch.id}-${seq}`).fetchHistory()).events?.length ?? 0);
+    }
+    console.log(`jobs: ${outcome.total} (${outcome.completed} completed, ${outcome.failed} failed)`);
+    console.log(`wall time: ${seconds.toFixed(1)} s, throughput: ${(outcome.completed / seconds).toFixed(1)} jobs/s, window ${args.window}`);
+    console.log(`batch workflow runs: ${sizes.length}, largest batch history: ${Math.max(...sizes)} events, largest sampled job history: ${largestJob} events`);
+    console.log(`peak RSS of this process (API-less stack, workers in-process): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  } finally {
+    await stack.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
