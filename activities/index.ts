@@ -9,7 +9,7 @@ import { synthesizeNarration } from '../adapters/tts';
 import { getBatch, setBatchStatus } from '../db/batches';
 import { getJob, pageJobs, transitionJob, updateJob } from '../db/jobs';
 import type { Database, Job, JobStatus } from '../db/schema';
-import { findScript, onceForScript } from '../db/scripts';
+import { contentKey, findScript, onceForScript } from '../db/scripts';
 import { chunkText } from '../domain/chunking';
 import { Stage } from '../domain/errors';
 import { adaptationPrompt, masterPrompt } from '../domain/prompts';
@@ -24,6 +24,8 @@ export interface ActivityDeps {
   gemini: KeyedProvider<GeminiScriptWriter>;
   /** TTS calls, each on a key leased from the pool. */
   tts: KeyedProvider<TextToSpeechClient>;
+  /** Gemini model in use: part of the content address of cached scripts. */
+  geminiModel?: string;
 }
 
 async function mustGetJob(db: Kysely<Database>, jobId: string): Promise<Job> {
@@ -101,37 +103,52 @@ export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 
 }
 
 /** Gemini activities; they run on the Gemini task queue, whose rate limit protects the quota. */
-export function createScriptActivities({ db, gemini }: Pick<ActivityDeps, 'db' | 'gemini'>) {
+export function createScriptActivities({ db, gemini, geminiModel = 'default' }: Pick<ActivityDeps, 'db' | 'gemini' | 'geminiModel'>) {
   return {
     /** Ensures the master script of the job's (title, variation) exists, writing it at most once. */
-    async writeMasterScript(input: { jobId: string }): Promise<{ produced: boolean }> {
+    async writeMasterScript(input: { jobId: string }): Promise<{ produced: boolean; cached: boolean }> {
       return withStage(Stage.master, async () => {
         const job = await mustGetJob(db, input.jobId);
         const batch = await mustGetBatch(db, job.batch_id);
         const identity = { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language };
-        const { produced } = await onceForScript(db, identity, async () => {
-          const prompt = masterPrompt(batch.options.agent, job.title, batch.master_language, job.variation);
-          const s = await gemini.run({ stage: Stage.master, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.master));
-          return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens };
-        });
-        return { produced };
+        const { premisePrompt, structurePrompt, tone, targetMinutes } = batch.options.agent;
+        const cacheKey = contentKey({ kind: 'master', title: job.title, variation: job.variation, language: batch.master_language, model: geminiModel, agent: { premisePrompt, structurePrompt, tone, targetMinutes } });
+        const { produced, cached } = await onceForScript(
+          db,
+          identity,
+          async () => {
+            const prompt = masterPrompt(batch.options.agent, job.title, batch.master_language, job.variation);
+            const s = await gemini.run({ stage: Stage.master, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.master));
+            return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens };
+          },
+          cacheKey,
+        );
+        return { produced, cached };
       });
     },
 
     /** Ensures the job's language has its adaptation of the master script. */
-    async adaptScript(input: { jobId: string }): Promise<{ produced: boolean }> {
+    async adaptScript(input: { jobId: string }): Promise<{ produced: boolean; cached: boolean }> {
       return withStage(Stage.adaptation, async () => {
         const job = await mustGetJob(db, input.jobId);
         const batch = await mustGetBatch(db, job.batch_id);
         const master = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language });
         if (!master) throw new Error(`master script missing for job ${job.id}`);
         const identity = { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: job.language };
-        const { produced } = await onceForScript(db, identity, async () => {
-          const prompt = adaptationPrompt(batch.options.agent, master, job.language);
-          const s = await gemini.run({ stage: Stage.adaptation, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.adaptation));
-          return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens };
-        });
-        return { produced };
+        const { tone, targetMinutes } = batch.options.agent;
+        const source = contentKey({ title: master.title, blocks: master.blocks });
+        const cacheKey = contentKey({ kind: 'adaptation', source, language: job.language, model: geminiModel, agent: { tone, targetMinutes } });
+        const { produced, cached } = await onceForScript(
+          db,
+          identity,
+          async () => {
+            const prompt = adaptationPrompt(batch.options.agent, master, job.language);
+            const s = await gemini.run({ stage: Stage.adaptation, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.adaptation));
+            return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens };
+          },
+          cacheKey,
+        );
+        return { produced, cached };
       });
     },
   };

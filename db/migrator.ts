@@ -6,6 +6,7 @@ import * as initial from './migrations/2026_11_25_0001_initial';
 import * as apiKeys from './migrations/2026_11_25_0100_api_keys';
 import * as accounts from './migrations/2026_11_25_0400_accounts';
 import * as orchestration from './migrations/2026_11_25_0500_orchestration';
+import * as scriptCache from './migrations/2026_11_25_0600_script_cache';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0100_api_keys': apiKeys,
   '2026_11_25_0400_accounts': accounts,
   '2026_11_25_0500_orchestration': orchestration,
+  '2026_11_25_0600_script_cache': scriptCache,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -201,12 +201,24 @@ export interface JobAttemptTable {
   finished_at: Generated<Date>;
 }
 
+/** A script anyone may reuse: keyed by the hash of everything that decides its content. */
+export interface ScriptCacheTable {
+  key: string;
+  kind: 'master' | 'adaptation';
+  title: string;
+  blocks: Json<string[]>;
+  model: string;
+  hits: Generated<number>;
+  created_at: CreatedAt;
+}
+
 /** Every table Bolt IA owns. */
 export interface Database {
   batches: BatchTable;
   jobs: JobTable;
   scripts: ScriptTable;
   job_attempts: JobAttemptTable;
+  script_cache: ScriptCacheTable;
   api_keys: ApiKeyTable;
   api_key_projects: ApiKeyProjectTable;
   quota_waits: QuotaWaitTable;

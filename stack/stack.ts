@@ -126,7 +126,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         namespace: config.temporal.namespace,
         taskQueue,
         bundle,
-        deps: { db, storage, gemini: providers.gemini, tts: providers.tts },
+        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model },
         geminiPerSecond: rates.gemini,
         ttsPerSecond: rates.tts,
       });

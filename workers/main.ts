@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     bundle: await bundleWorkflows(),
-    deps: { db, storage, gemini: providers.gemini, tts: providers.tts },
+    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model },
     geminiPerSecond: rates.gemini,
     ttsPerSecond: rates.tts,
   });

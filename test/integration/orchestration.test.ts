@@ -172,6 +172,30 @@ describe('orchestration', function () {
     });
   });
 
+  it('serves identical scripts from the content-addressed cache across batches, and counts the hits', async () => {
+    const titleList = [`Cached title A ${Date.now()}`, `Cached title B ${Date.now()}`];
+    const gemini = stack.simulators!.gemini.counters;
+    const paid = () => (gemini.snapshot().byKind.master ?? 0) + (gemini.snapshot().byKind.adaptation ?? 0);
+    const before = paid();
+    const first = await launchBatch(stack, { titles: 2, titleList });
+    await first.handle.result();
+    assert.equal(paid() - before, 6, '2 masters + 4 adaptations the first time');
+    const second = await launchBatch(stack, { titles: 2, titleList });
+    await second.handle.result();
+    assert.equal(paid() - before, 6, 'no paid Gemini call the second time');
+    const b1 = (await getBatch(stack.db, first.batchId))!;
+    const b2 = (await getBatch(stack.db, second.batchId))!;
+    assert.equal(b1.cache_hits, 0);
+    assert.equal(b2.cache_hits, 6);
+    assert.equal(b2.completed, 6);
+    const scripts = async (batchId: string) =>
+      (await stack.db.selectFrom('scripts').select(['title_index', 'language', 'blocks', 'input_tokens']).where('batch_id', '=', batchId).orderBy(['title_index', 'language']).execute());
+    const s1 = await scripts(first.batchId);
+    const s2 = await scripts(second.batchId);
+    assert.deepEqual(s2.map((s) => s.blocks), s1.map((s) => s.blocks), 'the same scripts');
+    assert.ok(s2.every((s) => s.input_tokens === 0), 'nothing paid is recorded on the cached copies');
+  });
+
   it('serves a high-priority batch before a low-priority one that came first', async () => {
     await withGeminiLatency(stack, 120, async () => {
       const low = await launchBatch(stack, { titles: 40, window: 120, priority: 'low', label: 'Low priority' });

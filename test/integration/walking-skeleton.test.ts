@@ -31,7 +31,8 @@ describe('walking skeleton: one batch end to end', function () {
     stack.simulators!.tts.counters.reset();
     const request = {
       mode: 'matrix',
-      titles: ['How volcanoes shape islands', 'The long history of coffee'],
+      // Unique per run: an identical earlier batch would be served from the script cache.
+      titles: [`How volcanoes shape islands ${Date.now()}`, `The long history of coffee ${Date.now()}`],
       languages: [
         { language: 'pt-BR', voice: 'pt-BR-Neural2-A' },
         { language: 'en-US', voice: 'en-US-Neural2-C' },

@@ -10,6 +10,8 @@ import { eventually, type TestStack } from './stack';
 
 export interface LaunchOptions {
   titles: number;
+  /** Exact titles (else generated, unique per call). */
+  titleList?: string[];
   languages?: Array<{ language: string; voice: string }>;
   variations?: number;
   window?: number;
@@ -31,7 +33,7 @@ export const DEFAULT_LANGUAGES = [
 
 export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{ batchId: string; input: BatchWorkflowInput; handle: WorkflowHandle<typeof batchWorkflow> }> {
   const languages = o.languages ?? DEFAULT_LANGUAGES;
-  const titles = Array.from({ length: o.titles }, (_, i) => `${o.label ?? 'Orchestration title'} ${i + 1} ${Math.random().toString(36).slice(2, 8)}`);
+  const titles = o.titleList ?? Array.from({ length: o.titles }, (_, i) => `${o.label ?? 'Orchestration title'} ${i + 1} ${Math.random().toString(36).slice(2, 8)}`);
   const variations = o.variations ?? 1;
   const masterLanguage = languages[0]!.language;
   const jobs = planJobs({ mode: 'matrix', titles, languages, variations, masterLanguage });
