@@ -10,6 +10,8 @@ import { heartbeatInterceptor } from './heartbeat';
  * missing voice) and is recorded on its job, so it is logged as type and message, not a stack dump.
  */
 function compactLog(entry: LogEntry): void {
+  // The Gemini and TTS workers poll activities only, by design.
+  if (entry.message.startsWith('No workflows registered')) return;
   const meta = (entry.meta ?? {}) as Record<string, unknown>;
   const err = meta.error as { type?: string; message?: string } | undefined;
   const where = [meta.activityType ?? meta.workflowType, meta.workflowId, meta.attempt !== undefined ? `attempt ${String(meta.attempt)}` : undefined]
