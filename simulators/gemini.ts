@@ -12,6 +12,8 @@ export interface GeminiSimOptions {
   invalidKeys?: string[];
   /** Fixed latency added to every call, in ms. @default 0 */
   latencyMs?: number;
+  /** Keys whose project has spent its per-minute quota: answered 429 with QuotaFailure and RetryInfo. */
+  exhaustedKeys?: Record<string, { retryDelaySeconds: number }>;
 }
 
 interface Content {
@@ -63,6 +65,16 @@ export class GeminiSimulator {
     if (!key) throw new HttpError(403, 'Method doesn\'t allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.');
     if (this.options.invalidKeys?.includes(key) || (this.options.validKeys && !this.options.validKeys.includes(key))) {
       throw new HttpError(400, 'API key not valid. Please pass a valid API key.', [apiKeyInvalidDetail('generativelanguage.googleapis.com')]);
+    }
+    const spent = this.options.exhaustedKeys?.[key];
+    if (spent) {
+      throw new HttpError(429, 'You exceeded your current quota, please check your plan and billing details.', [
+        {
+          '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+          violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_requests', quotaId: 'GenerateRequestsPerMinutePerProjectPerModel' }],
+        },
+        { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${spent.retryDelaySeconds}s` },
+      ]);
     }
     if (!Array.isArray(body.contents) || body.contents.length === 0 || !prompt.trim()) {
       throw new HttpError(400, '* GenerateContentRequest.contents: contents is not specified');

@@ -1,0 +1,312 @@
+// The key pool on the real stack: invalid keys, a spent project, every key resting, concurrent leases,
+// and a search for the plaintext keys in the database, the logs, the API answers and the workflow histories.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { resolveMasterKey } from '../../adapters/key-pool';
+import { SIMULATOR_LABEL } from '../../adapters/providers';
+import { createBatch } from '../../db/batches';
+import { createDb } from '../../db/connection';
+import { addKey, batchQuotaWait, leaseKey, listKeys, removeKey, setKeyStatus, setProjectLimits, type Lease } from '../../db/keys';
+import type { KeyService } from '../../db/schema';
+import { lastFour } from '../../domain/crypto';
+import { planJobs } from '../../domain/plan';
+import { minuteWindow } from '../../domain/quota';
+import { TEST_ADMIN, eventually, stackLogLines, testAdminToken, testStack, type TestStack } from '../support/stack';
+
+/** A fresh key-shaped secret that appears nowhere else. */
+const newSecret = (tag: string) => `AIzaSy${tag}${randomBytes(16).toString('base64url')}`;
+
+describe('key pool on the real stack', function () {
+  this.timeout(240_000);
+  let stack: TestStack;
+  const added: Array<{ id: string; secret: string; service: KeyService }> = [];
+  const batchIds: string[] = [];
+  const apiAnswers: string[] = [];
+  const output: string[] = [];
+  let restoreOutput: () => void = () => undefined;
+  let defaultKeys: string[] = [];
+  let token = '';
+  let userId = '';
+
+  async function add(service: KeyService, tag: string, extra: { project?: string; rpm?: number } = {}) {
+    const secret = newSecret(tag);
+    const master = resolveMasterKey({ dataDir: stack.dataDir, create: false }).current;
+    const { key } = await addKey(stack.db, master, { service, key: secret, accountEmail: `${tag}@bolt.test`, target: 'simulator', label: `test ${tag}`, ...extra });
+    added.push({ id: key.id, secret, service });
+    return { id: key.id, secret, last4: lastFour(secret) };
+  }
+
+  async function removeGeminiTestKeys() {
+    for (const k of added.filter((a) => a.service === 'gemini')) await removeKey(stack.db, k.id);
+    await stack.db.deleteFrom('api_key_projects').where('project', 'like', 'proj-%').execute();
+  }
+
+  /** Orders keys by last use, least recent first, so the next leases pick them in this order. */
+  async function leaseOrder(...ids: string[]) {
+    const base = Date.now() - 60_000;
+    for (const [i, id] of ids.entries()) await stack.db.updateTable('api_keys').set({ last_used_at: new Date(base + i * 1000) }).where('id', '=', id).execute();
+  }
+
+  async function api(p: string): Promise<unknown> {
+    const res = await fetch(`${stack.apiUrl}${p}`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    apiAnswers.push(`${res.status} ${p} ${JSON.stringify(Object.fromEntries(res.headers))} ${text}`);
+    return text;
+  }
+
+  /** Starts a batch of the test admin as the API does: rows first, then its workflow. */
+  async function startBatch(titles: string[], languages: Array<{ language: string; voice: string }>): Promise<string> {
+    const masterLanguage = languages[0]!.language;
+    const jobs = planJobs({ mode: 'matrix', titles, languages, variations: 1, masterLanguage });
+    const { batch } = await createBatch(stack.db, {
+      userId,
+      mode: 'matrix',
+      titles,
+      languages,
+      variations: 1,
+      masterLanguage,
+      options: { agent: { name: 'test', premisePrompt: 'Explain clearly.', structurePrompt: 'Short blocks.', tone: 'calm', targetMinutes: 0.1 }, audioEncoding: 'MP3', priority: 'normal' },
+      jobs,
+    });
+    await stack.client.workflow.start('batchWorkflow', { workflowId: batch.workflow_id, taskQueue: stack.taskQueue, args: [{ batchId: batch.id, userId, mode: 'matrix' }] });
+    batchIds.push(batch.id);
+    return batch.id;
+  }
+
+  async function finished(batchId: string) {
+    const batch = await eventually(async () => {
+      await api(`/api/batches/${batchId}`);
+      const b = await stack.db.selectFrom('batches').selectAll().where('id', '=', batchId).executeTakeFirstOrThrow();
+      return b.status === 'completed' ? b : undefined;
+    }, `batch ${batchId} to complete`, 200_000, 300);
+    const failed = await stack.db.selectFrom('jobs').select(['seq', 'error_code', 'error_message']).where('batch_id', '=', batchId).where('status', '!=', 'completed').execute();
+    assert.deepEqual(failed, [], 'every job completed');
+    return batch;
+  }
+
+  const languages = [
+    { language: 'en-US', voice: 'en-US-Neural2-C' },
+    { language: 'pt-BR', voice: 'pt-BR-Neural2-A' },
+  ];
+
+  before(async function () {
+    this.timeout(600_000);
+    stack = await testStack();
+    token = await testAdminToken(stack);
+    userId = (await stack.db.selectFrom('users').select('id').where('email', '=', TEST_ADMIN.email).executeTakeFirstOrThrow()).id;
+    // Everything this process prints while the file runs, for the leak search.
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+      output.push(String(chunk));
+      return (out as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
+      output.push(String(chunk));
+      return (err as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    restoreOutput = () => {
+      process.stdout.write = out;
+      process.stderr.write = err;
+    };
+    // Only this file's keys serve while it runs; the built-in simulator keys come back afterwards.
+    defaultKeys = (await listKeys(stack.db, { status: 'active' })).filter((k) => k.label === SIMULATOR_LABEL).map((k) => k.id);
+    for (const id of defaultKeys) await setKeyStatus(stack.db, id, { status: 'disabled', reason: 'key-pool test running' });
+    await add('tts', 'tts');
+  });
+
+  // Each test brings its own Gemini keys; none outlives it, even when it fails.
+  afterEach(async () => {
+    stack.simulators!.gemini.options = {};
+    await removeGeminiTestKeys();
+  });
+
+  after(async () => {
+    restoreOutput();
+    stack.simulators!.gemini.options = {};
+    for (const k of added) await removeKey(stack.db, k.id);
+    for (const id of defaultKeys) await setKeyStatus(stack.db, id, { status: 'active' });
+  });
+
+  it('completes a batch when one of 3 Gemini keys is invalid, and disables that key with the reason', async () => {
+    const good1 = await add('gemini', 'good1', { project: 'proj-1' });
+    const good2 = await add('gemini', 'good2', { project: 'proj-2' });
+    const bad = await add('gemini', 'bad', { project: 'proj-3' });
+    stack.simulators!.gemini.options = { invalidKeys: [bad.secret] };
+    stack.simulators!.gemini.counters.reset();
+    await leaseOrder(bad.id, good1.id, good2.id);
+
+    const id = await startBatch(['Why the sea is salty', 'How bees find flowers'], languages);
+    const batch = await finished(id);
+    assert.equal(batch.completed, 4);
+    assert.equal(batch.failed, 0);
+
+    const keys = new Map((await listKeys(stack.db, { service: 'gemini' })).map((k) => [k.id, k]));
+    const badRow = keys.get(bad.id)!;
+    assert.equal(badRow.status, 'disabled');
+    assert.match(badRow.disabled_reason ?? '', /API key not valid/);
+    assert.equal(keys.get(good1.id)!.status, 'active');
+    assert.equal(keys.get(good2.id)!.status, 'active');
+    const calls = stack.simulators!.gemini.counters.snapshot();
+    assert.equal(calls.byKey[`…${bad.last4}`], 1, 'the invalid key was tried once, then never again');
+    assert.equal((calls.byKey[`…${good1.last4}`] ?? 0) + (calls.byKey[`…${good2.last4}`] ?? 0), 4, 'the 4 scripts were written with the valid keys');
+  });
+
+  it('moves work off a project whose quota is spent, and probes that project again after its reset', async () => {
+    const spent = await add('gemini', 'spentA', { project: 'proj-spent' });
+    const sibling = await add('gemini', 'spentB', { project: 'proj-spent' });
+    const fresh = await add('gemini', 'fresh', { project: 'proj-fresh' });
+    stack.simulators!.gemini.options = { exhaustedKeys: { [spent.secret]: { retryDelaySeconds: 2 }, [sibling.secret]: { retryDelaySeconds: 2 } } };
+    stack.simulators!.gemini.counters.reset();
+    // The first two concurrent leases take the spent key and the fresh one, never the spent key's sibling.
+    await leaseOrder(spent.id, fresh.id, sibling.id);
+
+    const id = await startBatch(['Where rivers begin', 'What makes thunder'], languages);
+    await finished(id);
+    const calls = stack.simulators!.gemini.counters.snapshot();
+    assert.equal(calls.byKey[`…${spent.last4}`], 1, 'one 429 from the spent project');
+    assert.equal(calls.byKey[`…${sibling.last4}`] ?? 0, 0, 'the sibling key of the spent project was rested with it, unused');
+    assert.equal(calls.byKey[`…${fresh.last4}`], 4, 'the other project wrote every script');
+
+    const rows = new Map((await listKeys(stack.db, { service: 'gemini' })).map((k) => [k.id, k]));
+    const spentRow = rows.get(spent.id)!;
+    assert.match(spentRow.last_error ?? '', /quota/i);
+    assert.ok(spentRow.reopen_at, 'the spent key rests until the reset');
+    assert.deepEqual(rows.get(sibling.id)!.reopen_at, spentRow.reopen_at, 'the whole project rests until the same reset');
+
+    // Google resets the quota; after the rest, the pool probes the project again and closes its circuit.
+    stack.simulators!.gemini.options = {};
+    const resetAt = spentRow.reopen_at!;
+    await eventually(async () => Date.now() > resetAt.getTime() + 50, 'the quota reset', 70_000, 200);
+    await leaseOrder(spent.id, fresh.id, sibling.id);
+    const again = await startBatch(['How glaciers move'], [languages[0]!]);
+    await finished(again);
+    const probed = (await listKeys(stack.db, { service: 'gemini' })).find((k) => k.id === spent.id)!;
+    assert.equal(probed.circuit, 'closed', 'the probe succeeded and closed the circuit');
+    assert.ok(probed.last_success_at && probed.last_success_at >= resetAt, 'the spent project served again after its reset');
+    assert.equal(stack.simulators!.gemini.counters.snapshot().byKey[`…${spent.last4}`], 2, 'exactly one probe after the reset');
+  });
+
+  it('makes jobs wait while every key rests, shows the batch waiting for quota, then resumes; none fail', async () => {
+    const k1 = await add('gemini', 'rest1');
+    const k2 = await add('gemini', 'rest2');
+    stack.simulators!.gemini.options = {};
+    const reopenAt = new Date(Date.now() + 5000);
+    await stack.db.updateTable('api_keys').set({ circuit: 'open', openings: 1, reopen_at: reopenAt }).where('id', 'in', [k1.id, k2.id]).execute();
+
+    const id = await startBatch(['Why leaves change colour', 'How tides work'], languages);
+    const wait = await eventually(async () => {
+      const w = await batchQuotaWait(stack.db, id);
+      return w.waiting > 0 ? w : undefined;
+    }, 'the batch to show it is waiting for quota', 30_000, 100);
+    assert.ok(wait.until && Math.abs(wait.until.getTime() - reopenAt.getTime()) < 1000, 'the wait names the reopen time');
+    const batch = await finished(id);
+    assert.equal(batch.failed, 0);
+    assert.equal((await batchQuotaWait(stack.db, id)).waiting, 0, 'no job waits once the batch is done');
+    const rows = (await listKeys(stack.db, { service: 'gemini' })).filter((k) => k.id === k1.id || k.id === k2.id);
+    assert.ok(rows.some((k) => k.circuit === 'closed' && k.last_success_at && k.last_success_at >= reopenAt), 'a key reopened and served');
+  });
+
+  it('never pushes a key or project over its RPM under 50 concurrent leases from two workers', async () => {
+    const a = await add('gemini', 'rpmA', { project: 'proj-rpm', rpm: 15 });
+    const b = await add('gemini', 'rpmB', { project: 'proj-rpm', rpm: 15 });
+    const c = await add('gemini', 'rpmC', { rpm: 10 });
+    await setProjectLimits(stack.db, 'gemini', 'proj-rpm', { rpm: 20 });
+    const otherWorker = createDb(stack.postgres.url, 10);
+    try {
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => leaseKey(i % 2 ? stack.db : otherWorker, 'gemini')));
+      const leases = results.filter((r): r is Lease => 'keyId' in r);
+      const refused = results.length - leases.length;
+      const perKey = new Map<string, number>();
+      const perProject = new Map<string, number>();
+      const windows = new Set<number>();
+      for (const l of leases) {
+        const w = minuteWindow(l.leasedAt).getTime();
+        windows.add(w);
+        perKey.set(`${l.keyId}@${w}`, (perKey.get(`${l.keyId}@${w}`) ?? 0) + 1);
+        if (l.project) perProject.set(`${l.project}@${w}`, (perProject.get(`${l.project}@${w}`) ?? 0) + 1);
+      }
+      const rpm = new Map([[a.id, 15], [b.id, 15], [c.id, 10]]);
+      for (const [k, n] of perKey) assert.ok(n <= (rpm.get(k.split('@')[0]!) ?? 0), `key ${k} got ${n} leases in one minute`);
+      for (const [p, n] of perProject) assert.ok(n <= 20, `project ${p} got ${n} leases in one minute`);
+      // Capacity is 20 (project) + 10 (loose key) a minute: the rest must have been refused.
+      assert.ok(leases.length <= 30 * windows.size, `${leases.length} leases in ${windows.size} minute(s)`);
+      assert.ok(refused >= 50 - 30 * windows.size, `${refused} refusals`);
+      for (const r of results) if (!('keyId' in r)) assert.ok(r.waitUntil && r.waitUntil > new Date(Date.now() - 60_000), 'a refusal says when to come back');
+    } finally {
+      await otherWorker.destroy();
+    }
+  });
+
+  it('leaks no key: not in the database, the logs, the API answers or the workflow histories', async () => {
+    assert.ok(batchIds.length >= 3 && added.length >= 8, 'the batches and keys above ran first');
+    const secrets = added.map((a) => a.secret);
+    const forms = secrets.flatMap((s) => [s, Buffer.from(s).toString('base64'), Buffer.from(s).toString('hex')]);
+    const leaks = (where: string, text: string) => forms.filter((f) => text.includes(f)).map((f) => `${where}: …${f.slice(-6)}`);
+    const found: string[] = [];
+
+    // The database: pg_dump when one matching the server exists, else every row of every table as JSON.
+    let dump: string | undefined;
+    const pgDump = ['/usr/lib/postgresql/18/bin/pg_dump', '/usr/lib/postgresql/17/bin/pg_dump', '/usr/lib/postgresql/15/bin/pg_dump'].find((p) => fs.existsSync(p));
+    if (pgDump) {
+      const r = spawnSync(pgDump, ['--data-only', '--inserts', stack.postgres.url], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+      if (r.status === 0) dump = r.stdout;
+    }
+    if (dump === undefined) {
+      const tables = await sql<{ tablename: string }>`select tablename from pg_tables where schemaname = 'public'`.execute(stack.db);
+      const parts: string[] = [];
+      for (const { tablename } of tables.rows) {
+        const rows = await sql<{ row: unknown }>`select row_to_json(t) as row from ${sql.table(tablename)} t`.execute(stack.db);
+        parts.push(`-- ${tablename}\n${rows.rows.map((r) => JSON.stringify(r.row)).join('\n')}`);
+      }
+      dump = parts.join('\n');
+      assert.match(dump, /-- api_keys\n\{/, 'the SQL dump holds the key rows');
+    }
+    found.push(...leaks('database', dump));
+    // The sealed secrets are in the dump (bytea as hex) but only encrypted.
+    assert.ok(/"secret":"\\\\x[0-9a-f]{40,}"|\\\\x[0-9a-f]{40,}/.test(dump), 'the dump includes the sealed keys');
+
+    found.push(...leaks('stack log', stackLogLines.join('\n')));
+    found.push(...leaks('process output', output.join('')));
+
+    await api('/api/status');
+    await api('/healthz');
+    await api('/api/batches');
+    for (const id of batchIds) {
+      const jobs = JSON.parse(String(await api(`/api/batches/${id}/jobs`))) as { jobs?: Array<{ id: string }> };
+      for (const j of jobs.jobs ?? []) await api(`/api/jobs/${j.id}`);
+    }
+    assert.ok(apiAnswers.filter((a) => a.startsWith('200 ')).length >= 10, 'the API answered the batches\' reads');
+    found.push(...leaks('API', apiAnswers.join('\n')));
+    assert.ok(apiAnswers.length > 5);
+
+    // Workflow histories: the batch and every job, through the temporal CLI when it is here, else the SDK.
+    const cli = [process.env.TEMPORAL_CLI_PATH, path.join(os.homedir(), 'go', 'bin', 'temporal')].find((p) => p && fs.existsSync(p));
+    let histories = 0;
+    for (const batchId of batchIds) {
+      const jobs = await stack.db.selectFrom('jobs').select('seq').where('batch_id', '=', batchId).execute();
+      const ids = [`batch-${batchId}`, ...jobs.map((j) => `job-${batchId}-${j.seq}`)];
+      for (const wid of ids) {
+        let text: string;
+        if (cli) {
+          const r = spawnSync(cli, ['workflow', 'show', '-w', wid, '-o', 'json', '--address', stack.temporal.address, '--namespace', stack.config.temporal.namespace], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+          assert.equal(r.status, 0, `temporal workflow show ${wid}: ${r.stderr}`);
+          text = r.stdout;
+        } else {
+          const history = await stack.client.workflow.getHandle(wid).fetchHistory();
+          text = JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+        }
+        assert.ok(text.includes('ActivityTaskCompleted') || text.includes('ACTIVITY_TASK_COMPLETED') || text.includes('activityTaskCompleted') || text.includes('ChildWorkflowExecutionCompleted') || text.includes('childWorkflowExecutionCompleted'), `history of ${wid} has its events`);
+        found.push(...leaks(`history ${wid}`, text));
+        histories++;
+      }
+    }
+    assert.ok(histories >= 10);
+    assert.deepEqual(found, [], 'no plaintext key anywhere');
+  });
+});
