@@ -13,7 +13,8 @@ import { findTemporalCli } from '../stack/temporal';
 import type { batchWorkflow } from '../workflows';
 import { pauseSignal, resumeSignal, retryFailedSignal, type BatchWorkflowInput } from '../workflows/definitions';
 
-const OUT = path.join(__dirname, '..', 'test', 'fixtures', 'histories');
+// A new dated folder each time: older fixtures stay, and keep being replayed.
+const OUT = path.join(__dirname, '..', 'test', 'fixtures', 'histories', new Date().toISOString().slice(0, 10));
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-record-'));

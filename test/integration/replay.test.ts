@@ -13,9 +13,10 @@ describe('replay of recorded histories', function () {
   this.timeout(180_000);
 
   it('replays every recorded batch and job history without non-determinism', async () => {
-    const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
-    assert.ok(files.filter((f) => f.startsWith('batchWorkflow')).length >= 2, 'batch histories (several runs) are recorded');
-    assert.ok(files.filter((f) => f.startsWith('jobWorkflow')).length >= 4, 'job histories are recorded');
+    const files = (fs.readdirSync(DIR, { recursive: true }) as string[]).filter((f) => f.endsWith('.json')).sort();
+    const named = (prefix: string) => files.filter((f) => path.basename(f).startsWith(prefix)).length;
+    assert.ok(named('batchWorkflow') >= 2, 'batch histories (several runs) are recorded');
+    assert.ok(named('jobWorkflow') >= 4, 'job histories are recorded');
     installRuntime();
     const bundle = await bundleWorkflows();
     async function* histories() {
