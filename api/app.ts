@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { agentRoutes } from './agent-routes';
+import { createCatalogRouter } from './catalog-routes';
 import { authRoutes } from './auth-routes';
 import { batchRoutes } from './batch-routes';
 import { errorHandler, notFound } from './errors';
@@ -124,6 +125,7 @@ export function createApp(deps: ApiDeps): BoltApp {
   const document = () => (doc ??= registry.document({ title: 'Bolt IA API', version: '1', description: 'Scripts by Gemini and narration by Google TTS, at batch scale.' }));
 
   app.use(api.router);
+  app.use(createCatalogRouter(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -1,0 +1,53 @@
+// zod schemas of the catalog routes' inputs: voice and language queries, and estimate requests.
+import { z } from 'zod';
+import { VoiceFamily, VOICE_NAME_PATTERN } from '../domain/catalog';
+import { BatchMode } from '../domain/plan';
+import { AgentInputSchema, AudioOptionsSchema, LanguageCode, Title } from './schemas';
+
+/** `GET /api/voices`: a locale (pt-BR) or a base language (pt), optionally one family and gender. */
+export const VoicesQuery = z
+  .object({
+    language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z]{2})?$/, 'must look like pt-BR, cmn-CN or pt').optional(),
+    family: z.enum(Object.values(VoiceFamily) as [VoiceFamily, ...VoiceFamily[]]).optional(),
+    gender: z.enum(['MALE', 'FEMALE', 'NEUTRAL']).optional(),
+  })
+  .strict();
+
+/** `GET /api/languages` takes no parameters. */
+export const LanguagesQuery = z.object({}).strict();
+
+/** A target language and its voice; Google spells one locale in lower case (fil-ph-Neural2-A), so the match ignores case. */
+const EstimateLanguageVoice = z
+  .object({ language: LanguageCode, voice: z.string().regex(VOICE_NAME_PATTERN, 'must be a Google voice name such as pt-BR-Neural2-A') })
+  .strict()
+  .refine((lv) => lv.voice.toLowerCase().startsWith(`${lv.language.toLowerCase()}-`), {
+    message: 'the voice must belong to the language (pt-BR takes a pt-BR-… voice)',
+    path: ['voice'],
+  });
+
+const count = (max: number) => z.number().int().min(1).max(max);
+
+/**
+ * `POST /api/estimates`: the shape of a batch (the same fields as `POST /api/batches`; `priority` and
+ * `audio` are accepted and do not change the estimate) plus what the estimate should assume.
+ */
+export const EstimateSchema = z
+  .object({
+    mode: z.enum([BatchMode.matrix, BatchMode.expandLanguages, BatchMode.expandTitles]),
+    titles: z.array(Title).min(1, 'at least one title').max(1000, 'at most 1,000 titles per batch'),
+    languages: z.array(EstimateLanguageVoice).min(1, 'at least one language').max(100, 'at most 100 languages per batch'),
+    masterLanguage: LanguageCode.optional(),
+    variations: z.number().int().min(1).max(5).default(1),
+    priority: z.enum(['low', 'normal', 'high']).optional(),
+    agent: AgentInputSchema.prefault({}),
+    audio: AudioOptionsSchema.optional(),
+    /** Gemini model; the configured one when absent. */
+    model: z.string().regex(/^gemini-[\w.-]+$/, 'must be a Gemini model name such as gemini-2.5-flash').optional(),
+    /** Keys (projects) per provider and concurrent worker slots to assume. */
+    keys: z.object({ gemini: count(1000).optional(), tts: count(1000).optional() }).strict().optional(),
+    slots: z.object({ gemini: count(10_000).optional(), tts: count(10_000).optional() }).strict().optional(),
+    budgetUsd: z.number().positive().max(1_000_000).optional(),
+  })
+  .strict();
+
+export type EstimateRequest = z.infer<typeof EstimateSchema>;
