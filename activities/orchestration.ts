@@ -1,6 +1,9 @@
 // Activities the batch workflow uses to steer itself: paging jobs, pause state, retry-failed, cancel.
 import type { Kysely } from 'kysely';
-import { setBatchStatus } from '../db/batches';
+import { attemptsAllowed, budgetMessage } from '../domain/budget';
+import { shippedCatalog, type PriceTable } from '../domain/catalog';
+import { estimateBatch } from '../domain/estimates';
+import { getBatch, setBatchStatus } from '../db/batches';
 import { pageJobs, transitionAll } from '../db/jobs';
 import type { Database } from '../db/schema';
 import { Stage } from '../domain/errors';
@@ -19,8 +22,60 @@ export interface JobRef {
   variation: number;
 }
 
-export function createOrchestrationActivities({ db }: { db: Kysely<Database> }) {
+export interface OrchestrationDeps {
+  db: Kysely<Database>;
+  /** Gemini model, for the estimate behind the budget cap. @default 'gemini-2.5-flash' */
+  geminiModel?: string;
+  /** Prices for the budget cap. @default the shipped price file */
+  prices?: PriceTable;
+}
+
+export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-flash', prices }: OrchestrationDeps) {
+  let priceTable = prices;
+  /** Estimated cost of one job of a batch: the batch estimate's total over its jobs. */
+  const perJobCost = async (batchId: string): Promise<{ capUsd?: number; perJobUsd: number }> => {
+    const batch = await getBatch(db, batchId);
+    if (!batch) throw new Error(`batch ${batchId} does not exist`);
+    const capUsd = batch.options.budgetUsd;
+    if (capUsd === undefined) return { perJobUsd: 0 };
+    priceTable ??= shippedCatalog().prices;
+    const estimate = estimateBatch(
+      {
+        mode: batch.mode as 'matrix',
+        titles: batch.titles,
+        languages: batch.languages,
+        variations: batch.variations,
+        masterLanguage: batch.master_language,
+        agent: batch.options.agent,
+        model: geminiModel,
+      },
+      priceTable,
+    );
+    return { capUsd, perJobUsd: estimate.cost.totalUsd / Math.max(1, estimate.counts.jobs) };
+  };
+  const attemptsSoFar = async (batchId: string) =>
+    Number((await db.selectFrom('jobs').select((eb) => eb.fn.sum<number>('attempts').as('n')).where('batch_id', '=', batchId).executeTakeFirst())?.n ?? 0);
+
   return {
+    /** How many more job attempts the batch's budget cap allows now (a huge number without a cap). */
+    async budgetAllowance(input: { batchId: string }): Promise<number> {
+      return withStage(Stage.bookkeeping, async () => {
+        const { capUsd, perJobUsd } = await perJobCost(input.batchId);
+        return attemptsAllowed(capUsd, perJobUsd, capUsd === undefined ? 0 : await attemptsSoFar(input.batchId));
+      });
+    },
+
+    /** Ends a batch stopped by its cap: jobs that never started are cancelled with the reason. */
+    async closeOverBudget(input: { batchId: string }): Promise<void> {
+      await withStage(Stage.bookkeeping, async () => {
+        const { capUsd, perJobUsd } = await perJobCost(input.batchId);
+        const message = budgetMessage(capUsd ?? 0, perJobUsd, await attemptsSoFar(input.batchId));
+        await transitionAll(db, input.batchId, 'queued', 'cancelled', { error_stage: 'orchestration', error_code: 'budget_exhausted', error_message: message });
+        await setBatchStatus(db, input.batchId, 'budget_exhausted');
+        await db.updateTable('batches').set({ status_message: message }).where('id', '=', input.batchId).execute();
+      });
+    },
+
     /** The next queued jobs after `afterSeq`, by seq. */
     async nextJobPage(input: { batchId: string; afterSeq: number; limit: number }): Promise<JobRef[]> {
       return withStage(Stage.bookkeeping, async () => {

@@ -74,7 +74,7 @@ export async function transitionJob(
  * Moves every job of a batch in status `from` to `to` at once (retry-failed, cancel what never
  * started) and shifts the counters by the number actually moved, in one transaction.
  */
-export async function transitionAll(db: Kysely<Database>, batchId: string, from: JobStatus, to: JobStatus): Promise<number> {
+export async function transitionAll(db: Kysely<Database>, batchId: string, from: JobStatus, to: JobStatus, patch: JobUpdate = {}): Promise<number> {
   if (!ALLOWED[from].includes(to)) throw new Error(`jobs cannot move from ${from} to ${to}`);
   return db.transaction().execute(async (trx) => {
     // Lock the batch row first: concurrent single-job transitions wait, so counts stay exact.
@@ -82,6 +82,7 @@ export async function transitionAll(db: Kysely<Database>, batchId: string, from:
     const moved = await trx
       .updateTable('jobs')
       .set({
+        ...patch,
         status: to,
         updated_at: new Date(),
         ...(to === 'queued' ? { error_stage: null, error_code: null, error_message: null, finished_at: null, stage: null } : { finished_at: new Date() }),

@@ -7,6 +7,7 @@ import * as apiKeys from './migrations/2026_11_25_0100_api_keys';
 import * as accounts from './migrations/2026_11_25_0400_accounts';
 import * as orchestration from './migrations/2026_11_25_0500_orchestration';
 import * as scriptCache from './migrations/2026_11_25_0600_script_cache';
+import * as batchMessage from './migrations/2026_11_25_0700_batch_message';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0400_accounts': accounts,
   '2026_11_25_0500_orchestration': orchestration,
   '2026_11_25_0600_script_cache': scriptCache,
+  '2026_11_25_0700_batch_message': batchMessage,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -71,6 +71,8 @@ export interface BatchTable {
   idempotency_key: string | null;
   /** Work served from the content-addressed cache instead of a paid call. */
   cache_hits: Generated<number>;
+  /** Why the batch ended as it did, when that needs saying (for example the budget cap). */
+  status_message: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   finished_at: Date | null;

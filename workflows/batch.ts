@@ -9,6 +9,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -111,6 +112,18 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
   };
 
   let exhausted = false;
+  let overBudget = false;
+  // Batches started before the budget cap existed replay without its activity calls.
+  const budgeted = patched('budget-cap');
+  let allowance = 0;
+  /** True when the budget lets one more job start (asks the database only when the allowance runs out). */
+  const budgetAllows = async (): Promise<boolean> => {
+    if (!budgeted) return true;
+    if (allowance <= 0) allowance = await orchestration.budgetAllowance({ batchId });
+    if (allowance <= 0) return false;
+    allowance--;
+    return true;
+  };
   try {
     await syncState();
     for (;;) {
@@ -136,13 +149,22 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
           if (stateSynced) break;
           await syncState();
         }
+        if (!(await budgetAllows())) {
+          overBudget = true;
+          break;
+        }
         await startJob(job);
         cursor = job.seq;
         startedThisRun++;
       }
+      if (overBudget) break;
     }
     // Drain before handing over, so every child's end is seen by the run that started it.
     await condition(() => running.size === 0);
+    if (overBudget) {
+      await orchestration.closeOverBudget({ batchId });
+      return await bookkeeping.finishBatch({ batchId, status: 'budget_exhausted' });
+    }
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // Cancelled: children got the cancel request with us; wait for them, then close the books.

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { getBatch } from '../../db/batches';
+import { shippedCatalog } from '../../domain/catalog';
+import { estimateBatch } from '../../domain/estimates';
 import { progressQuery, pauseSignal, resumeSignal, retryFailedSignal, setConcurrencyUpdate } from '../../workflows/definitions';
 import { countRows, historySizes, launchBatch, waitForBatch } from '../support/batches';
 import { eventually, testStack, type TestStack } from '../support/stack';
@@ -170,6 +172,35 @@ describe('orchestration', function () {
       assert.ok(widest.running <= 6);
       assert.equal((await handle.result()).completed, 30);
     });
+  });
+
+  it('stops starting jobs at the budget cap and ends budget_exhausted with partial results', async () => {
+    // The cap allows 7.5 jobs at the estimated per-job cost: exactly 7 may start.
+    const probe = await launchBatch(stack, { titles: 10, window: 3, label: 'Budget', budgetUsd: 1e-9 });
+    const probeBatch = (await getBatch(stack.db, probe.batchId))!;
+    await probe.handle.result();
+    const estimate = estimateBatch(
+      { mode: 'matrix', titles: probeBatch.titles, languages: probeBatch.languages, variations: 1, masterLanguage: probeBatch.master_language, agent: probeBatch.options.agent, model: stack.config.gemini.model },
+      shippedCatalog().prices,
+    );
+    const perJob = estimate.cost.totalUsd / estimate.counts.jobs;
+    assert.ok(perJob > 0);
+    const probeDone = (await getBatch(stack.db, probe.batchId))!;
+    assert.equal(probeDone.status, 'budget_exhausted', 'a cap below one job starts nothing');
+    assert.equal(probeDone.completed, 0);
+
+    const { batchId, handle } = await launchBatch(stack, { titles: 10, window: 3, label: 'Budget', budgetUsd: perJob * 7.5 });
+    const outcome = await handle.result();
+    const batch = (await getBatch(stack.db, batchId))!;
+    assert.equal(outcome.status, 'budget_exhausted');
+    assert.equal(batch.status, 'budget_exhausted');
+    assert.equal(batch.completed, 7);
+    assert.equal(batch.cancelled, 23);
+    assert.match(batch.status_message ?? '', /budget cap of \$/);
+    const skipped = await stack.db.selectFrom('jobs').select(['error_code', 'audio_key']).where('batch_id', '=', batchId).where('status', '=', 'cancelled').execute();
+    assert.ok(skipped.every((j) => j.error_code === 'budget_exhausted' && j.audio_key === null));
+    const kept = await stack.db.selectFrom('jobs').select(['audio_key', 'audio_bytes']).where('batch_id', '=', batchId).where('status', '=', 'completed').execute();
+    for (const j of kept) assert.equal(await stack.storage.size(j.audio_key!), j.audio_bytes, 'partial results are kept');
   });
 
   it('serves identical scripts from the content-addressed cache across batches, and counts the hits', async () => {

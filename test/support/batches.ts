@@ -23,6 +23,8 @@ export interface LaunchOptions {
   label?: string;
   /** Task queue of the workers that should run it. @default the test stack's */
   taskQueue?: string;
+  /** Spending cap in USD. */
+  budgetUsd?: number;
 }
 
 export const DEFAULT_LANGUAGES = [
@@ -49,6 +51,7 @@ export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{
       agent: { name: 'test', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 },
       audioEncoding: 'MP3',
       priority: o.priority ?? 'normal',
+      ...(o.budgetUsd !== undefined ? { budgetUsd: o.budgetUsd } : {}),
     },
     jobs,
   });
