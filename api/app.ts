@@ -6,13 +6,14 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { agentRoutes } from './agent-routes';
 import { createCatalogRouter } from './catalog-routes';
+import { EstimateSchema, LanguagesQuery, VoicesQuery } from './catalog-schemas';
 import { authRoutes } from './auth-routes';
 import { batchRoutes } from './batch-routes';
 import { errorHandler, notFound } from './errors';
 import { exportRoutes } from './export-routes';
 import { route, type Api, type ApiDeps } from './http';
 import { LinkSigner } from './links';
-import { ApiRegistry, DOCS_PAGE, DOCS_SCRIPT } from './openapi';
+import { ApiRegistry, DOCS_PAGE, DOCS_SCRIPT, type RouteDoc } from './openapi';
 import { ProgressHub, progressRoutes } from './progress';
 
 export type { ApiDeps } from './http';
@@ -123,6 +124,14 @@ export function createApp(deps: ApiDeps): BoltApp {
   });
   let doc: Record<string, unknown> | undefined;
   const document = () => (doc ??= registry.document({ title: 'Bolt IA API', version: '1', description: 'Scripts by Gemini and narration by Google TTS, at batch scale.' }));
+
+  // The catalog and estimate routes are a plain router (public data, no token); declared here for the document.
+  const catalogDocs: RouteDoc[] = [
+    { method: 'get', path: '/api/languages', tag: 'catalog', auth: false, summary: 'Every language with voices, with its name and voice count', query: LanguagesQuery, responses: { 200: { description: 'languages' } } },
+    { method: 'get', path: '/api/voices', tag: 'catalog', auth: false, summary: 'Voices, filtered by language (pt-BR or pt), family and gender', query: VoicesQuery, responses: { 200: { description: 'voices' } } },
+    { method: 'post', path: '/api/estimates', tag: 'catalog', auth: false, summary: 'What a batch would cost and how long it would take, before launching it', body: EstimateSchema, responses: { 200: { description: 'the estimate' } } },
+  ];
+  for (const d of catalogDocs) registry.add(d);
 
   app.use(api.router);
   app.use(createCatalogRouter(deps));

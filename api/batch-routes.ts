@@ -1,21 +1,21 @@
 // Batches and jobs: create (inline or saved agent), list, progress detail, paginated jobs, one job with
 // its script and expiring links, local-file links, and the webhook delivery log.
 import path from 'node:path';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { getAgent } from '../db/agents';
 import { getJobForUser, languageCounts, listBatches, listJobs } from '../db/batch-queries';
-import { createBatch, getBatch } from '../db/batches';
+import { createBatch, getBatch, setBatchStatus } from '../db/batches';
 import type { AgentSnapshot, Batch, Job } from '../db/schema';
 import { listDeliveries } from '../db/webhooks';
 import { planJobs } from '../domain/plan';
 import type { batchWorkflow } from '../workflows';
-import { SearchAttr } from '../workflows/definitions';
+import { MAX_WINDOW, pauseSignal, resumeSignal, retryFailedSignal, SearchAttr, setConcurrencyUpdate, type BatchWorkflowInput } from '../workflows/definitions';
 import { ApiError, ApiErrorCode } from './errors';
 import { route, type Api } from './http';
 import { contentTypeOf, type LinkSigner } from './links';
-import { AgentInputSchema, BatchListQuery, CreateBatchSchema, FileQuery, IdParam, JobListQuery } from './schemas';
+import { AgentInputSchema, BatchListQuery, ConcurrencySchema, CreateBatchSchema, EmptyBody, FileQuery, IdParam, JobListQuery } from './schemas';
 
 const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget_exhausted']);
 
@@ -87,6 +87,14 @@ const BatchView = z.object({ id: z.string(), status: z.string(), mode: z.string(
 const JobView = z.object({ id: z.string(), seq: z.number(), status: z.string(), language: z.string() }).passthrough();
 const noBatch = () => new ApiError(404, ApiErrorCode.notFound, 'no such batch');
 
+/** What the batch workflow starts with, from the batch row (also when a closed batch is started again). */
+const workflowInput = (b: Batch): BatchWorkflowInput => ({ batchId: b.id, userId: b.user_id, mode: b.mode, priority: b.options.priority });
+
+/** The answer of a control: what was asked, and the batch as it is now (the workflow applies it moments later). */
+const controlAnswer = (action: string, b: Batch, extra: Record<string, unknown> = {}) => ({ action, accepted: true, ...extra, batch: batchView(b) });
+
+const notRunning = (b: Batch, action: string) => new ApiError(409, ApiErrorCode.conflict, `the batch is ${b.status}; it cannot ${action}`);
+
 export function batchRoutes(api: Api, links: LinkSigner): void {
   const { db, temporal, storage } = api.deps;
 
@@ -150,7 +158,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
         await temporal.workflow.start<typeof batchWorkflow>('batchWorkflow', {
           workflowId: batch.workflow_id,
           taskQueue: api.deps.taskQueue,
-          args: [{ batchId: batch.id, userId: user.id, mode: input.mode }],
+          args: [workflowInput(batch)],
           typedSearchAttributes: [
             { key: SearchAttr.BatchId, value: batch.id },
             { key: SearchAttr.UserId, value: user.id },
@@ -238,6 +246,83 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       const { items, total } = await listJobs(db, batch.id, { status: query.status, language: query.language, limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
       res.json({ jobs: items.map(jobSummary), page: query.page, pageSize: query.pageSize, total });
     },
+  );
+
+  /** Declares one control route; `act` runs with the caller's batch, already checked to exist. */
+  const control = (action: string, summary: string, act: (b: Batch, body: unknown) => Promise<Record<string, unknown> | void>, body: z.ZodType = EmptyBody) =>
+    route(
+      api,
+      {
+        method: 'post',
+        path: `/api/batches/:id/${action}`,
+        tag: 'batch controls',
+        summary,
+        params: IdParam,
+        body,
+        notFoundMessage: 'no such batch',
+        responses: { 202: { description: 'accepted; the batch shows the effect within moments' }, 404: { description: 'no such batch of yours' }, 409: { description: 'the batch is not in a state that allows this (`conflict`)' } },
+      },
+      async ({ res, params, body: input, user }) => {
+        const batch = await getBatch(db, params.id, user.id);
+        if (!batch) throw noBatch();
+        try {
+          const extra = (await act(batch, input)) ?? {};
+          res.status(202).json(controlAnswer(action, (await getBatch(db, batch.id, user.id)) ?? batch, extra));
+        } catch (err) {
+          // The workflow closed between our read and the call: the batch is finished.
+          if (err instanceof WorkflowNotFoundError) throw notRunning((await getBatch(db, batch.id, user.id)) ?? batch, action);
+          throw err;
+        }
+      },
+    );
+
+  const handle = (b: Batch) => temporal.workflow.getHandle(b.workflow_id);
+  const live = (b: Batch) => b.status === 'running' || b.status === 'paused';
+
+  control('pause', 'Pause: start no new jobs; running ones finish', async (b) => {
+    if (!live(b)) throw notRunning(b, 'pause');
+    await handle(b).signal(pauseSignal);
+  });
+  control('resume', 'Resume a paused batch', async (b) => {
+    if (!live(b)) throw notRunning(b, 'resume');
+    await handle(b).signal(resumeSignal);
+  });
+  control('cancel', 'Cancel: running jobs are cancelled, queued ones never start (Temporal workflow cancellation)', async (b) => {
+    if (!live(b)) throw notRunning(b, 'be cancelled');
+    await handle(b).cancel();
+  });
+  control('retry-failed', 'Run every failed job again as a new attempt; a finished batch runs again for them', async (b) => {
+    if (b.failed === 0) throw new ApiError(409, ApiErrorCode.conflict, 'the batch has no failed jobs');
+    if (live(b)) {
+      await handle(b).signal(retryFailedSignal);
+      return { failed: b.failed };
+    }
+    // A finished batch: its workflow is closed, so start it again with the retry already asked for.
+    await setBatchStatus(db, b.id, 'running');
+    await temporal.workflow.signalWithStart<(input: BatchWorkflowInput) => Promise<unknown>, []>('batchWorkflow', {
+      workflowId: b.workflow_id,
+      taskQueue: api.deps.taskQueue,
+      args: [workflowInput(b)],
+      signal: retryFailedSignal,
+      signalArgs: [],
+      typedSearchAttributes: [
+        { key: SearchAttr.BatchId, value: b.id },
+        { key: SearchAttr.UserId, value: b.user_id },
+        { key: SearchAttr.Mode, value: b.mode },
+      ],
+    });
+    return { failed: b.failed };
+  });
+  control(
+    'concurrency',
+    `Set how many of the batch's jobs run at once (1–${MAX_WINDOW})`,
+    async (b, input) => {
+      if (!live(b)) throw notRunning(b, 'change its concurrency');
+      const { window } = input as z.infer<typeof ConcurrencySchema>;
+      const result = await handle(b).executeUpdate(setConcurrencyUpdate, { args: [window] });
+      return { window: result.window };
+    },
+    ConcurrencySchema,
   );
 
   route(

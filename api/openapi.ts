@@ -104,7 +104,6 @@ export class ApiRegistry {
     return {
       openapi: '3.1.0',
       info,
-      jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
       servers: [{ url: '/' }],
       security: [{ bearer: [] }],
       paths,

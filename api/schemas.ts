@@ -146,4 +146,7 @@ export const FileQuery = z
   })
   .strict();
 
+/** Control routes take no body (an empty JSON object is accepted). */
 export const EmptyBody = z.object({}).strict().optional();
+
+export const ConcurrencySchema = z.object({ window: z.number().int().min(1).max(1000) }).strict();
