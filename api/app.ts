@@ -11,6 +11,7 @@ import { authRoutes } from './auth-routes';
 import { batchRoutes } from './batch-routes';
 import { errorHandler, notFound } from './errors';
 import { exportRoutes } from './export-routes';
+import { keyRoutes } from './key-routes';
 import { route, type Api, type ApiDeps } from './http';
 import { LinkSigner } from './links';
 import { ApiRegistry, DOCS_PAGE, DOCS_SCRIPT, type RouteDoc } from './openapi';
@@ -112,6 +113,7 @@ export function createApp(deps: ApiDeps): BoltApp {
   batchRoutes(api, links);
   progressRoutes(api, progress);
   exportRoutes(api);
+  keyRoutes(api);
 
   route(api, { method: 'get', path: '/api/openapi.json', tag: 'docs', auth: false, summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'the document' } } }, ({ res }) => {
     res.json(document());

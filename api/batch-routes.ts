@@ -8,6 +8,7 @@ import { getAgent } from '../db/agents';
 import { getJobForUser, languageCounts, listBatches, listJobs } from '../db/batch-queries';
 import { createBatch, getBatch, setBatchStatus } from '../db/batches';
 import type { AgentSnapshot, Batch, Job } from '../db/schema';
+import { batchQuotaWait } from '../db/keys';
 import { listDeliveries } from '../db/webhooks';
 import { planJobs } from '../domain/plan';
 import type { batchWorkflow } from '../workflows';
@@ -219,10 +220,10 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           ...batchView(batch),
           progress: progressOf(batch),
           languageProgress: languages,
-          // Cost, cache and quota figures come with the estimator and the key pool; null until then.
+          // Cost figures come with the estimator's batch accounting; null until then.
           cost: { estimateUsd: null, spentUsd: null, budgetUsd: batch.options.budgetUsd ?? null },
-          cacheHits: null,
-          waitingForQuota: null,
+          cacheHits: batch.cache_hits,
+          waitingForQuota: await batchQuotaWait(db, batch.id),
         },
       });
     },

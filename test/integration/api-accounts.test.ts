@@ -194,3 +194,40 @@ describe('API accounts', function () {
     assert.ok(await login(stack, email, 'cli-password-1'));
   });
 });
+
+describe('API key pool administration', function () {
+  let stack: TestStack;
+  let admin: string;
+  before(async function () {
+    this.timeout(600_000);
+    stack = await testStack();
+    admin = await testAdminToken(stack);
+  });
+
+  it('lists the pool masked, disables, enables and removes keys, for admins only', async () => {
+    const list = await call(stack, admin, 'GET', '/api/keys');
+    assert.equal(list.status, 200, list.text);
+    assert.ok(list.json.keys.length >= 1, 'the simulator keys are in the pool');
+    for (const k of list.json.keys) assert.match(k.key, /^….{4}$/);
+    const rows = await stack.db.selectFrom('api_keys').select(['id', 'last4']).execute();
+    assert.ok(!list.text.includes('"secret"') && !list.text.includes('lookup_hash'));
+    const member = await newTestUser(stack, 'keys-member');
+    assert.equal((await call(stack, member.token, 'GET', '/api/keys')).status, 403);
+    const id = rows[0]!.id;
+    assert.equal((await call(stack, member.token, 'POST', `/api/keys/${id}/disable`, {})).status, 403);
+    assert.equal((await call(stack, admin, 'GET', '/api/keys?service=openai')).json.error.code, 'validation_error');
+
+    // A key added for this test only, so disabling and removing it does not disturb other tests.
+    const extra = await stack.db
+      .insertInto('api_keys')
+      .values({ ...(await stack.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow()), id: '00000000-0000-4000-8000-0000000000aa', lookup_hash: `test-${process.pid}`, label: 'api test' } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    assert.equal((await call(stack, admin, 'POST', `/api/keys/${extra.id}/disable`, { reason: 'testing' })).status, 204);
+    const disabled = (await call(stack, admin, 'GET', '/api/keys?status=disabled')).json.keys.find((k: { id: string }) => k.id === extra.id);
+    assert.equal(disabled.disabledReason, 'testing');
+    assert.equal((await call(stack, admin, 'POST', `/api/keys/${extra.id}/enable`)).status, 204);
+    assert.equal((await call(stack, admin, 'DELETE', `/api/keys/${extra.id}`)).status, 204);
+    assert.equal((await call(stack, admin, 'DELETE', `/api/keys/${extra.id}`)).status, 404);
+  });
+});

@@ -1,0 +1,78 @@
+// Admin-only view of the key pool: keys masked (last four characters), their circuit and usage; disable,
+// enable and remove. Adding keys stays in `npm run keys` (it needs the master key, which the API never holds).
+import { z } from 'zod';
+import { listKeys, removeKey, setKeyStatus, type ApiKeyView } from '../db/keys';
+import { ApiError, ApiErrorCode } from './errors';
+import { requireAdmin, route, type Api } from './http';
+import { IdParam } from './schemas';
+
+/** The JSON view of a pooled key: never the key, only `…last4`. */
+export const keyView = (k: ApiKeyView) => ({
+  id: k.id,
+  service: k.service,
+  account: k.account_email,
+  project: k.project,
+  label: k.label,
+  key: `…${k.last4}`,
+  status: k.status,
+  disabledReason: k.disabled_reason,
+  circuit: k.circuit,
+  consecutiveFailures: k.consecutive_failures,
+  reopenAt: k.reopen_at,
+  limits: { rpm: k.rpm, rpd: k.rpd },
+  usage: { day: k.day_count, total: k.requests_total },
+  lastError: k.last_error,
+  lastUsedAt: k.last_used_at,
+  createdAt: k.created_at,
+});
+
+const KeyListQuery = z.object({ service: z.enum(['gemini', 'tts']).optional(), status: z.enum(['active', 'disabled']).optional() }).strict();
+const DisableBody = z.object({ reason: z.string().trim().min(1).max(200).default('disabled by an admin') }).strict().prefault({});
+
+export function keyRoutes(api: Api): void {
+  const { db } = api.deps;
+  const admin = { 403: { description: 'not an admin (`forbidden`)' } };
+
+  route(
+    api,
+    { method: 'get', path: '/api/keys', tag: 'admin', summary: 'The key pool, masked (admins only)', query: KeyListQuery, responses: { 200: { description: 'keys' }, ...admin } },
+    async ({ res, query, user }) => {
+      requireAdmin(user);
+      res.json({ keys: (await listKeys(db, { service: query.service, status: query.status })).map(keyView) });
+    },
+  );
+
+  const exists = async (id: string) => (await listKeys(db)).some((k) => k.id === id);
+
+  route(
+    api,
+    { method: 'post', path: '/api/keys/:id/disable', tag: 'admin', summary: 'Stop using a key (admins only)', params: IdParam, body: DisableBody, notFoundMessage: 'no such key', responses: { 204: { description: 'disabled' }, ...admin } },
+    async ({ res, params, body, user }) => {
+      requireAdmin(user);
+      if (!(await exists(params.id))) throw new ApiError(404, ApiErrorCode.notFound, 'no such key');
+      await setKeyStatus(db, params.id, { status: 'disabled', reason: body.reason });
+      res.status(204).end();
+    },
+  );
+
+  route(
+    api,
+    { method: 'post', path: '/api/keys/:id/enable', tag: 'admin', summary: 'Use a disabled key again, with a closed circuit (admins only)', params: IdParam, notFoundMessage: 'no such key', responses: { 204: { description: 'enabled' }, ...admin } },
+    async ({ res, params, user }) => {
+      requireAdmin(user);
+      if (!(await exists(params.id))) throw new ApiError(404, ApiErrorCode.notFound, 'no such key');
+      await setKeyStatus(db, params.id, { status: 'active' });
+      res.status(204).end();
+    },
+  );
+
+  route(
+    api,
+    { method: 'delete', path: '/api/keys/:id', tag: 'admin', summary: 'Remove a key from the pool (admins only)', params: IdParam, notFoundMessage: 'no such key', responses: { 204: { description: 'removed' }, ...admin } },
+    async ({ res, params, user }) => {
+      requireAdmin(user);
+      if (!(await removeKey(db, params.id))) throw new ApiError(404, ApiErrorCode.notFound, 'no such key');
+      res.status(204).end();
+    },
+  );
+}
