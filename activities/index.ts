@@ -5,12 +5,11 @@ import type { Kysely } from 'kysely';
 import type { GeminiScriptWriter } from '../adapters/gemini';
 import type { KeyedProvider } from '../adapters/key-pool';
 import type { ObjectStorage } from '../adapters/storage';
-import { synthesizeNarration } from '../adapters/tts';
+import { countTtsRequests, synthesizeNarration, type NarrationRequest } from '../adapters/tts';
 import { getBatch, setBatchStatus } from '../db/batches';
 import { getJob, pageJobs, transitionJob, updateJob } from '../db/jobs';
 import type { Database, Job, JobStatus } from '../db/schema';
 import { contentKey, findScript, onceForScript } from '../db/scripts';
-import { chunkText } from '../domain/chunking';
 import { Stage } from '../domain/errors';
 import { adaptationPrompt, masterPrompt } from '../domain/prompts';
 import { withStage } from './failures';
@@ -157,32 +156,42 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default' }: 
 /** TTS activities; they run on the TTS task queue. */
 export function createSpeechActivities({ db, storage, tts }: Pick<ActivityDeps, 'db' | 'storage' | 'tts'>) {
   return {
-    /** Speaks the job's script and stores one audio file; a retry after a stored upload calls nothing. */
-    async synthesizeSpeech(input: { jobId: string }): Promise<{ audioKey: string; durationMs: number; bytes: number }> {
+    /**
+     * Speaks the job's script and stores one audio file with its SRT and VTT subtitles beside it; a retry
+     * after a stored upload calls nothing. Subtitles are written first, so stored audio implies subtitles.
+     */
+    async synthesizeSpeech(input: { jobId: string }): Promise<{ audioKey: string; durationMs: number; bytes: number; subtitleKeys: { srt: string; vtt: string } }> {
       return withStage(Stage.synthesis, async () => {
         const job = await mustGetJob(db, input.jobId);
-        if (job.audio_key && job.audio_duration_ms !== null && job.audio_bytes !== null && (await storage.size(job.audio_key)) === job.audio_bytes) {
-          return { audioKey: job.audio_key, durationMs: job.audio_duration_ms, bytes: job.audio_bytes };
-        }
         const batch = await mustGetBatch(db, job.batch_id);
+        const prefix = jobPrefix({ batchId: batch.id, language: job.language, titleIndex: job.title_index, variation: job.variation, title: job.title });
+        const subtitleKeys = { srt: `${prefix}subtitles.srt`, vtt: `${prefix}subtitles.vtt` };
+        if (job.audio_key && job.audio_duration_ms !== null && job.audio_bytes !== null && (await storage.size(job.audio_key)) === job.audio_bytes) {
+          return { audioKey: job.audio_key, durationMs: job.audio_duration_ms, bytes: job.audio_bytes, subtitleKeys };
+        }
         const script = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: job.language });
         if (!script) throw new Error(`no script for job ${job.id} in ${job.language}`);
         heartbeat();
-        const request = {
+        const request: NarrationRequest = {
           text: script.blocks.join('\n\n'),
           language: job.language,
           voice: job.voice,
           encoding: batch.options.audioEncoding,
           speakingRate: batch.options.speakingRate,
           pitch: batch.options.pitch,
+          onProgress: (done, total) => heartbeat({ done, total }),
         };
         // One request per chunk: the lease counts them all against the key's quota.
-        const cost = chunkText(request.text, { locale: request.language }).length;
+        const cost = countTtsRequests(request);
         const narration = await tts.run({ stage: Stage.synthesis, jobId: job.id, batchId: batch.id, cost }, (client) => synthesizeNarration(client, request));
-        const key = `${jobPrefix({ batchId: batch.id, language: job.language, titleIndex: job.title_index, variation: job.variation, title: job.title })}audio.${narration.extension}`;
-        await withStage(Stage.storage, () => storage.put(key, narration.body, narration.contentType));
+        const key = `${prefix}audio.${narration.extension}`;
+        await withStage(Stage.storage, async () => {
+          await storage.put(subtitleKeys.srt, narration.subtitles.srt, 'application/x-subrip; charset=utf-8');
+          await storage.put(subtitleKeys.vtt, narration.subtitles.vtt, 'text/vtt; charset=utf-8');
+          await storage.put(key, narration.body, narration.contentType);
+        });
         await updateJob(db, job.id, { audio_key: key, audio_bytes: narration.body.length, audio_duration_ms: narration.durationMs });
-        return { audioKey: key, durationMs: narration.durationMs, bytes: narration.body.length };
+        return { audioKey: key, durationMs: narration.durationMs, bytes: narration.body.length, subtitleKeys };
       });
     },
   };

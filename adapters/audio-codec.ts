@@ -1,36 +1,88 @@
-// Audio encoding: PCM to MP3 (LAME, pure JS) and WAV; chunks are joined as PCM and encoded once.
-import { encodeWav, type Pcm } from '../domain/audio';
-
-type Lame = typeof import('@breezystack/lamejs');
-let lame: Promise<Lame> | undefined;
-// The package's CommonJS entry is broken; its ES module entry works through a dynamic import.
-const loadLame = () => (lame ??= import('@breezystack/lamejs'));
+// Audio encoding: joined PCM encoded once as MP3 (LAME in WebAssembly, with a gapless Info tag), Ogg Opus
+// (libopus in WebAssembly, in our own Ogg pages) or WAV.
+import OpusScript from 'opusscript';
+import { createMp3Encoder } from 'wasm-media-encoders';
+import { encodeWav, mp3InfoFrame, parseMp3, resamplePcm, writeOggOpus, type Pcm } from '../domain/audio';
 
 /** Encodings Bolt IA can produce for a finished narration. */
-export const AudioEncoding = { mp3: 'MP3', linear16: 'LINEAR16' } as const;
+export const AudioEncoding = { mp3: 'MP3', linear16: 'LINEAR16', oggOpus: 'OGG_OPUS' } as const;
 export type AudioEncoding = (typeof AudioEncoding)[keyof typeof AudioEncoding];
 
-/** Encodes mono PCM as one constant-bitrate MP3 stream. @default kbps 64 */
-export async function encodeMp3(pcm: Pcm, kbps = 64): Promise<Buffer> {
-  const { Mp3Encoder } = await loadLame();
-  const encoder = new Mp3Encoder(1, pcm.sampleRate, kbps);
+/** File facts of each encoding. */
+export const ENCODING_FILES: Readonly<Record<AudioEncoding, { contentType: string; extension: string }>> = {
+  MP3: { contentType: 'audio/mpeg', extension: 'mp3' },
+  LINEAR16: { contentType: 'audio/wav', extension: 'wav' },
+  OGG_OPUS: { contentType: 'audio/ogg', extension: 'ogg' },
+};
+
+const MP3_RATES = new Set([8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]);
+/** LAME's encoder delay, in samples, written to the Info tag so players trim it. */
+const LAME_ENCODER_DELAY = 576;
+
+type Mp3Kbps = 8 | 16 | 24 | 32 | 40 | 48 | 64 | 80 | 96 | 112 | 128 | 160 | 192 | 224 | 256 | 320;
+
+/** Encodes mono PCM as one constant-bitrate MP3 stream, led by an Info frame giving its exact length. @default kbps 64 */
+export async function encodeMp3(input: Pcm, kbps: Mp3Kbps = 64): Promise<Buffer> {
+  const pcm = MP3_RATES.has(input.sampleRate) ? input : resamplePcm(input, 24000);
+  const encoder = await createMp3Encoder();
+  encoder.configure({ channels: 1, sampleRate: pcm.sampleRate, bitrate: kbps, outputSampleRate: pcm.sampleRate as 24000 });
   const parts: Buffer[] = [];
-  const block = 1152 * 32;
+  const block = 1152 * 64;
+  const floats = new Float32Array(block);
   for (let i = 0; i < pcm.samples.length; i += block) {
-    const out = encoder.encodeBuffer(pcm.samples.subarray(i, i + block));
-    if (out.length) parts.push(Buffer.from(out.buffer, out.byteOffset, out.length));
+    const n = Math.min(block, pcm.samples.length - i);
+    for (let k = 0; k < n; k++) floats[k] = pcm.samples[i + k]! / 32768;
+    // The returned view belongs to the encoder: copy it before the next call.
+    parts.push(Buffer.from(encoder.encode([floats.subarray(0, n)])));
   }
-  const tail = encoder.flush();
-  if (tail.length) parts.push(Buffer.from(tail.buffer, tail.byteOffset, tail.length));
-  return Buffer.concat(parts);
+  parts.push(Buffer.from(encoder.finalize()));
+  const stream = Buffer.concat(parts);
+  const info = parseMp3(stream);
+  const spf = Math.round((info.rawDurationMs * info.sampleRate) / 1000 / info.frames);
+  const padding = info.frames * spf - pcm.samples.length - LAME_ENCODER_DELAY;
+  if (padding < 0) throw new Error(`MP3 encoder returned ${info.frames} frames for ${pcm.samples.length} samples`);
+  const tag = mp3InfoFrame(stream, { frames: info.frames, streamBytes: stream.length, delay: LAME_ENCODER_DELAY, padding });
+  return Buffer.concat([tag, stream]);
+}
+
+const OPUS_RATES = new Set([8000, 12000, 16000, 24000, 48000]);
+/** libopus lookahead for the audio application, in 48 kHz samples (2.5 ms + 4 ms): the Ogg pre-skip. */
+const OPUS_PRE_SKIP = 312;
+const OPUS_SET_COMPLEXITY = 4010;
+
+/** Encodes mono PCM as Ogg Opus: 20 ms packets, pre-skip and end trimming in the granule positions. @default bitrate 32000 */
+export function encodeOggOpus(input: Pcm, bitrate = 32000): Buffer {
+  const pcm = OPUS_RATES.has(input.sampleRate) ? input : resamplePcm(input, input.sampleRate > 24000 ? 48000 : 24000);
+  const rate = pcm.sampleRate as 24000;
+  const frame = rate / 50;
+  const scale = 48000 / rate;
+  // Feed enough trailing silence that the packets cover the lookahead plus every real sample.
+  const needed = Math.ceil(OPUS_PRE_SKIP / scale) + pcm.samples.length;
+  const padded = new Int16Array(Math.ceil(needed / frame) * frame);
+  padded.set(pcm.samples);
+  const encoder = new OpusScript(rate, 1, OpusScript.Application.AUDIO);
+  try {
+    encoder.setBitrate(bitrate);
+    // Complexity 5 of 10: half the encoding time of the default for speech that sounds the same.
+    encoder.encoderCTL(OPUS_SET_COMPLEXITY, 5);
+    const packets: Buffer[] = [];
+    const bytes = Buffer.from(padded.buffer, padded.byteOffset, padded.byteLength);
+    for (let i = 0; i < padded.length; i += frame) packets.push(encoder.encode(bytes.subarray(i * 2, (i + frame) * 2), frame));
+    return writeOggOpus({ packets, frameSamples48: frame * scale, samples48: pcm.samples.length * scale, preSkip: OPUS_PRE_SKIP, inputSampleRate: input.sampleRate });
+  } finally {
+    encoder.delete();
+  }
 }
 
 /** Encodes PCM in the requested encoding. */
 export async function encodeAudio(pcm: Pcm, encoding: AudioEncoding): Promise<{ body: Buffer; contentType: string; extension: string }> {
+  const file = ENCODING_FILES[encoding];
   switch (encoding) {
     case AudioEncoding.mp3:
-      return { body: await encodeMp3(pcm), contentType: 'audio/mpeg', extension: 'mp3' };
+      return { body: await encodeMp3(pcm), ...file };
     case AudioEncoding.linear16:
-      return { body: encodeWav(pcm), contentType: 'audio/wav', extension: 'wav' };
+      return { body: encodeWav(pcm), ...file };
+    case AudioEncoding.oggOpus:
+      return { body: encodeOggOpus(pcm), ...file };
   }
 }

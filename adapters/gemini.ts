@@ -2,6 +2,7 @@
 import { GoogleGenAI } from '@google/genai';
 import { BoltError, ErrorCode, type Stage } from '../domain/errors';
 import { SCRIPT_RESPONSE_SCHEMA, type PromptPair } from '../domain/prompts';
+import { classifyFailure, classifyFinish, googleErrorIn, Outcome, outcomeError } from '../domain/provider-outcomes';
 
 export interface GeminiClientOptions {
   apiKey: string;
@@ -21,8 +22,6 @@ export interface GeneratedScript {
   inputTokens: number;
   outputTokens: number;
 }
-
-const BLOCKED_REASONS = new Set(['SAFETY', 'RECITATION', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);
 
 /** Writes scripts with one API key. */
 export class GeminiScriptWriter {
@@ -51,15 +50,17 @@ export class GeminiScriptWriter {
     } catch (err) {
       throw classifyGeminiError(err, stage);
     }
-    const block = res.promptFeedback?.blockReason;
-    if (block) throw new BoltError(ErrorCode.contentBlocked, `Gemini blocked the prompt: ${block}`, { stage });
-    const candidate = res.candidates?.[0];
-    const finish = candidate?.finishReason;
-    if (finish && BLOCKED_REASONS.has(finish)) {
-      throw new BoltError(ErrorCode.contentBlocked, `Gemini stopped the script for ${finish}`, { stage });
+    const blockReason = res.promptFeedback?.blockReason;
+    const finishReason = res.candidates?.[0]?.finishReason;
+    const finish = classifyFinish({ finishReason, blockReason });
+    if (finish?.outcome === Outcome.contentRefusal) {
+      const what = blockReason ? `Gemini blocked the prompt: ${blockReason}` : `Gemini stopped the script for ${finishReason}`;
+      throw outcomeError(finish, what, { stage });
     }
-    if (finish === 'MAX_TOKENS') {
-      throw new BoltError(ErrorCode.truncated, 'Gemini cut the script at its output token limit; refusing to store a truncated script', { stage });
+    if (finish?.outcome === Outcome.truncated) {
+      // A cut script would be narrated as if whole: fail clearly instead of storing it.
+      const used = res.usageMetadata?.candidatesTokenCount;
+      throw outcomeError(finish, `Gemini cut the script at its output token limit${used ? ` (${used} tokens)` : ''}; refusing to store a truncated script`, { stage });
     }
     const text = res.text;
     if (!text) throw new BoltError(ErrorCode.providerUnavailable, 'Gemini returned no text', { stage, retryable: true });
@@ -84,16 +85,16 @@ export class GeminiScriptWriter {
   }
 }
 
-/** Maps an error thrown by @google/genai to a BoltError with the right code and retryability. */
+/** Maps an error thrown by @google/genai to a BoltError through the shared outcome table. */
 export function classifyGeminiError(err: unknown, stage: Stage): BoltError {
   const status = (err as { status?: number }).status;
   const message = err instanceof Error ? err.message : String(err);
-  const short = message.length > 500 ? `${message.slice(0, 500)}…` : message;
-  if (status === 429) return new BoltError(ErrorCode.quotaExhausted, `Gemini quota exhausted: ${short}`, { stage, retryable: true, status });
-  if (status === 401 || status === 403 || (status === 400 && /API_KEY_INVALID|API key not valid/i.test(message))) {
-    return new BoltError(ErrorCode.keyInvalid, `Gemini rejected the API key: ${short}`, { stage, retryable: true, status });
-  }
-  if (status !== undefined && status >= 500) return new BoltError(ErrorCode.providerUnavailable, `Gemini server error ${status}: ${short}`, { stage, retryable: true, status });
-  if (status !== undefined && status >= 400) return new BoltError(ErrorCode.badRequest, `Gemini rejected the request (${status}): ${short}`, { stage, status });
-  return new BoltError(ErrorCode.providerUnavailable, `Gemini call failed: ${short}`, { stage, retryable: true });
+  const body = googleErrorIn(message);
+  const readable = body?.message ?? message;
+  const short = readable.length > 500 ? `${readable.slice(0, 500)}…` : readable;
+  const name = err instanceof Error ? err.name : '';
+  const timedOut = name === 'AbortError' || name === 'TimeoutError' || /aborted|timed? ?out/i.test(message);
+  const c = classifyFailure({ status, statusName: body?.status, message: readable, details: body?.details, timedOut });
+  const what = status ? `Gemini ${c.outcome.replace('_', ' ')} (${status}${body?.status ? ` ${body.status}` : ''})` : `Gemini ${c.outcome.replace('_', ' ')}`;
+  return outcomeError(c, `${what}: ${short}`, { stage, status });
 }

@@ -1,9 +1,13 @@
-// Google Cloud TTS through @google-cloud/text-to-speech (REST transport): long texts are chunked,
-// each chunk synthesized as LINEAR16, the PCM joined and encoded once, so the file is one clean stream.
-import { TextToSpeechClient } from '@google-cloud/text-to-speech';
-import { concatPcm, decodeWav, pcmDurationMs, type Pcm } from '../domain/audio';
-import { chunkText } from '../domain/chunking';
+// Google Cloud TTS through @google-cloud/text-to-speech (REST transport): long texts are planned into requests
+// under 5,000 bytes as sent, each synthesized as LINEAR16 (with <mark> timepoints where the voice takes SSML),
+// the PCM joined and encoded once, and subtitles timed from the marks or the chunk durations.
+import { TextToSpeechClient, v1beta1 } from '@google-cloud/text-to-speech';
+import { concatPcm, decodeWav, pcmDurationMs, resamplePcm, type Pcm } from '../domain/audio';
+import { planSpeechRequests, type SpeechRequest } from '../domain/chunking';
 import { BoltError, ErrorCode, Stage } from '../domain/errors';
+import { classifyFailure, googleErrorIn, outcomeError } from '../domain/provider-outcomes';
+import { buildCues, displayWidth, toSrt, toVtt, type TimedText } from '../domain/subtitles';
+import { voiceFeatures } from '../domain/voice-features';
 import { encodeAudio, type AudioEncoding } from './audio-codec';
 
 export interface TtsClientOptions {
@@ -17,8 +21,25 @@ export interface NarrationRequest {
   language: string;
   voice: string;
   encoding: AudioEncoding;
+  /** Ignored for voices that do not support it (Chirp HD). */
   speakingRate?: number;
+  /** Ignored for voices that do not support it (Chirp HD). */
   pitch?: number;
+  /** Sample rate to ask Google for; the voice's natural rate when absent. */
+  sampleRateHertz?: number;
+  /** Per-request timeout. @default 120000 */
+  timeoutMs?: number;
+  /** Called after each request with (done, total), for heartbeats. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Subtitles of a narration and where their timings came from. */
+export interface NarrationSubtitles {
+  srt: string;
+  vtt: string;
+  cues: number;
+  /** `marks`: SSML `<mark>` timepoints; `chunks`: sentence shares of each request's duration. */
+  timing: 'marks' | 'chunks';
 }
 
 export interface Narration {
@@ -29,61 +50,100 @@ export interface Narration {
   /** Duration of each chunk, in order; subtitles are timed from them. */
   chunkDurationsMs: number[];
   chunks: string[];
+  /** UTF-8 bytes of each request as sent. */
+  requestBytes: number[];
   characters: number;
+  subtitles: NarrationSubtitles;
 }
 
-/** Builds the SDK client for one key; REST fallback so it speaks HTTP/1.1 JSON like the simulator. */
-export function createTtsClient({ apiKey, baseUrl }: TtsClientOptions): TextToSpeechClient {
-  if (!baseUrl) return new TextToSpeechClient({ apiKey, fallback: true });
+/** The v1beta1 client (timepoints) built beside each v1 client from the same options. */
+const betaClients = new WeakMap<TextToSpeechClient, v1beta1.TextToSpeechClient>();
+
+function clientOptions({ apiKey, baseUrl }: TtsClientOptions): ConstructorParameters<typeof TextToSpeechClient>[0] {
+  if (!baseUrl) return { apiKey, fallback: true };
   const url = new URL(baseUrl);
-  return new TextToSpeechClient({
+  return {
     apiKey,
     fallback: true,
     apiEndpoint: url.hostname,
     port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
     protocol: url.protocol.replace(':', ''),
-  } as ConstructorParameters<typeof TextToSpeechClient>[0]);
+  } as ConstructorParameters<typeof TextToSpeechClient>[0];
 }
 
-const TIMEOUT_MS = 120_000;
-/** Call options that switch off the SDK's hidden retries (it retries UNAVAILABLE by default). */
-const NO_SDK_RETRIES = {
-  timeout: TIMEOUT_MS,
-  retry: {
-    retryCodes: [] as number[],
-    backoffSettings: {
-      initialRetryDelayMillis: 0,
-      retryDelayMultiplier: 1,
-      maxRetryDelayMillis: 0,
-      initialRpcTimeoutMillis: TIMEOUT_MS,
-      rpcTimeoutMultiplier: 1,
-      maxRpcTimeoutMillis: TIMEOUT_MS,
-      totalTimeoutMillis: TIMEOUT_MS,
-    },
-  },
-} as never;
+/** Builds the SDK client for one key; REST fallback so it speaks HTTP/1.1 JSON like the simulator. */
+export function createTtsClient(options: TtsClientOptions): TextToSpeechClient {
+  const client = new TextToSpeechClient(clientOptions(options));
+  betaClients.set(client, new v1beta1.TextToSpeechClient(clientOptions(options) as ConstructorParameters<typeof v1beta1.TextToSpeechClient>[0]));
+  return client;
+}
 
-/** Speaks a whole script and returns one encoded file with its real duration. */
+/** Call options that switch off the SDK's hidden retries (it retries UNAVAILABLE by default). */
+function callOptions(timeoutMs: number) {
+  return {
+    timeout: timeoutMs,
+    retry: {
+      retryCodes: [] as number[],
+      backoffSettings: {
+        initialRetryDelayMillis: 0,
+        retryDelayMultiplier: 1,
+        maxRetryDelayMillis: 0,
+        initialRpcTimeoutMillis: timeoutMs,
+        rpcTimeoutMultiplier: 1,
+        maxRpcTimeoutMillis: timeoutMs,
+        totalTimeoutMillis: timeoutMs,
+      },
+    },
+  } as never;
+}
+
+interface ChunkAudio {
+  pcm: Pcm;
+  /** Mark name → seconds from the start of this chunk's audio. */
+  marks: Map<string, number>;
+}
+
+const speakable = (r: SpeechRequest) => /\S/u.test(r.units.map((u) => u.text).join(''));
+
+/** The requests a narration is sent as, each under 5,000 bytes as sent; empty ones are skipped. */
+export function planNarration(req: Pick<NarrationRequest, 'text' | 'language' | 'voice'>): SpeechRequest[] {
+  return planSpeechRequests(req.text, { ssml: voiceFeatures(req.voice).ssml, locale: req.language }).filter(speakable);
+}
+
+/** How many TTS calls a narration costs (for quota accounting before the calls). */
+export function countTtsRequests(req: Pick<NarrationRequest, 'text' | 'language' | 'voice'>): number {
+  return planNarration(req).length;
+}
+
+/** Speaks a whole script and returns one encoded file with its real duration and its subtitles. */
 export async function synthesizeNarration(client: TextToSpeechClient, req: NarrationRequest): Promise<Narration> {
-  const chunks = chunkText(req.text, { locale: req.language });
-  const pcm: Pcm[] = [];
-  for (const chunk of chunks) {
+  const features = voiceFeatures(req.voice);
+  const beta = features.ssml && features.timepoints ? betaClients.get(client) : undefined;
+  const plan = planNarration(req);
+  if (plan.length === 0) throw new BoltError(ErrorCode.badRequest, 'the script has no text to speak', { stage: Stage.synthesis });
+  const audioConfig = {
+    audioEncoding: 'LINEAR16' as const,
+    ...(req.speakingRate !== undefined && features.speakingRate ? { speakingRate: req.speakingRate } : {}),
+    ...(req.pitch !== undefined && features.pitch ? { pitch: req.pitch } : {}),
+    ...(req.sampleRateHertz !== undefined ? { sampleRateHertz: req.sampleRateHertz } : {}),
+  };
+  const timeoutMs = req.timeoutMs ?? 120_000;
+  const options = callOptions(timeoutMs);
+  const voice = { languageCode: req.language, name: req.voice };
+  const audio: ChunkAudio[] = [];
+  for (const [i, request] of plan.entries()) {
     let audioContent: Uint8Array | string | null | undefined;
+    const marks = new Map<string, number>();
     try {
       // Temporal owns retries: the SDK's own would repeat paid calls unseen.
-      const [res] = await client.synthesizeSpeech(
-        {
-          input: { text: chunk },
-          voice: { languageCode: req.language, name: req.voice },
-          audioConfig: {
-            audioEncoding: 'LINEAR16',
-            ...(req.speakingRate !== undefined ? { speakingRate: req.speakingRate } : {}),
-            ...(req.pitch !== undefined ? { pitch: req.pitch } : {}),
-          },
-        },
-        NO_SDK_RETRIES,
-      );
-      audioContent = res.audioContent;
+      if (beta) {
+        const [res] = await withTimeout(beta.synthesizeSpeech({ input: request.input, voice, audioConfig, enableTimePointing: ['SSML_MARK' as never] }, options), timeoutMs);
+        audioContent = res.audioContent;
+        for (const tp of res.timepoints ?? []) if (tp.markName && typeof tp.timeSeconds === 'number') marks.set(tp.markName, tp.timeSeconds);
+      } else {
+        const [res] = await withTimeout(client.synthesizeSpeech({ input: request.input, voice, audioConfig }, options), timeoutMs);
+        audioContent = res.audioContent;
+      }
     } catch (err) {
       throw classifyTtsError(err);
     }
@@ -91,40 +151,110 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
       throw new BoltError(ErrorCode.providerUnavailable, 'TTS returned no audio', { stage: Stage.synthesis, retryable: true });
     }
     const bytes = typeof audioContent === 'string' ? Buffer.from(audioContent, 'base64') : Buffer.from(audioContent);
-    pcm.push(decodeWav(bytes));
+    let pcm: Pcm;
+    try {
+      pcm = decodeWav(bytes);
+    } catch (err) {
+      throw new BoltError(ErrorCode.providerUnavailable, `TTS returned audio that is not LINEAR16: ${String(err)}`, { stage: Stage.synthesis, retryable: true });
+    }
+    audio.push({ pcm: audio.length > 0 ? resamplePcm(pcm, audio[0]!.pcm.sampleRate) : pcm, marks });
+    req.onProgress?.(i + 1, plan.length);
   }
-  const joined = concatPcm(pcm);
+  const joined = concatPcm(audio.map((a) => a.pcm));
+  const durationMs = pcmDurationMs(joined);
   const encoded = await encodeAudio(joined, req.encoding);
+  const chunkDurationsMs = audio.map((a) => pcmDurationMs(a.pcm));
+  const timing = beta ? 'marks' : 'chunks';
+  const cues = buildCues(timedUnits(plan, audio, chunkDurationsMs), durationMs, { locale: req.language });
   return {
     ...encoded,
-    durationMs: Math.round(pcmDurationMs(joined)),
-    chunkDurationsMs: pcm.map((p) => pcmDurationMs(p)),
-    chunks,
+    durationMs: Math.round(durationMs),
+    chunkDurationsMs,
+    chunks: plan.map((r) => r.units.map((u) => u.text).join('')),
+    requestBytes: plan.map((r) => r.bytes),
     characters: [...req.text].length,
+    subtitles: { srt: toSrt(cues), vtt: toVtt(cues), cues: cues.length, timing },
   };
 }
 
-const GRPC_TO_HTTP: Record<number, number> = { 3: 400, 4: 504, 5: 404, 7: 403, 8: 429, 13: 500, 14: 503, 16: 401 };
+/**
+ * Times every unit: from its `<mark>` where the response carried one, else by its share (in display width)
+ * of what is left of its chunk's duration.
+ */
+function timedUnits(plan: SpeechRequest[], audio: ChunkAudio[], chunkMs: number[]): TimedText[] {
+  const out: TimedText[] = [];
+  let offset = 0;
+  plan.forEach((request, c) => {
+    const length = chunkMs[c]!;
+    const weights = request.units.map((u) => Math.max(1, displayWidth(u.text.replace(/\s+/gu, ''))));
+    const starts: number[] = [];
+    let remaining = weights.reduce((a, b) => a + b, 0);
+    let at = 0;
+    request.units.forEach((_, i) => {
+      const mark = request.marks[i] !== undefined ? audio[c]!.marks.get(request.marks[i]!) : undefined;
+      if (mark !== undefined) at = Math.min(length, Math.max(at, mark * 1000));
+      starts.push(at);
+      // Without a mark for the next unit, advance by this unit's share of the rest of the chunk.
+      at += ((length - at) * weights[i]!) / remaining;
+      remaining -= weights[i]!;
+    });
+    request.units.forEach((u, i) => {
+      const end = i + 1 < starts.length ? starts[i + 1]! : length;
+      out.push({ text: u.text, startMs: offset + starts[i]!, endMs: offset + Math.max(starts[i]!, end) });
+    });
+    offset += length;
+  });
+  return out;
+}
+
+const GRPC_STATUS: Record<number, [number, string]> = {
+  1: [499, 'CANCELLED'],
+  2: [500, 'UNKNOWN'],
+  3: [400, 'INVALID_ARGUMENT'],
+  4: [504, 'DEADLINE_EXCEEDED'],
+  5: [404, 'NOT_FOUND'],
+  7: [403, 'PERMISSION_DENIED'],
+  8: [429, 'RESOURCE_EXHAUSTED'],
+  9: [400, 'FAILED_PRECONDITION'],
+  13: [500, 'INTERNAL'],
+  14: [503, 'UNAVAILABLE'],
+  16: [401, 'UNAUTHENTICATED'],
+};
 
 /**
- * Maps an SDK error to a classified BoltError. Over the REST transport the SDK reports the HTTP
- * status in `code`; over gRPC, a gRPC status number: both are read.
+ * Maps an SDK error to a classified BoltError through the shared outcome table. Over the REST transport
+ * the SDK turns Google's error JSON into a gRPC code plus decoded `statusDetails`; both are read.
  */
 export function classifyTtsError(err: unknown): BoltError {
-  const e = err as { code?: unknown; status?: unknown };
-  const rawCode = typeof e.code === 'number' ? e.code : typeof e.status === 'number' ? e.status : undefined;
-  const status = rawCode === undefined ? undefined : rawCode >= 100 ? rawCode : GRPC_TO_HTTP[rawCode];
+  const e = (err ?? {}) as { code?: unknown; status?: unknown; statusDetails?: unknown; reason?: unknown; name?: unknown };
   const message = err instanceof Error ? err.message : String(err);
-  const short = message.length > 500 ? `${message.slice(0, 500)}…` : message;
-  const stage = Stage.synthesis;
-  if (status === 429 || /RESOURCE_EXHAUSTED/.test(message)) {
-    return new BoltError(ErrorCode.quotaExhausted, `TTS quota exhausted: ${short}`, { stage, retryable: true, status });
+  // Over REST the SDK's error message is Google's error JSON; read code, status and details from it.
+  const body = googleErrorIn(message);
+  const readable = body?.message ?? message;
+  const short = readable.length > 500 ? `${readable.slice(0, 500)}…` : readable;
+  let status: number | undefined = typeof body?.code === 'number' ? body.code : undefined;
+  let statusName: string | undefined = body?.status;
+  if (status === undefined) {
+    if (typeof e.code === 'number' && e.code < 100) [status, statusName] = GRPC_STATUS[e.code] ?? [500, 'UNKNOWN'];
+    else if (typeof e.code === 'number') status = e.code;
+    else if (typeof e.status === 'number') status = e.status;
   }
-  if (status === 401 || status === 403 || /API_KEY_INVALID|API key not valid/i.test(message)) {
-    return new BoltError(ErrorCode.keyInvalid, `TTS rejected the API key: ${short}`, { stage, retryable: true, status });
-  }
-  if (status !== undefined && status >= 400 && status < 500 && status !== 408) {
-    return new BoltError(ErrorCode.badRequest, `TTS rejected the request: ${short}`, { stage, status });
-  }
-  return new BoltError(ErrorCode.providerUnavailable, `TTS call failed: ${short}`, { stage, retryable: true, status });
+  const details = [...(body?.details ?? []), ...(Array.isArray(e.statusDetails) ? (e.statusDetails as unknown[]) : [])];
+  if (typeof e.reason === 'string') details.push({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: e.reason, domain: 'googleapis.com' });
+  const timedOut = e.name === 'TimeoutError' || statusName === 'DEADLINE_EXCEEDED' || (!body && /timeout|timed out|ETIMEDOUT|aborted/i.test(message));
+  const c = classifyFailure({ status, statusName, message: readable, details, timedOut });
+  return outcomeError(c, `TTS ${c.outcome.replace('_', ' ')}${status ? ` (${status}${statusName ? ` ${statusName}` : ''})` : ''}: ${short}`, { stage: Stage.synthesis, status });
+}
+
+/** Rejects with a TimeoutError when `p` takes longer than `ms`; the SDK's REST transport ignores its own timeout. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new Error(`TTS call timed out after ${ms} ms`);
+      err.name = 'TimeoutError';
+      reject(err);
+    }, ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

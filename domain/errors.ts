@@ -27,17 +27,44 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** Which quota a 429 spent: the per-minute one refills within a minute, the per-day one at midnight Pacific. */
+export const QuotaScope = { minute: 'minute', day: 'day' } as const;
+export type QuotaScope = (typeof QuotaScope)[keyof typeof QuotaScope];
+
+/** What a BoltError may carry beyond its code and message. */
+export interface BoltErrorOptions {
+  stage?: Stage;
+  retryable?: boolean;
+  details?: unknown;
+  /** HTTP status the provider answered with, when there was one. */
+  status?: number;
+  /** How long to wait before another attempt, from the provider's `RetryInfo`. */
+  retryAfterMs?: number;
+  /** For quota errors: which quota ran out. */
+  quotaScope?: QuotaScope;
+  /** The provider's own reason (`SAFETY`, `API_KEY_INVALID`, `MAX_TOKENS`, …). */
+  reason?: string;
+}
+
 /** An error with a stable code; `retryable` tells Temporal whether another attempt can help. */
 export class BoltError extends Error {
   override readonly name = 'BoltError';
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly options: { stage?: Stage; retryable?: boolean; details?: unknown; status?: number } = {},
+    readonly options: BoltErrorOptions = {},
   ) {
     super(message);
   }
   get retryable(): boolean {
     return this.options.retryable ?? false;
+  }
+  /** Delay the provider asked for before retrying, if any. */
+  get retryAfterMs(): number | undefined {
+    return this.options.retryAfterMs;
+  }
+  /** Which quota ran out, for quota errors. */
+  get quotaScope(): QuotaScope | undefined {
+    return this.options.quotaScope;
   }
 }

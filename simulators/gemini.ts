@@ -1,32 +1,92 @@
-// Gemini simulator: speaks `POST /v1beta/models/{model}:generateContent` as the real API does,
-// writes structured filler scripts of the requested length, and counts every call.
+// Gemini simulator: speaks `POST /v1beta/models/{model}:generateContent` as the real API does (validation,
+// error JSON, quotas with RetryInfo, safety blocks, MAX_TOKENS), writes structured filler scripts of the
+// requested length, and counts every call.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CallCounters } from './counters';
-import { HttpError, apiKeyInvalidDetail, apiKeyOf, readJson, sendGoogleError, sendJson, sleep } from './http';
+import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
 import { fillerBlocks } from './text';
 
-export interface GeminiSimOptions {
-  /** Keys the simulator accepts; any non-empty key when absent. */
-  validKeys?: string[];
-  /** Keys answered with 400 API_KEY_INVALID. */
-  invalidKeys?: string[];
-  /** Fixed latency added to every call, in ms. @default 0 */
-  latencyMs?: number;
-  /** Keys whose project has spent its per-minute quota: answered 429 with QuotaFailure and RetryInfo. */
-  exhaustedKeys?: Record<string, { retryDelaySeconds: number }>;
+export interface GeminiSimOptions extends CommonSimOptions {
+  /** Finish every answer with this reason (`SAFETY`, `MAX_TOKENS`, …) instead of `STOP`. */
+  finishReason?: string;
+  /** Block every prompt with this `promptFeedback.blockReason` (`SAFETY`, `OTHER`, …). */
+  blockReason?: string;
+  /** Titles containing any of these strings are stopped with finishReason SAFETY. */
+  safetyBlockTitles?: string[];
 }
 
+/**
+ * Markers a title can carry to drive one outcome: `[sim:SAFETY]`, `[sim:RECITATION]`, `[sim:PROHIBITED_CONTENT]`,
+ * `[sim:BLOCKLIST]`, `[sim:SPII]`, `[sim:MAX_TOKENS]` (finish reasons) and `[sim:block:SAFETY]` (prompt blocked).
+ */
+export const TITLE_MARKER = /\[sim:(block:)?([A-Z_]+)\]/;
+
 interface Content {
-  role?: string;
-  parts?: Array<{ text?: string }>;
+  role?: unknown;
+  parts?: unknown;
+}
+
+interface GenerateBody {
+  contents?: unknown;
+  systemInstruction?: unknown;
+  generationConfig?: {
+    responseMimeType?: string;
+    responseSchema?: unknown;
+    temperature?: number;
+    topP?: number;
+    candidateCount?: number;
+    maxOutputTokens?: number;
+  };
 }
 
 const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):generateContent$/;
+const KNOWN_FIELDS = new Set(['contents', 'systemInstruction', 'generationConfig', 'safetySettings', 'tools', 'toolConfig', 'cachedContent', 'labels']);
 
-function textOf(body: { contents?: unknown; systemInstruction?: unknown }): string {
-  const contents: Content[] = Array.isArray(body.contents) ? (body.contents as Content[]) : [];
-  return contents.flatMap((c) => (c.parts ?? []).map((p) => p.text ?? '')).join('\n');
+const QUOTA_NAMES = (model: string): QuotaNames => ({
+  service: 'generativelanguage.googleapis.com',
+  metric: 'generate_content_requests',
+  minuteId: (per) => (per === 'Key' ? 'GenerateRequestsPerMinutePerKeyPerModel' : 'GenerateRequestsPerMinutePerProjectPerModel'),
+  dayId: (per) => (per === 'Key' ? 'GenerateRequestsPerDayPerKeyPerModel' : 'GenerateRequestsPerDayPerProjectPerModel'),
+  dimensions: { location: 'global', model },
+});
+
+function textOf(contents: Content[]): string {
+  return contents.flatMap((c) => (Array.isArray(c.parts) ? (c.parts as Array<{ text?: unknown }>) : []).map((p) => (typeof p.text === 'string' ? p.text : ''))).join('\n');
 }
+
+/** Checks a request the way the API does; throws 400 with Google's field-path messages. */
+function validate(body: GenerateBody): Content[] {
+  for (const k of Object.keys(body)) {
+    if (!KNOWN_FIELDS.has(k)) throw new HttpError(400, `Invalid JSON payload received. Unknown name "${k}": Cannot find field.`, [badRequestField(k, `Unknown name "${k}"`)]);
+  }
+  if (!Array.isArray(body.contents) || body.contents.length === 0) throw new HttpError(400, '* GenerateContentRequest.contents: contents is not specified\n');
+  const contents = body.contents as Content[];
+  contents.forEach((c, i) => {
+    if (!c || typeof c !== 'object') throw new HttpError(400, `Invalid value at 'contents[${i}]'`);
+    if (c.role !== undefined && c.role !== 'user' && c.role !== 'model') throw new HttpError(400, 'Please use a valid role: user, model.');
+    if (!Array.isArray(c.parts) || c.parts.length === 0) throw new HttpError(400, `* GenerateContentRequest.contents[${i}].parts: contents.parts must not be empty.\n`);
+  });
+  const g = body.generationConfig ?? {};
+  if (g.temperature !== undefined && (typeof g.temperature !== 'number' || g.temperature < 0 || g.temperature > 2)) {
+    throw new HttpError(400, `Unable to submit request because it has a temperature value of ${String(g.temperature)} but the supported range is from 0 (inclusive) to 2.0001 (exclusive). Update the value and try again.`);
+  }
+  if (g.maxOutputTokens !== undefined && (!Number.isInteger(g.maxOutputTokens) || g.maxOutputTokens < 1)) {
+    throw new HttpError(400, '* GenerateContentRequest.generation_config.max_output_tokens: max_output_tokens must be positive.\n');
+  }
+  if (g.responseSchema !== undefined && g.responseMimeType !== 'application/json') {
+    throw new HttpError(400, '* GenerateContentRequest.generation_config.response_mime_type: only supported with response_schema when set to application/json.\n');
+  }
+  if (g.responseMimeType !== undefined && !['text/plain', 'application/json', 'text/x.enum'].includes(g.responseMimeType)) {
+    throw new HttpError(400, `* GenerateContentRequest.generation_config.response_mime_type: allowed mimetypes are \`text/plain\`, \`application/json\` and \`text/x.enum\`.\n`);
+  }
+  if (!textOf(contents).trim()) throw new HttpError(400, '* GenerateContentRequest.contents[0].parts[0].data: required oneof field \'data\' must have one initialized field\n');
+  return contents;
+}
+
+const badRequestField = (field: string, description: string) => ({
+  '@type': 'type.googleapis.com/google.rpc.BadRequest',
+  fieldViolations: [{ field, description }],
+});
 
 /** Classifies a call by the task line Bolt IA's prompts carry. */
 function kindOf(prompt: string): 'master' | 'adaptation' | 'other' {
@@ -37,8 +97,13 @@ function kindOf(prompt: string): 'master' | 'adaptation' | 'other' {
 
 const field = (prompt: string, name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(prompt)?.[1]?.trim();
 
+const SAFETY_CATEGORIES = ['HARM_CATEGORY_HATE_SPEECH', 'HARM_CATEGORY_DANGEROUS_CONTENT', 'HARM_CATEGORY_HARASSMENT', 'HARM_CATEGORY_SEXUALLY_EXPLICIT'];
+const ratings = (blocked: boolean) =>
+  SAFETY_CATEGORIES.map((category, i) => ({ category, probability: blocked && i === 1 ? 'HIGH' : 'NEGLIGIBLE', ...(blocked && i === 1 ? { blocked: true } : {}) }));
+
 export class GeminiSimulator {
   readonly counters = new CallCounters();
+  readonly quotas = new QuotaMeter();
   constructor(public options: GeminiSimOptions = {}) {}
 
   /** Handles a request; returns false when the path is not Gemini's. */
@@ -47,40 +112,25 @@ export class GeminiSimulator {
     if (!m) return false;
     try {
       if (req.method !== 'POST') throw new HttpError(404, `Method ${req.method} not found.`);
-      await this.generate(req, res, url, m[2]!);
+      await this.generate(req, res, url, decodeURIComponent(m[2]!));
     } catch (err) {
-      const e = err instanceof HttpError ? err : new HttpError(500, 'Internal error encountered.');
-      this.counters.recordError(e.status);
-      sendGoogleError(res, e);
+      await answerError(req, res, err, (s) => this.counters.recordError(s));
     }
     return true;
   }
 
   private async generate(req: IncomingMessage, res: ServerResponse, url: URL, model: string): Promise<void> {
     const key = apiKeyOf(req, url);
-    const body = (await readJson(req)) as { contents?: unknown; generationConfig?: { responseMimeType?: string } };
-    const prompt = textOf(body);
+    const body = (await readJson(req)) as GenerateBody;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'Invalid JSON payload received. Expected an object.');
+    const prompt = Array.isArray(body.contents) ? textOf(body.contents as Content[]) : '';
     const kind = kindOf(prompt);
     this.counters.record('generateContent', key, kind);
-    if (!key) throw new HttpError(403, 'Method doesn\'t allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.');
-    if (this.options.invalidKeys?.includes(key) || (this.options.validKeys && !this.options.validKeys.includes(key))) {
-      throw new HttpError(400, 'API key not valid. Please pass a valid API key.', [apiKeyInvalidDetail('generativelanguage.googleapis.com')]);
-    }
-    const spent = this.options.exhaustedKeys?.[key];
-    if (spent) {
-      throw new HttpError(429, 'You exceeded your current quota, please check your plan and billing details.', [
-        {
-          '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
-          violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_requests', quotaId: 'GenerateRequestsPerMinutePerProjectPerModel' }],
-        },
-        { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${spent.retryDelaySeconds}s` },
-      ]);
-    }
-    if (!Array.isArray(body.contents) || body.contents.length === 0 || !prompt.trim()) {
-      throw new HttpError(400, '* GenerateContentRequest.contents: contents is not specified');
-    }
-    if (!/^gemini-[\w.-]+$/.test(model)) throw new HttpError(404, `models/${model} is not found for API version v1beta, or is not supported for generateContent.`);
-    if (this.options.latencyMs) await sleep(this.options.latencyMs);
+    const opts = this.options;
+    admit(key, opts, this.quotas, QUOTA_NAMES(model));
+    validate(body);
+    if (!/^gemini-[\w.-]+$/.test(model)) throw new HttpError(404, `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`);
+    await simulateLatency(opts);
 
     const words = Number(/approximately (\d+) words/.exec(prompt)?.[1] ?? 120);
     let title = field(prompt, 'TITLE') ?? 'Untitled';
@@ -97,16 +147,43 @@ export class GeminiSimulator {
         throw new HttpError(400, 'Request contains an invalid argument.');
       }
     }
+    const promptTokens = Math.ceil(prompt.length / 4);
+    const base = { modelVersion: model, responseId: `sim-${Date.now().toString(36)}` };
+
+    const marker = TITLE_MARKER.exec(prompt);
+    const blockReason = opts.blockReason ?? (marker?.[1] ? marker[2] : undefined);
+    if (blockReason) {
+      sendJson(res, 200, { promptFeedback: { blockReason, safetyRatings: ratings(true) }, usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens }, ...base });
+      return;
+    }
+    let finishReason = opts.finishReason ?? (marker && !marker[1] ? marker[2] : undefined);
+    if (!finishReason && opts.safetyBlockTitles?.some((t) => t && prompt.includes(t))) finishReason = 'SAFETY';
+    if (finishReason && finishReason !== 'STOP' && finishReason !== 'MAX_TOKENS') {
+      // Content filters stop the candidate and withhold its text.
+      sendJson(res, 200, {
+        candidates: [{ finishReason, index: 0, safetyRatings: ratings(finishReason === 'SAFETY') }],
+        usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens },
+        ...base,
+      });
+      return;
+    }
+
     const blocks = fillerBlocks(`${prompt}`, language, words, blockCount);
     const output = JSON.stringify({ title, blocks, description: `${title}.` });
-    const text = body.generationConfig?.responseMimeType === 'application/json' ? output : blocks.join('\n\n');
-    const promptTokens = Math.ceil(prompt.length / 4);
-    const outputTokens = Math.ceil(text.length / 4);
+    let text = body.generationConfig?.responseMimeType === 'application/json' ? output : blocks.join('\n\n');
+    let outputTokens = Math.ceil(text.length / 4);
+    const limit = body.generationConfig?.maxOutputTokens;
+    if (finishReason === 'MAX_TOKENS' || (limit !== undefined && outputTokens > limit)) {
+      // The model stops mid-text, as the real one does at its output limit.
+      const cut = limit !== undefined ? Math.min(limit, outputTokens) : Math.ceil(outputTokens / 2);
+      text = text.slice(0, Math.max(1, cut * 4 - 1));
+      outputTokens = cut;
+      finishReason = 'MAX_TOKENS';
+    }
     sendJson(res, 200, {
-      candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }],
+      candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: finishReason ?? 'STOP', index: 0 }],
       usageMetadata: { promptTokenCount: promptTokens, candidatesTokenCount: outputTokens, totalTokenCount: promptTokens + outputTokens },
-      modelVersion: model,
-      responseId: `sim-${Date.now().toString(36)}`,
+      ...base,
     });
   }
 }

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GeminiSimulator, type GeminiSimOptions } from './gemini';
-import { sendJson } from './http';
+import { HttpError, readJson, sendGoogleError, sendJson } from './http';
 import { TtsSimulator, type TtsSimOptions } from './tts';
 
 export interface SimulatorServer {
@@ -14,8 +14,40 @@ export interface SimulatorServer {
 
 /** Starts the simulators on 127.0.0.1 (port 0 picks a free one). */
 export async function startSimulators(opts: { port?: number; gemini?: GeminiSimOptions; tts?: TtsSimOptions } = {}): Promise<SimulatorServer> {
-  const gemini = new GeminiSimulator(opts.gemini);
-  const tts = new TtsSimulator(opts.tts);
+  const gemini = new GeminiSimulator({ ...opts.gemini });
+  const tts = new TtsSimulator({ ...opts.tts });
+  const initial = { gemini: { ...opts.gemini }, tts: { ...opts.tts } };
+  const view = () => ({ gemini: { ...gemini.options, voices: undefined }, tts: { ...tts.options, voices: tts.options.voices ? `${tts.options.voices.length} voices` : undefined } });
+  // Faults on demand: POST merges options (a null value removes one), DELETE restores the start options.
+  const faults = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (req.method === 'GET') return sendJson(res, 200, view());
+    if (req.method === 'DELETE') {
+      gemini.options = { ...initial.gemini };
+      tts.options = { ...initial.tts };
+      return sendJson(res, 200, view());
+    }
+    if (req.method !== 'POST') return sendGoogleError(res, new HttpError(404, 'Not found.'));
+    const body = (await readJson(req)) as Record<string, unknown>;
+    const unknown = Object.keys(body).filter((k) => k !== 'gemini' && k !== 'tts');
+    if (unknown.length > 0) return sendGoogleError(res, new HttpError(400, `Unknown simulator: ${unknown.join(', ')} (use "gemini" or "tts").`));
+    const merge = <T extends object>(current: T, patch: unknown): T => {
+      if (patch === undefined) return current;
+      if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw new HttpError(400, 'Each simulator takes an object of options.');
+      const next = { ...current } as Record<string, unknown>;
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === null) delete next[k];
+        else next[k] = v;
+      }
+      return next as T;
+    };
+    try {
+      gemini.options = merge(gemini.options, body.gemini);
+      tts.options = merge(tts.options, body.tts);
+    } catch (err) {
+      return sendGoogleError(res, err instanceof HttpError ? err : new HttpError(400, String(err)));
+    }
+    return sendJson(res, 200, view());
+  };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     void (async () => {
@@ -25,8 +57,11 @@ export async function startSimulators(opts: { port?: number; gemini?: GeminiSimO
       if (url.pathname === '/_sim/reset' && req.method === 'POST') {
         gemini.counters.reset();
         tts.counters.reset();
+        gemini.quotas.reset();
+        tts.quotas.reset();
         return sendJson(res, 200, { ok: true });
       }
+      if (url.pathname === '/_sim/faults') return await faults(req, res);
       if (await gemini.handle(req, res, url)) return;
       if (await tts.handle(req, res, url)) return;
       sendJson(res, 404, { error: { code: 404, message: `No simulator route for ${req.method} ${url.pathname}`, status: 'NOT_FOUND' } });

@@ -1,6 +1,6 @@
 // Real audio for the TTS simulator: espeak-ng speech when it is installed, a generated voice-like tone otherwise.
 import { spawn, spawnSync } from 'node:child_process';
-import { decodeWav, type Pcm } from '../domain/audio';
+import { concatPcm, decodeWav, resamplePcm, type Pcm } from '../domain/audio';
 
 /** Sample rate of every simulated voice, like Google's 24 kHz voices. */
 export const SIM_SAMPLE_RATE = 24000;
@@ -13,20 +13,6 @@ export function hasEspeak(): boolean {
     espeakChecked = r.status === 0;
   }
   return espeakChecked;
-}
-
-function resample(pcm: Pcm, rate: number): Pcm {
-  if (pcm.sampleRate === rate) return pcm;
-  const ratio = pcm.sampleRate / rate;
-  const out = new Int16Array(Math.floor(pcm.samples.length / ratio));
-  for (let i = 0; i < out.length; i++) {
-    const x = i * ratio;
-    const i0 = Math.floor(x);
-    const i1 = Math.min(i0 + 1, pcm.samples.length - 1);
-    const f = x - i0;
-    out[i] = Math.round(pcm.samples[i0]! * (1 - f) + pcm.samples[i1]! * f);
-  }
-  return { sampleRate: rate, samples: out };
 }
 
 function espeak(text: string, language: string, rate: number): Promise<Pcm> {
@@ -42,7 +28,7 @@ function espeak(text: string, language: string, rate: number): Promise<Pcm> {
     child.on('close', (code) => {
       if (code !== 0 || out.length === 0) return reject(new Error(`espeak-ng failed (${code}): ${err.trim()}`));
       try {
-        resolve(resample(decodeWav(Buffer.concat(out)), SIM_SAMPLE_RATE));
+        resolve(resamplePcm(decodeWav(Buffer.concat(out)), SIM_SAMPLE_RATE));
       } catch (e) {
         reject(e instanceof Error ? e : new Error(String(e)));
       }
@@ -77,9 +63,12 @@ function tone(text: string, rate: number): Pcm {
   return { sampleRate: SIM_SAMPLE_RATE, samples };
 }
 
+/** How the simulator makes speech: espeak-ng when installed (`auto`), or always the generated tone (fast, exact length). */
+export type SpeechEngine = 'auto' | 'tone';
+
 /** Speaks text as mono 16-bit PCM at {@link SIM_SAMPLE_RATE}. */
-export async function speak(text: string, language: string, rate = 1): Promise<Pcm> {
-  if (hasEspeak()) {
+export async function speak(text: string, language: string, rate = 1, engine: SpeechEngine = 'auto'): Promise<Pcm> {
+  if (engine === 'auto' && hasEspeak()) {
     try {
       return await espeak(text, language, rate);
     } catch {
@@ -95,4 +84,35 @@ export async function speak(text: string, language: string, rate = 1): Promise<P
     }
   }
   return tone(text, rate);
+}
+
+/**
+ * Speaks consecutive segments and returns the joined PCM with the offset (seconds) where each segment starts,
+ * which is how the simulator answers `<mark>` timepoints exactly. Segments are spoken a few at a time.
+ */
+export async function speakSegments(
+  segments: string[],
+  language: string,
+  rate = 1,
+  engine: SpeechEngine = 'auto',
+  concurrency = 4,
+): Promise<{ pcm: Pcm; startsSeconds: number[] }> {
+  const parts: Pcm[] = new Array<Pcm>(segments.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < segments.length) {
+      const i = next++;
+      const text = segments[i]!;
+      parts[i] = /[\p{L}\p{N}]/u.test(text) ? await speak(text, language, rate, engine) : { sampleRate: SIM_SAMPLE_RATE, samples: new Int16Array(0) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, segments.length) }, worker));
+  const startsSeconds: number[] = [];
+  let at = 0;
+  for (const p of parts) {
+    startsSeconds.push(at / SIM_SAMPLE_RATE);
+    at += p.samples.length;
+  }
+  const pcm = parts.length > 0 ? concatPcm(parts) : { sampleRate: SIM_SAMPLE_RATE, samples: new Int16Array(0) };
+  return { pcm, startsSeconds };
 }

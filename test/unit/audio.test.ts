@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { encodeMp3 } from '../../adapters/audio-codec';
-import { concatPcm, decodeWav, encodeWav, parseMp3, pcmDurationMs } from '../../domain/audio';
+import OpusScript from 'opusscript';
+import { encodeMp3, encodeOggOpus } from '../../adapters/audio-codec';
+import { concatPcm, decodeWav, encodeWav, parseMp3, parseOggOpus, pcmDurationMs } from '../../domain/audio';
 
 const sine = (seconds: number, rate = 24000) => {
   const samples = new Int16Array(Math.round(seconds * rate));
@@ -22,13 +23,38 @@ describe('audio', () => {
     assert.throws(() => concatPcm([sine(1), sine(1, 16000)]), /sample rates differ/);
   });
 
-  it('encodes one MP3 stream whose parsed duration matches the PCM', async () => {
-    const pcm = concatPcm([sine(3), sine(4.5)]);
-    const mp3 = await encodeMp3(pcm);
-    const info = parseMp3(mp3);
-    assert.equal(info.sampleRate, 24000);
-    // LAME pads the stream by at most a couple of frames (24 ms each at 24 kHz).
-    assert.ok(Math.abs(info.durationMs - 7500) < 100, `duration ${info.durationMs}`);
+  it('encodes one MP3 stream whose gapless duration is the PCM duration', async () => {
+    for (const rate of [24000, 16000, 22050]) {
+      const pcm = concatPcm([sine(3, rate), sine(4.5, rate)]);
+      const mp3 = await encodeMp3(pcm);
+      const info = parseMp3(mp3);
+      assert.equal(info.sampleRate, rate);
+      assert.ok(info.gapless, 'an Info frame with LAME delay and padding leads the stream');
+      assert.equal(info.encoderDelay, 576);
+      // The frames hold the delay and padding; the tag says exactly how much of them is not audio.
+      assert.equal(Math.round(info.durationMs * rate), Math.round(7.5 * rate) * 1000);
+      assert.ok(info.rawDurationMs > info.durationMs && info.rawDurationMs - info.durationMs < 200);
+    }
+  });
+
+  it('encodes Ogg Opus with correct checksums, pre-skip and a final granule that gives the exact duration', () => {
+    const pcm = concatPcm([sine(2.01), sine(1.333)]);
+    const ogg = encodeOggOpus(pcm);
+    const info = parseOggOpus(ogg);
+    assert.equal(info.channels, 1);
+    assert.equal(info.inputSampleRate, 24000);
+    assert.equal(info.preSkip, 312);
+    assert.equal(Math.round(info.durationMs * 24), pcm.samples.length);
+    // Every packet decodes, and together they cover pre-skip plus the audio.
+    const decoder = new OpusScript(24000, 1);
+    let decoded = 0;
+    for (const p of info.packets) decoded += decoder.decode(p).length / 2;
+    decoder.delete();
+    assert.ok(decoded * 2 >= info.preSkip + pcm.samples.length * 2, `decoded ${decoded} samples`);
+    const corrupt = Buffer.from(ogg);
+    corrupt[corrupt.length - 10]! ^= 0xff;
+    assert.throws(() => parseOggOpus(corrupt), /bad checksum/);
+    assert.throws(() => parseOggOpus(ogg.subarray(0, ogg.length - 5)), /cut short|end-of-stream/);
   });
 
   it('rejects bytes that are not a clean MP3 frame chain', async () => {
