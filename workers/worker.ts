@@ -2,6 +2,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogEntry, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createBookkeepingActivities, createScriptActivities, createSpeechActivities, type ActivityDeps } from '../activities';
 import { createOrchestrationActivities } from '../activities/orchestration';
+import { createWebhookActivities } from '../activities/webhooks';
 import { taskQueues } from '../workflows/definitions';
 import { heartbeatInterceptor } from './heartbeat';
 
@@ -94,7 +95,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     namespace: o.namespace,
     taskQueue: queues.main,
     workflowBundle: o.bundle,
-    activities: { ...createBookkeepingActivities(o.deps), ...createOrchestrationActivities(o.deps) },
+    activities: { ...createBookkeepingActivities(o.deps), ...createOrchestrationActivities(o.deps), ...createWebhookActivities(o.deps) },
     interceptors: { activity: [heartbeatInterceptor] },
     maxConcurrentActivityTaskExecutions: 20,
   });

@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { BookkeepingActivities } from '../activities';
 import type { JobRef, OrchestrationActivities } from '../activities/orchestration';
+import type { WebhookActivities } from '../activities/webhooks';
 import {
   MAX_WINDOW,
   PRIORITY_KEYS,
@@ -34,6 +35,22 @@ import { jobWorkflow } from './job';
 const retry = { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 } as const;
 const bookkeeping = proxyActivities<BookkeepingActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
 const orchestration = proxyActivities<OrchestrationActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
+// A receiver that is down gets retries with backoff for up to a day; one that refuses (4xx) gets none.
+const webhooks = proxyActivities<WebhookActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes', backoffCoefficient: 2, nonRetryableErrorTypes: ['WebhookRejected'] },
+});
+
+/** Sends the completion webhook (if the batch has one); a failed delivery is logged, never fails the batch. */
+async function notify(batchId: string): Promise<void> {
+  if (!patched('completion-webhook')) return;
+  try {
+    await webhooks.deliverBatchWebhook({ batchId });
+  } catch {
+    // Every attempt and its answer is in the webhook delivery log.
+  }
+}
 
 /** Workflow id of one attempt of a job: the first keeps the plain id, retries get a suffix. */
 export const jobAttemptWorkflowId = (batchId: string, job: Pick<JobRef, 'seq' | 'attempts'>): string =>
@@ -54,10 +71,14 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
   const running = new Set<number>();
 
   setHandler(pauseSignal, () => {
-    if (!paused) (paused = true), (stateSynced = false);
+    if (paused) return;
+    paused = true;
+    stateSynced = false;
   });
   setHandler(resumeSignal, () => {
-    if (paused) (paused = false), (stateSynced = false);
+    if (!paused) return;
+    paused = false;
+    stateSynced = false;
   });
   setHandler(retryFailedSignal, () => {
     retryRequested = true;
@@ -163,7 +184,9 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
     await condition(() => running.size === 0);
     if (overBudget) {
       await orchestration.closeOverBudget({ batchId });
-      return await bookkeeping.finishBatch({ batchId, status: 'budget_exhausted' });
+      const outcome = await bookkeeping.finishBatch({ batchId, status: 'budget_exhausted' });
+      await notify(batchId);
+      return outcome;
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;
@@ -172,11 +195,14 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
       await condition(() => running.size === 0);
       await orchestration.cancelQueued({ batchId });
       await bookkeeping.finishBatch({ batchId, status: 'cancelled' });
+      await notify(batchId);
     });
     throw err;
   }
   if (!exhausted) {
     await continueAsNew<typeof batchWorkflow>({ ...input, cursor, window, paused, retryRequested, run: run + 1 });
   }
-  return bookkeeping.finishBatch({ batchId });
+  const outcome = await bookkeeping.finishBatch({ batchId });
+  await notify(batchId);
+  return outcome;
 }

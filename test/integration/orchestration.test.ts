@@ -1,6 +1,9 @@
 // Orchestration on the real stack: windowed fan-out with continue-as-new, and every batch control
 // (pause, resume, cancel, retry-failed, set-concurrency, priority) checked through its real effect.
 import assert from 'node:assert/strict';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WorkflowFailedError } from '@temporalio/client';
 import { getBatch } from '../../db/batches';
 import { shippedCatalog } from '../../domain/catalog';
@@ -201,6 +204,42 @@ describe('orchestration', function () {
     assert.ok(skipped.every((j) => j.error_code === 'budget_exhausted' && j.audio_key === null));
     const kept = await stack.db.selectFrom('jobs').select(['audio_key', 'audio_bytes']).where('batch_id', '=', batchId).where('status', '=', 'completed').execute();
     for (const j of kept) assert.equal(await stack.storage.size(j.audio_key!), j.audio_bytes, 'partial results are kept');
+  });
+
+  it('posts a signed completion webhook when the batch ends, retrying a receiver that fails once', async () => {
+    const received: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
+    let calls = 0;
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        calls++;
+        received.push({ headers: req.headers, body });
+        res.writeHead(calls === 1 ? 503 : 204).end(); // down on the first try
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const secret = 'whsec_test_0123456789abcdef';
+    try {
+      const { batchId, handle } = await launchBatch(stack, { titles: 1, label: 'Webhook', webhook: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, secret } });
+      await handle.result();
+      assert.equal(received.length, 2, 'one failed attempt, then one delivered');
+      const last = received[1]!;
+      // The documented recipe: HMAC-SHA256 over "<t>.<raw body>" with the webhook secret, hex, in v1.
+      const header = String(last.headers['bolt-signature']);
+      const t = /t=(\d+)/.exec(header)![1]!;
+      const v1 = /v1=([0-9a-f]+)/.exec(header)![1]!;
+      const expected = createHmac('sha256', secret).update(`${t}.${last.body}`).digest('hex');
+      assert.ok(timingSafeEqual(Buffer.from(v1, 'hex'), Buffer.from(expected, 'hex')), 'signature verifies');
+      assert.equal(last.headers['bolt-delivery'], received[0]!.headers['bolt-delivery'], 'retries keep the delivery id');
+      const payload = JSON.parse(last.body) as { event: string; batch: { id: string; counts: { completed: number } } };
+      assert.equal(payload.event, 'batch.completed');
+      assert.equal(payload.batch.id, batchId);
+      assert.equal(payload.batch.counts.completed, 3);
+      assert.doesNotMatch(last.body, new RegExp(secret), 'the secret is never sent');
+    } finally {
+      server.close();
+    }
   });
 
   it('serves identical scripts from the content-addressed cache across batches, and counts the hits', async () => {

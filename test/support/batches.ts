@@ -25,6 +25,8 @@ export interface LaunchOptions {
   taskQueue?: string;
   /** Spending cap in USD. */
   budgetUsd?: number;
+  /** Completion webhook. */
+  webhook?: { url: string; secret: string };
 }
 
 export const DEFAULT_LANGUAGES = [
@@ -52,6 +54,7 @@ export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{
       audioEncoding: 'MP3',
       priority: o.priority ?? 'normal',
       ...(o.budgetUsd !== undefined ? { budgetUsd: o.budgetUsd } : {}),
+      ...(o.webhook ? { webhook: o.webhook } : {}),
     },
     jobs,
   });
