@@ -30,7 +30,7 @@ export const AgentInputSchema = z
 
 export const AudioOptionsSchema = z
   .object({
-    encoding: z.enum(['MP3', 'LINEAR16']).default('MP3'),
+    encoding: z.enum(['MP3', 'OGG_OPUS', 'LINEAR16']).default('MP3'),
     speakingRate: z.number().min(0.25).max(4).optional(),
     pitch: z.number().min(-20).max(20).optional(),
   })

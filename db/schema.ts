@@ -39,7 +39,7 @@ export interface AgentSnapshot {
 /** Options a batch runs with, kept as one document. */
 export interface BatchOptions {
   agent: AgentSnapshot;
-  audioEncoding: 'MP3' | 'LINEAR16';
+  audioEncoding: 'MP3' | 'OGG_OPUS' | 'LINEAR16';
   speakingRate?: number;
   pitch?: number;
   priority: 'low' | 'normal' | 'high';
