@@ -242,6 +242,19 @@ describe('orchestration', function () {
     }
   });
 
+  it('produces Ogg Opus files when the batch asks for OGG_OPUS', async () => {
+    const { batchId, handle } = await launchBatch(stack, { titles: 1, encoding: 'OGG_OPUS', label: 'Opus' });
+    assert.equal((await handle.result()).completed, 3);
+    const keys = (await stack.storage.list(`batches/${batchId}/`)).filter((k) => /audio\./.test(k));
+    assert.equal(keys.length, 3);
+    for (const key of keys) {
+      assert.match(key, /audio\.ogg$/);
+      const body = await stack.storage.get(key);
+      assert.equal(body.subarray(0, 4).toString('latin1'), 'OggS');
+      assert.ok(body.includes(Buffer.from('OpusHead')), 'an Opus stream');
+    }
+  });
+
   it('serves identical scripts from the content-addressed cache across batches, and counts the hits', async () => {
     const titleList = [`Cached title A ${Date.now()}`, `Cached title B ${Date.now()}`];
     const gemini = stack.simulators!.gemini.counters;

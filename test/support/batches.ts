@@ -27,6 +27,8 @@ export interface LaunchOptions {
   budgetUsd?: number;
   /** Completion webhook. */
   webhook?: { url: string; secret: string };
+  /** @default 'MP3' */
+  encoding?: 'MP3' | 'OGG_OPUS' | 'LINEAR16';
 }
 
 export const DEFAULT_LANGUAGES = [
@@ -51,7 +53,7 @@ export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{
     masterLanguage,
     options: {
       agent: { name: 'test', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 },
-      audioEncoding: 'MP3',
+      audioEncoding: o.encoding ?? 'MP3',
       priority: o.priority ?? 'normal',
       ...(o.budgetUsd !== undefined ? { budgetUsd: o.budgetUsd } : {}),
       ...(o.webhook ? { webhook: o.webhook } : {}),
