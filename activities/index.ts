@@ -9,7 +9,8 @@ import { countTtsRequests, synthesizeNarration, type NarrationRequest } from '..
 import { getBatch, setBatchStatus } from '../db/batches';
 import { getJob, pageJobs, transitionJob, updateJob } from '../db/jobs';
 import type { Database, Job, JobStatus } from '../db/schema';
-import { contentKey, findScript, onceForScript } from '../db/scripts';
+import { onceForAudio, type CachedAudio } from '../db/audio-cache';
+import { contentKey, countCacheHit, findScript, onceForScript } from '../db/scripts';
 import { Stage } from '../domain/errors';
 import { adaptationPrompt, masterPrompt } from '../domain/prompts';
 import { withStage } from './failures';
@@ -25,6 +26,13 @@ export interface ActivityDeps {
   tts: KeyedProvider<TextToSpeechClient>;
   /** Gemini model in use: part of the content address of cached scripts. */
   geminiModel?: string;
+}
+
+/** Content type of a stored narration, from its file name. */
+function contentTypeOf(key: string): string {
+  if (key.endsWith('.mp3')) return 'audio/mpeg';
+  if (key.endsWith('.ogg')) return 'audio/ogg';
+  return 'audio/wav';
 }
 
 async function mustGetJob(db: Kysely<Database>, jobId: string): Promise<Job> {
@@ -181,17 +189,41 @@ export function createSpeechActivities({ db, storage, tts }: Pick<ActivityDeps, 
           pitch: batch.options.pitch,
           onProgress: (done, total) => heartbeat({ done, total }),
         };
-        // One request per chunk: the lease counts them all against the key's quota.
-        const cost = countTtsRequests(request);
-        const narration = await tts.run({ stage: Stage.synthesis, jobId: job.id, batchId: batch.id, cost }, (client) => synthesizeNarration(client, request));
-        const key = `${prefix}audio.${narration.extension}`;
-        await withStage(Stage.storage, async () => {
-          await storage.put(subtitleKeys.srt, narration.subtitles.srt, 'application/x-subrip; charset=utf-8');
-          await storage.put(subtitleKeys.vtt, narration.subtitles.vtt, 'text/vtt; charset=utf-8');
-          await storage.put(key, narration.body, narration.contentType);
-        });
-        await updateJob(db, job.id, { audio_key: key, audio_bytes: narration.body.length, audio_duration_ms: narration.durationMs });
-        return { audioKey: key, durationMs: narration.durationMs, bytes: narration.body.length, subtitleKeys };
+        const cacheKey = contentKey({ text: request.text, voice: job.voice, language: job.language, encoding: request.encoding, speakingRate: request.speakingRate ?? null, pitch: request.pitch ?? null });
+        let stored: CachedAudio | undefined;
+        const hit = await onceForAudio(
+          db,
+          cacheKey,
+          async (e) => (await storage.size(e.audioKey)) === e.bytes && (await storage.size(e.srtKey)) !== undefined && (await storage.size(e.vttKey)) !== undefined,
+          async () => {
+            // One request per chunk: the lease counts them all against the key's quota.
+            const cost = countTtsRequests(request);
+            const narration = await tts.run({ stage: Stage.synthesis, jobId: job.id, batchId: batch.id, cost }, (client) => synthesizeNarration(client, request));
+            const key = `${prefix}audio.${narration.extension}`;
+            await withStage(Stage.storage, async () => {
+              await storage.put(subtitleKeys.srt, narration.subtitles.srt, 'application/x-subrip; charset=utf-8');
+              await storage.put(subtitleKeys.vtt, narration.subtitles.vtt, 'text/vtt; charset=utf-8');
+              await storage.put(key, narration.body, narration.contentType);
+            });
+            stored = { audioKey: key, srtKey: subtitleKeys.srt, vttKey: subtitleKeys.vtt, bytes: narration.body.length, durationMs: narration.durationMs };
+            return stored;
+          },
+        );
+        if (hit) {
+          // The same narration exists (another job, any batch): copy it, pay nothing.
+          const key = `${prefix}${hit.audioKey.slice(hit.audioKey.lastIndexOf('/') + 1)}`;
+          await withStage(Stage.storage, async () => {
+            await storage.put(subtitleKeys.srt, await storage.get(hit.srtKey), 'application/x-subrip; charset=utf-8');
+            await storage.put(subtitleKeys.vtt, await storage.get(hit.vttKey), 'text/vtt; charset=utf-8');
+            await storage.put(key, await storage.get(hit.audioKey), contentTypeOf(key));
+          });
+          stored = { ...hit, audioKey: key };
+          await countCacheHit(db, batch.id);
+        }
+        const narration = stored!;
+        const key = narration.audioKey;
+        await updateJob(db, job.id, { audio_key: key, audio_bytes: narration.bytes, audio_duration_ms: narration.durationMs });
+        return { audioKey: key, durationMs: narration.durationMs, bytes: narration.bytes, subtitleKeys };
       });
     },
   };

@@ -77,6 +77,8 @@ export interface KeyedProvider<C> {
 export interface KeyPoolOptions {
   db: Kysely<Database>;
   masterKeys: MasterKeyRing;
+  /** Reads the master keys again, for keys sealed after a rotation this process has not seen. */
+  reloadMasterKeys?: () => MasterKeyRing;
   gemini: { baseUrl?: string; model: string };
   tts: { baseUrl?: string };
   /** Base URL of the simulators, for keys whose target is `simulator`. */
@@ -143,8 +145,11 @@ export class KeyPool {
   readonly gemini: KeyedProvider<GeminiScriptWriter>;
   readonly tts: KeyedProvider<TextToSpeechClient>;
 
+  private masterKeys: MasterKeyRing;
+
   constructor(private readonly o: KeyPoolOptions) {
     this.policy = o.policy ?? DEFAULT_BREAKER_POLICY;
+    this.masterKeys = o.masterKeys;
     this.gemini = { run: (ctx, call) => this.run('gemini', ctx, (c) => call(c as GeminiScriptWriter)) };
     this.tts = { run: (ctx, call) => this.run('tts', ctx, (c) => call(c as TextToSpeechClient)) };
   }
@@ -160,7 +165,13 @@ export class KeyPool {
     if (cached) return cached;
     const sealed = await sealedSecret(this.o.db, lease.keyId);
     if (!sealed) throw new Error(`key ${lease.keyId} was removed while leased`);
-    const master = [this.o.masterKeys.current, ...this.o.masterKeys.others].find((k) => masterKeyId(k) === sealed.masterKeyId);
+    const find = () => [this.masterKeys.current, ...this.masterKeys.others].find((k) => masterKeyId(k) === sealed.masterKeyId);
+    let master = find();
+    if (!master && this.o.reloadMasterKeys) {
+      // `keys rotate-master-key` ran while this worker was up: the data directory has the new key.
+      this.masterKeys = this.o.reloadMasterKeys();
+      master = find();
+    }
     if (!master) throw new Error(`key ${lease.keyId} is sealed under master key ${sealed.masterKeyId}, which this worker does not have (BOLT_MASTER_KEY differs?)`);
     const secret = openSecret(master, sealed.secret, lease.keyId);
     let baseUrl: string | undefined;

@@ -13,7 +13,7 @@ export type ApiKeyView = Omit<ApiKey, 'secret' | 'lookup_hash'>;
 /** Columns of a key that never include key material. */
 const VIEW_COLUMNS = [
   'id', 'service', 'target', 'account_email', 'project', 'label', 'master_key_id', 'last4', 'status', 'disabled_reason', 'disabled_at',
-  'circuit', 'consecutive_failures', 'openings', 'reopen_at', 'rpm', 'rpd', 'minute_window', 'minute_count', 'day_window', 'day_count',
+  'circuit', 'consecutive_failures', 'openings', 'reopen_at', 'rpm', 'rpd', 'minute_log', 'day_window', 'day_count',
   'requests_total', 'last_error', 'last_error_at', 'last_used_at', 'last_success_at', 'created_at', 'updated_at',
 ] as const satisfies ReadonlyArray<keyof ApiKeyView>;
 
@@ -149,15 +149,14 @@ export interface NoLease {
 type KeyRow = Omit<ApiKeyView, never>;
 
 const breakerOf = (k: KeyRow): BreakerState => ({ circuit: k.circuit, consecutiveFailures: k.consecutive_failures, openings: k.openings, reopenAt: k.reopen_at });
-const usageOf = (k: Pick<KeyRow, 'rpm' | 'rpd' | 'minute_window' | 'minute_count' | 'day_window' | 'day_count'>): Usage => ({
+const usageOf = (k: Pick<KeyRow, 'rpm' | 'rpd' | 'minute_log' | 'day_window' | 'day_count'>): Usage => ({
   rpm: k.rpm,
   rpd: k.rpd,
-  minuteWindow: k.minute_window,
-  minuteCount: k.minute_count,
+  minuteLog: k.minute_log,
   dayWindow: k.day_window,
   dayCount: k.day_count,
 });
-const NO_LIMIT_PROJECT: Usage = { rpm: null, rpd: null, minuteWindow: null, minuteCount: 0, dayWindow: null, dayCount: 0 };
+const NO_LIMIT_PROJECT: Usage = { rpm: null, rpd: null, minuteLog: [], dayWindow: null, dayCount: 0 };
 
 /** How soon waiters look again while a key's half-open probe is in flight. */
 const PROBE_POLL_MS = 1000;
@@ -211,8 +210,7 @@ export async function leaseKey(
       .set({
         circuit: breaker.circuit,
         reopen_at: breaker.reopenAt,
-        minute_window: counts.minuteWindow,
-        minute_count: counts.minuteCount,
+        minute_log: JSON.stringify(counts.minuteLog),
         day_window: counts.dayWindow,
         day_count: counts.dayCount,
         requests_total: sql<number>`requests_total + ${cost}`,
@@ -226,7 +224,7 @@ export async function leaseKey(
       const pc = countRequests(usageOf(project), now, cost);
       await trx
         .updateTable('api_key_projects')
-        .set({ minute_window: pc.minuteWindow, minute_count: pc.minuteCount, day_window: pc.dayWindow, day_count: pc.dayCount, updated_at: now })
+        .set({ minute_log: JSON.stringify(pc.minuteLog), day_window: pc.dayWindow, day_count: pc.dayCount, updated_at: now })
         .where('service', '=', service)
         .where('project', '=', project.project)
         .execute();

@@ -8,6 +8,7 @@ import * as accounts from './migrations/2026_11_25_0400_accounts';
 import * as orchestration from './migrations/2026_11_25_0500_orchestration';
 import * as scriptCache from './migrations/2026_11_25_0600_script_cache';
 import * as batchMessage from './migrations/2026_11_25_0700_batch_message';
+import * as audioCache from './migrations/2026_11_25_0900_audio_cache';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0500_orchestration': orchestration,
   '2026_11_25_0600_script_cache': scriptCache,
   '2026_11_25_0700_batch_message': batchMessage,
+  '2026_11_25_0900_audio_cache': audioCache,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

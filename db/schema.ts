@@ -214,6 +214,18 @@ export interface ScriptCacheTable {
   created_at: CreatedAt;
 }
 
+/** A narration anyone may reuse: keyed by the hash of its text, voice and audio settings. */
+export interface AudioCacheTable {
+  key: string;
+  audio_key: string;
+  srt_key: string;
+  vtt_key: string;
+  bytes: number;
+  duration_ms: number;
+  hits: Generated<number>;
+  created_at: CreatedAt;
+}
+
 /** Every table Bolt IA owns. */
 export interface Database {
   batches: BatchTable;
@@ -221,6 +233,7 @@ export interface Database {
   scripts: ScriptTable;
   job_attempts: JobAttemptTable;
   script_cache: ScriptCacheTable;
+  audio_cache: AudioCacheTable;
   api_keys: ApiKeyTable;
   api_key_projects: ApiKeyProjectTable;
   quota_waits: QuotaWaitTable;

@@ -29,6 +29,11 @@ export async function saveScript(db: Kysely<Database> | Transaction<Database>, s
   return row;
 }
 
+/** Counts one piece of work a batch got from the cache instead of a paid call. */
+export async function countCacheHit(db: Kysely<Database> | Transaction<Database>, batchId: string): Promise<void> {
+  await db.updateTable('batches').set({ cache_hits: sql<number>`cache_hits + 1` }).where('id', '=', batchId).execute();
+}
+
 /** Hash of a value's canonical JSON (object keys sorted): the content address of a cached script. */
 export function contentKey(value: unknown): string {
   const canonical = (v: unknown): unknown =>
@@ -69,7 +74,7 @@ export async function onceForScript(
       const hit = await trx.updateTable('script_cache').set({ hits: sql<number>`hits + 1` }).where('key', '=', cacheKey).returningAll().executeTakeFirst();
       if (hit) {
         const script = await saveScript(trx, { ...identity, kind: hit.kind, title: hit.title, blocks: JSON.stringify(hit.blocks), model: hit.model, input_tokens: 0, output_tokens: 0 });
-        await trx.updateTable('batches').set({ cache_hits: sql<number>`cache_hits + 1` }).where('id', '=', id.batchId).execute();
+        await countCacheHit(trx, id.batchId);
         return { script, produced: false, cached: true };
       }
     }

@@ -1,10 +1,15 @@
-// Quota windows and headroom of API keys and projects: per-minute windows, per-day windows in
+// Quota windows and headroom of API keys and projects: sliding 60-second windows, per-day windows in
 // Pacific time (when Google resets daily quotas), and the queue-wide rate the quotas allow. No I/O.
 
 /** The time zone whose midnight resets Google's per-day quotas. */
 export const QUOTA_TIME_ZONE = 'America/Los_Angeles';
 
 const MINUTE_MS = 60_000;
+/**
+ * How long a request counts against a per-minute limit: a second more than Google's minute, so the
+ * time between our lease and Google's count (and clock skew) never lets one request count twice in a minute.
+ */
+export const RPM_WINDOW_MS = 61_000;
 
 /** Start of the calendar minute holding `now`: the per-minute counting window. */
 export function minuteWindow(now: Date): Date {
@@ -62,40 +67,53 @@ export function nextQuotaMidnight(now: Date): Date {
   return new Date(at);
 }
 
-/** Requests counted in the current minute and day windows, with optional limits. */
+/** Requests counted against optional limits: a log of the last minute's requests and a Pacific-day count. */
 export interface Usage {
   rpm: number | null;
   rpd: number | null;
-  minuteWindow: Date | null;
-  minuteCount: number;
+  /** Times (epoch ms, ascending) of the requests of the last 60 s; kept only under an RPM limit. */
+  minuteLog: number[];
   dayWindow: string | null;
   dayCount: number;
 }
 
-/** Requests already counted in the windows that hold `now` (older windows count zero). */
+/** The logged requests still inside the RPM window that ends at `now`. */
+export function recentRequests(u: Pick<Usage, 'minuteLog'>, now: Date): number[] {
+  const since = now.getTime() - RPM_WINDOW_MS;
+  return u.minuteLog.filter((t) => t > since);
+}
+
+/** Requests in the RPM window and in the current Pacific day. */
 export function currentUsage(u: Usage, now: Date): { minute: number; day: number } {
-  const minute = u.minuteWindow && u.minuteWindow.getTime() === minuteWindow(now).getTime() ? u.minuteCount : 0;
   const day = u.dayWindow === quotaDay(now) ? u.dayCount : 0;
-  return { minute, day };
+  return { minute: recentRequests(u, now).length, day };
 }
 
 /**
- * When `cost` more requests fit under the limits: `now` when they fit now, else the reset that
- * makes room. A request bigger than a whole window is let through on an empty window, so it
- * can never wait forever.
+ * When `cost` more requests fit under the limits: `now` when they fit now, else the moment that
+ * makes room. The minute limit is a sliding window (see {@link RPM_WINDOW_MS}), as Google and the simulator count, so a
+ * burst at the end of one calendar minute cannot be followed by another at the start of the next.
+ * A request bigger than a whole limit is let through on an empty window, so it never waits forever.
  */
 export function headroomAt(u: Usage, now: Date, cost = 1): Date {
-  const used = currentUsage(u, now);
-  const fits = (count: number, limit: number | null) => limit === null || count === 0 || count + cost <= limit;
-  if (!fits(used.day, u.rpd)) return nextQuotaMidnight(now);
-  if (!fits(used.minute, u.rpm)) return nextMinute(now);
+  const day = u.dayWindow === quotaDay(now) ? u.dayCount : 0;
+  if (u.rpd !== null && day > 0 && day + cost > u.rpd) return nextQuotaMidnight(now);
+  if (u.rpm !== null) {
+    const recent = recentRequests(u, now);
+    if (recent.length > 0 && recent.length + cost > u.rpm) {
+      // Room comes when enough of the oldest requests leave the window.
+      const mustLeave = Math.min(recent.length, recent.length + cost - u.rpm);
+      return new Date(recent[mustLeave - 1]! + RPM_WINDOW_MS + 1);
+    }
+  }
   return now;
 }
 
-/** The windows and counts after `cost` more requests at `now`. */
-export function countRequests(u: Usage, now: Date, cost = 1): Pick<Usage, 'minuteWindow' | 'minuteCount' | 'dayWindow' | 'dayCount'> {
-  const used = currentUsage(u, now);
-  return { minuteWindow: minuteWindow(now), minuteCount: used.minute + cost, dayWindow: quotaDay(now), dayCount: used.day + cost };
+/** The log and day count after `cost` more requests at `now` (the log is kept only under an RPM limit). */
+export function countRequests(u: Usage, now: Date, cost = 1): Pick<Usage, 'minuteLog' | 'dayWindow' | 'dayCount'> {
+  const day = u.dayWindow === quotaDay(now) ? u.dayCount : 0;
+  const minuteLog = u.rpm === null ? [] : [...recentRequests(u, now), ...Array<number>(cost).fill(now.getTime())];
+  return { minuteLog, dayWindow: quotaDay(now), dayCount: day + cost };
 }
 
 /** One usable key as the queue-wide rate sees it. */

@@ -164,7 +164,7 @@ const fmtTime = (d: Date | null) => (d ? d.toISOString().replace('.000Z', 'Z') :
 
 function describe(k: ApiKeyView): Record<string, string> {
   const now = new Date();
-  const used = currentUsage({ rpm: k.rpm, rpd: k.rpd, minuteWindow: k.minute_window, minuteCount: k.minute_count, dayWindow: k.day_window, dayCount: k.day_count }, now);
+  const used = currentUsage({ rpm: k.rpm, rpd: k.rpd, minuteLog: k.minute_log, dayWindow: k.day_window, dayCount: k.day_count }, now);
   const state =
     k.status === 'disabled'
       ? `disabled: ${k.disabled_reason ?? '(no reason)'}`
@@ -184,7 +184,7 @@ function describe(k: ApiKeyView): Record<string, string> {
     label: k.label ?? '-',
     target: k.target,
     state,
-    minute: `${used.minute}/${k.rpm ?? '∞'}`,
+    'last 60 s': `${used.minute}/${k.rpm ?? '∞'}`,
     day: `${used.day}/${k.rpd ?? '∞'}`,
     'last error': k.last_error ? `${fmtTime(k.last_error_at)} ${k.last_error.slice(0, 120)}` : '-',
   };

@@ -105,7 +105,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       simulators = await startSimulators(o.simulators);
       stops.push(() => simulators!.close());
     }
-    const providers = createProviders({ db, masterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl: simulators?.url, kind: pool.kind, log });
+    const reloadMasterKeys = () => resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
+    const providers = createProviders({ db, masterKeys, reloadMasterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl: simulators?.url, kind: pool.kind, log });
 
     // The SDK's runtime must be installed before the first native connection instantiates a default one.
     installRuntime();

@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
   const sims = pool.needsSimulators && !config.simulatorUrl ? await startSimulators() : undefined;
   const simulatorUrl = config.simulatorUrl ?? sims?.url;
-  const providers = createProviders({ db, masterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl, kind: pool.kind, log });
+  const reloadMasterKeys = () => resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
+  const providers = createProviders({ db, masterKeys, reloadMasterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl, kind: pool.kind, log });
   const rates = await poolQueueRates(db);
   installRuntime();
   const connection = await NativeConnection.connect({ address: config.temporal.address });

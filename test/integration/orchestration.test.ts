@@ -259,17 +259,22 @@ describe('orchestration', function () {
     const titleList = [`Cached title A ${Date.now()}`, `Cached title B ${Date.now()}`];
     const gemini = stack.simulators!.gemini.counters;
     const paid = () => (gemini.snapshot().byKind.master ?? 0) + (gemini.snapshot().byKind.adaptation ?? 0);
+    const synth = () => stack.simulators!.tts.counters.snapshot().byEndpoint.synthesize ?? 0;
     const before = paid();
+    const synthBefore = synth();
     const first = await launchBatch(stack, { titles: 2, titleList });
     await first.handle.result();
     assert.equal(paid() - before, 6, '2 masters + 4 adaptations the first time');
     const second = await launchBatch(stack, { titles: 2, titleList });
+    const synthMid = synth();
     await second.handle.result();
+    assert.equal(synth(), synthMid, 'no TTS call the second time');
     assert.equal(paid() - before, 6, 'no paid Gemini call the second time');
+    assert.ok(synth() - synthBefore >= 6, 'the first batch spoke its 6 scripts');
     const b1 = (await getBatch(stack.db, first.batchId))!;
     const b2 = (await getBatch(stack.db, second.batchId))!;
     assert.equal(b1.cache_hits, 0);
-    assert.equal(b2.cache_hits, 6);
+    assert.equal(b2.cache_hits, 12, '6 scripts and 6 narrations from the cache');
     assert.equal(b2.completed, 6);
     const scripts = async (batchId: string) =>
       (await stack.db.selectFrom('scripts').select(['title_index', 'language', 'blocks', 'input_tokens']).where('batch_id', '=', batchId).orderBy(['title_index', 'language']).execute());
@@ -277,6 +282,16 @@ describe('orchestration', function () {
     const s2 = await scripts(second.batchId);
     assert.deepEqual(s2.map((s) => s.blocks), s1.map((s) => s.blocks), 'the same scripts');
     assert.ok(s2.every((s) => s.input_tokens === 0), 'nothing paid is recorded on the cached copies');
+    const audio = async (batchId: string) =>
+      (await stack.db.selectFrom('jobs').select(['audio_key', 'audio_bytes', 'audio_duration_ms']).where('batch_id', '=', batchId).orderBy('seq').execute());
+    const a1 = await audio(first.batchId);
+    const a2 = await audio(second.batchId);
+    for (const [i, j] of a2.entries()) {
+      assert.ok(j.audio_key!.startsWith(`batches/${second.batchId}/`), 'the copy lives under its own batch');
+      assert.deepEqual(await stack.storage.get(j.audio_key!), await stack.storage.get(a1[i]!.audio_key!));
+      assert.equal(j.audio_duration_ms, a1[i]!.audio_duration_ms);
+      assert.ok((await stack.storage.size(j.audio_key!.replace(/audio\.mp3$/, 'subtitles.srt')))! > 0, 'subtitles copied too');
+    }
   });
 
   it('serves a high-priority batch before a low-priority one that came first', async () => {

@@ -171,29 +171,44 @@ describe('quota reset times', () => {
 });
 
 describe('quota headroom', () => {
-  const empty: Usage = { rpm: 3, rpd: 5, minuteWindow: null, minuteCount: 0, dayWindow: null, dayCount: 0 };
+  const empty: Usage = { rpm: 3, rpd: 5, minuteLog: [], dayWindow: null, dayCount: 0 };
 
-  it('fills a minute up to its RPM, then waits for the next minute', () => {
+  it('fills a sliding minute up to its RPM, then waits until the oldest request has left the 61 s window', () => {
     let u = empty;
-    for (let i = 0; i < 3; i++) {
-      assert.deepEqual(headroomAt(u, t0), t0);
-      u = { ...u, ...countRequests(u, t0) };
+    const times = [t0, later(10_000), later(20_000)];
+    for (const at of times) {
+      assert.deepEqual(headroomAt(u, at), at);
+      u = { ...u, ...countRequests(u, at) };
     }
-    assert.equal(u.minuteCount, 3);
-    assert.deepEqual(headroomAt(u, t0), nextMinute(t0));
-    assert.deepEqual(headroomAt(u, nextMinute(t0)), nextMinute(t0), 'a new minute starts from zero');
+    assert.equal(u.minuteLog.length, 3);
+    assert.deepEqual(headroomAt(u, later(20_000)), later(61_001), 'room when the first request leaves the window');
+    // A new calendar minute does not reset a sliding window: 10:16:00 is only 29.5 s after the first request.
+    assert.deepEqual(headroomAt(u, nextMinute(t0)), later(61_001));
+    assert.deepEqual(headroomAt(u, later(61_001)), later(61_001));
+    assert.deepEqual(countRequests(u, later(61_001)).minuteLog, [later(10_000), later(20_000), later(61_001)].map((d) => d.getTime()), 'old requests drop out of the log');
+  });
+
+  it('needs room for the whole cost of a multi-request call', () => {
+    const u = { ...empty, rpd: null, minuteLog: [t0.getTime(), later(1000).getTime()] };
+    assert.deepEqual(headroomAt(u, later(2000), 1), later(2000));
+    assert.deepEqual(headroomAt(u, later(2000), 2), later(61_001), 'one of the two must leave first');
   });
 
   it('fills a day up to its RPD, then waits for midnight Pacific', () => {
     const u: Usage = { ...empty, rpm: null, dayWindow: quotaDay(t0), dayCount: 5 };
     assert.deepEqual(headroomAt(u, t0), nextQuotaMidnight(t0));
+    assert.deepEqual(headroomAt({ ...u, dayWindow: '2026-11-24' }, t0), t0, 'yesterday\'s count does not count');
   });
 
   it('lets a request bigger than a window through on an empty window only', () => {
     const minuteOnly = { ...empty, rpd: null };
     assert.deepEqual(headroomAt(minuteOnly, t0, 10), t0);
     const used = { ...minuteOnly, ...countRequests(minuteOnly, t0, 1) };
-    assert.deepEqual(headroomAt(used, t0, 10), nextMinute(t0));
+    assert.deepEqual(headroomAt(used, t0, 10), later(61_001));
+  });
+
+  it('keeps no log for keys without an RPM', () => {
+    assert.deepEqual(countRequests({ ...empty, rpm: null }, t0, 4).minuteLog, []);
   });
 
   it('derives the queue-wide rate from key and project RPMs', () => {
