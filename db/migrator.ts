@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/2026_11_25_0001_initial';
 import * as apiKeys from './migrations/2026_11_25_0100_api_keys';
+import * as apiKeyMinuteLog from './migrations/2026_11_25_0850_api_key_minute_log';
 import * as accounts from './migrations/2026_11_25_0400_accounts';
 import * as orchestration from './migrations/2026_11_25_0500_orchestration';
 import * as scriptCache from './migrations/2026_11_25_0600_script_cache';
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0500_orchestration': orchestration,
   '2026_11_25_0600_script_cache': scriptCache,
   '2026_11_25_0700_batch_message': batchMessage,
+  '2026_11_25_0850_api_key_minute_log': apiKeyMinuteLog,
   '2026_11_25_0900_audio_cache': audioCache,
 };
 

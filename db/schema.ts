@@ -231,12 +231,12 @@ export interface Database {
   batches: BatchTable;
   jobs: JobTable;
   scripts: ScriptTable;
-  job_attempts: JobAttemptTable;
-  script_cache: ScriptCacheTable;
-  audio_cache: AudioCacheTable;
   api_keys: ApiKeyTable;
   api_key_projects: ApiKeyProjectTable;
   quota_waits: QuotaWaitTable;
+  job_attempts: JobAttemptTable;
+  script_cache: ScriptCacheTable;
+  audio_cache: AudioCacheTable;
   users: UserTable;
   api_tokens: ApiTokenTable;
   agents: AgentTable;
@@ -271,6 +271,9 @@ export type KeyTarget = (typeof KeyTarget)[keyof typeof KeyTarget];
 export const KeyStatus = { active: 'active', disabled: 'disabled' } as const;
 export type KeyStatus = (typeof KeyStatus)[keyof typeof KeyStatus];
 
+/** jsonb list of request times; defaults to `[]`. */
+type MinuteLog = ColumnType<number[], string | undefined, string>;
+
 /** One API key of the pool: the key itself only encrypted, with its breaker and usage windows. */
 export interface ApiKeyTable {
   id: string;
@@ -296,8 +299,8 @@ export interface ApiKeyTable {
   reopen_at: Date | null;
   rpm: number | null;
   rpd: number | null;
-  minute_window: Date | null;
-  minute_count: Generated<number>;
+  /** Times (epoch ms) of the requests inside the sliding RPM window. */
+  minute_log: MinuteLog;
   /** Pacific-time day (`YYYY-MM-DD`) that `day_count` counts. */
   day_window: string | null;
   day_count: Generated<number>;
@@ -316,8 +319,7 @@ export interface ApiKeyProjectTable {
   project: string;
   rpm: number | null;
   rpd: number | null;
-  minute_window: Date | null;
-  minute_count: Generated<number>;
+  minute_log: MinuteLog;
   day_window: string | null;
   day_count: Generated<number>;
   created_at: CreatedAt;
