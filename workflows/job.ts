@@ -5,6 +5,8 @@ import type { JobOutcome, JobWorkflowInput } from './definitions';
 import { taskQueues } from './definitions';
 
 const NON_RETRYABLE = ['content_blocked', 'truncated', 'provider_bad_request', 'validation_error'];
+// Provider activities have no attempt limit here: quota waits must never fail a job. Other faults
+// give up after PROVIDER_FAULT_ATTEMPTS, decided in the activity (activities/failures.ts).
 
 function activities(priorityKey: number) {
   const queues = taskQueues(workflowInfo().taskQueue);
@@ -23,14 +25,14 @@ function activities(priorityKey: number) {
     startToCloseTimeout: '5 minutes',
     // The worker heartbeats every running activity (workers/heartbeat.ts): a dead worker is seen fast.
     heartbeatTimeout: '15 seconds',
-    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE },
   });
   const speech = proxyActivities<SpeechActivities>({
     taskQueue: queues.tts,
     priority,
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: '15 seconds',
-    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE },
   });
   return { bookkeeping, scripts, speech };
 }
