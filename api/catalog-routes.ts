@@ -1,9 +1,10 @@
 // Catalog and estimate routes: the languages and voices users pick from, and what a batch will cost
-// and take before it is launched (POST /api/estimates), calibrated on recent scripts and jobs.
+// and take before it is launched (POST /api/estimates), calibrated on recent scripts and jobs and aware of
+// the scripts the content-addressed cache already holds.
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { loadCatalog } from '../adapters/catalog-files';
-import { recentJobMedianMs, recentScriptSamples, type BatchActuals } from '../db/estimates';
+import { cachedScriptCells, recentJobMedianMs, recentScriptSamples, type BatchActuals } from '../db/estimates';
 import type { Database } from '../db/schema';
 import { FAMILY_CAPABILITIES, languageName, type CatalogVoice, type PriceTable, type VoiceCatalog } from '../domain/catalog';
 import { loadConfig, type Config } from '../domain/config';
@@ -113,7 +114,13 @@ export function createCatalogRouter(deps: CatalogRouteDeps, options: CatalogRout
   async function estimateRequest(input: EstimateRequest, before?: Date): Promise<BatchEstimate> {
     const unknown = input.languages.flatMap((lv, i) => (catalog.byName.has(lv.voice) ? [] : [{ path: `languages.${i}.voice`, message: `unknown voice ${lv.voice}; see GET /api/voices?language=${lv.language}` }]));
     if (unknown.length) throw new ApiError(400, ErrorCode.validation, 'the request names voices that are not in the catalog', unknown);
-    const [samples, jobMs] = await Promise.all([recentScriptSamples(deps.db, { before }), recentJobMedianMs(deps.db, { before })]);
+    const masterLanguage = input.masterLanguage ?? input.languages[0]!.language;
+    const [samples, jobMs, cache] = await Promise.all([
+      recentScriptSamples(deps.db, { before }),
+      recentJobMedianMs(deps.db, { before }),
+      // Keyed with the model the workers write with: that is what a launched batch would hit.
+      cachedScriptCells(deps.db, { titles: input.titles, variations: input.variations, masterLanguage, languages: input.languages.map((l) => l.language), model: config.gemini.model, agent: input.agent }),
+    ]);
     try {
       return estimateBatch(
         {
@@ -121,7 +128,8 @@ export function createCatalogRouter(deps: CatalogRouteDeps, options: CatalogRout
           titles: input.titles,
           languages: input.languages,
           variations: input.variations,
-          masterLanguage: input.masterLanguage ?? input.languages[0]!.language,
+          masterLanguage,
+          cache,
           agent: input.agent,
           model: input.model ?? config.gemini.model,
           keys: input.keys,

@@ -1,8 +1,9 @@
 // What the estimator learns from and is judged against: recent scripts with their real sizes and token
-// counts, recent job latencies, and a finished batch's actual characters, tokens and wall time.
+// counts, recent job latencies, the scripts the cache already holds, and a batch's actual figures.
 import { sql, type Kysely } from 'kysely';
-import type { ScriptSample } from '../domain/estimates';
+import type { CacheCell, ScriptSample } from '../domain/estimates';
 import type { AgentSnapshot, Database } from './schema';
+import { contentKey } from './scripts';
 
 interface ScriptRow {
   batch_id: string;
@@ -120,4 +121,53 @@ export async function batchActuals(db: Kysely<Database>, batchId: string): Promi
     outputTokens: scripts.reduce((n, s) => n + s.output_tokens, 0),
     wallSeconds: batch?.finished_at ? (batch.finished_at.getTime() - new Date(batch.created_at).getTime()) / 1000 : null,
   };
+}
+
+/** The batch shape a cache lookup needs: the same fields the script activities hash. */
+export interface CacheLookup {
+  titles: readonly string[];
+  variations: number;
+  masterLanguage: string;
+  languages: readonly string[];
+  /** The model the workers write with (part of the cache key). */
+  model: string;
+  agent: AgentSnapshot;
+}
+
+/**
+ * Scripts of this batch-to-be that the content-addressed cache already holds, keyed exactly as the
+ * script activities key them: masters by title, variation, language, model and agent; adaptations by
+ * the cached master's content, language, model, tone and length. Those cells cost no Gemini call.
+ */
+export async function cachedScriptCells(db: Kysely<Database>, b: CacheLookup): Promise<{ masters: CacheCell[]; scripts: CacheCell[] }> {
+  const { premisePrompt, structurePrompt, tone, targetMinutes } = b.agent;
+  const masterKeys = new Map<string, CacheCell>();
+  b.titles.forEach((title, titleIndex) => {
+    for (let variation = 1; variation <= b.variations; variation++) {
+      const key = contentKey({ kind: 'master', title, variation, language: b.masterLanguage, model: b.model, agent: { premisePrompt, structurePrompt, tone, targetMinutes } });
+      masterKeys.set(key, { titleIndex, variation });
+    }
+  });
+  const masters: CacheCell[] = [];
+  const adaptationKeys = new Map<string, CacheCell>();
+  const targets = b.languages.filter((l) => l !== b.masterLanguage);
+  const keys = [...masterKeys.keys()];
+  for (let i = 0; i < keys.length; i += 1000) {
+    const rows = await db.selectFrom('script_cache').select(['key', 'title', 'blocks']).where('key', 'in', keys.slice(i, i + 1000)).execute();
+    for (const r of rows) {
+      const cell = masterKeys.get(r.key)!;
+      masters.push(cell);
+      const source = contentKey({ title: r.title, blocks: r.blocks });
+      for (const language of targets) {
+        adaptationKeys.set(contentKey({ kind: 'adaptation', source, language, model: b.model, agent: { tone, targetMinutes } }), { ...cell, language });
+      }
+    }
+  }
+  const scripts: CacheCell[] = [];
+  const aKeys = [...adaptationKeys.keys()];
+  for (let i = 0; i < aKeys.length; i += 1000) {
+    const rows = await db.selectFrom('script_cache').select('key').where('key', 'in', aKeys.slice(i, i + 1000)).execute();
+    for (const r of rows) scripts.push(adaptationKeys.get(r.key)!);
+  }
+  return { masters, scripts };
 }

@@ -1,6 +1,6 @@
 // The catalog and estimate routes on the real stack: languages and voices from the shipped catalog, every
-// bad input answered with a 4xx in the one error shape, and an estimate judged against a real batch of
-// 100 simulated jobs (TTS characters and Gemini tokens within ±15%).
+// bad input answered with a 4xx in the one error shape, an estimate judged against a real batch of
+// 100 simulated jobs (TTS characters and Gemini tokens within ±15%), and cache hits seen before a rerun.
 import assert from 'node:assert/strict';
 import { judgeEstimate } from '../../api/catalog-routes';
 import { AgentInputSchema } from '../../api/schemas';
@@ -143,6 +143,15 @@ describe('catalog and estimate routes', function () {
     );
     assert.ok(Math.abs(judged.ttsCharacters.error!) <= 0.15, `TTS characters off by ${pct(judged.ttsCharacters.error)}`);
     assert.ok(Math.abs(judged.geminiTokens.error!) <= 0.15, `Gemini tokens off by ${pct(judged.geminiTokens.error)}`);
+
+    // The same batch again: every script is in the content-addressed cache now, so no Gemini call is due.
+    const again = await api<{ estimate: BatchEstimate }>(stack, 'POST', '/api/estimates', request);
+    assert.equal(again.status, 200, JSON.stringify(again.json));
+    assert.deepEqual(again.json.estimate.counts.cacheHits, { masters: 20, adaptations: 80, syntheses: 0 });
+    assert.deepEqual([again.json.estimate.counts.masters, again.json.estimate.counts.adaptations, again.json.estimate.providers.gemini.calls], [0, 0, 0]);
+    assert.equal(again.json.estimate.cost.geminiUsd, 0);
+    assert.equal(again.json.estimate.counts.syntheses, 100, 'audio is still made');
+    assert.ok(again.json.estimate.providers.tts.characters > 0);
   });
 });
 
