@@ -298,7 +298,10 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       await handle(b).signal(retryFailedSignal);
       return { failed: b.failed };
     }
-    // A finished batch: its workflow is closed, so start it again with the retry already asked for.
+    // A finished batch: its workflow has closed, or is closing right after writing the final status. Let it
+    // close first (a signal to a run that is returning would be lost), then start it again with the retry asked for.
+    const closing = handle(b).result().catch(() => undefined);
+    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     await setBatchStatus(db, b.id, 'running');
     await temporal.workflow.signalWithStart<(input: BatchWorkflowInput) => Promise<unknown>, []>('batchWorkflow', {
       workflowId: b.workflow_id,

@@ -214,6 +214,12 @@ describe('API agents, batches, jobs and exports', function () {
       assert.ok(bytes.equals(await stack.storage.get(row.audio_key!)));
       const forged = await fetch(job.audio.url.replace(/X-Amz-Signature=[0-9a-f]{4}/, 'X-Amz-Signature=0000'));
       assert.equal(forged.status, 403, 'S3 refuses a forged signature');
+      assert.deepEqual(
+        job.subtitles.map((t: { format: string }) => t.format).sort(),
+        ['srt', 'vtt'],
+      );
+      const vtt = await fetch(job.subtitles.find((t: { format: string }) => t.format === 'vtt').url);
+      assert.match(await vtt.text(), /^WEBVTT[\s\S]*-->/);
       const script = await fetch(job.script.url);
       assert.equal(await script.text(), job.script.text);
       assert.equal((await call(stack, user.token, 'GET', '/api/jobs/00000000-0000-4000-8000-000000000000')).status, 404);
@@ -284,12 +290,12 @@ describe('API agents, batches, jobs and exports', function () {
       assert.match(res.headers.get('content-disposition') ?? '', new RegExp(`batch-${batchId}\\.zip`));
       const entries = await unzip(Buffer.from(await res.arrayBuffer()));
       const keys = await stack.storage.list(`batches/${batchId}/`);
-      assert.equal(keys.length, 4, 'a script and an audio file per job');
+      assert.equal(keys.length, 8, 'a script, an audio file and SRT and VTT subtitles per job');
       const expected = ['manifest.csv', 'manifest.json', ...keys.map((k) => k.slice(`batches/${batchId}/`.length))].sort();
       assert.deepEqual([...entries.keys()].sort(), expected);
       for (const key of keys) {
         const name = key.slice(`batches/${batchId}/`.length);
-        assert.match(name, /^(en-US|pt-BR)\/0001-v1-how-tides-follow-the-moon\/(script\.txt|audio\.mp3)$/);
+        assert.match(name, /^(en-US|pt-BR)\/0001-v1-how-tides-follow-the-moon\/(script\.txt|audio\.mp3|subtitles\.srt|subtitles\.vtt)$/);
         assert.ok(entries.get(name)!.equals(await stack.storage.get(key)), `${name} is byte for byte the stored object`);
       }
       const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8'));
