@@ -48,11 +48,17 @@ describe('completion webhooks', function () {
   it('delivers a signed summary that verifies, retries 5xx, gives up on 4xx, and logs every attempt', async () => {
     const user = await newTestUser(stack, 'webhooks');
     const secret = 'whsec-0123456789abcdef';
+    const start = received.length;
     const created = await call(stack, user.token, 'POST', '/api/batches', smallBatch({ webhook: { url, secret } }));
     assert.equal(created.status, 201, created.text);
     assert.deepEqual(created.json.batch.webhook, { url }, 'the secret is never returned');
     const id = created.json.batch.id;
     await eventually(async () => (await call(stack, user.token, 'GET', `/api/batches/${id}`)).json.batch.status === 'completed', 'the batch', 120_000);
+    // The batch workflow itself delivers once when the batch ends.
+    await eventually(async () => received.length > start, "the batch workflow's own delivery", 60_000);
+    assert.equal(received.length, start + 1);
+    assert.ok(verify(received[start]!.body, String(received[start]!.headers['bolt-signature']), secret, Math.floor(Date.now() / 1000)));
+    assert.equal(JSON.parse(received[start]!.body).batch.id, created.json.batch.id);
 
     const activities = createWebhookActivities({ db: stack.db });
     const before = received.length;
@@ -100,6 +106,7 @@ describe('completion webhooks', function () {
     assert.deepEqual(
       log.json.deliveries.map((d: { attempt: number; statusCode: number; ok: boolean }) => [d.attempt, d.statusCode, d.ok]),
       [
+        [1, 200, true],
         [1, 503, false],
         [2, 200, true],
         [1, 400, false],
