@@ -10,7 +10,8 @@ import { shippedCatalog } from '../../domain/catalog';
 import { estimateBatch } from '../../domain/estimates';
 import { progressQuery, pauseSignal, resumeSignal, retryFailedSignal, setConcurrencyUpdate } from '../../workflows/definitions';
 import { countRows, historySizes, launchBatch, waitForBatch } from '../support/batches';
-import { eventually, testStack, type TestStack } from '../support/stack';
+import { call, smallBatch } from '../support/http';
+import { eventually, newTestUser, testStack, type TestStack } from '../support/stack';
 
 /** Runs `fn` with extra Gemini latency, so batches last long enough to be steered. */
 async function withGeminiLatency<T>(stack: TestStack, ms: number, fn: () => Promise<T>): Promise<T> {
@@ -253,6 +254,25 @@ describe('orchestration', function () {
       assert.equal(body.subarray(0, 4).toString('latin1'), 'OggS');
       assert.ok(body.includes(Buffer.from('OpusHead')), 'an Opus stream');
     }
+  });
+
+  it('creates a batch once per Idempotency-Key: a repeated POST returns the same batch and starts nothing new', async () => {
+    const user = await newTestUser(stack, 'idempotency');
+    const key = `launch-${Date.now()}`;
+    const first = await call(stack, user.token, 'POST', '/api/batches', smallBatch(), { 'Idempotency-Key': key });
+    assert.equal(first.status, 201, first.text);
+    const again = await call(stack, user.token, 'POST', '/api/batches', smallBatch(), { 'Idempotency-Key': key });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.json.batch.id, first.json.batch.id);
+    const rows = await stack.db.selectFrom('batches').select('id').where('idempotency_key', '=', key).execute();
+    assert.equal(rows.length, 1);
+    await waitForBatch(stack, first.json.batch.id, ['completed']);
+    let runs = 0;
+    for await (const _ of stack.client.workflow.list({ query: `WorkflowId = "batch-${first.json.batch.id}"` })) runs++;
+    assert.equal(runs, 1, 'one batch workflow');
+    const other = await call(stack, user.token, 'POST', '/api/batches', smallBatch(), { 'Idempotency-Key': `${key}-other` });
+    assert.equal(other.status, 201);
+    assert.notEqual(other.json.batch.id, first.json.batch.id, 'another key is another batch');
   });
 
   it('serves identical scripts from the content-addressed cache across batches, and counts the hits', async () => {
