@@ -7,10 +7,13 @@ import type { KeyedProvider } from '../adapters/key-pool';
 import type { ObjectStorage } from '../adapters/storage';
 import { countTtsRequests, synthesizeNarration, type NarrationRequest } from '../adapters/tts';
 import { getBatch, setBatchStatus } from '../db/batches';
-import { getJob, pageJobs, transitionJob, updateJob } from '../db/jobs';
+import { batchActuals } from '../db/estimates';
+import { getJob, pageJobs, recordTtsSpend, transitionJob, updateJob } from '../db/jobs';
 import type { Database, Job, JobStatus } from '../db/schema';
 import { onceForAudio, type CachedAudio } from '../db/audio-cache';
 import { contentKey, countCacheHit, findScript, onceForScript } from '../db/scripts';
+import { shippedCatalog, type PriceTable } from '../domain/catalog';
+import { billedCharacters, geminiCallUsd, ttsUsd } from '../domain/costs';
 import { Stage } from '../domain/errors';
 import { adaptationPrompt, masterPrompt } from '../domain/prompts';
 import { withStage } from './failures';
@@ -26,6 +29,8 @@ export interface ActivityDeps {
   tts: KeyedProvider<TextToSpeechClient>;
   /** Gemini model in use: part of the content address of cached scripts. */
   geminiModel?: string;
+  /** Prices that turn tokens and characters into the batch's spend. @default the shipped price file */
+  prices?: PriceTable;
 }
 
 /** Content type of a stored narration, from its file name. */
@@ -102,7 +107,9 @@ export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 
       return withStage(Stage.bookkeeping, async () => {
         const batch = await mustGetBatch(db, input.batchId);
         const status = input.status ?? (batch.status === 'cancelled' ? 'cancelled' : 'completed');
-        await setBatchStatus(db, input.batchId, status);
+        // The real figures land with the final status, in one write; a retry rewrites the same figures.
+        const actuals = await batchActuals(db, input.batchId);
+        await setBatchStatus(db, input.batchId, status, { ...actuals, wallSeconds: (Date.now() - new Date(batch.created_at).getTime()) / 1000 });
         return { status, completed: batch.completed, failed: batch.failed, cancelled: batch.cancelled, total: batch.total_jobs };
       });
     },
@@ -110,7 +117,7 @@ export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 
 }
 
 /** Gemini activities; they run on the Gemini task queue, whose rate limit protects the quota. */
-export function createScriptActivities({ db, gemini, geminiModel = 'default' }: Pick<ActivityDeps, 'db' | 'gemini' | 'geminiModel'>) {
+export function createScriptActivities({ db, gemini, geminiModel = 'default', prices = shippedCatalog().prices }: Pick<ActivityDeps, 'db' | 'gemini' | 'geminiModel' | 'prices'>) {
   return {
     /** Ensures the master script of the job's (title, variation) exists, writing it at most once. */
     async writeMasterScript(input: { jobId: string }): Promise<{ produced: boolean; cached: boolean }> {
@@ -126,7 +133,8 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default' }: 
           async () => {
             const prompt = masterPrompt(batch.options.agent, job.title, batch.master_language, job.variation);
             const s = await gemini.run({ stage: Stage.master, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.master));
-            return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens };
+            const cost_usd = geminiCallUsd(prices, s.model, s.inputTokens, s.outputTokens);
+            return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd };
           },
           cacheKey,
         );
@@ -151,7 +159,8 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default' }: 
           async () => {
             const prompt = adaptationPrompt(batch.options.agent, master, job.language);
             const s = await gemini.run({ stage: Stage.adaptation, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.adaptation));
-            return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens };
+            const cost_usd = geminiCallUsd(prices, s.model, s.inputTokens, s.outputTokens);
+            return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd };
           },
           cacheKey,
         );
@@ -162,7 +171,7 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default' }: 
 }
 
 /** TTS activities; they run on the TTS task queue. */
-export function createSpeechActivities({ db, storage, tts }: Pick<ActivityDeps, 'db' | 'storage' | 'tts'>) {
+export function createSpeechActivities({ db, storage, tts, prices = shippedCatalog().prices }: Pick<ActivityDeps, 'db' | 'storage' | 'tts' | 'prices'>) {
   return {
     /**
      * Speaks the job's script and stores one audio file with its SRT and VTT subtitles beside it; a retry
@@ -206,6 +215,8 @@ export function createSpeechActivities({ db, storage, tts }: Pick<ActivityDeps, 
               await storage.put(key, narration.body, narration.contentType);
             });
             stored = { audioKey: key, srtKey: subtitleKeys.srt, vttKey: subtitleKeys.vtt, bytes: narration.body.length, durationMs: narration.durationMs };
+            const characters = billedCharacters(request.text);
+            await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters, usd: ttsUsd(prices, job.voice, characters) });
             return stored;
           },
         );
@@ -219,6 +230,7 @@ export function createSpeechActivities({ db, storage, tts }: Pick<ActivityDeps, 
           });
           stored = { ...hit, audioKey: key };
           await countCacheHit(db, batch.id);
+          await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters: 0, usd: 0 });
         }
         const narration = stored!;
         const key = narration.audioKey;

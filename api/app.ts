@@ -5,7 +5,10 @@ import helmet from 'helmet';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { agentRoutes } from './agent-routes';
+import { loadCatalog } from '../adapters/catalog-files';
+import { loadConfig } from '../domain/config';
 import { createCatalogRouter } from './catalog-routes';
+import { BatchEstimator } from './estimator';
 import { EstimateSchema, LanguagesQuery, VoicesQuery } from './catalog-schemas';
 import { authRoutes } from './auth-routes';
 import { batchRoutes } from './batch-routes';
@@ -58,7 +61,10 @@ export function createApp(deps: ApiDeps): BoltApp {
   app.use(express.json({ limit: '1mb' }));
 
   const registry = new ApiRegistry();
-  const api: Api = { router: express.Router(), registry, deps };
+  const config = deps.catalog && deps.geminiModel ? undefined : loadConfig();
+  const { catalog, prices } = deps.catalog ?? loadCatalog(config!.catalog);
+  const estimator = new BatchEstimator(deps.db, catalog, prices, deps.geminiModel ?? config!.gemini.model);
+  const api: Api = { router: express.Router(), registry, deps, estimator };
   const progress = new ProgressHub(deps.db, deps.log, deps.progressPollMs ?? 500);
   const links = new LinkSigner(deps.storage, deps.urlSigningSecret);
   app.locals.registry = registry;
@@ -136,7 +142,7 @@ export function createApp(deps: ApiDeps): BoltApp {
   for (const d of catalogDocs) registry.add(d);
 
   app.use(api.router);
-  app.use(createCatalogRouter(deps));
+  app.use(createCatalogRouter(estimator));
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -10,6 +10,7 @@ import { createBatch, getBatch, setBatchStatus } from '../db/batches';
 import type { AgentSnapshot, Batch, Job } from '../db/schema';
 import { batchQuotaWait } from '../db/keys';
 import { listDeliveries } from '../db/webhooks';
+import { judgeEstimate } from '../domain/costs';
 import { planJobs } from '../domain/plan';
 import type { batchWorkflow } from '../workflows';
 import { MAX_WINDOW, pauseSignal, resumeSignal, retryFailedSignal, SearchAttr, setConcurrencyUpdate, type BatchWorkflowInput } from '../workflows/definitions';
@@ -38,6 +39,36 @@ export function batchView(b: Batch) {
     workflowId: b.workflow_id,
     createdAt: b.created_at,
     finishedAt: b.finished_at,
+  };
+}
+
+const money = (n: number) => Math.round(n * 1e6) / 1e6;
+
+/** Spend so far against the launch estimate and the cap. */
+export function costView(b: Pick<Batch, 'estimate' | 'spent_usd' | 'options'>) {
+  return {
+    currency: 'USD' as const,
+    estimateUsd: b.estimate ? money(b.estimate.cost.totalUsd) : null,
+    spentUsd: money(b.spent_usd),
+    budgetUsd: b.options.budgetUsd ?? null,
+  };
+}
+
+/** The launch estimate in brief and, once the batch has ended, the real figures beside it. */
+export function estimateView(b: Pick<Batch, 'estimate' | 'actuals'>) {
+  if (!b.estimate) return null;
+  const e = b.estimate;
+  return {
+    jobs: e.counts.jobs,
+    masters: e.counts.masters,
+    adaptations: e.counts.adaptations,
+    ttsCharacters: e.providers.tts.characters,
+    geminiTokens: { input: e.providers.gemini.inputTokens, output: e.providers.gemini.outputTokens },
+    costUsd: { gemini: e.cost.geminiUsd, tts: e.cost.ttsUsd, total: e.cost.totalUsd },
+    durationSeconds: e.duration.seconds,
+    bottleneck: e.duration.bottleneck,
+    actual: b.actuals ?? null,
+    comparison: b.actuals ? judgeEstimate(e, b.actuals) : null,
   };
 }
 
@@ -134,7 +165,15 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
         agent = AgentInputSchema.parse(input.agent ?? {});
       }
       const masterLanguage = input.masterLanguage ?? agentMasterLanguage ?? input.languages[0]!.language;
+      api.estimator.checkVoices(input.languages);
       const jobs = planJobs({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage });
+      // The estimate the batch will be judged against; a batch still starts when none can be made (a model without a price).
+      const estimate = await api.estimator
+        .estimate({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage, agent })
+        .catch((err: unknown) => {
+          api.deps.log(`no estimate for a new batch: ${err instanceof Error ? err.message : String(err)}`);
+          return undefined;
+        });
       const { batch, created } = await createBatch(db, {
         userId: user.id,
         mode: input.mode,
@@ -153,6 +192,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           ...(input.webhook ? { webhook: input.webhook } : {}),
         },
         idempotencyKey,
+        estimate,
         jobs,
       });
       try {
@@ -220,8 +260,8 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           ...batchView(batch),
           progress: progressOf(batch),
           languageProgress: languages,
-          // Cost figures come with the estimator's batch accounting; null until then.
-          cost: { estimateUsd: null, spentUsd: null, budgetUsd: batch.options.budgetUsd ?? null },
+          cost: costView(batch),
+          estimate: estimateView(batch),
           cacheHits: batch.cache_hits,
           waitingForQuota: await batchQuotaWait(db, batch.id),
         },

@@ -6,8 +6,10 @@ import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { ObjectStorage } from '../adapters/storage';
 import type { Database, User } from '../db/schema';
+import type { PriceTable, VoiceCatalog } from '../domain/catalog';
 import { authenticateToken } from '../db/users';
 import { ApiError, ApiErrorCode } from './errors';
+import type { BatchEstimator } from './estimator';
 import type { ApiRegistry, RouteDoc } from './openapi';
 
 /** What the API needs from the rest of the system. */
@@ -28,6 +30,10 @@ export interface ApiDeps {
   loginLimits?: { perEmail: number; perAddress: number; windowMs: number };
   /** How often the progress stream reads PostgreSQL, in ms. @default 500 */
   progressPollMs?: number;
+  /** Voice catalog and prices. @default the files the configuration names (the shipped ones) */
+  catalog?: { catalog: VoiceCatalog; prices: PriceTable };
+  /** Gemini model the workers write with (estimates and script-cache lookups). @default the configured one */
+  geminiModel?: string;
 }
 
 /** The authenticated caller. */
@@ -44,6 +50,8 @@ export interface Api {
   router: Router;
   registry: ApiRegistry;
   deps: ApiDeps;
+  /** Estimates and catalog checks, shared by the catalog and batch routes. */
+  estimator: BatchEstimator;
 }
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;

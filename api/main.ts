@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
+import { loadCatalog } from '../adapters/catalog-files';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
     log,
     corsOrigins: config.corsOrigins,
     urlSigningSecret: config.urlSigningSecret,
+    catalog: loadCatalog(config.catalog),
+    geminiModel: config.gemini.model,
   });
   const server = app.listen(config.port, () => log(`listening on :${config.port}`));
   const stop = () => {

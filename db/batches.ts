@@ -1,6 +1,8 @@
 // Batch rows: creation with their jobs in one transaction, reads, and status changes.
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { BatchActualFigures } from '../domain/costs';
+import type { BatchEstimate } from '../domain/estimates';
 import type { PlannedJob } from '../domain/plan';
 import type { Batch, BatchOptions, BatchStatus, Database } from './schema';
 
@@ -12,6 +14,8 @@ export interface CreateBatchInput {
   variations: number;
   masterLanguage: string;
   options: BatchOptions;
+  /** The estimate taken at launch, kept to judge the batch's real figures against. */
+  estimate?: BatchEstimate;
   idempotencyKey?: string;
   jobs: PlannedJob[];
 }
@@ -48,6 +52,7 @@ export async function createBatch(db: Kysely<Database>, input: CreateBatchInput)
         queued: input.jobs.length,
         workflow_id: batchWorkflowId(id),
         idempotency_key: input.idempotencyKey ?? null,
+        estimate: input.estimate ? JSON.stringify(input.estimate) : null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -84,12 +89,23 @@ export async function getBatch(db: Kysely<Database>, id: string, userId?: string
   return q.executeTakeFirst();
 }
 
-/** Sets the batch's status; terminal statuses also stamp `finished_at`. */
-export async function setBatchStatus(db: Kysely<Database>, id: string, status: BatchStatus): Promise<void> {
+/** Sets the batch's status; terminal statuses also stamp `finished_at` (and store the real figures, when given). */
+export async function setBatchStatus(db: Kysely<Database>, id: string, status: BatchStatus, actuals?: BatchActualFigures): Promise<void> {
   const terminal = status !== 'running' && status !== 'paused';
   await db
     .updateTable('batches')
-    .set({ status, updated_at: new Date(), ...(terminal ? { finished_at: new Date() } : { finished_at: null }) })
+    .set({
+      status,
+      updated_at: new Date(),
+      ...(terminal ? { finished_at: new Date() } : { finished_at: null }),
+      ...(actuals ? { actuals: JSON.stringify(actuals) } : {}),
+    })
     .where('id', '=', id)
     .execute();
+}
+
+/** Adds a paid call's cost to the batch's spend; callers make this exactly-once (same transaction as the row it pays for). */
+export async function addSpend(db: Kysely<Database> | Transaction<Database>, batchId: string, usd: number): Promise<void> {
+  if (!(usd > 0)) return;
+  await db.updateTable('batches').set({ spent_usd: sql<number>`spent_usd + ${usd}` }).where('id', '=', batchId).execute();
 }

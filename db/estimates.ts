@@ -1,6 +1,7 @@
 // What the estimator learns from and is judged against: recent scripts with their real sizes and token
 // counts, recent job latencies, the scripts the cache already holds, and a batch's actual figures.
 import { sql, type Kysely } from 'kysely';
+import type { BatchActualFigures } from '../domain/costs';
 import type { CacheCell, ScriptSample } from '../domain/estimates';
 import type { AgentSnapshot, Database } from './schema';
 import { contentKey } from './scripts';
@@ -90,16 +91,8 @@ export async function recentJobMedianMs(db: Kysely<Database>, opts: { limit?: nu
   return ms[Math.floor(ms.length / 2)]!;
 }
 
-/** What a batch really used: TTS characters of its jobs' scripts, Gemini tokens, and wall time. */
-export interface BatchActuals {
-  jobs: number;
-  completedJobs: number;
-  scripts: { masters: number; adaptations: number };
-  ttsCharacters: number;
-  inputTokens: number;
-  outputTokens: number;
-  wallSeconds: number | null;
-}
+/** What a batch really used: TTS characters of its jobs' scripts, Gemini tokens, spend and wall time. */
+export type BatchActuals = BatchActualFigures;
 
 export async function batchActuals(db: Kysely<Database>, batchId: string): Promise<BatchActuals> {
   const scripts = await db
@@ -109,7 +102,7 @@ export async function batchActuals(db: Kysely<Database>, batchId: string): Promi
     .execute();
   const chars = new Map(scripts.map((s) => [`${s.title_index}|${s.variation}|${s.language}`, Number(s.chars)]));
   const jobs = await db.selectFrom('jobs').select(['title_index', 'variation', 'language', 'status']).where('batch_id', '=', batchId).execute();
-  const batch = await db.selectFrom('batches').select(['created_at', 'finished_at']).where('id', '=', batchId).executeTakeFirst();
+  const batch = await db.selectFrom('batches').select(['created_at', 'finished_at', 'spent_usd']).where('id', '=', batchId).executeTakeFirst();
   let ttsCharacters = 0;
   for (const j of jobs) if (j.status === 'completed') ttsCharacters += chars.get(`${j.title_index}|${j.variation}|${j.language}`) ?? 0;
   return {
@@ -119,6 +112,7 @@ export async function batchActuals(db: Kysely<Database>, batchId: string): Promi
     ttsCharacters,
     inputTokens: scripts.reduce((n, s) => n + s.input_tokens, 0),
     outputTokens: scripts.reduce((n, s) => n + s.output_tokens, 0),
+    spentUsd: Math.round((batch?.spent_usd ?? 0) * 1e6) / 1e6,
     wallSeconds: batch?.finished_at ? (batch.finished_at.getTime() - new Date(batch.created_at).getTime()) / 1000 : null,
   };
 }

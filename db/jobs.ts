@@ -1,5 +1,6 @@
 // Job rows and the batch counters that mirror them: every status change moves exactly one count, once.
 import { sql, type Kysely } from 'kysely';
+import { addSpend } from './batches';
 import type { Database, Job, JobStatus, JobUpdate } from './schema';
 
 /** Workflow id of a job: `job-<batchId>-<seq>`. */
@@ -129,4 +130,21 @@ export async function pageJobs(
     .orderBy('seq')
     .limit(limit)
     .execute();
+}
+
+/**
+ * Records what the job's synthesis cost and adds it to the batch's spend, once: a retry that finds the
+ * figures already set changes nothing, so the spend counter never counts one narration twice.
+ */
+export async function recordTtsSpend(db: Kysely<Database>, r: { jobId: string; batchId: string; characters: number; usd: number }): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const set = await trx
+      .updateTable('jobs')
+      .set({ tts_characters: r.characters, tts_cost_usd: r.usd })
+      .where('id', '=', r.jobId)
+      .where('tts_cost_usd', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (set) await addSpend(trx, r.batchId, r.usd);
+  });
 }

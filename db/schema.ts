@@ -1,5 +1,8 @@
 // The Kysely view of the database: one interface per table, typed for selects, inserts and updates.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { BatchActualFigures } from '../domain/costs';
+import type { AgentSnapshot } from '../domain/prompts';
+import type { BatchEstimate } from '../domain/estimates';
 
 /** jsonb column: read as T, written as a JSON string. */
 type Json<T> = ColumnType<T, string, string>;
@@ -27,14 +30,7 @@ export const JobStatus = {
 } as const;
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
 
-/** A saved script template, as the batch captured it. */
-export interface AgentSnapshot {
-  name: string;
-  premisePrompt: string;
-  structurePrompt: string;
-  tone: string;
-  targetMinutes: number;
-}
+export type { AgentSnapshot };
 
 /** Options a batch runs with, kept as one document. */
 export interface BatchOptions {
@@ -73,6 +69,12 @@ export interface BatchTable {
   cache_hits: Generated<number>;
   /** Why the batch ended as it did, when that needs saying (for example the budget cap). */
   status_message: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The estimate taken when the batch was created (null when it could not be made). */
+  estimate: ColumnType<BatchEstimate | null, string | null | undefined, string | null>;
+  /** USD spent on paid calls so far: each Gemini script and each synthesis adds its cost once. */
+  spent_usd: Generated<number>;
+  /** What the batch really used, written when it ends, to set beside `estimate`. */
+  actuals: ColumnType<BatchActualFigures | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   finished_at: Date | null;
@@ -98,6 +100,10 @@ export interface JobTable {
   error_stage: string | null;
   error_code: string | null;
   error_message: string | null;
+  /** Characters sent to TTS for this job's audio (0 when the narration came from the cache). */
+  tts_characters: ColumnType<number | null, number | null | undefined, number | null>;
+  /** What that synthesis cost, in USD; set once, with the batch's spend, when the audio is made. */
+  tts_cost_usd: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   started_at: Date | null;
@@ -117,6 +123,8 @@ export interface ScriptTable {
   model: string;
   input_tokens: number;
   output_tokens: number;
+  /** What the Gemini call cost, in USD (0 for a script served from the cache). */
+  cost_usd: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
 }
 

@@ -1,6 +1,7 @@
 // Scripts Gemini wrote: one master per (batch, title, variation) and one adaptation per further language.
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { addSpend } from './batches';
 import type { Database, NewScript, Script } from './schema';
 
 export interface ScriptIdentity {
@@ -80,6 +81,8 @@ export async function onceForScript(
     }
     const made = await produce();
     const script = await saveScript(trx, { ...made, ...identity });
+    // Same transaction as the script row: the spend moves exactly when the script is first stored.
+    await addSpend(trx, id.batchId, script.cost_usd);
     if (cacheKey) {
       await trx
         .insertInto('script_cache')

@@ -1,10 +1,9 @@
 // Pure estimates of a batch before it runs: calls, script sizes, Gemini tokens, cost by voice family and
 // duration from quotas and latencies, per language and per provider. No I/O; fast enough for 1,000 × 80.
-import type { AgentSnapshot } from '../db/schema';
 import { FAMILY_CAPABILITIES, familyOf, type PriceTable, type VoiceFamily } from './catalog';
 import { TTS_MAX_INPUT_BYTES } from './chunking';
 import { BatchMode, checkShape, type LanguageVoice } from './plan';
-import { adaptationPrompt, masterPrompt, targetWords } from './prompts';
+import { adaptationPrompt, masterPrompt, targetWords, type AgentSnapshot } from './prompts';
 
 /** How text in a language measures: characters per word, characters per Gemini token, UTF-8 bytes per character. */
 export interface LanguageProfile {

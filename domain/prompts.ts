@@ -1,5 +1,13 @@
 // Pure prompt building for the two Gemini steps: the master script and its cultural adaptation.
-import type { AgentSnapshot } from '../db/schema';
+
+/** A saved script template (an agent), as a batch captured it. */
+export interface AgentSnapshot {
+  name: string;
+  premisePrompt: string;
+  structurePrompt: string;
+  tone: string;
+  targetMinutes: number;
+}
 
 /** Words spoken per minute of narration, by base language; used to turn target minutes into words. */
 export const WORDS_PER_MINUTE: Record<string, number> = {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
+import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
 import { createProviders, preparePool, type Providers } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
@@ -81,6 +82,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     ]);
     stops.push(() => temporal.stop(), () => postgres.stop());
 
+    const catalog = loadCatalog(config.catalog);
     const db = createDb(postgres.url, 20, log);
     stops.push(() => db.destroy());
     await migrateToLatest(db as Kysely<unknown>);
@@ -110,7 +112,6 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
     // The SDK's runtime must be installed before the first native connection instantiates a default one.
     installRuntime();
-    installRuntime();
     const connection = await NativeConnection.connect({ address: temporal.address });
     stops.push(() => connection.close());
     const clientConnection = await Connection.connect({ address: temporal.address });
@@ -127,7 +128,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         namespace: config.temporal.namespace,
         taskQueue,
         bundle,
-        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model },
+        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices },
         geminiPerSecond: rates.gemini,
         ttsPerSecond: rates.tts,
       });
@@ -141,7 +142,18 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
     let apiUrl: string | undefined;
     if (o.api ?? true) {
-      const app = createApp({ db, temporal: client, taskQueue, storage, providers: providers.kind, log, corsOrigins: config.corsOrigins, urlSigningSecret: config.urlSigningSecret });
+      const app = createApp({
+        db,
+        temporal: client,
+        taskQueue,
+        storage,
+        providers: providers.kind,
+        log,
+        corsOrigins: config.corsOrigins,
+        urlSigningSecret: config.urlSigningSecret,
+        catalog,
+        geminiModel: config.gemini.model,
+      });
       const server: Server = await new Promise((resolve, reject) => {
         const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
         s.once('error', reject);

@@ -1,6 +1,7 @@
 // Standalone worker process (`npm run worker`): for deployments where workers scale apart from the API.
 import { NativeConnection } from '@temporalio/worker';
 import path from 'node:path';
+import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
 import { createProviders, preparePool } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   const log = (l: string) => console.log(`[worker] ${l}`);
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required for a standalone worker');
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a standalone worker');
+  const catalog = loadCatalog(config.catalog);
   const db = createDb(config.databaseUrl, 20, log);
   let storage: ObjectStorage;
   if (config.s3) {
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     bundle: await bundleWorkflows(),
-    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model },
+    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices },
     geminiPerSecond: rates.gemini,
     ttsPerSecond: rates.tts,
   });

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { LocalFolderStorage } from '../../adapters/storage';
 import { createApp, type BoltApp } from '../../api/app';
 import { LinkSigner } from '../../api/links';
+import { shippedCatalog } from '../../domain/catalog';
+import { geminiCallUsd, ttsUsd } from '../../domain/costs';
 import { call, smallBatch } from '../support/http';
 import { readEvents } from '../support/sse';
 import { eventually, newTestUser, testStack, type TestStack } from '../support/stack';
@@ -133,6 +135,16 @@ describe('API agents, batches, jobs and exports', function () {
       assert.equal(version.status, 400);
       assert.match(version.text, /agentVersion needs agentId/);
     });
+
+    it('refuses a voice the catalog does not have, naming it, and creates nothing', async () => {
+      const before = await call(stack, user.token, 'GET', '/api/batches?pageSize=1');
+      const r = await call(stack, user.token, 'POST', '/api/batches', smallBatch({ languages: [{ language: 'en-US', voice: 'en-US-Neural2-C' }, { language: 'pt-BR', voice: 'pt-BR-Neural2-Q' }] }));
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.error.code, 'validation_error');
+      assert.deepEqual(r.json.error.details, [{ path: 'languages.1.voice', message: 'unknown voice pt-BR-Neural2-Q; see GET /api/voices?language=pt-BR' }]);
+      const after = await call(stack, user.token, 'GET', '/api/batches?pageSize=1');
+      assert.equal(after.json.total, before.json.total, 'no batch was written');
+    });
   });
 
   describe('batches and jobs', () => {
@@ -155,7 +167,7 @@ describe('API agents, batches, jobs and exports', function () {
       }
     });
 
-    it('shows counts per status, per-language progress, ETA and cost placeholders', async () => {
+    it('shows counts per status, per-language progress, ETA, and spend against the launch estimate', async () => {
       const r = await call(stack, user.token, 'GET', `/api/batches/${batchId}`);
       assert.equal(r.status, 200);
       const b = r.json.batch;
@@ -169,7 +181,30 @@ describe('API agents, batches, jobs and exports', function () {
       );
       assert.equal(b.progress.percent, 100);
       assert.equal(b.progress.etaSeconds, 0);
-      assert.deepEqual(b.cost, { estimateUsd: null, spentUsd: null, budgetUsd: null });
+      // Spend is what the stored calls cost at the configured prices, counted once per call.
+      const { prices } = shippedCatalog();
+      const scripts = await stack.db.selectFrom('scripts').select(['model', 'input_tokens', 'output_tokens']).where('batch_id', '=', batchId).execute();
+      const jobs = await stack.db.selectFrom('jobs').select(['voice', 'script_key', 'tts_characters']).where('batch_id', '=', batchId).execute();
+      let expected = scripts.reduce((n, r) => n + geminiCallUsd(prices, r.model, r.input_tokens, r.output_tokens), 0);
+      for (const j of jobs) {
+        const text = (await stack.storage.get(j.script_key!)).toString('utf8');
+        // script.txt is the title, a blank line, then the narration that was spoken.
+        const spoken = text.slice(text.indexOf('\n\n') + 2).replace(/\n$/, '');
+        assert.equal(j.tts_characters, [...spoken].length, 'billed characters are the narration as sent');
+        expected += ttsUsd(prices, j.voice, [...spoken].length);
+      }
+      assert.ok(expected > 0);
+      assert.equal(b.cost.currency, 'USD');
+      assert.equal(b.cost.budgetUsd, null);
+      assert.ok(Math.abs(b.cost.spentUsd - expected) < 1e-6, `spent ${b.cost.spentUsd} vs ${expected}`);
+      assert.ok(b.cost.estimateUsd > 0, 'the launch estimate is stored with the batch');
+      assert.equal(b.cost.estimateUsd, b.estimate.costUsd.total);
+      assert.equal(b.estimate.jobs, 2);
+      assert.equal(b.estimate.actual.completedJobs, 2);
+      assert.ok(Math.abs(b.estimate.actual.spentUsd - b.cost.spentUsd) < 1e-6);
+      assert.equal(b.estimate.comparison.ttsCharacters.actual, b.estimate.actual.ttsCharacters);
+      assert.equal(b.estimate.comparison.ttsCharacters.estimated, b.estimate.ttsCharacters);
+      assert.equal(b.estimate.comparison.costUsd.actual, b.estimate.actual.spentUsd);
       assert.equal((await call(stack, user.token, 'GET', '/api/batches/nope')).json.error.code, 'not_found');
     });
 

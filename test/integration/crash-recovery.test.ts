@@ -108,6 +108,14 @@ describe('crash recovery', function () {
       console.log(`      paid calls: ${masters} masters, ${adaptations} adaptations, ${syntheses} syntheses; repeated ${repeated}, in flight at the kills ${inFlightAtKills}`);
       assert.ok(masters >= 100 && adaptations >= 100 && syntheses >= 200);
       assert.ok(repeated <= inFlightAtKills, `${repeated} repeated paid calls, but only ${inFlightAtKills} were in flight`);
+
+      // The spend counter moved once per stored call, however often the worker died.
+      const scriptSpend = await stack.db.selectFrom('scripts').select((eb) => eb.fn.sum<number>('cost_usd').as('usd')).where('batch_id', '=', batchId).executeTakeFirstOrThrow();
+      const ttsSpend = await stack.db.selectFrom('jobs').select((eb) => [eb.fn.sum<number>('tts_cost_usd').as('usd'), eb.fn.count<number>('tts_cost_usd').as('n')]).where('batch_id', '=', batchId).executeTakeFirstOrThrow();
+      assert.equal(Number(ttsSpend.n), 200, 'every job has its synthesis cost recorded');
+      const spent = (await getBatch(stack.db, batchId))!.spent_usd;
+      assert.ok(spent > 0);
+      assert.ok(Math.abs(spent - (Number(scriptSpend.usd) + Number(ttsSpend.usd))) < 1e-6, `spend ${spent} vs rows ${Number(scriptSpend.usd) + Number(ttsSpend.usd)}`);
     } finally {
       options.latencyMs = latency;
       worker.child.kill('SIGTERM');

@@ -97,6 +97,8 @@ describe('walking skeleton: one batch end to end', function () {
     assert.match(jaScript, /[\u3040-\u30ff]/, 'the Japanese script is written in Japanese script');
 
     // Temporal's view: the batch workflow completed, searchable by BatchId.
+    // The row says completed a moment before the workflow returns (it still sends the completion webhook, if any).
+    await stack.client.workflow.getHandle(done.workflowId).result();
     const description = await stack.client.workflow.getHandle(done.workflowId).describe();
     assert.equal(description.status.name, 'COMPLETED');
     const children = stack.client.workflow.list({ query: `BatchId = "${id}" AND WorkflowType = "jobWorkflow"` });
