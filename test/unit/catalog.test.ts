@@ -41,9 +41,10 @@ describe('shipped voice catalog', () => {
 
   it('gives every locale at least one voice and covers the locales the sources list', () => {
     for (const code of catalog.languages) assert.ok((catalog.byLanguage.get(code) ?? []).length > 0, `${code} has voices`);
-    // The compiled sources hold 63 locales; the issue's goal is 75 (the README says which are missing).
+    // No source compiled so far (two public voices.list answers, the latest of 2026-04-02, and Google's voice
+    // table of 2026-06-11) lists a locale beyond these 63; the product goal is 75 (see the README).
     assert.ok(catalog.languages.length >= 63, `${catalog.languages.length} locales`);
-    assert.ok(catalog.voices.length >= 1900, `${catalog.voices.length} voices`);
+    assert.ok(catalog.voices.length >= 2000, `${catalog.voices.length} voices`);
   });
 
   it('has pt-BR complete: every persona and every Neural2, Standard and WaveNet voice', () => {
@@ -79,7 +80,7 @@ describe('shipped voice catalog', () => {
       assert.deepEqual(personas, [...(CHIRP3_HD_PARTIAL_LOCALES[code] ?? all)].sort(), `${code} personas`);
       for (const v of chirp) assert.equal(v.ssmlGender, CHIRP3_HD_PERSONAS[parseVoiceName(v.name)!.variant], v.name);
     }
-    assert.ok(locales >= 50, `${locales} locales have Chirp 3: HD`);
+    assert.ok(locales >= 53, `${locales} locales have Chirp 3: HD`);
   });
 
   it('records its sources and date', () => {
