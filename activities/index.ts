@@ -15,6 +15,7 @@ import { contentKey, countCacheHit, findScript, onceForScript } from '../db/scri
 import { shippedCatalog, type PriceTable } from '../domain/catalog';
 import { billedCharacters, geminiCallUsd, ttsUsd } from '../domain/costs';
 import { Stage } from '../domain/errors';
+import { previewKey, previewText } from '../domain/preview';
 import { adaptationPrompt, masterPrompt } from '../domain/prompts';
 import { withStage } from './failures';
 import { jobPrefix } from './outputs';
@@ -236,6 +237,20 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
         const key = narration.audioKey;
         await updateJob(db, job.id, { audio_key: key, audio_bytes: narration.bytes, audio_duration_ms: narration.durationMs });
         return { audioKey: key, durationMs: narration.durationMs, bytes: narration.bytes, subtitleKeys };
+      });
+    },
+
+    /** Speaks a voice's short preview once and keeps it; a stored preview is returned without a call. */
+    async synthesizeVoicePreview(input: { voice: string; language: string }): Promise<{ key: string; bytes: number }> {
+      return withStage(Stage.synthesis, async () => {
+        const text = previewText(input.language);
+        const key = previewKey(input.voice, contentKey({ text }));
+        const size = await storage.size(key);
+        if (size !== undefined) return { key, bytes: size };
+        const request: NarrationRequest = { text, language: input.language, voice: input.voice, encoding: 'MP3' };
+        const narration = await tts.run({ stage: Stage.synthesis, cost: countTtsRequests(request) }, (client) => synthesizeNarration(client, request));
+        await withStage(Stage.storage, () => storage.put(key, narration.body, narration.contentType));
+        return { key, bytes: narration.body.length };
       });
     },
   };

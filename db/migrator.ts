@@ -11,6 +11,7 @@ import * as scriptCache from './migrations/2026_11_25_0600_script_cache';
 import * as batchMessage from './migrations/2026_11_25_0700_batch_message';
 import * as audioCache from './migrations/2026_11_25_0900_audio_cache';
 import * as batchCosts from './migrations/2026_12_01_0100_batch_costs';
+import * as favouriteVoices from './migrations/2026_12_01_0200_favourite_voices';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0850_api_key_minute_log': apiKeyMinuteLog,
   '2026_11_25_0900_audio_cache': audioCache,
   '2026_12_01_0100_batch_costs': batchCosts,
+  '2026_12_01_0200_favourite_voices': favouriteVoices,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

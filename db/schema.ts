@@ -234,6 +234,14 @@ export interface AudioCacheTable {
   created_at: CreatedAt;
 }
 
+/** A user's favourite voice for one language. */
+export interface FavouriteVoiceTable {
+  user_id: string;
+  language: string;
+  voice: string;
+  updated_at: UpdatedAt;
+}
+
 /** Every table Bolt IA owns. */
 export interface Database {
   batches: BatchTable;
@@ -250,6 +258,7 @@ export interface Database {
   agents: AgentTable;
   agent_versions: AgentVersionTable;
   webhook_deliveries: WebhookDeliveryTable;
+  favourite_voices: FavouriteVoiceTable;
 }
 
 export type Batch = Selectable<BatchTable>;

@@ -1,3 +1,4 @@
 // The workflow bundle's entry: every workflow type the workers register.
 export { batchWorkflow } from './batch';
 export { jobWorkflow } from './job';
+export { voicePreviewWorkflow } from './voice-preview';

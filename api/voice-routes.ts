@@ -1,0 +1,125 @@
+// Voices per user: a short spoken preview of any catalog voice (made once by a TTS worker, then served
+// from storage), and each user's favourite voice per language.
+import { WorkflowFailedError } from '@temporalio/client';
+import { z } from 'zod';
+import { clearFavourite, listFavourites, setFavourite } from '../db/favourites';
+import { contentKey } from '../db/scripts';
+import { ErrorCode } from '../domain/errors';
+import { previewKey, previewText } from '../domain/preview';
+import type { voicePreviewWorkflow } from '../workflows';
+import { ApiError, ApiErrorCode } from './errors';
+import { route, type Api } from './http';
+import { LanguageCode, VoiceName } from './schemas';
+
+const VoiceParam = z.object({ name: VoiceName });
+const LanguageParam = z.object({ language: LanguageCode });
+const FavouriteBody = z.object({ voice: VoiceName }).strict();
+const FavouriteView = z.object({ language: z.string(), voice: z.string(), updatedAt: z.string() });
+
+export function voiceRoutes(api: Api): void {
+  const { db, temporal, storage } = api.deps;
+  const { catalog } = api.estimator;
+
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/api/voices/:name/preview',
+      tag: 'catalog',
+      summary: 'A short spoken sample of a voice (MP3), synthesized once and then served from storage',
+      description: 'The first request for a voice makes one TTS call on a pooled key (through a worker); every later one is served from storage.',
+      params: VoiceParam,
+      notFoundMessage: 'no such voice',
+      responses: {
+        200: { description: 'the sample', contentType: 'audio/mpeg' },
+        404: { description: 'the catalog has no such voice' },
+        502: { description: 'the TTS provider could not make the sample (`provider_unavailable`, with the reason)' },
+      },
+    },
+    async ({ res, params }) => {
+      const voice = catalog.byName.get(params.name);
+      if (!voice) throw new ApiError(404, ApiErrorCode.notFound, `no such voice: ${params.name}`, { see: '/api/voices' });
+      const key = previewKey(voice.name, contentKey({ text: previewText(voice.language) }));
+      let size = await storage.size(key);
+      if (size === undefined) {
+        try {
+          // One workflow id per voice: concurrent first requests share one run, so one paid call.
+          const made = await temporal.workflow.execute<typeof voicePreviewWorkflow>('voicePreviewWorkflow', {
+            workflowId: `voice-preview-${voice.name}`,
+            taskQueue: api.deps.taskQueue,
+            args: [{ voice: voice.name, language: voice.language }],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowExecutionTimeout: '5 minutes',
+          });
+          size = made.bytes;
+        } catch (err) {
+          if (!(err instanceof WorkflowFailedError)) throw err;
+          // The activity's own message (two causes down: workflow failure ← activity failure ← application failure).
+          const inner = err.cause?.cause;
+          const reason = inner instanceof Error ? inner.message : (err.cause?.message ?? err.message);
+          throw new ApiError(502, ErrorCode.providerUnavailable, `the preview of ${voice.name} could not be made: ${reason}`);
+        }
+      }
+      res.set({ 'Content-Type': 'audio/mpeg', 'Content-Length': String(size), 'Cache-Control': 'private, max-age=86400' });
+      const body = await storage.stream(key);
+      body.on('error', (err) => {
+        api.deps.log(`preview stream failed: ${err.message}`);
+        res.destroy();
+      });
+      body.pipe(res);
+    },
+  );
+
+  route(
+    api,
+    {
+      method: 'get',
+      path: '/api/me/favourite-voices',
+      tag: 'catalog',
+      summary: "The caller's favourite voice per language",
+      responses: { 200: { description: 'favourites by language', schema: z.object({ favourites: z.array(FavouriteView) }) } },
+    },
+    async ({ res, user }) => {
+      res.json({ favourites: await listFavourites(db, user.id) });
+    },
+  );
+
+  route(
+    api,
+    {
+      method: 'put',
+      path: '/api/me/favourite-voices/:language',
+      tag: 'catalog',
+      summary: "Sets the caller's favourite voice for a language (a catalog voice of that language)",
+      params: LanguageParam,
+      body: FavouriteBody,
+      notFoundMessage: 'no such language',
+      responses: { 200: { description: 'the favourite', schema: z.object({ favourite: FavouriteView }) }, 400: { description: 'the voice is unknown or of another language' } },
+    },
+    async ({ res, params, body, user }) => {
+      const voice = catalog.byName.get(body.voice);
+      if (!voice) throw new ApiError(400, ErrorCode.validation, 'the request is invalid', [{ path: 'voice', message: `unknown voice ${body.voice}; see GET /api/voices?language=${params.language}` }]);
+      if (!voice.languageCodes.some((c) => c.toLowerCase() === params.language.toLowerCase())) {
+        throw new ApiError(400, ErrorCode.validation, 'the request is invalid', [{ path: 'voice', message: `${voice.name} does not speak ${params.language}` }]);
+      }
+      res.json({ favourite: await setFavourite(db, user.id, params.language, voice.name) });
+    },
+  );
+
+  route(
+    api,
+    {
+      method: 'delete',
+      path: '/api/me/favourite-voices/:language',
+      tag: 'catalog',
+      summary: "Removes the caller's favourite voice for a language",
+      params: LanguageParam,
+      notFoundMessage: 'no such language',
+      responses: { 204: { description: 'removed' }, 404: { description: 'no favourite for that language' } },
+    },
+    async ({ res, params, user }) => {
+      if (!(await clearFavourite(db, user.id, params.language))) throw new ApiError(404, ApiErrorCode.notFound, `no favourite voice for ${params.language}`);
+      res.status(204).end();
+    },
+  );
+}
