@@ -1,6 +1,8 @@
 // Benchmark: one big batch (10,000 jobs by default) through zero-latency simulators on the local
 // stack. Prints wall time, jobs/s, batch runs and the largest workflow history.
-//   npm run bench:batch -- [--titles 1000] [--languages 10] [--window 200]
+//   npm run bench:batch -- [--titles 1000] [--languages 10] [--window 200] [--speech tone|auto] [--gemini-slots 10] [--tts-slots 8]
+// It measures orchestration (Temporal, PostgreSQL, the workers), so by default the simulated voice is a
+// generated tone; `--speech auto` uses espeak-ng speech, whose CPU cost per call would be measured instead.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,14 +17,46 @@ import type { batchWorkflow } from '../workflows';
 const LANGUAGES = ['en-US', 'pt-BR', 'es-ES', 'fr-FR', 'de-DE', 'it-IT', 'ja-JP', 'ko-KR', 'hi-IN', 'ru-RU'];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { titles: { type: 'string', default: '1000' }, languages: { type: 'string', default: '10' }, window: { type: 'string', default: '200' } } });
-  const args = z
-    .object({ titles: z.coerce.number().int().min(1).max(100_000), languages: z.coerce.number().int().min(1).max(LANGUAGES.length), window: z.coerce.number().int().min(1).max(1000) })
-    .parse(values);
+  const { values } = parseArgs({
+    options: {
+      titles: { type: 'string', default: '1000' },
+      languages: { type: 'string', default: '10' },
+      window: { type: 'string', default: '200' },
+      speech: { type: 'string', default: 'tone' },
+      'gemini-slots': { type: 'string', default: '10' },
+      'tts-slots': { type: 'string', default: '8' },
+    },
+  });
+  const parsed = z
+    .object({
+      titles: z.coerce.number().int().min(1).max(100_000),
+      languages: z.coerce.number().int().min(1).max(LANGUAGES.length),
+      window: z.coerce.number().int().min(1).max(1000),
+      speech: z.enum(['tone', 'auto']),
+      'gemini-slots': z.coerce.number().int().min(1).max(200),
+      'tts-slots': z.coerce.number().int().min(1).max(200),
+    })
+    .safeParse(values);
+  if (!parsed.success) {
+    console.error(`bench:batch: ${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    process.exit(2);
+  }
+  const args = parsed.data;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-bench-'));
   fs.chmodSync(dataDir, 0o755);
   const config = loadConfig({ BOLT_DATA_DIR: dataDir, PORT: '0', TEMPORAL_TASK_QUEUE: 'bolt-bench' });
-  const stack = await startStack({ config, api: false, log: () => undefined });
+  const concurrency = { gemini: args['gemini-slots'], tts: args['tts-slots'] };
+  const stack = await startStack({ config, api: false, log: () => undefined, simulators: { tts: { speech: args.speech } }, concurrency });
+  // Ctrl-C ends the benchmark without leaving its servers behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`${signal}: stopping the stack`);
+      void stack.stop().finally(() => {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        process.exit(130);
+      });
+    });
+  }
   try {
     // The first voice the simulator serves for each language: every job can succeed.
     const languages = LANGUAGES.slice(0, args.languages).map((language) => {
@@ -63,7 +97,7 @@ async function main(): Promise<void> {
       largestJob = Math.max(largestJob, (await stack.client.workflow.getHandle(`job-${batch.id}-${seq}`).fetchHistory()).events?.length ?? 0);
     }
     console.log(`jobs: ${outcome.total} (${outcome.completed} completed, ${outcome.failed} failed)`);
-    console.log(`wall time: ${seconds.toFixed(1)} s, throughput: ${(outcome.completed / seconds).toFixed(1)} jobs/s, window ${args.window}`);
+    console.log(`wall time: ${seconds.toFixed(1)} s, throughput: ${(outcome.completed / seconds).toFixed(1)} jobs/s, window ${args.window}, speech ${args.speech}, slots gemini ${concurrency.gemini} tts ${concurrency.tts}`);
     console.log(`batch workflow runs: ${sizes.length}, largest batch history: ${Math.max(...sizes)} events, largest sampled job history: ${largestJob} events`);
     console.log(`peak RSS of this process (API-less stack, workers in-process): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   } finally {

@@ -18,7 +18,7 @@ import { newPassword } from '../domain/credentials';
 import type { Database } from '../db/schema';
 import type { Config } from '../domain/config';
 import { startSimulators, type SimulatorServer } from '../simulators/server';
-import { BoltWorkers, bundleWorkflows, createWorkers, installRuntime } from '../workers/worker';
+import { BoltWorkers, bundleWorkflows, createWorkers, installRuntime, workerPoolSize } from '../workers/worker';
 import { startPostgres, type PostgresServer } from './postgres';
 import { startTemporal, type TemporalServer } from './temporal';
 
@@ -37,6 +37,8 @@ export interface StackOptions {
   bundle?: WorkflowBundleWithSourceMap;
   /** Simulator options (latency, faults) when simulators are used. */
   simulators?: Parameters<typeof startSimulators>[0];
+  /** Concurrent Gemini and TTS calls of the in-process workers. @default DEFAULT_CONCURRENCY */
+  concurrency?: { gemini?: number; tts?: number };
 }
 
 export interface Stack {
@@ -83,7 +85,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     stops.push(() => temporal.stop(), () => postgres.stop());
 
     const catalog = loadCatalog(config.catalog);
-    const db = createDb(postgres.url, 20, log);
+    // One pool for the in-process workers and the API: the workers' need plus the API's ten.
+    const db = createDb(postgres.url, workerPoolSize(o.concurrency) + 10, log);
     stops.push(() => db.destroy());
     await migrateToLatest(db as Kysely<unknown>);
     await ensureAdminAtStart(db, config.admin, log, newPassword);
@@ -131,6 +134,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices },
         geminiPerSecond: rates.gemini,
         ttsPerSecond: rates.tts,
+        geminiConcurrency: o.concurrency?.gemini,
+        ttsConcurrency: o.concurrency?.tts,
       });
       const running = w.run();
       stops.push(async () => {

@@ -8,7 +8,7 @@ import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/s
 import { createDb } from '../db/connection';
 import { loadConfig } from '../domain/config';
 import { startSimulators } from '../simulators/server';
-import { bundleWorkflows, createWorkers, installRuntime } from './worker';
+import { bundleWorkflows, createWorkers, installRuntime, workerPoolSize } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required for a standalone worker');
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a standalone worker');
   const catalog = loadCatalog(config.catalog);
-  const db = createDb(config.databaseUrl, 20, log);
+  const db = createDb(config.databaseUrl, workerPoolSize(), log);
   let storage: ObjectStorage;
   if (config.s3) {
     const s3 = new S3Storage(config.s3);

@@ -66,6 +66,18 @@ export interface WorkerOptions {
   ttsPerSecond?: number;
 }
 
+/** Concurrent activities per worker of one process, by default. */
+export const DEFAULT_CONCURRENCY = { main: 20, gemini: 10, tts: 8 } as const;
+
+/**
+ * PostgreSQL connections a worker process needs: a paid call keeps its connection for the whole call
+ * (the at-most-once lock is a transaction), and its key lease and bookkeeping need more besides, so the
+ * pool must outnumber every activity slot, or slots sit waiting for connections.
+ */
+export function workerPoolSize(c: { gemini?: number; tts?: number } = {}): number {
+  return DEFAULT_CONCURRENCY.main + (c.gemini ?? DEFAULT_CONCURRENCY.gemini) + (c.tts ?? DEFAULT_CONCURRENCY.tts) + 10;
+}
+
 /** A set of workers that run and stop together. */
 export class BoltWorkers {
   constructor(readonly workers: Worker[]) {}
@@ -97,7 +109,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     workflowBundle: o.bundle,
     activities: { ...createBookkeepingActivities(o.deps), ...createOrchestrationActivities(o.deps), ...createWebhookActivities(o.deps) },
     interceptors: { activity: [heartbeatInterceptor] },
-    maxConcurrentActivityTaskExecutions: 20,
+    maxConcurrentActivityTaskExecutions: DEFAULT_CONCURRENCY.main,
   });
   const gemini = await Worker.create({
     connection: o.connection,
@@ -105,7 +117,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     taskQueue: queues.gemini,
     activities: createScriptActivities(o.deps),
     interceptors: { activity: [heartbeatInterceptor] },
-    maxConcurrentActivityTaskExecutions: o.geminiConcurrency ?? 10,
+    maxConcurrentActivityTaskExecutions: o.geminiConcurrency ?? DEFAULT_CONCURRENCY.gemini,
     ...(o.geminiPerSecond ? { maxTaskQueueActivitiesPerSecond: o.geminiPerSecond } : {}),
   });
   const tts = await Worker.create({
@@ -114,7 +126,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     taskQueue: queues.tts,
     activities: createSpeechActivities(o.deps),
     interceptors: { activity: [heartbeatInterceptor] },
-    maxConcurrentActivityTaskExecutions: o.ttsConcurrency ?? 8,
+    maxConcurrentActivityTaskExecutions: o.ttsConcurrency ?? DEFAULT_CONCURRENCY.tts,
     ...(o.ttsPerSecond ? { maxTaskQueueActivitiesPerSecond: o.ttsPerSecond } : {}),
   });
   return new BoltWorkers([main, gemini, tts]);

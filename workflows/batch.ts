@@ -132,6 +132,20 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
       .finally(() => running.delete(job.seq));
   };
 
+  // Children start several per workflow task (one round trip for a whole page, not one per child);
+  // batches recorded before this replay with one start per task, as they ran.
+  const parallelStarts = patched('parallel-child-starts');
+  const starting: Array<Promise<void>> = [];
+  const launch = async (job: JobRef) => {
+    if (!parallelStarts) return startJob(job);
+    const started = startJob(job);
+    started.catch(() => undefined); // awaited (and rethrown) by flushStarts
+    starting.push(started);
+  };
+  const flushStarts = async () => {
+    if (starting.length) await Promise.all(starting.splice(0));
+  };
+
   let exhausted = false;
   let overBudget = false;
   // Batches started before the budget cap existed replay without its activity calls.
@@ -174,10 +188,11 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
           overBudget = true;
           break;
         }
-        await startJob(job);
+        await launch(job);
         cursor = job.seq;
         startedThisRun++;
       }
+      await flushStarts();
       if (overBudget) break;
     }
     // Drain before handing over, so every child's end is seen by the run that started it.
