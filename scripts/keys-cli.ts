@@ -13,7 +13,7 @@ import { addKey, findKey, KeyPoolError, listKeys, listProjects, removeKey, repor
 import { migrateToLatest } from '../db/migrator';
 import type { Database } from '../db/schema';
 import { loadConfig, type Config } from '../domain/config';
-import { openDatabase } from './database';
+import { openDatabase } from '../stack/database';
 import { formatMasterKey, generateMasterKey, masterKeyId, maskKey, openSecret, scrubSecret } from '../domain/crypto';
 import { BoltError, Stage } from '../domain/errors';
 import { currentUsage } from '../domain/quota';

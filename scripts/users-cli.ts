@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { migrateToLatest } from '../db/migrator';
 import { createUser, DuplicateEmailError } from '../db/users';
 import { loadConfig } from '../domain/config';
-import { openDatabase } from './database';
+import { openDatabase } from '../stack/database';
 
 const USAGE = `usage:
   npm run users -- create --email <email> --password <password> [--admin]

@@ -1,4 +1,4 @@
-// The database the operator CLIs (`npm run keys`, `npm run users`) work on: the one `npm start` uses,
+// The database the operator CLIs (`npm run keys`, `users`, `migrate`) work on: the one `npm start` uses,
 // reached while the stack runs; a second postmaster on the same data folder would refuse to start.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -8,10 +8,10 @@ import pg from 'pg';
 import { createDb } from '../db/connection';
 import type { Database } from '../db/schema';
 import type { Config } from '../domain/config';
-import { startPostgres } from '../stack/postgres';
+import { startPostgres } from './postgres';
 
 /** The database `npm start` uses: DATABASE_URL, the embedded cluster already running, or the embedded cluster started here. */
-export async function openDatabase(config: Config): Promise<{ db: Kysely<Database>; close: () => Promise<void> }> {
+export async function openDatabase(config: Config, log: (line: string) => void = () => undefined): Promise<{ db: Kysely<Database>; close: () => Promise<void> }> {
   const pgDir = path.join(config.dataDir, 'postgres');
   if (!config.databaseUrl) {
     const running = await runningEmbedded(config.dataDir, pgDir);
@@ -20,7 +20,7 @@ export async function openDatabase(config: Config): Promise<{ db: Kysely<Databas
       return { db, close: () => db.destroy() };
     }
   }
-  const server = await startPostgres({ databaseUrl: config.databaseUrl, dataDir: pgDir, log: () => undefined });
+  const server = await startPostgres({ databaseUrl: config.databaseUrl, dataDir: pgDir, log });
   const db = createDb(server.url, 2);
   return {
     db,
