@@ -1,10 +1,12 @@
 // Standalone worker process (`npm run worker`): for deployments where workers scale apart from the API.
 import { NativeConnection } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
 import path from 'node:path';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
 import { createProviders, preparePool } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
 import { createDb } from '../db/connection';
+import { migrateToLatest } from '../db/migrator';
 import { loadConfig } from '../domain/config';
 import { startSimulators } from '../simulators/server';
 import { bundleWorkflows, createWorkers, installRuntime } from './worker';
@@ -15,6 +17,9 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required for a standalone worker');
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a standalone worker');
   const db = createDb(config.databaseUrl, 20, log);
+  // The worker may start before any API has migrated a new database (docker-compose starts both at
+  // once), and its first query reads the key pool; Kysely's migration lock makes running both safe.
+  await migrateToLatest(db as Kysely<unknown>);
   let storage: ObjectStorage;
   if (config.s3) {
     const s3 = new S3Storage(config.s3);
