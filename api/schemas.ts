@@ -80,7 +80,13 @@ export const IdParam = z.object({ id: z.string().uuid('not a valid id') });
 export const Email = z.string().trim().max(254).email('must be an email address');
 export const Password = z.string().min(8, 'at least 8 characters').max(1024, 'at most 1,024 characters');
 
-export const LoginSchema = z.object({ email: Email, password: z.string().min(1).max(1024) }).strict();
+/**
+ * Login only looks an account up, so it takes any `local@domain`: `.email()` wants a dot in the domain and
+ * would refuse the first admin, `admin@localhost`.
+ */
+const LoginEmail = z.string().trim().max(254).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
+
+export const LoginSchema = z.object({ email: LoginEmail, password: z.string().min(1).max(1024) }).strict();
 
 export const CreateTokenSchema = z
   .object({

@@ -1,21 +1,19 @@
-// `npm run migrate`: applies pending migrations to DATABASE_URL, or to the embedded database of the data directory.
-import path from 'node:path';
+// `npm run migrate`: applies pending migrations to DATABASE_URL, or to the embedded database of the data directory
+// (the running one under `npm start`, else started for the run).
 import type { Kysely } from 'kysely';
 import { loadConfig } from '../domain/config';
-import { startPostgres } from '../stack/postgres';
-import { createDb } from './connection';
+import { openDatabase } from '../stack/database';
 import { migrateToLatest } from './migrator';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const pg = await startPostgres({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'postgres'), log: (l) => console.log(l) });
-  const db = createDb(pg.url);
+  // While `npm start` runs, its cluster owns the data folder: use it rather than start a second one.
+  const { db, close } = await openDatabase(config, (l) => console.log(l));
   try {
     const applied = await migrateToLatest(db as Kysely<unknown>);
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the schema is up to date');
   } finally {
-    await db.destroy();
-    await pg.stop();
+    await close();
   }
 }
 

@@ -1,26 +1,22 @@
 // `npm run keys -- <command>`: manages the API-key pool in the same database `npm start` uses.
 // Keys are shown masked; the key itself is only ever read (from --key or stdin), sealed and stored.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GoogleGenAI } from '@google/genai';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
 import { z } from 'zod';
 import { classifyGeminiError } from '../adapters/gemini';
 import { masterKeyFile, nextMasterKeyFile, resolveMasterKey, writeMasterKeyFile, type MasterKeyRing } from '../adapters/key-pool';
 import { SIMULATOR_LABEL, SIMULATOR_SUPERSEDED } from '../adapters/providers';
 import { classifyTtsError, createTtsClient } from '../adapters/tts';
-import { createDb } from '../db/connection';
 import { addKey, findKey, KeyPoolError, listKeys, listProjects, removeKey, reportOutcome, rotateMasterKey, sealedSecret, setKeyStatus, setProjectLimits, type ApiKeyView } from '../db/keys';
 import { migrateToLatest } from '../db/migrator';
 import type { Database } from '../db/schema';
 import { loadConfig, type Config } from '../domain/config';
+import { openDatabase } from '../stack/database';
 import { formatMasterKey, generateMasterKey, masterKeyId, maskKey, openSecret, scrubSecret } from '../domain/crypto';
 import { BoltError, Stage } from '../domain/errors';
 import { currentUsage } from '../domain/quota';
-import { startPostgres } from '../stack/postgres';
 import { startSimulators } from '../simulators/server';
 
 const USAGE = `usage: npm run keys -- <command> [options]
@@ -110,48 +106,6 @@ function splitArgs(argv: string[]): { command?: string; positionals: string[]; v
 function oneId(positionals: string[], command: string): string {
   if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one key id`);
   return positionals[0]!;
-}
-
-/** The database `npm start` uses: DATABASE_URL, the embedded cluster already running, or the embedded cluster started here. */
-async function openDatabase(config: Config): Promise<{ db: Kysely<Database>; close: () => Promise<void> }> {
-  const pgDir = path.join(config.dataDir, 'postgres');
-  if (!config.databaseUrl) {
-    const running = await runningEmbedded(config.dataDir, pgDir);
-    if (running) {
-      const db = createDb(running, 2);
-      return { db, close: () => db.destroy() };
-    }
-  }
-  const server = await startPostgres({ databaseUrl: config.databaseUrl, dataDir: pgDir, log: () => undefined });
-  const db = createDb(server.url, 2);
-  return {
-    db,
-    close: async () => {
-      await db.destroy();
-      await server.stop();
-    },
-  };
-}
-
-/** The URL of the embedded PostgreSQL when `npm start` already runs it (its postmaster.pid names the port). */
-async function runningEmbedded(dataDir: string, pgDir: string): Promise<string | undefined> {
-  // As root, the cluster may live in /var/tmp (see stack/postgres.ts): look there too.
-  const relocated = path.join('/var/tmp', `bolt-postgres-${createHash('sha256').update(path.resolve(pgDir)).digest('hex').slice(0, 12)}`);
-  const pidFile = [pgDir, relocated].map((d) => path.join(d, 'postmaster.pid')).find((f) => fs.existsSync(f));
-  const passwordFile = path.join(dataDir, 'postgres.password');
-  if (!pidFile || !fs.existsSync(passwordFile)) return undefined;
-  const port = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[3]);
-  if (!Number.isInteger(port) || port <= 0) return undefined;
-  const url = `postgres://postgres:${encodeURIComponent(fs.readFileSync(passwordFile, 'utf8').trim())}@127.0.0.1:${port}/bolt`;
-  const c = new pg.Client({ connectionString: url });
-  try {
-    await c.connect();
-    return url;
-  } catch {
-    return undefined;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
 }
 
 async function readStdin(): Promise<string> {

@@ -1,14 +1,12 @@
 // `npm run users -- create --email a@b.c --password … [--admin]`: manages accounts from the shell, against
-// DATABASE_URL or the embedded PostgreSQL of the data directory. Exits non-zero on any error.
-import path from 'node:path';
+// DATABASE_URL or the embedded PostgreSQL of the data directory (running or not). Exits non-zero on any error.
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
 import { createUser, DuplicateEmailError } from '../db/users';
 import { loadConfig } from '../domain/config';
-import { startPostgres } from '../stack/postgres';
+import { openDatabase } from '../stack/database';
 
 const USAGE = `usage:
   npm run users -- create --email <email> --password <password> [--admin]
@@ -36,8 +34,8 @@ export function parseCommand(argv: string[]): { command: 'create'; email: string
 async function main(): Promise<void> {
   const cmd = parseCommand(process.argv.slice(2));
   const config = loadConfig();
-  const pg = await startPostgres({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'postgres'), log: () => undefined });
-  const db = createDb(pg.url);
+  // While `npm start` runs, its cluster owns the data folder: use it rather than start a second one.
+  const { db, close } = await openDatabase(config);
   try {
     await migrateToLatest(db as Kysely<unknown>);
     if (cmd.command === 'list') {
@@ -48,8 +46,7 @@ async function main(): Promise<void> {
     const user = await createUser(db, { email: cmd.email, password: cmd.password, role: cmd.admin ? 'admin' : 'member' });
     console.log(`created ${user.role} ${user.email} (${user.id})`);
   } finally {
-    await db.destroy();
-    await pg.stop();
+    await close();
   }
 }
 

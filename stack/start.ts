@@ -1,4 +1,8 @@
 // `npm start`: the whole product on one machine, with nothing to configure.
+// package.json runs it as `exec node --import tsx`, not `tsx`: without `exec`, npm passes a SIGTERM to
+// `sh`, which dies and leaves this process running unsignalled; and tsx's own wrapper SIGKILLs a child
+// that is slow to acknowledge a relayed signal, which would skip the ordered stop and orphan Temporal
+// and PostgreSQL. `npm run api` and `npm run worker` are run the same way, for `docker stop`.
 import { loadConfig } from '../domain/config';
 import { startStack } from './stack';
 

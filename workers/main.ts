@@ -1,11 +1,13 @@
 // Standalone worker process (`npm run worker`): for deployments where workers scale apart from the API.
 import { NativeConnection } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
 import path from 'node:path';
 import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
 import { createProviders, preparePool } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
 import { createDb } from '../db/connection';
+import { migrateToLatest } from '../db/migrator';
 import { loadConfig } from '../domain/config';
 import { startSimulators } from '../simulators/server';
 import { bundleWorkflows, createWorkers, installRuntime, workerPoolSize } from './worker';
@@ -17,6 +19,9 @@ async function main(): Promise<void> {
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a standalone worker');
   const catalog = loadCatalog(config.catalog);
   const db = createDb(config.databaseUrl, workerPoolSize(), log);
+  // The worker may start before any API has migrated a new database (docker-compose starts both at
+  // once), and its first query reads the key pool; Kysely's migration lock makes running both safe.
+  await migrateToLatest(db as Kysely<unknown>);
   let storage: ObjectStorage;
   if (config.s3) {
     const s3 = new S3Storage(config.s3);

@@ -48,6 +48,10 @@ describe('API accounts', function () {
     const wrong = await call(stack, undefined, 'POST', '/api/auth/login', { email: 'nobody@bolt.test', password: 'whatever1' });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.json.error.code, 'invalid_credentials');
+    // The generated first admin is admin@localhost: its address must reach the password check, not fail validation.
+    const local = await call(stack, undefined, 'POST', '/api/auth/login', { email: 'admin@localhost', password: 'whatever1' });
+    assert.equal(local.status, 401, local.text);
+    assert.equal(local.json.error.code, 'invalid_credentials');
     const bad = await call(stack, undefined, 'POST', '/api/auth/login', { email: 'not-an-email' });
     assert.equal(bad.status, 400);
     assert.equal(bad.json.error.code, 'validation_error');
