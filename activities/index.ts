@@ -109,8 +109,7 @@ export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 
         const batch = await mustGetBatch(db, input.batchId);
         const status = input.status ?? (batch.status === 'cancelled' ? 'cancelled' : 'completed');
         // The real figures land with the final status, in one write; a retry rewrites the same figures.
-        const actuals = await batchActuals(db, input.batchId);
-        await setBatchStatus(db, input.batchId, status, { ...actuals, wallSeconds: (Date.now() - new Date(batch.created_at).getTime()) / 1000 });
+        await setBatchStatus(db, input.batchId, status, await batchActuals(db, input.batchId, { endedAt: new Date() }));
         return { status, completed: batch.completed, failed: batch.failed, cancelled: batch.cancelled, total: batch.total_jobs };
       });
     },
@@ -244,7 +243,7 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
     async synthesizeVoicePreview(input: { voice: string; language: string }): Promise<{ key: string; bytes: number }> {
       return withStage(Stage.synthesis, async () => {
         const text = previewText(input.language);
-        const key = previewKey(input.voice, contentKey({ text }));
+        const key = previewKey(input.voice, input.language);
         const size = await storage.size(key);
         if (size !== undefined) return { key, bytes: size };
         const request: NarrationRequest = { text, language: input.language, voice: input.voice, encoding: 'MP3' };

@@ -62,9 +62,9 @@ export function createApp(deps: ApiDeps): BoltApp {
   app.use(express.json({ limit: '1mb' }));
 
   const registry = new ApiRegistry();
-  const config = deps.catalog && deps.geminiModel ? undefined : loadConfig();
-  const { catalog, prices } = deps.catalog ?? loadCatalog(config!.catalog);
-  const estimator = new BatchEstimator(deps.db, catalog, prices, deps.geminiModel ?? config!.gemini.model);
+  // The stack passes the catalog and model it loaded; apps built bare (tests) read the configuration.
+  const { catalog, prices } = deps.catalog ?? loadCatalog(loadConfig().catalog);
+  const estimator = new BatchEstimator(deps.db, catalog, prices, deps.geminiModel ?? loadConfig().gemini.model);
   const api: Api = { router: express.Router(), registry, deps, estimator };
   const progress = new ProgressHub(deps.db, deps.log, deps.progressPollMs ?? 500);
   const links = new LinkSigner(deps.storage, deps.urlSigningSecret);

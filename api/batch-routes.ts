@@ -10,7 +10,7 @@ import { createBatch, getBatch, setBatchStatus } from '../db/batches';
 import type { AgentSnapshot, Batch, Job } from '../db/schema';
 import { batchQuotaWait } from '../db/keys';
 import { listDeliveries } from '../db/webhooks';
-import { judgeEstimate } from '../domain/costs';
+import { judgeEstimate } from '../domain/estimates';
 import { planJobs } from '../domain/plan';
 import type { batchWorkflow } from '../workflows';
 import { MAX_WINDOW, pauseSignal, resumeSignal, retryFailedSignal, SearchAttr, setConcurrencyUpdate, type BatchWorkflowInput } from '../workflows/definitions';

@@ -3,9 +3,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { clearFavourite, listFavourites, setFavourite } from '../db/favourites';
-import { contentKey } from '../db/scripts';
 import { ErrorCode } from '../domain/errors';
-import { previewKey, previewText } from '../domain/preview';
+import { previewKey } from '../domain/preview';
 import type { voicePreviewWorkflow } from '../workflows';
 import { ApiError, ApiErrorCode } from './errors';
 import { route, type Api } from './http';
@@ -39,7 +38,7 @@ export function voiceRoutes(api: Api): void {
     async ({ res, params }) => {
       const voice = catalog.byName.get(params.name);
       if (!voice) throw new ApiError(404, ApiErrorCode.notFound, `no such voice: ${params.name}`, { see: '/api/voices' });
-      const key = previewKey(voice.name, contentKey({ text: previewText(voice.language) }));
+      const key = previewKey(voice.name, voice.language);
       let size = await storage.size(key);
       if (size === undefined) {
         try {

@@ -1,8 +1,7 @@
 // Batch rows: creation with their jobs in one transaction, reads, and status changes.
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { BatchActualFigures } from '../domain/costs';
-import type { BatchEstimate } from '../domain/estimates';
+import type { BatchActualFigures, BatchEstimate } from '../domain/estimates';
 import type { PlannedJob } from '../domain/plan';
 import type { Batch, BatchOptions, BatchStatus, Database } from './schema';
 

@@ -1,8 +1,7 @@
 // What the estimator learns from and is judged against: recent scripts with their real sizes and token
 // counts, recent job latencies, the scripts the cache already holds, and a batch's actual figures.
 import { sql, type Kysely } from 'kysely';
-import type { BatchActualFigures } from '../domain/costs';
-import type { CacheCell, ScriptSample } from '../domain/estimates';
+import type { BatchActualFigures, CacheCell, ScriptSample } from '../domain/estimates';
 import type { AgentSnapshot, Database } from './schema';
 import { contentKey } from './scripts';
 
@@ -91,10 +90,11 @@ export async function recentJobMedianMs(db: Kysely<Database>, opts: { limit?: nu
   return ms[Math.floor(ms.length / 2)]!;
 }
 
-/** What a batch really used: TTS characters of its jobs' scripts, Gemini tokens, spend and wall time. */
-export type BatchActuals = BatchActualFigures;
-
-export async function batchActuals(db: Kysely<Database>, batchId: string): Promise<BatchActuals> {
+/**
+ * What a batch really used: TTS characters of its jobs' scripts, Gemini tokens, spend, and wall time up to
+ * `endedAt` (default: when the batch finished; null while it runs).
+ */
+export async function batchActuals(db: Kysely<Database>, batchId: string, opts: { endedAt?: Date } = {}): Promise<BatchActualFigures> {
   const scripts = await db
     .selectFrom('scripts as s')
     .select(['s.kind', 's.language', 's.title_index', 's.variation', 's.input_tokens', 's.output_tokens', narrationChars.as('chars')])
@@ -103,6 +103,7 @@ export async function batchActuals(db: Kysely<Database>, batchId: string): Promi
   const chars = new Map(scripts.map((s) => [`${s.title_index}|${s.variation}|${s.language}`, Number(s.chars)]));
   const jobs = await db.selectFrom('jobs').select(['title_index', 'variation', 'language', 'status']).where('batch_id', '=', batchId).execute();
   const batch = await db.selectFrom('batches').select(['created_at', 'finished_at', 'spent_usd']).where('id', '=', batchId).executeTakeFirst();
+  const ended = opts.endedAt ?? batch?.finished_at ?? null;
   let ttsCharacters = 0;
   for (const j of jobs) if (j.status === 'completed') ttsCharacters += chars.get(`${j.title_index}|${j.variation}|${j.language}`) ?? 0;
   return {
@@ -113,7 +114,7 @@ export async function batchActuals(db: Kysely<Database>, batchId: string): Promi
     inputTokens: scripts.reduce((n, s) => n + s.input_tokens, 0),
     outputTokens: scripts.reduce((n, s) => n + s.output_tokens, 0),
     spentUsd: Math.round((batch?.spent_usd ?? 0) * 1e6) / 1e6,
-    wallSeconds: batch?.finished_at ? (batch.finished_at.getTime() - new Date(batch.created_at).getTime()) / 1000 : null,
+    wallSeconds: ended && batch ? (ended.getTime() - new Date(batch.created_at).getTime()) / 1000 : null,
   };
 }
 

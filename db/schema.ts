@@ -1,8 +1,7 @@
 // The Kysely view of the database: one interface per table, typed for selects, inserts and updates.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { BatchActualFigures } from '../domain/costs';
 import type { AgentSnapshot } from '../domain/prompts';
-import type { BatchEstimate } from '../domain/estimates';
+import type { BatchActualFigures, BatchEstimate } from '../domain/estimates';
 
 /** jsonb column: read as T, written as a JSON string. */
 type Json<T> = ColumnType<T, string, string>;

@@ -2,6 +2,7 @@
 // duration from quotas and latencies, per language and per provider. No I/O; fast enough for 1,000 × 80.
 import { FAMILY_CAPABILITIES, familyOf, type PriceTable, type VoiceFamily } from './catalog';
 import { TTS_MAX_INPUT_BYTES } from './chunking';
+import { charactersUsd, tokensUsd } from './costs';
 import { BatchMode, checkShape, type LanguageVoice } from './plan';
 import { adaptationPrompt, masterPrompt, targetWords, type AgentSnapshot } from './prompts';
 
@@ -246,7 +247,7 @@ export function estimateBatch(input: EstimateInput, prices: PriceTable): BatchEs
   const masterShare = masterCalls / (T * variations);
   const masterInputTokensTotal = masterIn * variations * masterShare * calibration.inputTokens;
   const masterOutputTokensTotal = T * variations * masterShare * outputTokens(masterChars, titleChars / T, masterLanguage) * calibration.outputTokens;
-  const masterCost = (masterInputTokensTotal * model.inputPerMillionTokens + masterOutputTokensTotal * model.outputPerMillionTokens) / 1e6;
+  const masterCost = tokensUsd(model, masterInputTokensTotal, masterOutputTokensTotal);
 
   const byFamily: BatchEstimate['providers']['tts']['byFamily'] = {};
   const languages: LanguageEstimate[] = [];
@@ -275,8 +276,8 @@ export function estimateBatch(input: EstimateInput, prices: PriceTable): BatchEs
     const syntheses = jobs - hitsS;
     const lTtsChars = syntheses * chars;
     const lTtsRequests = syntheses * ttsRequestsFor(chars, language);
-    const ttsCost = (lTtsChars * price.perMillionCharacters) / 1e6;
-    const geminiCost = (inTok * model.inputPerMillionTokens + outTok * model.outputPerMillionTokens) / 1e6;
+    const ttsCost = charactersUsd(price, lTtsChars);
+    const geminiCost = tokensUsd(model, inTok, outTok);
     const fam = (byFamily[family] ??= { characters: 0, costUsd: 0, perMillionCharacters: price.perMillionCharacters, freeCharactersPerMonth: price.freeCharactersPerMonth });
     fam.characters += lTtsChars;
     fam.costUsd += ttsCost;
@@ -419,5 +420,40 @@ export function calibrate(samples: readonly ScriptSample[]): Calibration {
     inputTokens: ratio(inActual, inExpected),
     outputTokens: ratio(outActual, outExpected),
     samples: samples.length,
+  };
+}
+
+/** What a batch really used, written when it ends. */
+export interface BatchActualFigures {
+  jobs: number;
+  completedJobs: number;
+  scripts: { masters: number; adaptations: number };
+  ttsCharacters: number;
+  inputTokens: number;
+  outputTokens: number;
+  spentUsd: number;
+  wallSeconds: number | null;
+}
+
+/** One figure, estimated and actual, with the estimate's relative error (null when nothing was used). */
+export interface ComparedFigure {
+  estimated: number;
+  actual: number;
+  error: number | null;
+}
+
+export function compareFigure(estimated: number, actual: number): ComparedFigure {
+  return { estimated, actual, error: actual > 0 ? Math.round(((estimated - actual) / actual) * 1000) / 1000 : null };
+}
+
+/** An estimate set beside what the batch really used, so the page can show both and the estimator be judged. */
+export function judgeEstimate(estimate: BatchEstimate, actual: BatchActualFigures) {
+  return {
+    ttsCharacters: compareFigure(estimate.providers.tts.characters, actual.ttsCharacters),
+    inputTokens: compareFigure(estimate.providers.gemini.inputTokens, actual.inputTokens),
+    outputTokens: compareFigure(estimate.providers.gemini.outputTokens, actual.outputTokens),
+    geminiTokens: compareFigure(estimate.providers.gemini.inputTokens + estimate.providers.gemini.outputTokens, actual.inputTokens + actual.outputTokens),
+    costUsd: compareFigure(estimate.cost.totalUsd, actual.spentUsd),
+    wallSeconds: actual.wallSeconds === null ? null : compareFigure(estimate.duration.seconds, Math.round(actual.wallSeconds)),
   };
 }

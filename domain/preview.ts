@@ -1,5 +1,6 @@
 // Pure: what a voice preview says and where it is kept. A short line in the voice's own language where
 // we have one (a voice speaks other languages poorly), else in English.
+import { createHash } from 'node:crypto';
 
 /** Sample lines by base language. */
 const SAMPLES: Record<string, string> = {
@@ -40,7 +41,8 @@ export function previewText(language: string): string {
   return SAMPLES[base] ?? SAMPLES.en!;
 }
 
-/** Storage key of a voice's preview; the text is part of it, so a changed line is spoken anew. */
-export function previewKey(voice: string, textDigest: string): string {
-  return `previews/${voice}-${textDigest.slice(0, 12)}.mp3`;
+/** Storage key of a voice's preview; the line's hash is part of it, so a changed line is spoken anew. */
+export function previewKey(voice: string, language: string): string {
+  const digest = createHash('sha256').update(previewText(language)).digest('hex');
+  return `previews/${voice}-${digest.slice(0, 12)}.mp3`;
 }

@@ -2,7 +2,7 @@
 // bad input answered with a 4xx in the one error shape, an estimate judged against a real batch of
 // 100 simulated jobs (TTS characters and Gemini tokens within ±15%), and cache hits seen before a rerun.
 import assert from 'node:assert/strict';
-import { judgeEstimate } from '../../domain/costs';
+import { judgeEstimate } from '../../domain/estimates';
 import { AgentInputSchema } from '../../api/schemas';
 import { batchActuals } from '../../db/estimates';
 import { shippedCatalog } from '../../domain/catalog';

@@ -1,8 +1,8 @@
 // Pricing of calls really made, and how a finished batch is set beside its estimate.
 import assert from 'node:assert/strict';
 import { shippedCatalog } from '../../domain/catalog';
-import { billedCharacters, compareFigure, geminiCallUsd, judgeEstimate, ttsUsd } from '../../domain/costs';
-import { estimateBatch } from '../../domain/estimates';
+import { billedCharacters, geminiCallUsd, ttsUsd } from '../../domain/costs';
+import { compareFigure, estimateBatch, judgeEstimate } from '../../domain/estimates';
 
 const { prices } = shippedCatalog();
 
