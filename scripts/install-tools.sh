@@ -27,12 +27,21 @@ else
   command -v temporal >/dev/null && command -v versitygw >/dev/null || exit 1
 fi
 
-if ! command -v espeak-ng >/dev/null 2>&1; then
+# Debian packages: espeak-ng (real speech in the TTS simulator), chromium (the page's end-to-end tests,
+# driven by playwright-core; never a downloaded browser), ffmpeg (an independent audio meter in tests)
+# and docker-compose (validates docker-compose.yml; no Docker engine is needed for that).
+missing=()
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "install-tools: installing espeak-ng…"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null) \
-      || echo "install-tools: espeak-ng could not be installed; the TTS simulator will speak a generated tone"
+    echo "install-tools: installing ${missing[*]}…"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "install-tools: espeak-ng not installed; the TTS simulator will speak a generated tone"
+    echo "install-tools: not installed (needs root and apt-get): ${missing[*]}" >&2
+    exit 1
   fi
 fi
