@@ -10,15 +10,16 @@ import { getBatch, setBatchStatus } from '../db/batches';
 import { batchActuals } from '../db/estimates';
 import { getJob, pageJobs, recordTtsSpend, transitionJob, updateJob } from '../db/jobs';
 import type { Database, Job, JobStatus } from '../db/schema';
-import { onceForAudio, type CachedAudio } from '../db/audio-cache';
-import { contentKey, countCacheHit, findScript, onceForScript } from '../db/scripts';
+import { contentKey, countCacheHit, findScript } from '../db/scripts';
 import { shippedCatalog, type PriceTable } from '../domain/catalog';
-import { billedCharacters, geminiCallUsd, ttsUsd } from '../domain/costs';
+import { geminiCallUsd } from '../domain/costs';
 import { Stage } from '../domain/errors';
 import { previewKey, previewText } from '../domain/preview';
 import { adaptationPrompt, masterPrompt } from '../domain/prompts';
 import { withStage } from './failures';
+import { narrateOnce } from './narration';
 import { jobPrefix } from './outputs';
+import { onceForScript, storeWhenPostgresIsBack } from './paid-once';
 
 /** What the activities need; tests pass real infrastructure and simulator-backed clients. */
 export interface ActivityDeps {
@@ -32,13 +33,6 @@ export interface ActivityDeps {
   geminiModel?: string;
   /** Prices that turn tokens and characters into the batch's spend. @default the shipped price file */
   prices?: PriceTable;
-}
-
-/** Content type of a stored narration, from its file name. */
-function contentTypeOf(key: string): string {
-  if (key.endsWith('.mp3')) return 'audio/mpeg';
-  if (key.endsWith('.ogg')) return 'audio/ogg';
-  return 'audio/wav';
 }
 
 async function mustGetJob(db: Kysely<Database>, jobId: string): Promise<Job> {
@@ -196,45 +190,16 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
           encoding: batch.options.audioEncoding,
           speakingRate: batch.options.speakingRate,
           pitch: batch.options.pitch,
-          onProgress: (done, total) => heartbeat({ done, total }),
         };
         const cacheKey = contentKey({ text: request.text, voice: job.voice, language: job.language, encoding: request.encoding, speakingRate: request.speakingRate ?? null, pitch: request.pitch ?? null });
-        let stored: CachedAudio | undefined;
-        const hit = await onceForAudio(
-          db,
-          cacheKey,
-          async (e) => (await storage.size(e.audioKey)) === e.bytes && (await storage.size(e.srtKey)) !== undefined && (await storage.size(e.vttKey)) !== undefined,
-          async () => {
-            // One request per chunk: the lease counts them all against the key's quota.
-            const cost = countTtsRequests(request);
-            const narration = await tts.run({ stage: Stage.synthesis, jobId: job.id, batchId: batch.id, cost }, (client) => synthesizeNarration(client, request));
-            const key = `${prefix}audio.${narration.extension}`;
-            await withStage(Stage.storage, async () => {
-              await storage.put(subtitleKeys.srt, narration.subtitles.srt, 'application/x-subrip; charset=utf-8');
-              await storage.put(subtitleKeys.vtt, narration.subtitles.vtt, 'text/vtt; charset=utf-8');
-              await storage.put(key, narration.body, narration.contentType);
-            });
-            stored = { audioKey: key, srtKey: subtitleKeys.srt, vttKey: subtitleKeys.vtt, bytes: narration.body.length, durationMs: narration.durationMs };
-            const characters = billedCharacters(request.text);
-            await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters, usd: ttsUsd(prices, job.voice, characters) });
-            return stored;
-          },
-        );
-        if (hit) {
-          // The same narration exists (another job, any batch): copy it, pay nothing.
-          const key = `${prefix}${hit.audioKey.slice(hit.audioKey.lastIndexOf('/') + 1)}`;
-          await withStage(Stage.storage, async () => {
-            await storage.put(subtitleKeys.srt, await storage.get(hit.srtKey), 'application/x-subrip; charset=utf-8');
-            await storage.put(subtitleKeys.vtt, await storage.get(hit.vttKey), 'text/vtt; charset=utf-8');
-            await storage.put(key, await storage.get(hit.audioKey), contentTypeOf(key));
-          });
-          stored = { ...hit, audioKey: key };
-          await countCacheHit(db, batch.id);
-          await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters: 0, usd: 0 });
-        }
-        const narration = stored!;
+        const { narration, cached } = await narrateOnce({ db, storage, tts, prices }, { jobId: job.id, batchId: batch.id, prefix, subtitleKeys }, request, cacheKey);
         const key = narration.audioKey;
-        await updateJob(db, job.id, { audio_key: key, audio_bytes: narration.bytes, audio_duration_ms: narration.durationMs });
+        await storeWhenPostgresIsBack(async () => {
+          if (cached) await countCacheHit(db, batch.id);
+          // Chunks this job bought are already in its figures; a job that bought none shows zero.
+          await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters: 0, usd: 0 });
+          await updateJob(db, job.id, { audio_key: key, audio_bytes: narration.bytes, audio_duration_ms: narration.durationMs });
+        });
         return { audioKey: key, durationMs: narration.durationMs, bytes: narration.bytes, subtitleKeys };
       });
     },

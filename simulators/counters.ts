@@ -7,12 +7,14 @@ export interface CounterSnapshot {
   byKey: Record<string, number>;
   /** Requests answered with an error, by HTTP status. */
   errors: Record<string, number>;
+  /** Characters billed for successful requests, as Google counts them (TTS). */
+  billedCharacters: number;
 }
 
 export class CallCounters {
   private state: CounterSnapshot = CallCounters.empty();
   private static empty(): CounterSnapshot {
-    return { total: 0, byEndpoint: {}, byKind: {}, byKey: {}, errors: {} };
+    return { total: 0, byEndpoint: {}, byKind: {}, byKey: {}, errors: {}, billedCharacters: 0 };
   }
   /** Counts one request that reached the API (successful or not). */
   record(endpoint: string, key: string | undefined, kind?: string): void {
@@ -21,6 +23,10 @@ export class CallCounters {
     if (kind) this.state.byKind[kind] = (this.state.byKind[kind] ?? 0) + 1;
     const k = key ? `…${key.slice(-4)}` : '(none)';
     this.state.byKey[k] = (this.state.byKey[k] ?? 0) + 1;
+  }
+  /** Counts the characters of a request that was answered with audio (Google bills those only). */
+  bill(characters: number): void {
+    this.state.billedCharacters += characters;
   }
   recordError(status: number): void {
     this.state.errors[String(status)] = (this.state.errors[String(status)] ?? 0) + 1;
