@@ -57,12 +57,13 @@ export function storeWhenPostgresIsBack<T>(fn: () => Promise<T>): Promise<T> {
 export async function withLease<T>(db: Kysely<Database>, key: string, work: (lease: Lease) => Promise<T>, ttlMs = LEASE_TTL_MS): Promise<T> {
   const owner = ownerOfThisAttempt();
   let lease: Lease | undefined;
-  while (!lease) {
+  // Short calls are the common case: look again soon, then less often (at most once a second).
+  for (let step = 100; !lease; step = Math.min(1000, step * 2)) {
     const got = await storeWhenPostgresIsBack(() => acquireLease(db, key, owner, ttlMs));
     if ('token' in got) lease = got;
     else {
       beat();
-      await pause(Math.min(1000, Math.max(100, got.heldUntil.getTime() - Date.now())));
+      await pause(Math.min(step, Math.max(50, got.heldUntil.getTime() - Date.now())));
     }
   }
   const held = lease;
