@@ -101,7 +101,7 @@ export async function batchActuals(db: Kysely<Database>, batchId: string, opts: 
     .where('s.batch_id', '=', batchId)
     .execute();
   const chars = new Map(scripts.map((s) => [`${s.title_index}|${s.variation}|${s.language}`, Number(s.chars)]));
-  const jobs = await db.selectFrom('jobs').select(['title_index', 'variation', 'language', 'status']).where('batch_id', '=', batchId).execute();
+  const jobs = await db.selectFrom('jobs').select(['title_index', 'variation', 'language', 'status', 'tts_input_tokens', 'tts_output_tokens']).where('batch_id', '=', batchId).execute();
   const batch = await db.selectFrom('batches').select(['created_at', 'finished_at', 'spent_usd']).where('id', '=', batchId).executeTakeFirst();
   const ended = opts.endedAt ?? batch?.finished_at ?? null;
   let ttsCharacters = 0;
@@ -111,6 +111,7 @@ export async function batchActuals(db: Kysely<Database>, batchId: string, opts: 
     completedJobs: jobs.filter((j) => j.status === 'completed').length,
     scripts: { masters: scripts.filter((s) => s.kind === 'master').length, adaptations: scripts.filter((s) => s.kind === 'adaptation').length },
     ttsCharacters,
+    ttsTokens: { input: jobs.reduce((n, j) => n + (j.tts_input_tokens ?? 0), 0), output: jobs.reduce((n, j) => n + (j.tts_output_tokens ?? 0), 0) },
     inputTokens: scripts.reduce((n, s) => n + s.input_tokens, 0),
     outputTokens: scripts.reduce((n, s) => n + s.output_tokens, 0),
     spentUsd: Math.round((batch?.spent_usd ?? 0) * 1e6) / 1e6,
