@@ -136,6 +136,15 @@ export function countTtsRequests(req: PlanInput): number {
   return planNarration(req).length;
 }
 
+/**
+ * `voice` of a synthesize request: a catalog name as is, or for Gemini-TTS (am-ET-GeminiFlash25-Kore) the bare
+ * speaker with its model, as Cloud TTS wants them (`name: Kore`, `modelName: gemini-2.5-flash-tts`).
+ */
+export function voiceSelection(voice: string, language: string): { languageCode: string; name: string; modelName?: string } {
+  const gemini = geminiVoice(voice);
+  return gemini ? { languageCode: language, name: gemini.speaker, modelName: gemini.model } : { languageCode: language, name: voice };
+}
+
 /** Speaks a whole script and returns one encoded file with its real duration and its subtitles. */
 export async function synthesizeNarration(client: TextToSpeechClient, req: NarrationRequest): Promise<Narration> {
   const features = voiceFeatures(req.voice);
@@ -151,8 +160,8 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
   const timeoutMs = req.timeoutMs ?? 120_000;
   const options = callOptions(timeoutMs);
   const gemini = geminiVoice(req.voice);
-  // Gemini-TTS: the catalog name stands for a bare speaker on a model; the prompt rides with every chunk.
-  const voice = gemini ? { languageCode: req.language, name: gemini.speaker, modelName: gemini.model } : { languageCode: req.language, name: req.voice };
+  const voice = voiceSelection(req.voice, req.language);
+  // Gemini-TTS: the style prompt rides with every chunk.
   const prompt = gemini && req.prompt ? { prompt: req.prompt } : {};
   const audio: ChunkAudio[] = [];
   for (const [i, request] of plan.entries()) {

@@ -167,3 +167,16 @@ export async function cachedScriptCells(db: Kysely<Database>, b: CacheLookup): P
   }
   return { masters, scripts };
 }
+
+/** Recent Gemini-TTS narrations (characters, locale, measured duration): how fast the family really speaks. */
+export async function recentGeminiSpeech(db: Kysely<Database>, opts: { limit?: number; before?: Date } = {}): Promise<Array<{ characters: number; language: string; durationMs: number }>> {
+  let q = db
+    .selectFrom('jobs')
+    .select(['tts_characters', 'language', 'audio_duration_ms'])
+    .where('tts_model', 'is not', null)
+    .where('tts_characters', '>', 0)
+    .where('audio_duration_ms', 'is not', null);
+  if (opts.before) q = q.where('finished_at', '<', opts.before);
+  const rows = await q.orderBy('finished_at', 'desc').limit(opts.limit ?? 200).execute();
+  return rows.map((r) => ({ characters: r.tts_characters ?? 0, language: r.language, durationMs: r.audio_duration_ms ?? 0 }));
+}
