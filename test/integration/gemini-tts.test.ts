@@ -2,6 +2,7 @@
 // a batch in five locales only Gemini-TTS serves (audio, subtitles, spend in tokens, the style prompt on the wire),
 // the launch estimate against the real tokens, a style prompt a classic voice ignores (noted on the job), and previews.
 import assert from 'node:assert/strict';
+import { leaseKey, modelUsageNow } from '../../db/keys';
 import { parseMp3 } from '../../domain/audio';
 import { shippedCatalog } from '../../domain/catalog';
 import { geminiTtsUsd } from '../../domain/gemini-tts';
@@ -65,7 +66,7 @@ describe('Gemini-TTS through the API', function () {
     assert.equal(bad.status, 400);
   });
 
-  it('runs 3 titles × the issue's 5 locales on Gemini-TTS with audio, subtitles, the style prompt and spend in tokens; the estimate is within ±15% of the tokens', async () => {
+  it('runs 3 titles × the 5 locales of the issue on Gemini-TTS with audio, subtitles, the style prompt and spend in tokens; the estimate is within ±15% of the tokens', async () => {
     const voices = LOCALES.map((language, i) => ({ language, voice: `${language}-${i % 2 ? 'GeminiPro25' : 'GeminiFlash25'}-${['Kore', 'Charon', 'Puck', 'Aoede', 'Fenrir'][i]}` }));
     // A first, smaller batch gives the estimator its calibration (script lengths and speaking rate), as real use would.
     const warm = await launch(['The salt roads of the Sahara'], voices);
@@ -146,5 +147,18 @@ describe('Gemini-TTS through the API', function () {
     assert.equal(v1.json.agent.voiceStyle, STYLE);
     const tooLong = await call(stack, user.token, 'POST', '/api/agents', { ...fields, voiceStyle: 'x'.repeat(1001) });
     assert.equal(tooLong.status, 400);
+  });
+
+  it("counts a Gemini-TTS model's requests against its own quota, apart from the classic voices of the same key", async () => {
+    const model = { name: `gemini-test-${process.pid}-tts`, rpm: 2 };
+    const first = await leaseKey(stack.db, 'tts', { model });
+    const second = await leaseKey(stack.db, 'tts', { model });
+    assert.ok('keyId' in first && 'keyId' in second, 'two requests fit the model quota');
+    const third = await leaseKey(stack.db, 'tts', { model });
+    assert.ok(!('keyId' in third) && third.waitUntil && third.waitUntil.getTime() > Date.now() + 30_000, 'the third waits for the model minute');
+    const classic = await leaseKey(stack.db, 'tts', {});
+    assert.ok('keyId' in classic, 'classic voices on the same key are not held back');
+    const usage = (await modelUsageNow(stack.db, 'tts')).filter((u) => u.model === model.name);
+    assert.equal(usage.reduce((n, u) => n + u.lastMinute, 0), 2);
   });
 });
