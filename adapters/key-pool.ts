@@ -6,7 +6,7 @@ import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import { Context, sleep as activitySleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
-import { clearWaiting, leaseKey, listKeys, listProjects, markWaiting, reportOutcome, sealedSecret, type Lease } from '../db/keys';
+import { clearWaiting, leaseKey, listKeys, listProjects, markWaiting, reportOutcome, restModel, sealedSecret, type Lease } from '../db/keys';
 import type { Database, KeyService } from '../db/schema';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type CallOutcome, type QuotaScope } from '../domain/breaker';
 import { formatMasterKey, generateMasterKey, masterKeyId, openSecret, parseMasterKey, scrubSecret, type MasterKey } from '../domain/crypto';
@@ -251,6 +251,12 @@ export class KeyPool {
         } catch (raw) {
           const err = scrubbed(raw, entry.secret);
           const outcome = outcomeOf(err);
+          if (outcome?.kind === 'quota' && ctx.model && rpm) {
+            // A model's own quota (Gemini-TTS): hold that model back, not the key, whose classic voices go on.
+            await restModel(this.o.db, service, { name: ctx.model, rpm }, lease, new Date(Date.now() + (outcome.retryAfterMs ?? 60_000)));
+            if (tried < maxKeys) continue;
+            throw err;
+          }
           if (outcome) await reportOutcome(this.o.db, lease, outcome, err instanceof Error ? err.message : String(err), { policy: this.policy });
           if (outcome?.kind === 'invalid') this.o.log?.(`${service} key …${lease.last4} (${lease.keyId}) disabled: ${err instanceof Error ? err.message : ''}`);
           if ((outcome?.kind === 'quota' || outcome?.kind === 'invalid') && tried < maxKeys) continue;

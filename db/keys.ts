@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { DEFAULT_BREAKER_POLICY, leasableAt, onLease, onOutcome, onProjectQuota, type BreakerPolicy, type BreakerState, type CallOutcome } from '../domain/breaker';
 import { lastFour, masterKeyId, openSecret, sealSecret, secretLookup, type MasterKey } from '../domain/crypto';
-import { countRequests, headroomAt, recentRequests, type Usage } from '../domain/quota';
+import { countRequests, headroomAt, recentRequests, RPM_WINDOW_MS, type Usage } from '../domain/quota';
 import type { ApiKey, ApiKeyProject, Database, KeyService, KeyTarget } from './schema';
 
 /** A key row without its sealed secret: what lists, tests and the API may see. */
@@ -179,6 +179,20 @@ async function countModelRequests(trx: Transaction<Database>, service: KeyServic
     .insertInto('api_key_model_usage')
     .values({ service, owner, model: m.name, minute_log: minuteLog, updated_at: now })
     .onConflict((oc) => oc.columns(['service', 'owner', 'model']).doUpdateSet({ minute_log: minuteLog, updated_at: now }))
+    .execute();
+}
+
+/**
+ * After a 429 for a model's own quota, holds that model back for the key's project (or the key) until `until`,
+ * without resting the key: its classic-voice requests go on. The log is filled so the window has no room before then.
+ */
+export async function restModel(db: Kysely<Database>, service: KeyService, m: ModelQuota, lease: Pick<Lease, 'keyId' | 'project'>, until: Date): Promise<void> {
+  const owner = modelOwner({ id: lease.keyId, project: lease.project });
+  const minuteLog = JSON.stringify(Array<number>(Math.max(1, Math.ceil(m.rpm))).fill(until.getTime() - RPM_WINDOW_MS));
+  await db
+    .insertInto('api_key_model_usage')
+    .values({ service, owner, model: m.name, minute_log: minuteLog, updated_at: new Date() })
+    .onConflict((oc) => oc.columns(['service', 'owner', 'model']).doUpdateSet({ minute_log: minuteLog, updated_at: new Date() }))
     .execute();
 }
 

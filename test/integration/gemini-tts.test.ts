@@ -2,7 +2,7 @@
 // a batch in five locales only Gemini-TTS serves (audio, subtitles, spend in tokens, the style prompt on the wire),
 // the launch estimate against the real tokens, a style prompt a classic voice ignores (noted on the job), and previews.
 import assert from 'node:assert/strict';
-import { leaseKey, modelUsageNow } from '../../db/keys';
+import { leaseKey, modelUsageNow, restModel } from '../../db/keys';
 import { parseMp3 } from '../../domain/audio';
 import { shippedCatalog } from '../../domain/catalog';
 import { geminiTtsUsd } from '../../domain/gemini-tts';
@@ -160,5 +160,15 @@ describe('Gemini-TTS through the API', function () {
     assert.ok('keyId' in classic, 'classic voices on the same key are not held back');
     const usage = (await modelUsageNow(stack.db, 'tts')).filter((u) => u.model === model.name);
     assert.equal(usage.reduce((n, u) => n + u.lastMinute, 0), 2);
+
+    // A 429 for another model's quota holds that model back until the retry time, and not the key.
+    const other = { name: `gemini-test-${process.pid}-b-tts`, rpm: 100 };
+    const lease = await leaseKey(stack.db, 'tts', { model: other });
+    assert.ok('keyId' in lease);
+    const until = new Date(Date.now() + 45_000);
+    await restModel(stack.db, 'tts', other, lease, until);
+    const held = await leaseKey(stack.db, 'tts', { model: other });
+    assert.ok(!('keyId' in held) && held.waitUntil && Math.abs(held.waitUntil.getTime() - until.getTime()) < 2000, 'held until the retry time');
+    assert.ok('keyId' in (await leaseKey(stack.db, 'tts', {})), 'the key still serves classic voices');
   });
 });
