@@ -5,7 +5,7 @@ import { TextToSpeechClient, v1beta1 } from '@google-cloud/text-to-speech';
 import { concatPcm, decodeWav, pcmDurationMs, resamplePcm, type Pcm } from '../domain/audio';
 import { planSpeechRequests, type SpeechRequest } from '../domain/chunking';
 import { BoltError, ErrorCode, Stage } from '../domain/errors';
-import { DEFAULT_GEMINI_TTS_LIMITS, DEFAULT_GEMINI_TTS_TOKENS, audioTokens, geminiVoice, maxTextBytes, textTokens, type GeminiTtsLimits, type GeminiTtsTokenRates } from '../domain/gemini-tts';
+import { DEFAULT_GEMINI_TTS_LIMITS, DEFAULT_GEMINI_TTS_TOKENS, audioTokens, geminiVoice, maxTextBytes, textTokens, voiceSelection, type GeminiTtsLimits, type GeminiTtsTokenRates } from '../domain/gemini-tts';
 import { classifyFailure, googleErrorIn, outcomeError } from '../domain/provider-outcomes';
 import { buildCues, displayWidth, toSrt, toVtt, type TimedText } from '../domain/subtitles';
 import { voiceFeatures } from '../domain/voice-features';
@@ -134,15 +134,6 @@ export function planNarration(req: PlanInput): SpeechRequest[] {
 /** How many TTS calls a narration costs (for quota accounting before the calls). */
 export function countTtsRequests(req: PlanInput): number {
   return planNarration(req).length;
-}
-
-/**
- * `voice` of a synthesize request: a catalog name as is, or for Gemini-TTS (am-ET-GeminiFlash25-Kore) the bare
- * speaker with its model, as Cloud TTS wants them (`name: Kore`, `modelName: gemini-2.5-flash-tts`).
- */
-export function voiceSelection(voice: string, language: string): { languageCode: string; name: string; modelName?: string } {
-  const gemini = geminiVoice(voice);
-  return gemini ? { languageCode: language, name: gemini.speaker, modelName: gemini.model } : { languageCode: language, name: voice };
 }
 
 /** Speaks a whole script and returns one encoded file with its real duration and its subtitles. */

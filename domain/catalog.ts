@@ -221,23 +221,11 @@ export function buildCatalog(data: unknown, gemini: GeminiTtsCatalog | null = sh
     }
   }
   for (const g of gemini?.voices ?? []) {
-    const cv: CatalogVoice = {
-      name: g.name,
-      languageCodes: [g.locale],
-      ssmlGender: g.gender,
-      naturalSampleRateHertz: g.naturalSampleRateHertz,
-      language: g.locale,
-      family: VoiceFamily.gemini,
-      capabilities: FAMILY_CAPABILITIES.gemini,
-      model: g.model,
-      speaker: g.speaker,
-      readiness: g.readiness,
-    };
+    const { name, locale, gender, naturalSampleRateHertz, model, speaker, readiness } = g;
+    const cv: CatalogVoice = { name, languageCodes: [locale], ssmlGender: gender, naturalSampleRateHertz, language: locale, family: VoiceFamily.gemini, capabilities: FAMILY_CAPABILITIES.gemini, model, speaker, readiness };
     voices.push(cv);
-    byName.set(cv.name, cv);
-    const list = byLanguage.get(g.locale) ?? [];
-    list.push(cv);
-    byLanguage.set(g.locale, list);
+    byName.set(name, cv);
+    byLanguage.set(locale, [...(byLanguage.get(locale) ?? []), cv]);
   }
   return { voices, byName, byLanguage, languages: [...byLanguage.keys()].sort(), source: parsed.data.source, documented: gemini ? { gemini: gemini.source } : {} };
 }

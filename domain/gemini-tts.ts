@@ -81,6 +81,15 @@ export function geminiVoice(name: string): GeminiVoice | undefined {
   return byName.get(name);
 }
 
+/**
+ * `voice` of a synthesize request: a catalog name as is, or for Gemini-TTS (am-ET-GeminiFlash25-Kore) the bare
+ * speaker with its model, as Cloud TTS wants them (`name: Kore`, `modelName: gemini-2.5-flash-tts`).
+ */
+export function voiceSelection(voice: string, language: string): { languageCode: string; name: string; modelName?: string } {
+  const gemini = geminiVoice(voice);
+  return gemini ? { languageCode: language, name: gemini.speaker, modelName: gemini.model } : { languageCode: language, name: voice };
+}
+
 /** Whether a voice name is of the Gemini-TTS family (by its shape, known or not). */
 export const isGeminiVoiceName = (name: string): boolean => GEMINI_VOICE_PATTERN.test(name);
 

@@ -1,6 +1,6 @@
 // Gemini-TTS family: catalog, request shape and chunk limits, simulator checks, and costing by tokens.
 import assert from 'node:assert/strict';
-import { planNarration, voiceSelection } from '../../adapters/tts';
+import { planNarration } from '../../adapters/tts';
 import { styleFor } from '../../activities/index';
 import { buildCatalog, familyOf, shippedCatalog, SHIPPED_VOICES_FILE } from '../../domain/catalog';
 import { estimateBatch } from '../../domain/estimates';
@@ -14,6 +14,7 @@ import {
   scriptTokens,
   shippedGeminiTtsCatalog,
   textTokens,
+  voiceSelection,
 } from '../../domain/gemini-tts';
 import { voiceFeatures } from '../../domain/voice-features';
 import { checkGeminiTtsRequest } from '../../simulators/gemini-tts';
