@@ -5,14 +5,16 @@ import type { Kysely } from 'kysely';
 import type { KeyedProvider } from '../adapters/key-pool';
 import type { ObjectStorage } from '../adapters/storage';
 import { assembleNarration, planNarration, synthesizeChunk, type ChunkAudio, type NarrationRequest } from '../adapters/tts';
+import type { SpeechRequest } from '../domain/chunking';
 import { countAudioHit, findCachedAudio, storeCachedAudio, type CachedAudio } from '../db/audio-cache';
 import type { Lease } from '../db/leases';
 import { dropChunk, dropChunks, listChunks, storeChunk } from '../db/narration-chunks';
 import type { Database } from '../db/schema';
-import { decodeWav, encodeWav } from '../domain/audio';
+import { decodeWav, encodeWav, pcmDurationMs } from '../domain/audio';
 import type { PriceTable } from '../domain/catalog';
 import { billedRequestCharacters, ttsUsd } from '../domain/costs';
 import { BoltError, ErrorCode, Stage } from '../domain/errors';
+import { audioTokens, DEFAULT_GEMINI_TTS_TOKENS, geminiTtsUsd, geminiVoice, textTokens } from '../domain/gemini-tts';
 import { beat, storeWhenPostgresIsBack, withLease } from './paid-once';
 
 export interface NarrationDeps {
@@ -73,6 +75,15 @@ export async function narrateOnce(deps: NarrationDeps, target: NarrationTarget, 
   });
 }
 
+/** What one chunk cost: Gemini-TTS by tokens (its text and the style prompt in, its audio out), other families by characters sent. */
+function chunkUsd(prices: PriceTable, request: NarrationRequest, part: SpeechRequest, audio: ChunkAudio): number {
+  const gemini = geminiVoice(request.voice);
+  if (!gemini) return ttsUsd(prices, request.voice, billedRequestCharacters(part.input));
+  const rates = request.geminiTts?.tokens ?? DEFAULT_GEMINI_TTS_TOKENS;
+  const text = part.units.map((u) => u.text).join('');
+  return geminiTtsUsd(prices.geminiTts, gemini.model, textTokens(text, rates) + textTokens(request.prompt ?? '', rates), audioTokens(pcmDurationMs(audio.pcm), rates));
+}
+
 /**
  * Every chunk of the narration in plan order: those already bought are read back from storage, the
  * others bought one request at a time, each kept (storage, then its row behind the fence) before the next.
@@ -91,11 +102,12 @@ async function buyChunks(deps: NarrationDeps, target: NarrationTarget, request: 
     }
     if (have) await storeWhenPostgresIsBack(() => dropChunk(db, cacheKey, idx)); // its object is gone: buy it again
     // One request per call: a quota answer moves only this chunk to another key.
-    const audio = await tts.run({ stage: Stage.synthesis, jobId: target.jobId, batchId: target.batchId, cost: 1 }, (client) => synthesizeChunk(client, request, part));
+    const model = geminiVoice(request.voice)?.model;
+    const audio = await tts.run({ stage: Stage.synthesis, jobId: target.jobId, batchId: target.batchId, cost: 1, ...(model ? { model } : {}) }, (client) => synthesizeChunk(client, request, part));
     const objectKey = `narration-chunks/${cacheKey}/${lease.token}/${idx}.wav`;
     await storage.put(objectKey, encodeWav(audio.pcm), 'audio/wav');
     const characters = billedRequestCharacters(part.input);
-    const chunk = { narrationKey: cacheKey, idx, objectKey, marks: Object.fromEntries(audio.marks), characters, usd: ttsUsd(prices, request.voice, characters), jobId: target.jobId, batchId: target.batchId };
+    const chunk = { narrationKey: cacheKey, idx, objectKey, marks: Object.fromEntries(audio.marks), characters, usd: chunkUsd(prices, request, part, audio), jobId: target.jobId, batchId: target.batchId };
     await storeWhenPostgresIsBack(() => storeChunk(db, lease, chunk));
     chunks.push(audio);
     beat({ done: idx + 1, total: plan.length });
