@@ -76,12 +76,13 @@ export async function narrateOnce(deps: NarrationDeps, target: NarrationTarget, 
 }
 
 /** What one chunk cost: Gemini-TTS by tokens (its text and the style prompt in, its audio out), other families by characters sent. */
-function chunkUsd(prices: PriceTable, request: NarrationRequest, part: SpeechRequest, audio: ChunkAudio): number {
+function chunkCost(prices: PriceTable, request: NarrationRequest, part: SpeechRequest, audio: ChunkAudio): { usd: number; tokens?: { model: string; input: number; output: number } } {
   const gemini = geminiVoice(request.voice);
-  if (!gemini) return ttsUsd(prices, request.voice, billedRequestCharacters(part.input));
+  if (!gemini) return { usd: ttsUsd(prices, request.voice, billedRequestCharacters(part.input)) };
   const rates = request.geminiTts?.tokens ?? DEFAULT_GEMINI_TTS_TOKENS;
   const text = part.units.map((u) => u.text).join('');
-  return geminiTtsUsd(prices.geminiTts, gemini.model, textTokens(text, rates) + textTokens(request.prompt ?? '', rates), audioTokens(pcmDurationMs(audio.pcm), rates));
+  const tokens = { model: gemini.model, input: textTokens(text, rates) + textTokens(request.prompt ?? '', rates), output: audioTokens(pcmDurationMs(audio.pcm), rates) };
+  return { usd: geminiTtsUsd(prices.geminiTts, gemini.model, tokens.input, tokens.output), tokens };
 }
 
 /**
@@ -107,7 +108,7 @@ async function buyChunks(deps: NarrationDeps, target: NarrationTarget, request: 
     const objectKey = `narration-chunks/${cacheKey}/${lease.token}/${idx}.wav`;
     await storage.put(objectKey, encodeWav(audio.pcm), 'audio/wav');
     const characters = billedRequestCharacters(part.input);
-    const chunk = { narrationKey: cacheKey, idx, objectKey, marks: Object.fromEntries(audio.marks), characters, usd: chunkUsd(prices, request, part, audio), jobId: target.jobId, batchId: target.batchId };
+    const chunk = { narrationKey: cacheKey, idx, objectKey, marks: Object.fromEntries(audio.marks), characters, ...chunkCost(prices, request, part, audio), jobId: target.jobId, batchId: target.batchId };
     await storeWhenPostgresIsBack(() => storeChunk(db, lease, chunk));
     chunks.push(audio);
     beat({ done: idx + 1, total: plan.length });

@@ -17,6 +17,8 @@ export interface BoughtChunk extends StoredChunk {
   usd: number;
   jobId: string;
   batchId: string;
+  /** Gemini-TTS: the tokens this chunk was billed. */
+  tokens?: { model: string; input: number; output: number };
 }
 
 /** Chunks of a narration already bought, by index. */
@@ -26,10 +28,17 @@ export async function listChunks(db: Kysely<Database>, narrationKey: string): Pr
 }
 
 /** Adds characters and dollars to a job's synthesis figures and to its batch's spend. */
-async function addChunkSpend(trx: Transaction<Database>, c: Pick<BoughtChunk, 'jobId' | 'batchId' | 'characters' | 'usd'>): Promise<void> {
+async function addChunkSpend(trx: Transaction<Database>, c: Pick<BoughtChunk, 'jobId' | 'batchId' | 'characters' | 'usd' | 'tokens'>): Promise<void> {
+  const tokens = c.tokens
+    ? {
+        tts_model: c.tokens.model,
+        tts_input_tokens: sql<number>`coalesce(tts_input_tokens, 0) + ${c.tokens.input}`,
+        tts_output_tokens: sql<number>`coalesce(tts_output_tokens, 0) + ${c.tokens.output}`,
+      }
+    : {};
   await trx
     .updateTable('jobs')
-    .set({ tts_characters: sql<number>`coalesce(tts_characters, 0) + ${c.characters}`, tts_cost_usd: sql<number>`coalesce(tts_cost_usd, 0) + ${c.usd}` })
+    .set({ tts_characters: sql<number>`coalesce(tts_characters, 0) + ${c.characters}`, tts_cost_usd: sql<number>`coalesce(tts_cost_usd, 0) + ${c.usd}`, ...tokens })
     .where('id', '=', c.jobId)
     .execute();
   await addSpend(trx, c.batchId, c.usd);
