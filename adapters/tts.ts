@@ -8,7 +8,10 @@ import { BoltError, ErrorCode, Stage } from '../domain/errors';
 import { classifyFailure, googleErrorIn, outcomeError } from '../domain/provider-outcomes';
 import { buildCues, displayWidth, toSrt, toVtt, type TimedText } from '../domain/subtitles';
 import { voiceFeatures } from '../domain/voice-features';
+import { DEFAULT_LOUDNESS, type LoudnessReport, type LoudnessTarget } from '../domain/loudness';
+import { customPronunciationsField, pronunciationMechanism, pronunciationNotes, ssmlWithPhonemes, termsIn, type Pronunciation, type PronunciationNotes } from '../domain/pronunciation';
 import { encodeAudio, type AudioEncoding } from './audio-codec';
+import { normaliseNarration } from './loudness';
 
 export interface TtsClientOptions {
   apiKey: string;
@@ -31,6 +34,10 @@ export interface NarrationRequest {
   timeoutMs?: number;
   /** Called after each request with (done, total), for heartbeats. */
   onProgress?: (done: number, total: number) => void;
+  /** Integrated loudness the whole narration is normalised to. @default -16 */
+  loudness?: LoudnessTarget;
+  /** The agent's terms and how to say them. */
+  pronunciations?: Pronunciation[];
 }
 
 /** Subtitles of a narration and where their timings came from. */
@@ -54,6 +61,10 @@ export interface Narration {
   requestBytes: number[];
   characters: number;
   subtitles: NarrationSubtitles;
+  /** Loudness before and after normalisation. */
+  loudness: LoudnessReport;
+  /** How the agent's terms reached the voice; absent when none occurs in the text. */
+  pronunciations?: PronunciationNotes;
 }
 
 /** The v1beta1 client (timepoints) built beside each v1 client from the same options. */
@@ -106,12 +117,23 @@ interface ChunkAudio {
 const speakable = (r: SpeechRequest) => /\S/u.test(r.units.map((u) => u.text).join(''));
 
 /** The requests a narration is sent as, each under 5,000 bytes as sent; empty ones are skipped. */
-export function planNarration(req: Pick<NarrationRequest, 'text' | 'language' | 'voice'>): SpeechRequest[] {
-  return planSpeechRequests(req.text, { ssml: voiceFeatures(req.voice).ssml, locale: req.language }).filter(speakable);
+export function planNarration(req: Pick<NarrationRequest, 'text' | 'language' | 'voice' | 'pronunciations'>): SpeechRequest[] {
+  const terms = req.pronunciations ?? [];
+  // <phoneme> markup is rendered inside the planner, so every request is measured with it.
+  const renderSsml = terms.length > 0 && pronunciationMechanism(req.voice) === 'ssml-phoneme' ? (t: string) => ssmlWithPhonemes(t, terms) : undefined;
+  return planSpeechRequests(req.text, { ssml: voiceFeatures(req.voice).ssml, locale: req.language, renderSsml }).filter(speakable);
+}
+
+/** The request's input, with `customPronunciations` for the terms it contains where the family takes them. */
+function inputOf(request: SpeechRequest, req: NarrationRequest) {
+  const terms = req.pronunciations ?? [];
+  if (terms.length === 0 || pronunciationMechanism(req.voice) !== 'custom-pronunciations') return request.input;
+  const used = termsIn(request.units.map((u) => u.text).join(''), terms);
+  return used.length > 0 ? { ...request.input, customPronunciations: customPronunciationsField(used) } : request.input;
 }
 
 /** How many TTS calls a narration costs (for quota accounting before the calls). */
-export function countTtsRequests(req: Pick<NarrationRequest, 'text' | 'language' | 'voice'>): number {
+export function countTtsRequests(req: Pick<NarrationRequest, 'text' | 'language' | 'voice' | 'pronunciations'>): number {
   return planNarration(req).length;
 }
 
@@ -137,11 +159,11 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
     try {
       // Temporal owns retries: the SDK's own would repeat paid calls unseen.
       if (beta) {
-        const [res] = await withTimeout(beta.synthesizeSpeech({ input: request.input, voice, audioConfig, enableTimePointing: ['SSML_MARK' as never] }, options), timeoutMs);
+        const [res] = await withTimeout(beta.synthesizeSpeech({ input: inputOf(request, req), voice, audioConfig, enableTimePointing: ['SSML_MARK' as never] }, options), timeoutMs);
         audioContent = res.audioContent;
         for (const tp of res.timepoints ?? []) if (tp.markName && typeof tp.timeSeconds === 'number') marks.set(tp.markName, tp.timeSeconds);
       } else {
-        const [res] = await withTimeout(client.synthesizeSpeech({ input: request.input, voice, audioConfig }, options), timeoutMs);
+        const [res] = await withTimeout(client.synthesizeSpeech({ input: inputOf(request, req), voice, audioConfig }, options), timeoutMs);
         audioContent = res.audioContent;
       }
     } catch (err) {
@@ -160,7 +182,8 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
     audio.push({ pcm: audio.length > 0 ? resamplePcm(pcm, audio[0]!.pcm.sampleRate) : pcm, marks });
     req.onProgress?.(i + 1, plan.length);
   }
-  const joined = concatPcm(audio.map((a) => a.pcm));
+  // Loudness is set once on the whole narration (per chunk would pump at every join).
+  const { pcm: joined, report: loudness } = await normaliseNarration(concatPcm(audio.map((a) => a.pcm)), req.loudness ?? DEFAULT_LOUDNESS);
   const durationMs = pcmDurationMs(joined);
   const encoded = await encodeAudio(joined, req.encoding);
   const chunkDurationsMs = audio.map((a) => pcmDurationMs(a.pcm));
@@ -174,6 +197,8 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
     requestBytes: plan.map((r) => r.bytes),
     characters: [...req.text].length,
     subtitles: { srt: toSrt(cues), vtt: toVtt(cues), cues: cues.length, timing },
+    loudness,
+    pronunciations: pronunciationNotes(req.text, req.voice, req.pronunciations ?? []),
   };
 }
 
