@@ -16,6 +16,8 @@ export const agentView = (a: AgentWithVersion) => ({
   tone: a.tone,
   targetMinutes: a.targetMinutes,
   masterLanguage: a.masterLanguage,
+  pronunciations: a.pronunciations,
+  loudness: a.loudness,
   createdAt: a.createdAt,
   updatedAt: a.updatedAt,
   versionCreatedAt: a.versionCreatedAt,

@@ -1,6 +1,8 @@
 // Agents (saved script templates) and their immutable versions: an edit adds a version, never rewrites one.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { parseLoudnessTarget, type LoudnessTarget } from '../domain/loudness';
+import type { Pronunciation } from '../domain/pronunciation';
 import type { AgentVersion, Database } from './schema';
 
 /** The fields of one agent version, as the API speaks them. */
@@ -11,6 +13,10 @@ export interface AgentFields {
   tone: string;
   targetMinutes: number;
   masterLanguage: string | null;
+  /** Terms and how to say them, versioned with the agent. */
+  pronunciations: Pronunciation[];
+  /** null: the default loudness target. */
+  loudness: LoudnessTarget | null;
 }
 
 /** An agent with the fields of one of its versions. */
@@ -30,6 +36,8 @@ const toRow = (f: AgentFields) => ({
   tone: f.tone,
   target_minutes: f.targetMinutes,
   master_language: f.masterLanguage,
+  pronunciations: JSON.stringify(f.pronunciations),
+  loudness_target: f.loudness === null ? null : String(f.loudness),
 });
 
 function fromRows(a: { id: string; current_version: number; created_at: Date; updated_at: Date }, v: AgentVersion): AgentWithVersion {
@@ -43,6 +51,8 @@ function fromRows(a: { id: string; current_version: number; created_at: Date; up
     tone: v.tone,
     targetMinutes: v.target_minutes,
     masterLanguage: v.master_language,
+    pronunciations: v.pronunciations,
+    loudness: parseLoudnessTarget(v.loudness_target) ?? null,
     createdAt: a.created_at,
     updatedAt: a.updated_at,
     versionCreatedAt: v.created_at,

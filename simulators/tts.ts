@@ -8,6 +8,7 @@ import { voiceFeatures } from '../domain/voice-features';
 import { CallCounters } from './counters';
 import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
 import { speak, speakSegments, type SpeechEngine } from './speech';
+import { atVoiceLevel, checkCustomPronunciations, phonemesIn, voiceLevelDb, type ReceivedInput } from './tts-quality';
 import { SEED_VOICES, type SimVoice } from './voices';
 
 export interface TtsSimOptions extends CommonSimOptions {
@@ -16,6 +17,8 @@ export interface TtsSimOptions extends CommonSimOptions {
   maxSentenceBytes?: number;
   /** `tone` skips espeak-ng: fast, and the length follows the text exactly. @default 'auto' */
   speech?: SpeechEngine;
+  /** Level (dB) a voice speaks at; other voices get one of 0, -4, -8, -12 dB by a hash of their name. */
+  voiceLevelsDb?: Record<string, number>;
 }
 
 /** Google's AudioEncoding enum; the REST transport of the SDK sends numbers, curl users send names. */
@@ -42,7 +45,7 @@ const QUOTA_NAMES: QuotaNames = {
 };
 
 interface SynthesizeBody {
-  input?: { text?: unknown; ssml?: unknown; markup?: unknown };
+  input?: { text?: unknown; ssml?: unknown; markup?: unknown; customPronunciations?: unknown };
   voice?: { languageCode?: unknown; name?: unknown };
   audioConfig?: { audioEncoding?: string | number; speakingRate?: number; pitch?: number; volumeGainDb?: number; sampleRateHertz?: number };
   enableTimePointing?: Array<string | number>;
@@ -132,6 +135,8 @@ export function checkSentences(groups: string[], locale: string, limit: number):
 export class TtsSimulator {
   readonly counters = new CallCounters();
   readonly quotas = new QuotaMeter();
+  /** The last 500 inputs received (text or SSML, phonemes, custom pronunciations), oldest first. */
+  readonly received: ReceivedInput[] = [];
   constructor(public options: TtsSimOptions = {}) {}
 
   get voices(): SimVoice[] {
@@ -206,6 +211,9 @@ export class TtsSimulator {
     if (rate !== 0 && rate !== 1 && !features.speakingRate) throw new HttpError(400, `This voice (${voice.name}) does not support speaking rate parameters.`);
 
     const ssml = given[0] === 'ssml' ? parseSsml(raw) : undefined;
+    const customPronunciations = checkCustomPronunciations(input.customPronunciations, voice.name, ssml ? raw : undefined);
+    this.received.push({ voice: voice.name, kind: given[0]!, input: raw, phonemes: ssml ? phonemesIn(raw) : [], ...(customPronunciations ? { customPronunciations } : {}) });
+    if (this.received.length > 500) this.received.shift();
     const plain = ssml ? ssml.segments.join('') : raw;
     checkSentences(ssml ? ssml.sentenceGroups : [plain], languageCode, this.options.maxSentenceBytes ?? SENTENCE_LIMIT_BYTES);
 
@@ -220,6 +228,7 @@ export class TtsSimulator {
     } else {
       pcm = await speak(plain, languageCode, rate || 1, this.options.speech);
     }
+    pcm = atVoiceLevel(pcm, voiceLevelDb(voice.name, this.options.voiceLevelsDb));
     if (sampleRate) {
       const from = pcm.sampleRate;
       pcm = resamplePcm(pcm, sampleRate);
