@@ -81,7 +81,7 @@ export function gainAndLimit(samples: Float32Array, sampleRate: number, gain: nu
 /**
  * Normalises a whole narration to `target` LUFS with its true peak at or under the ceiling. Plain gain moves
  * loudness and true peak by exactly the gain; when that would break the ceiling the limiter holds the peaks,
- * which lowers loudness a little, so gain and limiting are repeated (at most three passes) until both hold.
+ * which lowers loudness a little, so gain and limiting are repeated (at most five passes) until both hold.
  */
 export async function normaliseLoudness(
   samples: Float32Array,
@@ -100,7 +100,7 @@ export async function normaliseLoudness(
   let limited = false;
   let out = samples;
   let after = before;
-  for (let pass = 0; pass < 3; pass++) {
+  for (let pass = 0; pass < 5; pass++) {
     const r = gainAndLimit(samples, sampleRate, dbToGain(gainDb), dbToGain(ceilingDb));
     out = r.out;
     limited ||= r.limited;
@@ -109,7 +109,8 @@ export async function normaliseLoudness(
     const short = target - after.integratedLufs;
     if (tpOver <= 0 && Math.abs(short) <= 0.3) break;
     if (tpOver > 0) ceilingDb = Math.min(ceilingDb, TRUE_PEAK_CEILING_DBTP - 0.3) - tpOver - 0.1;
-    if (Math.abs(short) > 0.3) gainDb += short;
+    // Under the limiter more gain adds less loudness than its dB: push further, so few passes are needed.
+    if (Math.abs(short) > 0.3) gainDb += r.limited && short > 0 ? short * 1.6 : short;
   }
   return { samples: out, report: { target, before: shown(before), after: shown(after), gainDb: round2(gainDb), limited } };
 }
