@@ -43,7 +43,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
  * Scales by `gain` and holds every sample under `ceiling` (linear) with a look-ahead limiter: the gain
  * falls ahead of a peak (no clipping, no distortion at the peak) and recovers over `releaseMs`.
  */
-export function gainAndLimit(samples: Float32Array, sampleRate: number, gain: number, ceiling: number, releaseMs = 80): { out: Float32Array; limited: boolean } {
+export function gainAndLimit(samples: Float32Array, sampleRate: number, gain: number, ceiling: number, releaseMs = 40): { out: Float32Array; limited: boolean } {
   const n = samples.length;
   const lookahead = Math.max(1, Math.round(sampleRate * 0.005));
   // Gain each sample needs on its own, then the minimum over the look-ahead window (attack before the peak).
@@ -81,7 +81,7 @@ export function gainAndLimit(samples: Float32Array, sampleRate: number, gain: nu
 /**
  * Normalises a whole narration to `target` LUFS with its true peak at or under the ceiling. Plain gain moves
  * loudness and true peak by exactly the gain; when that would break the ceiling the limiter holds the peaks,
- * which lowers loudness a little, so gain and limiting are repeated (at most five passes) until both hold.
+ * which lowers loudness a little, so gain and limiting are repeated (at most six passes) until both hold.
  */
 export async function normaliseLoudness(
   samples: Float32Array,
@@ -100,7 +100,8 @@ export async function normaliseLoudness(
   let limited = false;
   let out = samples;
   let after = before;
-  for (let pass = 0; pass < 5; pass++) {
+  let last: { gainDb: number; lufs: number } | undefined;
+  for (let pass = 0; pass < 6; pass++) {
     const r = gainAndLimit(samples, sampleRate, dbToGain(gainDb), dbToGain(ceilingDb));
     out = r.out;
     limited ||= r.limited;
@@ -109,8 +110,12 @@ export async function normaliseLoudness(
     const short = target - after.integratedLufs;
     if (tpOver <= 0 && Math.abs(short) <= 0.3) break;
     if (tpOver > 0) ceilingDb = Math.min(ceilingDb, TRUE_PEAK_CEILING_DBTP - 0.3) - tpOver - 0.1;
-    // Under the limiter more gain adds less loudness than its dB: push further, so few passes are needed.
-    if (Math.abs(short) > 0.3) gainDb += r.limited && short > 0 ? short * 1.6 : short;
+    if (Math.abs(short) > 0.3) {
+      // Under the limiter a dB of gain adds less than a dB of loudness: step by the slope seen so far (secant).
+      const slope = last && gainDb !== last.gainDb ? (after.integratedLufs - last.lufs) / (gainDb - last.gainDb) : 1;
+      last = { gainDb, lufs: after.integratedLufs };
+      gainDb += short / Math.min(1, Math.max(0.15, slope));
+    }
   }
   return { samples: out, report: { target, before: shown(before), after: shown(after), gainDb: round2(gainDb), limited } };
 }
