@@ -67,3 +67,8 @@ export async function batchCheckCounts(db: Kysely<Database>, batchId: string): P
   const row = r.rows[0];
   return { cleaned: Number(row?.cleaned ?? 0), regenerated: Number(row?.regenerated ?? 0), failed: Number(row?.failed ?? 0) };
 }
+
+/** Drops the failed checks of a batch, so retried jobs write those scripts again. */
+export async function forgetFailedScriptChecks(db: Kysely<Database>, batchId: string): Promise<void> {
+  await db.deleteFrom('script_checks').where('batch_id', '=', batchId).where('outcome', '=', 'failed').execute();
+}
