@@ -1,7 +1,8 @@
 // Loudness of a whole narration: measured with the ebur128 library (ITU-R BS.1770-4 / EBU R128, the Rust crate
 // built to WebAssembly) and normalised once, on the joined PCM, before encoding (domain/loudness.ts does the gain).
 import { Worker } from 'node:worker_threads';
-import { floatToInt16, int16ToFloat, normaliseLoudness, type LoudnessMeasure, type LoudnessReport, type LoudnessTarget } from '../domain/loudness';
+import { setImmediate as turn } from 'node:timers/promises';
+import { floatToInt16, int16ToFloat, interSamplePeaks, normaliseLoudness, type LoudnessMeasure, type LoudnessReport, type LoudnessTarget } from '../domain/loudness';
 import type { Pcm } from '../domain/audio';
 
 /**
@@ -45,9 +46,20 @@ export function measureLoudness(samples: Float32Array, sampleRate: number): Prom
   });
 }
 
+/** Inter-sample peaks in slices of a few seconds, letting the event loop turn (heartbeats) between them. */
+async function peaksInSlices(samples: Float32Array): Promise<Float32Array> {
+  const out = new Float32Array(samples.length);
+  const slice = 200_000;
+  for (let from = 0; from < samples.length; from += slice) {
+    interSamplePeaks(samples, out, from, Math.min(samples.length, from + slice));
+    await turn();
+  }
+  return out;
+}
+
 /** Measures a narration and normalises it to `target` (once, on the whole PCM); `off` only measures. */
 export async function normaliseNarration(pcm: Pcm, target: LoudnessTarget): Promise<{ pcm: Pcm; report: LoudnessReport }> {
   const floats = int16ToFloat(pcm.samples);
-  const { samples, report } = await normaliseLoudness(floats, pcm.sampleRate, target, measureLoudness);
+  const { samples, report } = await normaliseLoudness(floats, pcm.sampleRate, target, measureLoudness, peaksInSlices);
   return { pcm: samples === floats ? pcm : { sampleRate: pcm.sampleRate, samples: floatToInt16(samples) }, report };
 }

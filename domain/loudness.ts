@@ -39,18 +39,89 @@ export function parseLoudnessTarget(v: unknown): LoudnessTarget | undefined {
 const dbToGain = (db: number) => 10 ** (db / 20);
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
+/** Half-width of the interpolation kernel that estimates peaks between samples (4× oversampling). */
+const TAPS = 8;
+/** Hann-windowed sinc taps for the three points between two samples (¼, ½, ¾), one after another. */
+const KERNELS = (() => {
+  const k = new Float64Array(3 * 2 * TAPS);
+  [0.25, 0.5, 0.75].forEach((frac, p) => {
+    for (let t = 0; t < 2 * TAPS; t++) {
+      const x = t - TAPS + 1 - frac;
+      const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+      k[p * 2 * TAPS + t] = sinc * (0.5 + 0.5 * Math.cos((Math.PI * x) / TAPS));
+    }
+  });
+  return k;
+})();
+
 /**
- * Scales by `gain` and holds every sample under `ceiling` (linear) with a look-ahead limiter: the gain
- * falls ahead of a peak (no clipping, no distortion at the peak) and recovers over `releaseMs`.
+ * The largest magnitude at each sample and the three interpolated points after it (an estimate of the true
+ * peak), for samples [from, to) written into `out`; a caller may fill `out` in slices.
  */
-export function gainAndLimit(samples: Float32Array, sampleRate: number, gain: number, ceiling: number, releaseMs = 40): { out: Float32Array; limited: boolean } {
+export function interSamplePeaks(x: Float32Array, out = new Float32Array(x.length), from = 0, to = x.length): Float32Array {
+  const n = x.length;
+  const span = 2 * TAPS;
+  const k1 = KERNELS.subarray(0, span);
+  const k2 = KERNELS.subarray(span, 2 * span);
+  const k3 = KERNELS.subarray(2 * span, 3 * span);
+  for (let i = from; i < to; i++) {
+    let m = Math.abs(x[i]!);
+    const start = i - TAPS + 1;
+    if (start >= 0 && start + span <= n) {
+      let v1 = 0;
+      let v2 = 0;
+      let v3 = 0;
+      for (let t = 0; t < span; t++) {
+        const xv = x[start + t]!;
+        v1 += xv * k1[t]!;
+        v2 += xv * k2[t]!;
+        v3 += xv * k3[t]!;
+      }
+      m = Math.max(m, Math.abs(v1), Math.abs(v2), Math.abs(v3));
+    }
+    out[i] = m;
+  }
+  return out;
+}
+
+/** Minimum of `a` over [i - w, i + w] for every i (monotonic deque, linear time). */
+function windowMin(a: Float32Array, w: number): Float32Array {
+  const n = a.length;
+  const out = new Float32Array(n);
+  const dq = new Int32Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let j = 0, i = -w; i < n; j++, i++) {
+    if (j < n) {
+      while (tail > head && a[dq[tail - 1]!]! >= a[j]!) tail--;
+      dq[tail++] = j;
+    }
+    if (i < 0) continue;
+    while (dq[head]! < i - w) head++;
+    out[i] = a[dq[head]!]!;
+  }
+  return out;
+}
+
+/**
+ * Scales by `gain` and holds the (interpolated) peaks under `ceiling` (linear) with a look-ahead limiter: the
+ * gain each peak needs is held over ±`lookaheadMs`, smoothed by a moving average of the same width (so it
+ * ramps down before the peak and never exceeds what the peak needs), then recovers over `releaseMs`.
+ */
+export function gainAndLimit(
+  samples: Float32Array,
+  sampleRate: number,
+  gain: number,
+  ceiling: number,
+  peaks: Float32Array = interSamplePeaks(samples),
+  releaseMs = 20,
+  lookaheadMs = 2,
+): { out: Float32Array; limited: boolean } {
   const n = samples.length;
-  const lookahead = Math.max(1, Math.round(sampleRate * 0.005));
-  // Gain each sample needs on its own, then the minimum over the look-ahead window (attack before the peak).
   const need = new Float32Array(n);
   let limited = false;
   for (let i = 0; i < n; i++) {
-    const a = Math.abs(samples[i]! * gain);
+    const a = peaks[i]! * gain;
     need[i] = a > ceiling ? ceiling / a : 1;
     if (a > ceiling) limited = true;
   }
@@ -59,21 +130,20 @@ export function gainAndLimit(samples: Float32Array, sampleRate: number, gain: nu
     for (let i = 0; i < n; i++) out[i] = samples[i]! * gain;
     return { out, limited };
   }
+  const w = Math.max(1, Math.round((sampleRate * lookaheadMs) / 1000));
+  const held = windowMin(need, w);
+  // Moving average of the held gain over the same ±w: every value averaged around a peak is at most its need.
   const release = 1 - Math.exp(-1 / ((sampleRate * releaseMs) / 1000));
-  // Running minimum of need[i .. i+lookahead] with a monotonic deque, smoothed: falls at once, rises slowly.
-  const deque = new Int32Array(n + 1);
-  let head = 0;
-  let tail = 0;
+  let sum = 0;
+  for (let j = 0; j < Math.min(n, w); j++) sum += held[j]!;
   let env = 1;
-  for (let i = 0, j = 0; i < n; i++) {
-    for (; j < n && j <= i + lookahead; j++) {
-      while (tail > head && need[deque[tail - 1]!]! >= need[j]!) tail--;
-      deque[tail++] = j;
-    }
-    while (deque[head]! < i) head++;
-    const want = need[deque[head]!]!;
-    env = want < env ? want : env + (want - env) * release;
-    out[i] = samples[i]! * gain * Math.min(env, need[i]!);
+  for (let i = 0; i < n; i++) {
+    if (i + w < n) sum += held[i + w]!;
+    if (i - w - 1 >= 0) sum -= held[i - w - 1]!;
+    const count = Math.min(n - 1, i + w) - Math.max(0, i - w) + 1;
+    const smooth = Math.min(sum / count, held[i]!);
+    env = smooth < env ? smooth : env + (smooth - env) * release;
+    out[i] = samples[i]! * gain * env;
   }
   return { out, limited };
 }
@@ -88,6 +158,8 @@ export async function normaliseLoudness(
   sampleRate: number,
   target: LoudnessTarget,
   meter: LoudnessMeter,
+  /** Estimates inter-sample peaks (the adapter does it in slices, so the event loop keeps turning). */
+  estimatePeaks?: (samples: Float32Array) => Promise<Float32Array>,
 ): Promise<{ samples: Float32Array; report: LoudnessReport }> {
   const before = await meter(samples, sampleRate);
   const shown = (m: LoudnessMeasure): LoudnessMeasure => ({ integratedLufs: round2(m.integratedLufs), truePeakDbtp: round2(m.truePeakDbtp) });
@@ -100,9 +172,11 @@ export async function normaliseLoudness(
   let limited = false;
   let out = samples;
   let after = before;
+  // Peaks do not depend on the gain: estimated once for every pass.
+  const peaks = await (estimatePeaks ?? ((x: Float32Array) => Promise.resolve(interSamplePeaks(x))))(samples);
   let last: { gainDb: number; lufs: number } | undefined;
   for (let pass = 0; pass < 6; pass++) {
-    const r = gainAndLimit(samples, sampleRate, dbToGain(gainDb), dbToGain(ceilingDb));
+    const r = gainAndLimit(samples, sampleRate, dbToGain(gainDb), dbToGain(ceilingDb), peaks);
     out = r.out;
     limited ||= r.limited;
     after = await meter(out, sampleRate);
