@@ -4,7 +4,8 @@ import { baseLanguage, canIdentify, identifyLanguage } from '../../domain/langua
 import { targetWords } from '../../domain/prompts';
 import { checkScript, cleanTrivial, findArtefacts, lengthTarget, measureLength, outcomeOf, withRejection } from '../../domain/script-check';
 import { declarationBlocks } from '../../simulators/narration-text';
-import { languageProfile } from '../../domain/estimates';
+import { shippedCatalog } from '../../domain/catalog';
+import { NO_CALIBRATION, calibrate, estimateBatch, languageProfile, type ScriptSample } from '../../domain/estimates';
 
 const agent = { targetMinutes: 0.5 };
 const blocksIn = (language: string, factor = 1) => declarationBlocks(`seed-${language}`, language, Math.round(lengthTarget(agent, language).target * factor), 3)!;
@@ -107,5 +108,42 @@ describe('check outcomes and the regeneration prompt', () => {
     const p = withRejection({ systemInstruction: 's', prompt: 'TASK: MASTER SCRIPT' }, ['too long', 'in es']);
     assert.match(p.prompt, /^TASK: MASTER SCRIPT\nPREVIOUS ATTEMPT REJECTED: too long \| in es\./);
     assert.equal(p.systemInstruction, 's');
+  });
+});
+
+describe('regenerations in the estimate', () => {
+  const { prices } = shippedCatalog();
+  const agentFull = { name: 'N', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'warm', targetMinutes: 2 };
+  const sample = (calls: number): ScriptSample => ({
+    kind: 'master',
+    language: 'en-US',
+    masterLanguage: 'en-US',
+    agent: agentFull,
+    title: 'The story of tides',
+    characters: 1680,
+    outputTitleChars: 18,
+    inputTokens: 120 * calls,
+    outputTokens: 470 * calls,
+    calls,
+  });
+
+  it('learns the share of scripts written twice, without counting the second call as bigger scripts', () => {
+    const once = calibrate([sample(1), sample(1), sample(1), sample(1)]);
+    const some = calibrate([sample(2), sample(1), sample(1), sample(1)]);
+    assert.equal(once.regenerationRate, 0);
+    assert.equal(some.regenerationRate, 0.25);
+    assert.ok(Math.abs(some.inputTokens - once.inputTokens) < 1e-9, 'tokens are compared per call');
+  });
+
+  it('adds the expected regenerations to Gemini calls, tokens and cost', () => {
+    const base = { mode: 'matrix' as const, titles: ['A', 'B', 'C', 'D'].map((t) => `Title ${t} of the day`), languages: [{ language: 'en-US', voice: 'en-US-Neural2-C' }, { language: 'pt-BR', voice: 'pt-BR-Neural2-A' }], variations: 1, masterLanguage: 'en-US', agent: agentFull, model: 'gemini-2.5-flash' };
+    const plain = estimateBatch(base, prices);
+    const withRegen = estimateBatch({ ...base, calibration: { ...NO_CALIBRATION, regenerationRate: 0.25 } }, prices);
+    assert.equal(plain.providers.gemini.regenerations, 0);
+    assert.equal(withRegen.providers.gemini.calls, plain.providers.gemini.calls + 2);
+    assert.equal(withRegen.providers.gemini.regenerations, 2);
+    assert.ok(Math.abs(withRegen.providers.gemini.inputTokens / plain.providers.gemini.inputTokens - 1.25) < 0.01);
+    assert.ok(withRegen.cost.geminiUsd > plain.cost.geminiUsd * 1.24);
+    assert.equal(withRegen.cost.ttsUsd, plain.cost.ttsUsd);
   });
 });
