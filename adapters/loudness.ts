@@ -2,7 +2,13 @@
 // built to WebAssembly) and normalised once, on the joined PCM, before encoding (domain/loudness.ts does the gain).
 import { Worker } from 'node:worker_threads';
 import { setImmediate as turn } from 'node:timers/promises';
-import { floatToInt16, int16ToFloat, interSamplePeaks, normaliseLoudness, type LoudnessMeasure, type LoudnessReport, type LoudnessTarget } from '../domain/loudness';
+import {
+  floatToInt16,
+  int16ToFloat,
+  interSamplePeaks,
+  LOSSY_TRUE_PEAK_CEILING_DBTP,
+  normaliseLoudness,
+  TRUE_PEAK_CEILING_DBTP, type LoudnessMeasure, type LoudnessReport, type LoudnessTarget } from '../domain/loudness';
 import type { Pcm } from '../domain/audio';
 
 /**
@@ -58,8 +64,8 @@ async function peaksInSlices(samples: Float32Array): Promise<Float32Array> {
 }
 
 /** Measures a narration and normalises it to `target` (once, on the whole PCM); `off` only measures. */
-export async function normaliseNarration(pcm: Pcm, target: LoudnessTarget): Promise<{ pcm: Pcm; report: LoudnessReport }> {
+export async function normaliseNarration(pcm: Pcm, target: LoudnessTarget, opts: { lossy?: boolean } = {}): Promise<{ pcm: Pcm; report: LoudnessReport }> {
   const floats = int16ToFloat(pcm.samples);
-  const { samples, report } = await normaliseLoudness(floats, pcm.sampleRate, target, measureLoudness, peaksInSlices);
+  const { samples, report } = await normaliseLoudness(floats, pcm.sampleRate, target, measureLoudness, peaksInSlices, opts.lossy ? LOSSY_TRUE_PEAK_CEILING_DBTP : TRUE_PEAK_CEILING_DBTP);
   return { pcm: samples === floats ? pcm : { sampleRate: pcm.sampleRate, samples: floatToInt16(samples) }, report };
 }

@@ -9,6 +9,11 @@ export type LoudnessTarget = (typeof LOUDNESS_TARGETS)[number];
 export const DEFAULT_LOUDNESS: LoudnessTarget = -16;
 /** Highest true peak a normalised narration may reach, in dBTP. */
 export const TRUE_PEAK_CEILING_DBTP = -1;
+/**
+ * Ceiling of the PCM of a narration that will be encoded lossily (MP3, Opus): the encoder's filtering adds
+ * up to about a decibel of peak, so the delivered file stays at or under -1 dBTP.
+ */
+export const LOSSY_TRUE_PEAK_CEILING_DBTP = -2;
 
 /** One measurement: integrated loudness (LUFS) and true peak (dBTP). */
 export interface LoudnessMeasure {
@@ -25,6 +30,8 @@ export interface LoudnessReport {
   gainDb?: number;
   /** True when the limiter had to hold peaks down. */
   limited?: boolean;
+  /** The true-peak ceiling the PCM was held under (lower before lossy encoding). */
+  ceilingDbtp?: number;
 }
 
 /** An ITU-R BS.1770 / EBU R128 meter of mono float samples in [-1, 1]. */
@@ -160,6 +167,8 @@ export async function normaliseLoudness(
   meter: LoudnessMeter,
   /** Estimates inter-sample peaks (the adapter does it in slices, so the event loop keeps turning). */
   estimatePeaks?: (samples: Float32Array) => Promise<Float32Array>,
+  /** Highest true peak allowed, dBTP. @default TRUE_PEAK_CEILING_DBTP */
+  ceilingDbtp: number = TRUE_PEAK_CEILING_DBTP,
 ): Promise<{ samples: Float32Array; report: LoudnessReport }> {
   const before = await meter(samples, sampleRate);
   const shown = (m: LoudnessMeasure): LoudnessMeasure => ({ integratedLufs: round2(m.integratedLufs), truePeakDbtp: round2(m.truePeakDbtp) });
@@ -167,8 +176,8 @@ export async function normaliseLoudness(
   if (target === 'off' || !Number.isFinite(before.integratedLufs)) return { samples, report: { target, before: shown(before) } };
   let gainDb = target - before.integratedLufs;
   // Sample peaks under the true-peak ceiling, with room for the peaks between samples.
-  let ceilingDb = TRUE_PEAK_CEILING_DBTP - 0.3;
-  if (before.truePeakDbtp + gainDb <= TRUE_PEAK_CEILING_DBTP) ceilingDb = TRUE_PEAK_CEILING_DBTP + 6; // gain alone is enough
+  let ceilingDb = ceilingDbtp - 0.3;
+  if (before.truePeakDbtp + gainDb <= ceilingDbtp) ceilingDb = ceilingDbtp + 6; // gain alone is enough
   let limited = false;
   let out = samples;
   let after = before;
@@ -180,10 +189,10 @@ export async function normaliseLoudness(
     out = r.out;
     limited ||= r.limited;
     after = await meter(out, sampleRate);
-    const tpOver = after.truePeakDbtp - TRUE_PEAK_CEILING_DBTP;
+    const tpOver = after.truePeakDbtp - ceilingDbtp;
     const short = target - after.integratedLufs;
     if (tpOver <= 0 && Math.abs(short) <= 0.3) break;
-    if (tpOver > 0) ceilingDb = Math.min(ceilingDb, TRUE_PEAK_CEILING_DBTP - 0.3) - tpOver - 0.1;
+    if (tpOver > 0) ceilingDb = Math.min(ceilingDb, ceilingDbtp - 0.3) - tpOver - 0.1;
     if (Math.abs(short) > 0.3) {
       // Under the limiter a dB of gain adds less than a dB of loudness: step by the slope seen so far (secant).
       const slope = last && gainDb !== last.gainDb ? (after.integratedLufs - last.lufs) / (gainDb - last.gainDb) : 1;
@@ -191,7 +200,7 @@ export async function normaliseLoudness(
       gainDb += short / Math.min(1, Math.max(0.15, slope));
     }
   }
-  return { samples: out, report: { target, before: shown(before), after: shown(after), gainDb: round2(gainDb), limited } };
+  return { samples: out, report: { target, before: shown(before), after: shown(after), gainDb: round2(gainDb), limited, ceilingDbtp } };
 }
 
 /** 16-bit PCM samples as floats in [-1, 1). */
