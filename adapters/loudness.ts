@@ -3,12 +3,15 @@
 import { Worker } from 'node:worker_threads';
 import { setImmediate as turn } from 'node:timers/promises';
 import {
+  ENCODER_TRUE_PEAK_CEILING_DBTP,
   floatToInt16,
   int16ToFloat,
   interSamplePeaks,
-  LOSSY_TRUE_PEAK_CEILING_DBTP,
   normaliseLoudness,
-  TRUE_PEAK_CEILING_DBTP, type LoudnessMeasure, type LoudnessReport, type LoudnessTarget } from '../domain/loudness';
+  type LoudnessMeasure,
+  type LoudnessReport,
+  type LoudnessTarget,
+} from '../domain/loudness';
 import type { Pcm } from '../domain/audio';
 
 /**
@@ -63,9 +66,9 @@ async function peaksInSlices(samples: Float32Array): Promise<Float32Array> {
   return out;
 }
 
-/** Measures a narration and normalises it to `target` (once, on the whole PCM); `off` only measures. */
-export async function normaliseNarration(pcm: Pcm, target: LoudnessTarget, opts: { lossy?: boolean } = {}): Promise<{ pcm: Pcm; report: LoudnessReport }> {
+/** Measures a narration and normalises it to `target` (once, on the whole PCM, for `encoding`); `off` only measures. */
+export async function normaliseNarration(pcm: Pcm, target: LoudnessTarget, encoding: keyof typeof ENCODER_TRUE_PEAK_CEILING_DBTP = 'LINEAR16'): Promise<{ pcm: Pcm; report: LoudnessReport }> {
   const floats = int16ToFloat(pcm.samples);
-  const { samples, report } = await normaliseLoudness(floats, pcm.sampleRate, target, measureLoudness, peaksInSlices, opts.lossy ? LOSSY_TRUE_PEAK_CEILING_DBTP : TRUE_PEAK_CEILING_DBTP);
+  const { samples, report } = await normaliseLoudness(floats, pcm.sampleRate, target, measureLoudness, peaksInSlices, ENCODER_TRUE_PEAK_CEILING_DBTP[encoding]);
   return { pcm: samples === floats ? pcm : { sampleRate: pcm.sampleRate, samples: floatToInt16(samples) }, report };
 }

@@ -183,7 +183,7 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
     req.onProgress?.(i + 1, plan.length);
   }
   // Loudness is set once on the whole narration (per chunk would pump at every join).
-  const { pcm: joined, report: loudness } = await normaliseNarration(concatPcm(audio.map((a) => a.pcm)), req.loudness ?? DEFAULT_LOUDNESS, { lossy: req.encoding !== 'LINEAR16' });
+  const { pcm: joined, report: loudness } = await normaliseNarration(concatPcm(audio.map((a) => a.pcm)), req.loudness ?? DEFAULT_LOUDNESS, req.encoding);
   const durationMs = pcmDurationMs(joined);
   const encoded = await encodeAudio(joined, req.encoding);
   const chunkDurationsMs = audio.map((a) => pcmDurationMs(a.pcm));

@@ -10,10 +10,11 @@ export const DEFAULT_LOUDNESS: LoudnessTarget = -16;
 /** Highest true peak a normalised narration may reach, in dBTP. */
 export const TRUE_PEAK_CEILING_DBTP = -1;
 /**
- * Ceiling of the PCM of a narration that will be encoded lossily (MP3, Opus): the encoder's filtering adds
- * up to about a decibel of peak, so the delivered file stays at or under -1 dBTP.
+ * Ceiling of the PCM before lossy encoding: the encoder's filtering raises true peaks (measured with ffmpeg on
+ * limited speech: MP3 at 64 kbps up to about 1.5 dB, Opus at 32 kbps up to about 3 dB), so the delivered file
+ * stays at or under -1 dBTP.
  */
-export const LOSSY_TRUE_PEAK_CEILING_DBTP = -2;
+export const ENCODER_TRUE_PEAK_CEILING_DBTP: Record<'MP3' | 'OGG_OPUS' | 'LINEAR16', number> = { LINEAR16: TRUE_PEAK_CEILING_DBTP, MP3: -3, OGG_OPUS: -4.5 };
 
 /** One measurement: integrated loudness (LUFS) and true peak (dBTP). */
 export interface LoudnessMeasure {

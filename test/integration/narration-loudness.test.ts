@@ -40,7 +40,7 @@ describe('narration loudness, measured by ffmpeg', function () {
   let savedLevels: Record<string, number> | undefined;
 
   /** Runs a one-job batch and returns its job view and its audio. */
-  async function narrate(voice: string, loudness: 'off' | -23 | -16 | -14 | undefined, encoding: 'MP3' | 'LINEAR16' = 'MP3') {
+  async function narrate(voice: string, loudness: 'off' | -23 | -16 | -14 | undefined, encoding: 'MP3' | 'LINEAR16' | 'OGG_OPUS' = 'MP3') {
     const created = await call(stack, user.token, 'POST', '/api/batches', {
       mode: 'expand_titles',
       titles: ['How lighthouses guided ships through the night'],
@@ -58,7 +58,7 @@ describe('narration loudness, measured by ffmpeg', function () {
     const job = (await call(stack, user.token, 'GET', `/api/jobs/${list.json.jobs[0].id}`)).json.job;
     assert.equal(job.status, 'completed', JSON.stringify(job.error));
     const row = await stack.db.selectFrom('jobs').select('audio_key').where('id', '=', job.id).executeTakeFirstOrThrow();
-    return { job, audio: await stack.storage.get(row.audio_key!), ext: encoding === 'MP3' ? 'mp3' : 'wav' };
+    return { job, audio: await stack.storage.get(row.audio_key!), ext: { MP3: 'mp3', LINEAR16: 'wav', OGG_OPUS: 'ogg' }[encoding] };
   }
 
   before(async function () {
@@ -101,10 +101,12 @@ describe('narration loudness, measured by ffmpeg', function () {
     });
   }
 
-  it('a WAV (LINEAR16) narration is normalised the same way', async () => {
-    const { audio, ext } = await narrate(QUIET, -16, 'LINEAR16');
-    const m = meter(audio, ext);
-    assert.ok(Math.abs(m.integrated + 16) <= 1 && m.truePeak <= -1, JSON.stringify(m));
+  it('WAV (LINEAR16) and Ogg Opus narrations are normalised the same way', async () => {
+    for (const [encoding, target] of [['LINEAR16', -16], ['OGG_OPUS', -14]] as const) {
+      const { audio, ext } = await narrate(QUIET, target, encoding);
+      const m = meter(audio, ext);
+      assert.ok(Math.abs(m.integrated - target) <= 1 && m.truePeak <= -1, `${encoding}: ${JSON.stringify(m)}`);
+    }
   });
 
   it('(ffmpeg meter self-check) reads a known sine at -23 LUFS', () => {
