@@ -109,6 +109,9 @@ export function jobSummary(j: Job) {
     attempts: j.attempts,
     audioDurationMs: j.audio_duration_ms,
     error: j.error_code ? { stage: j.error_stage, code: j.error_code, message: j.error_message } : null,
+    note: j.note ?? null,
+    // What the narration was billed: characters, or for Gemini-TTS the model and its tokens.
+    tts: j.tts_cost_usd === null ? null : { characters: j.tts_characters, costUsd: j.tts_cost_usd, ...(j.tts_model ? { model: j.tts_model, inputTokens: j.tts_input_tokens, outputTokens: j.tts_output_tokens } : {}) },
     startedAt: j.started_at,
     finishedAt: j.finished_at,
   };
@@ -168,6 +171,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           targetMinutes: saved.targetMinutes,
           ...(saved.pronunciations.length > 0 ? { pronunciations: saved.pronunciations } : {}),
           ...(saved.loudness !== null ? { loudness: saved.loudness } : {}),
+          ...(saved.voiceStyle ? { voiceStyle: saved.voiceStyle } : {}),
         };
         agentRef = { id: saved.id, version: saved.version };
         agentMasterLanguage = saved.masterLanguage;

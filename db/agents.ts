@@ -13,6 +13,8 @@ export interface AgentFields {
   tone: string;
   targetMinutes: number;
   masterLanguage: string | null;
+  /** Style prompt for voices that take one (Gemini-TTS); null for none. */
+  voiceStyle: string | null;
   /** Terms and how to say them, versioned with the agent. */
   pronunciations: Pronunciation[];
   /** null: the default loudness target. */
@@ -36,6 +38,7 @@ const toRow = (f: AgentFields) => ({
   tone: f.tone,
   target_minutes: f.targetMinutes,
   master_language: f.masterLanguage,
+  voice_style: f.voiceStyle,
   pronunciations: JSON.stringify(f.pronunciations),
   loudness_target: f.loudness === null ? null : String(f.loudness),
 });
@@ -51,6 +54,7 @@ function fromRows(a: { id: string; current_version: number; created_at: Date; up
     tone: v.tone,
     targetMinutes: v.target_minutes,
     masterLanguage: v.master_language,
+    voiceStyle: v.voice_style,
     pronunciations: v.pronunciations,
     loudness: parseLoudnessTarget(v.loudness_target) ?? null,
     createdAt: a.created_at,

@@ -9,6 +9,8 @@ export interface AgentSnapshot {
   structurePrompt: string;
   tone: string;
   targetMinutes: number;
+  /** Style prompt for voices that take one (Gemini-TTS `input.prompt`); other families ignore it, with a note on the job. */
+  voiceStyle?: string;
   /** Terms and how to say them (IPA or X-SAMPA), applied where the voice family allows. */
   pronunciations?: Pronunciation[];
   /** Loudness every narration is normalised to, unless the batch sets its own. @default -16 */
