@@ -9,6 +9,7 @@ import { getJobForUser, languageCounts, listBatches, listJobs } from '../db/batc
 import { createBatch, getBatch, setBatchStatus } from '../db/batches';
 import type { AgentSnapshot, Batch, Job } from '../db/schema';
 import { batchQuotaWait } from '../db/keys';
+import { batchCheckCounts } from '../db/script-checks';
 import { listDeliveries } from '../db/webhooks';
 import { judgeEstimate } from '../domain/estimates';
 import { planJobs } from '../domain/plan';
@@ -17,6 +18,7 @@ import { MAX_WINDOW, pauseSignal, resumeSignal, retryFailedSignal, SearchAttr, s
 import { ApiError, ApiErrorCode } from './errors';
 import { route, type Api } from './http';
 import { contentTypeOf, type LinkSigner } from './links';
+import { jobQualityView } from './quality-view';
 import { AgentInputSchema, BatchListQuery, ConcurrencySchema, CreateBatchSchema, EmptyBody, FileQuery, IdParam, JobListQuery } from './schemas';
 
 const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget_exhausted']);
@@ -161,7 +163,16 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
             { path: input.agentVersion ? 'agentVersion' : 'agentId', message: input.agentVersion ? 'no such version of that agent' : 'no such agent' },
           ]);
         }
-        agent = { name: saved.name, premisePrompt: saved.premisePrompt, structurePrompt: saved.structurePrompt, tone: saved.tone, targetMinutes: saved.targetMinutes, ...(saved.voiceStyle ? { voiceStyle: saved.voiceStyle } : {}) };
+        agent = {
+          name: saved.name,
+          premisePrompt: saved.premisePrompt,
+          structurePrompt: saved.structurePrompt,
+          tone: saved.tone,
+          targetMinutes: saved.targetMinutes,
+          ...(saved.pronunciations.length > 0 ? { pronunciations: saved.pronunciations } : {}),
+          ...(saved.loudness !== null ? { loudness: saved.loudness } : {}),
+          ...(saved.voiceStyle ? { voiceStyle: saved.voiceStyle } : {}),
+        };
         agentRef = { id: saved.id, version: saved.version };
         agentMasterLanguage = saved.masterLanguage;
       } else {
@@ -190,6 +201,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           audioEncoding: input.audio.encoding,
           speakingRate: input.audio.speakingRate,
           pitch: input.audio.pitch,
+          ...(input.audio.loudness !== undefined ? { loudness: input.audio.loudness } : {}),
           priority: input.priority,
           ...(input.budgetUsd !== undefined ? { budgetUsd: input.budgetUsd } : {}),
           ...(input.webhook ? { webhook: input.webhook } : {}),
@@ -266,6 +278,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           cost: costView(batch),
           estimate: estimateView(batch),
           cacheHits: batch.cache_hits,
+          scriptCheck: await batchCheckCounts(db, batch.id),
           waitingForQuota: await batchQuotaWait(db, batch.id),
         },
       });
@@ -427,6 +440,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       res.json({
         job: {
           ...jobSummary(job),
+          ...(await jobQualityView(db, job)),
           script,
           audio,
           subtitles,
