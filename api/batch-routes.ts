@@ -227,7 +227,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
     },
     async ({ res, query, user }) => {
       const { items, total } = await listBatches(db, user.id, { status: query.status, limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
-      res.json({ batches: items.map(batchView), page: query.page, pageSize: query.pageSize, total });
+      res.json({ batches: items.map((b) => ({ ...batchView(b), cost: costView(b) })), page: query.page, pageSize: query.pageSize, total });
     },
   );
 
