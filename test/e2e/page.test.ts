@@ -158,6 +158,7 @@ describe('the batch page in Chromium', function () {
   it('expand_languages: one title input; a refused title shows its stage and message, and retry-failed brings the batch back', async () => {
     const { page } = b;
     const refused = `A title the simulator refuses ${run}`;
+    let jobId = '';
     await simFaults({ gemini: { safetyBlockTitles: [refused] } });
     try {
       await page.goto(`${base}/`);
@@ -171,7 +172,7 @@ describe('the batch page in Chromium', function () {
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=matrix] .mx-cell.s-failed').length === 2, null, { timeout: 300_000 });
       await page.locator('[data-testid=matrix] button.mx-cell.s-failed').first().click();
       await page.waitForURL(/\/jobs\//);
-      const jobId = new URL(page.url()).pathname.split('/').pop()!;
+      jobId = new URL(page.url()).pathname.split('/').pop()!;
       const { job } = await apiGet(base, token, `/api/jobs/${jobId}`);
       const shown = (await page.getByTestId('job-error').textContent()) ?? '';
       assert.ok(job.error && shown.includes(job.error.stage) && shown.includes(job.error.code) && shown.includes(job.error.message), shown);
@@ -183,6 +184,12 @@ describe('the batch page in Chromium', function () {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=matrix] .mx-cell.s-completed').length === 2, null, { timeout: 300_000 });
     await waitForDone(page);
     await page.locator('h1 .badge.s-completed').waitFor();
+    // The job keeps both runs: the refusal, then the success.
+    await page.goto(`${base}/jobs/${jobId}`);
+    const log = page.getByRole('region', { name: 'Attempt log' }).locator('tbody tr');
+    await log.nth(1).waitFor();
+    assert.match((await log.nth(0).textContent()) ?? '', /^1failed/);
+    assert.match((await log.nth(1).textContent()) ?? '', /^2completed/);
   });
 
   it('expand_titles: titles loaded from a file and one language', async () => {

@@ -41,4 +41,5 @@ export type JobDetail = JobSummary & {
   audio: (Link & { bytes: number | null; durationMs: number | null; contentType: string }) | null;
   subtitles: Array<Link & { format: string }>;
   timings: { createdAt: string; startedAt: string | null; finishedAt: string | null; runMs: number | null };
+  attemptLog: Array<{ attempt: number; status: string; error: { stage: string | null; code: string; message: string | null } | null; startedAt: string | null; finishedAt: string }>;
 };

@@ -74,6 +74,36 @@ export function JobScreen({ id }: { id: string }) {
           <dd>{job.stage ?? '—'}</dd>
         </dl>
       </section>
+      {job.attemptLog.length ? (
+        <section aria-labelledby="attempts-title">
+          <h2 id="attempts-title">Attempt log</h2>
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Attempt</th>
+                  <th scope="col">Result</th>
+                  <th scope="col">Started</th>
+                  <th scope="col">Finished</th>
+                </tr>
+              </thead>
+              <tbody>
+                {job.attemptLog.map((a) => (
+                  <tr key={a.attempt}>
+                    <td>{a.attempt}</td>
+                    <td>
+                      <Status status={a.status} />
+                      {a.error ? ` ${a.error.stage ?? '?'}: ${a.error.code} — ${a.error.message ?? ''}` : ''}
+                    </td>
+                    <td>{when(a.startedAt)}</td>
+                    <td>{when(a.finishedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
       {job.script ? (
         <section aria-labelledby="script-title">
           <h2 id="script-title">Script</h2>
