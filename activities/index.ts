@@ -3,7 +3,7 @@ import { heartbeat } from '@temporalio/activity';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import type { Kysely } from 'kysely';
 import type { GeminiScriptWriter } from '../adapters/gemini';
-import type { KeyedProvider } from '../adapters/key-pool';
+import type { KeyedProvider, KeyProbeResult } from '../adapters/key-pool';
 import type { ObjectStorage } from '../adapters/storage';
 import { countTtsRequests, synthesizeNarration, type NarrationRequest } from '../adapters/tts';
 import { getBatch, setBatchStatus } from '../db/batches';
@@ -42,6 +42,12 @@ function contentTypeOf(key: string): string {
   if (key.endsWith('.mp3')) return 'audio/mpeg';
   if (key.endsWith('.ogg')) return 'audio/ogg';
   return 'audio/wav';
+}
+
+/** Runs a key test through the provider's pool. */
+function probeKey(provider: KeyedProvider<unknown>, keyId: string): Promise<KeyProbeResult> {
+  if (!provider.probe) throw new Error('this worker cannot test keys');
+  return provider.probe(keyId);
 }
 
 async function mustGetJob(db: Kysely<Database>, jobId: string): Promise<Job> {
@@ -122,6 +128,9 @@ export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 
 /** Gemini activities; they run on the Gemini task queue, whose rate limit protects the quota. */
 export function createScriptActivities({ db, gemini, geminiModel = 'default', prices = shippedCatalog().prices }: Pick<ActivityDeps, 'db' | 'gemini' | 'geminiModel' | 'prices'>) {
   return {
+    /** An admin's test of one Gemini key (runs where Gemini keys are opened). */
+    testGeminiKey: (input: { keyId: string }) => probeKey(gemini, input.keyId),
+
     /** Ensures the master script of the job's (title, variation) exists, writing it at most once. */
     async writeMasterScript(input: { jobId: string }): Promise<{ produced: boolean; cached: boolean }> {
       return withStage(Stage.master, async () => {
@@ -175,6 +184,9 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
 /** TTS activities; they run on the TTS task queue. */
 export function createSpeechActivities({ db, storage, tts, prices = shippedCatalog().prices }: Pick<ActivityDeps, 'db' | 'storage' | 'tts' | 'prices'>) {
   return {
+    /** An admin's test of one TTS key (runs where TTS keys are opened). */
+    testTtsKey: (input: { keyId: string }) => probeKey(tts, input.keyId),
+
     /**
      * Speaks the job's script and stores one audio file with its SRT and VTT subtitles beside it; a retry
      * after a stored upload calls nothing. Subtitles are written first, so stored audio implies subtitles.

@@ -5,6 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { Request } from 'express';
 import { z } from 'zod';
 import { getAgent } from '../db/agents';
+import { listAttempts } from '../db/attempts';
 import { getJobForUser, languageCounts, listBatches, listJobs } from '../db/batch-queries';
 import { createBatch, getBatch, setBatchStatus } from '../db/batches';
 import type { AgentSnapshot, Batch, Job } from '../db/schema';
@@ -242,7 +243,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
     },
     async ({ res, query, user }) => {
       const { items, total } = await listBatches(db, user.id, { status: query.status, limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
-      res.json({ batches: items.map(batchView), page: query.page, pageSize: query.pageSize, total });
+      res.json({ batches: items.map((b) => ({ ...batchView(b), cost: costView(b) })), page: query.page, pageSize: query.pageSize, total });
     },
   );
 
@@ -422,7 +423,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       method: 'get',
       path: '/api/jobs/:id',
       tag: 'jobs',
-      summary: 'One job: script text, expiring audio, script and subtitle links, timings, attempts, error',
+      summary: 'One job: script text, expiring audio, script and subtitle links, timings, attempts (with the log of finished ones), error',
       params: IdParam,
       notFoundMessage: 'no such job',
       responses: { 200: { description: 'the job', schema: z.object({ job: JobView }) }, 404: { description: 'no such job of yours' } },
@@ -444,6 +445,13 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           script,
           audio,
           subtitles,
+          attemptLog: (await listAttempts(db, job.id)).map((a) => ({
+            attempt: a.attempt,
+            status: a.status,
+            error: a.error_code ? { stage: a.error_stage, code: a.error_code, message: a.error_message } : null,
+            startedAt: a.started_at,
+            finishedAt: a.finished_at,
+          })),
           timings: {
             createdAt: job.created_at,
             startedAt: job.started_at,

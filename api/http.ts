@@ -34,6 +34,8 @@ export interface ApiDeps {
   catalog?: { catalog: VoiceCatalog; prices: PriceTable };
   /** Gemini model the workers write with (estimates and script-cache lookups). @default the configured one */
   geminiModel?: string;
+  /** The built page to serve at `/`; `null` serves none. @default web/dist (when built) */
+  webDir?: string | null;
 }
 
 /** The authenticated caller. */

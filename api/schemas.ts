@@ -81,10 +81,13 @@ export const WebhookSchema = z
   })
   .strict();
 
+/** Most titles one batch takes. */
+export const MAX_TITLES = 1000;
+
 export const CreateBatchSchema = z
   .object({
     mode: z.enum([BatchMode.matrix, BatchMode.expandLanguages, BatchMode.expandTitles]),
-    titles: z.array(Title).min(1, 'at least one title').max(1000, 'at most 1,000 titles per batch'),
+    titles: z.array(Title).min(1, 'at least one title').max(MAX_TITLES, 'at most 1,000 titles per batch'),
     languages: z.array(LanguageVoiceSchema).min(1, 'at least one language').max(100, 'at most 100 languages per batch'),
     masterLanguage: LanguageCode.optional(),
     variations: z.number().int().min(1).max(5).default(1),
@@ -102,6 +105,13 @@ export const CreateBatchSchema = z
   .superRefine((b, ctx) => {
     if (b.agent && b.agentId) ctx.addIssue({ code: 'custom', message: 'give either agent or agentId, not both', path: ['agentId'] });
     if (b.agentVersion !== undefined && !b.agentId) ctx.addIssue({ code: 'custom', message: 'agentVersion needs agentId', path: ['agentVersion'] });
+    // The same title twice would make the same scripts twice (api/title-rules.ts, which the page shows as you type).
+    const seen = new Map<string, number>();
+    b.titles.forEach((t, i) => {
+      const first = seen.get(t.toLowerCase());
+      if (first !== undefined) ctx.addIssue({ code: 'custom', message: `duplicate of title ${first + 1}`, path: ['titles', i] });
+      else seen.set(t.toLowerCase(), i);
+    });
   });
 
 export type CreateBatchInput = z.infer<typeof CreateBatchSchema>;
