@@ -19,6 +19,7 @@ import { route, type Api, type ApiDeps } from './http';
 import { LinkSigner } from './links';
 import { ApiRegistry, DOCS_PAGE, DOCS_SCRIPT, type RouteDoc } from './openapi';
 import { ProgressHub, progressRoutes } from './progress';
+import { userLimitRoutes } from './user-limit-routes';
 import { voiceRoutes } from './voice-routes';
 
 export type { ApiDeps } from './http';
@@ -122,6 +123,7 @@ export function createApp(deps: ApiDeps): BoltApp {
   exportRoutes(api);
   keyRoutes(api);
   voiceRoutes(api);
+  userLimitRoutes(api);
 
   route(api, { method: 'get', path: '/api/openapi.json', tag: 'docs', auth: false, summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'the document' } } }, ({ res }) => {
     res.json(document());

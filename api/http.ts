@@ -34,6 +34,8 @@ export interface ApiDeps {
   catalog?: { catalog: VoiceCatalog; prices: PriceTable };
   /** Gemini model the workers write with (estimates and script-cache lookups). @default the configured one */
   geminiModel?: string;
+  /** Most jobs one batch may have. @default the configured BOLT_MAX_JOBS_PER_BATCH (20,000) */
+  maxJobsPerBatch?: number;
 }
 
 /** The authenticated caller. */

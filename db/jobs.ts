@@ -1,6 +1,7 @@
 // Job rows and the batch counters that mirror them: every status change moves exactly one count, once.
 import { sql, type Kysely } from 'kysely';
 import { addSpend } from './batches';
+import { countJobStart } from './user-limits';
 import type { Database, Job, JobStatus, JobUpdate } from './schema';
 
 /** Workflow id of a job: `job-<batchId>-<seq>`. */
@@ -67,6 +68,8 @@ export async function transitionJob(
       })
       .where('id', '=', job.batch_id)
       .execute();
+    // Each attempt counts once against its owner's jobs per day.
+    if (opts.countAttempt && to === 'running') await countJobStart(trx, job.batch_id);
     return true;
   });
 }

@@ -2,3 +2,4 @@
 export { batchWorkflow } from './batch';
 export { jobWorkflow } from './job';
 export { voicePreviewWorkflow } from './voice-preview';
+export { batchWebhookWorkflow } from './webhook';
