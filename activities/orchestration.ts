@@ -107,8 +107,8 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
           if (!('reason' in verdict)) return { jobs: 0, budgetExhausted: false, recheckMs: 10_000 };
           const since = batch.waiting_for?.reason === verdict.reason ? batch.waiting_for.since : now.toISOString();
           await setWaiting(input.batchId, { reason: verdict.reason, limit: verdict.limit, used: verdict.used, until: verdict.until?.toISOString() ?? null, since });
-          // Daily limits: look again every few minutes (an admin may raise them); running jobs: soon.
-          const recheckMs = verdict.until ? Math.max(1000, Math.min(5 * 60_000, verdict.until.getTime() - now.getTime())) : 10_000;
+          // Daily limits: look again every half minute (an admin may raise them); running jobs: sooner.
+          const recheckMs = verdict.until ? Math.max(1000, Math.min(30_000, verdict.until.getTime() - now.getTime())) : 10_000;
           return { jobs: 0, budgetExhausted: false, recheckMs };
         });
       });

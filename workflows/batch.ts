@@ -223,10 +223,12 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
         await slotFree();
         if (userLimited) {
           let verdict = await limitsAllow(page.length - i);
-          while (verdict === 'wait') {
+          while (verdict === 'wait' && !workflowInfo().continueAsNewSuggested) {
             await slotFree();
             verdict = await limitsAllow(page.length - i);
           }
+          // A long wait grows the history: hand over to a new run, which pages on from the cursor.
+          if (verdict === 'wait') break;
           if (verdict === 'over') {
             overBudget = true;
             break;
