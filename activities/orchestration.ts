@@ -1,5 +1,5 @@
 // Activities the batch workflow uses to steer itself: paging jobs, pause state, retry-failed, cancel.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { attemptsAllowed, budgetMessage } from '../domain/budget';
 import { shippedCatalog, type PriceTable } from '../domain/catalog';
 import { estimateBatch } from '../domain/estimates';
@@ -7,7 +7,7 @@ import { getBatch, setBatchStatus } from '../db/batches';
 import { pageJobs, transitionAll } from '../db/jobs';
 import type { Database } from '../db/schema';
 import { Stage } from '../domain/errors';
-import { getUserLimits, liveWork, lockUser, usageOn } from '../db/user-limits';
+import { countGrant, getUserLimits, liveWork, lockUser, usageOn } from '../db/user-limits';
 import { userAllowance } from '../domain/user-limits';
 import type { WaitingFor } from '../db/schema';
 import { withStage } from './failures';
@@ -72,8 +72,8 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
   const attemptsSoFar = async (batchId: string) =>
     Number((await db.selectFrom('jobs').select((eb) => eb.fn.sum<number>('attempts').as('n')).where('batch_id', '=', batchId).executeTakeFirst())?.n ?? 0);
 
-  const setWaiting = async (batchId: string, waiting: WaitingFor | null) => {
-    let q = db.updateTable('batches').set({ waiting_for: waiting ? JSON.stringify(waiting) : null }).where('id', '=', batchId);
+  const setWaiting = async (trx: Transaction<Database>, batchId: string, waiting: WaitingFor | null) => {
+    let q = trx.updateTable('batches').set({ waiting_for: waiting ? JSON.stringify(waiting) : null }).where('id', '=', batchId);
     if (!waiting) q = q.where('waiting_for', 'is not', null);
     await q.execute();
   };
@@ -101,12 +101,13 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
           const estimatedPerJob = batch.estimate ? batch.estimate.cost.totalUsd / Math.max(1, batch.estimate.counts.jobs) : perJobUsd;
           const verdict = userAllowance(limits, usage, { running: others.running + input.running, perJobUsd: estimatedPerJob, want }, now);
           if (verdict.jobs > 0) {
-            await setWaiting(input.batchId, null);
+            await countGrant(trx, input.batchId, verdict.jobs);
+            await setWaiting(trx, input.batchId, null);
             return { jobs: verdict.jobs, budgetExhausted: false, recheckMs: 0 };
           }
           if (!('reason' in verdict)) return { jobs: 0, budgetExhausted: false, recheckMs: 10_000 };
           const since = batch.waiting_for?.reason === verdict.reason ? batch.waiting_for.since : now.toISOString();
-          await setWaiting(input.batchId, { reason: verdict.reason, limit: verdict.limit, used: verdict.used, until: verdict.until?.toISOString() ?? null, since });
+          await setWaiting(trx, input.batchId, { reason: verdict.reason, limit: verdict.limit, used: verdict.used, until: verdict.until?.toISOString() ?? null, since });
           // Daily limits: look again every half minute (an admin may raise them); running jobs: sooner.
           const recheckMs = verdict.until ? Math.max(1000, Math.min(30_000, verdict.until.getTime() - now.getTime())) : 10_000;
           return { jobs: 0, budgetExhausted: false, recheckMs };

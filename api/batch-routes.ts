@@ -46,6 +46,20 @@ export function batchView(b: Batch) {
   };
 }
 
+/** Durations of the steps of a request, for the `Server-Timing` header (what a slow launch spent its time on). */
+class ServerTiming {
+  private last = performance.now();
+  private readonly parts: string[] = [];
+  mark(name: string): void {
+    const now = performance.now();
+    this.parts.push(`${name};dur=${(now - this.last).toFixed(1)}`);
+    this.last = now;
+  }
+  header(): string {
+    return this.parts.join(', ');
+  }
+}
+
 const money = (n: number) => Math.round(n * 1e6) / 1e6;
 
 /** Spend so far against the launch estimate and the cap. */
@@ -157,6 +171,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       },
     },
     async ({ req, res, body: input, user }) => {
+      const timing = new ServerTiming();
       const idempotencyKey = req.get('Idempotency-Key') ?? undefined;
       if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
         throw new ApiError(400, ApiErrorCode.validation, 'Idempotency-Key must be 1–200 visible ASCII characters');
@@ -195,16 +210,20 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       }
       const masterLanguage = input.masterLanguage ?? agentMasterLanguage ?? input.languages[0]!.language;
       api.estimator.checkVoices(input.languages);
+      timing.mark('check');
       const jobs = planJobs({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage });
       // The estimate the batch will be judged against; a batch still starts when none can be made (a model without a price).
+      timing.mark('plan');
       const estimate = await api.estimator
         .estimate({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage, agent })
         .catch((err: unknown) => {
           api.deps.log(`no estimate for a new batch: ${err instanceof Error ? err.message : String(err)}`);
           return undefined;
         });
+      timing.mark('estimate');
       const limits = await checkLaunchLimits(db, user.id, { jobs: jobs.length, estimateUsd: estimate?.cost.totalUsd });
       const budgetUsd = input.budgetUsd ?? limits.defaultBudgetUsd ?? undefined;
+      timing.mark('limits');
       const { batch, created } = await createBatch(db, {
         userId: user.id,
         mode: input.mode,
@@ -229,7 +248,10 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       });
       // Never `running` without a workflow: the batch is marked running once its workflow has started; when
       // Temporal cannot be reached it stays `pending_start` and the reconciler starts it later.
+      timing.mark('write');
       if (batch.status === 'pending_start') await startBatchWorkflow(starter, batch);
+      timing.mark('start');
+      res.set('Server-Timing', timing.header());
       res.status(created ? 201 : 200).json({ batch: batchView((await getBatch(db, batch.id)) ?? batch) });
     },
   );

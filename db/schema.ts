@@ -78,6 +78,9 @@ export interface BatchTable {
   actuals: ColumnType<BatchActualFigures | null, string | null | undefined, string | null>;
   /** Why the batch's next job is not starting now (a user limit), while that lasts. */
   waiting_for: ColumnType<WaitingFor | null, string | null | undefined, string | null>;
+  /** Attempts granted to the batch workflow by its allowance, and attempts that started (see user limits). */
+  granted_attempts: Generated<number>;
+  started_attempts: Generated<number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   finished_at: Date | null;

@@ -29,12 +29,21 @@ export async function usageOn(db: Db, userId: string, now = new Date()): Promise
   return { jobsStarted: row?.jobs_started ?? 0, spentUsd: row?.spent_usd ?? 0 };
 }
 
-/** Counts one job attempt of the batch as started today by its owner (same transaction as the job's move to running). */
+/**
+ * Counts one job attempt of the batch as started: on the batch (against its grants) and today for its
+ * owner. Called in the same transaction as the job's move to running, so it counts once.
+ */
 export async function countJobStart(db: Db, batchId: string, now = new Date()): Promise<void> {
+  await db.updateTable('batches').set({ started_attempts: sql<number>`started_attempts + 1` }).where('id', '=', batchId).execute();
   await sql`
     insert into user_daily_usage (user_id, day, jobs_started)
     select user_id, ${utcDay(now)}::date, 1 from batches where id = ${batchId}
     on conflict (user_id, day) do update set jobs_started = user_daily_usage.jobs_started + 1`.execute(db);
+}
+
+/** Records attempts granted to a batch workflow (started by it within moments). */
+export async function countGrant(db: Db, batchId: string, n: number): Promise<void> {
+  await db.updateTable('batches').set({ granted_attempts: sql<number>`granted_attempts + ${n}` }).where('id', '=', batchId).execute();
 }
 
 /** Serialises allowance decisions of one user's batches (until the transaction ends), so two cannot both take the last slot. */
@@ -50,11 +59,17 @@ export async function addUserSpend(db: Db, batchId: string, usd: number, now = n
     on conflict (user_id, day) do update set spent_usd = user_daily_usage.spent_usd + excluded.spent_usd`.execute(db);
 }
 
-/** Jobs running and queued in the user's live batches, optionally leaving one batch out. */
+/**
+ * Jobs running (or granted and being started) and queued in the user's live batches, optionally leaving
+ * one batch out.
+ */
 export async function liveWork(db: Db, userId: string, exceptBatchId?: string): Promise<{ running: number; queued: number }> {
   let q = db
     .selectFrom('batches')
-    .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('running'), eb.lit(0)).as('running'), eb.fn.coalesce(eb.fn.sum<number>('queued'), eb.lit(0)).as('queued')])
+    .select([
+      sql<number>`coalesce(sum(running + greatest(0, granted_attempts - started_attempts)), 0)`.as('running'),
+      sql<number>`coalesce(sum(queued), 0)`.as('queued'),
+    ])
     .where('user_id', '=', userId)
     .where('status', 'in', ['running', 'paused', 'pending_start']);
   if (exceptBatchId) q = q.where('id', '<>', exceptBatchId);

@@ -29,6 +29,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('users_email_live').on('users').column('email').unique().where(sql.ref('deleted_at'), 'is', null).execute();
 
   await db.schema.alterTable('batches').addColumn('waiting_for', 'jsonb').execute();
+  // Attempts the batch workflow was allowed to start, and attempts that did start: the difference is
+  // jobs being started right now, which count against the owner's running-jobs limit before they run.
+  await db.schema.alterTable('batches').addColumn('granted_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema.alterTable('batches').addColumn('started_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   // The reconciler looks for batches whose workflow could not be started; few rows, so a partial index.
   await db.schema.createIndex('batches_pending_start').on('batches').column('created_at').where(sql.ref('status'), '=', 'pending_start').execute();
   // Running-job counts per user read the live batches of one user.
@@ -38,6 +42,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('batches_user_status').execute();
   await db.schema.dropIndex('batches_pending_start').execute();
+  await db.schema.alterTable('batches').dropColumn('started_attempts').execute();
+  await db.schema.alterTable('batches').dropColumn('granted_attempts').execute();
   await db.schema.alterTable('batches').dropColumn('waiting_for').execute();
   await db.schema.dropIndex('users_email_live').execute();
   await sql`alter table users add constraint users_email_key unique (email)`.execute(db);

@@ -53,7 +53,7 @@ describe('API per-user limits', function () {
     const r = await call(stack, user.token, 'POST', '/api/batches', body);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     assert.equal(r.status, 201, r.text);
-    console.log(`      POST /api/batches with 20,000 jobs answered in ${ms.toFixed(0)} ms`);
+    console.log(`      POST /api/batches with 20,000 jobs answered in ${ms.toFixed(0)} ms (Server-Timing: ${r.headers.get('server-timing')})`);
     const id = r.json.batch.id;
     assert.equal(r.json.batch.counts.total, 20_000);
     const rows = await stack.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', id).executeTakeFirstOrThrow();
@@ -103,11 +103,12 @@ describe('API per-user limits', function () {
     const second = await call(stack, user.token, 'POST', '/api/batches', { mode: 'expand_titles', titles: titles(2, 'Second of the day'), languages: oneLanguage });
     assert.equal(second.status, 429, second.text);
 
+    await eventually(async () => (await call(stack, user.token, 'GET', `/api/batches/${ok.json.batch.id}`)).json.batch.status === 'completed', 'the batch within the limit to complete', 120_000);
     await setLimits(user.id, { spendPerDayUsd: 0.000001 });
     const spend = await call(stack, user.token, 'POST', '/api/batches', smallBatch());
     assert.equal(spend.status, 429, spend.text);
     assert.equal(spend.json.error.details.limit, 'spendPerDayUsd');
-    await eventually(async () => (await call(stack, user.token, 'GET', `/api/batches/${ok.json.batch.id}`)).json.batch.status === 'completed', 'the batch within the limit to complete', 120_000);
+    assert.match(spend.json.error.message, /spend per day/);
   });
 
   it('holds jobs back at the running-jobs limit, shows why, and fails none', async () => {
