@@ -1,9 +1,10 @@
 // Activities the batch workflow uses to steer itself: paging jobs, pause state, retry-failed, cancel.
+import { heartbeat } from '@temporalio/activity';
 import type { Kysely, Transaction } from 'kysely';
 import { attemptsAllowed, budgetMessage } from '../domain/budget';
 import { shippedCatalog, type PriceTable } from '../domain/catalog';
 import { estimateBatch } from '../domain/estimates';
-import { getBatch, setBatchStatus } from '../db/batches';
+import { getBatch, setBatchStatus, writeMissingJobs } from '../db/batches';
 import { pageJobs, transitionAll } from '../db/jobs';
 import type { Database } from '../db/schema';
 import { Stage } from '../domain/errors';
@@ -132,6 +133,11 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
         await setBatchStatus(db, input.batchId, 'budget_exhausted');
         await db.updateTable('batches').set({ status_message: message }).where('id', '=', input.batchId).execute();
       });
+    },
+
+    /** Writes the job rows of a batch accepted without them (a big batch); idempotent. Returns how many it wrote. */
+    async writeJobs(input: { batchId: string }): Promise<number> {
+      return withStage(Stage.bookkeeping, () => writeMissingJobs(db, input.batchId, () => heartbeat()));
     },
 
     /** The next queued jobs after `afterSeq`, by seq. */

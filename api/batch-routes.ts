@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { getAgent } from '../db/agents';
 import { getJobForUser, languageCounts, listBatches, listJobs } from '../db/batch-queries';
 import { createBatch, getBatch, setBatchStatus } from '../db/batches';
-import { transitionAll } from '../db/jobs';
+import { cancelUnstarted } from '../db/jobs';
 import type { AgentSnapshot, Batch, Job } from '../db/schema';
 import { batchQuotaWait } from '../db/keys';
 import { listDeliveries } from '../db/webhooks';
@@ -21,6 +21,9 @@ import { route, type Api, type AuthUser } from './http';
 import { contentTypeOf, type LinkSigner } from './links';
 import { checkLaunchLimits } from './user-limit-routes';
 import { AgentInputSchema, BatchListQuery, ConcurrencySchema, CreateBatchSchema, EmptyBody, FileQuery, IdParam, JobListQuery } from './schemas';
+
+/** Batches with more jobs than this get their job rows written by their workflow, not on the request. */
+const DEFER_JOB_ROWS_ABOVE = 2000;
 
 const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget_exhausted']);
 
@@ -245,6 +248,8 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
         estimate,
         jobs,
         status: 'pending_start',
+        // Big batches are accepted at once; their workflow writes the job rows first thing.
+        deferJobs: jobs.length > DEFER_JOB_ROWS_ABOVE,
       });
       // Never `running` without a workflow: the batch is marked running once its workflow has started; when
       // Temporal cannot be reached it stays `pending_start` and the reconciler starts it later.
@@ -379,8 +384,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
   control('cancel', 'Cancel: running jobs are cancelled, queued ones never start (Temporal workflow cancellation)', async (b) => {
     if (b.status === 'pending_start') {
       // No workflow yet: close the books here; the starter cancels a workflow that starts meanwhile.
-      await transitionAll(db, b.id, 'queued', 'cancelled');
-      await setBatchStatus(db, b.id, 'cancelled');
+      await cancelUnstarted(db, b.id);
       await handle(b).cancel().catch(() => undefined);
       return;
     }

@@ -3,8 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { setBatchStatus } from '../db/batches';
-import { transitionAll } from '../db/jobs';
+import { cancelUnstarted } from '../db/jobs';
 import type { Database } from '../db/schema';
 import { getUserLimits, liveWork, putUserLimits, usageOn } from '../db/user-limits';
 import { launchRefusal, utcDay, type UserLimitSet } from '../domain/user-limits';
@@ -72,8 +71,7 @@ export async function deleteUser(db: Kysely<Database>, temporal: Client, id: str
   const live = await db.selectFrom('batches').select(['id', 'status', 'workflow_id']).where('user_id', '=', id).where('status', 'in', ['running', 'paused', 'pending_start']).execute();
   for (const b of live) {
     if (b.status === 'pending_start') {
-      await transitionAll(db, b.id, 'queued', 'cancelled', { error_stage: 'orchestration', error_code: 'user_deleted', error_message: 'the owner was deleted' });
-      await setBatchStatus(db, b.id, 'cancelled');
+      await cancelUnstarted(db, b.id, { code: 'user_deleted', message: 'the owner was deleted' });
     }
     // A pending batch may be starting right now: cancel its workflow too (the starter also checks).
     await temporal.workflow

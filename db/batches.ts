@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { BatchActualFigures, BatchEstimate } from '../domain/estimates';
-import type { PlannedJob } from '../domain/plan';
+import { planJobs, type BatchMode, type PlannedJob } from '../domain/plan';
 import type { Batch, BatchOptions, BatchStatus, Database } from './schema';
 import { addUserSpend } from './user-limits';
 
@@ -20,6 +20,11 @@ export interface CreateBatchInput {
   jobs: PlannedJob[];
   /** @default 'running' (tests that start the workflow themselves); the API writes `pending_start`. */
   status?: 'pending_start' | 'running';
+  /**
+   * Leave the job rows to the batch workflow's first activity ({@link writeMissingJobs}), so a big batch
+   * is accepted at once; the plan is in the batch row. @default false
+   */
+  deferJobs?: boolean;
 }
 
 /** Workflow id of a batch: meaningful in the Temporal Web UI and the CLI. */
@@ -60,7 +65,7 @@ export async function createBatch(db: Kysely<Database>, input: CreateBatchInput)
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    for (let i = 0; i < input.jobs.length; i += JOB_INSERT_CHUNK) await insertJobs(trx, id, input.jobs.slice(i, i + JOB_INSERT_CHUNK));
+    if (!input.deferJobs) for (let i = 0; i < input.jobs.length; i += JOB_INSERT_CHUNK) await insertJobs(trx, id, input.jobs.slice(i, i + JOB_INSERT_CHUNK));
     return { batch, created: true };
   });
 }
@@ -69,7 +74,7 @@ export async function createBatch(db: Kysely<Database>, input: CreateBatchInput)
  * One multi-row INSERT from column arrays (`unnest`): a 20,000-job batch is four statements of nine
  * parameters each, instead of 180,000 bound values.
  */
-async function insertJobs(trx: Transaction<Database>, batchId: string, jobs: PlannedJob[]): Promise<void> {
+async function insertJobs(trx: Kysely<Database> | Transaction<Database>, batchId: string, jobs: PlannedJob[]): Promise<void> {
   const col = <T>(f: (j: PlannedJob) => T): T[] => jobs.map(f);
   await sql`
     insert into jobs (id, batch_id, seq, title_index, title, language, voice, variation, uses_master_directly)
@@ -77,7 +82,25 @@ async function insertJobs(trx: Transaction<Database>, batchId: string, jobs: Pla
       ${col((j) => j.seq)}::int[], ${col((j) => j.titleIndex)}::int[], ${col((j) => j.title)}::text[],
       ${col((j) => j.language)}::text[], ${col((j) => j.voice)}::text[], ${col((j) => j.variation)}::int[],
       ${col((j) => j.usesMasterDirectly)}::boolean[]
-    ) as t`.execute(trx);
+    ) as t
+    on conflict (batch_id, seq) do nothing`.execute(trx);
+}
+
+/**
+ * Writes the job rows a batch created with `deferJobs` does not have yet, from the plan in its row, a
+ * chunk per transaction (a retry after a crash goes on where it stopped). Returns how many it wrote.
+ */
+export async function writeMissingJobs(db: Kysely<Database>, batchId: string, onChunk: () => void = () => undefined): Promise<number> {
+  const batch = await getBatch(db, batchId);
+  if (!batch) throw new Error(`batch ${batchId} does not exist`);
+  const have = Number((await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', batchId).executeTakeFirstOrThrow()).n);
+  if (have >= batch.total_jobs) return 0;
+  const jobs = planJobs({ mode: batch.mode as BatchMode, titles: batch.titles, languages: batch.languages, variations: batch.variations, masterLanguage: batch.master_language });
+  for (let i = 0; i < jobs.length; i += JOB_INSERT_CHUNK) {
+    await insertJobs(db, batchId, jobs.slice(i, i + JOB_INSERT_CHUNK));
+    onChunk();
+  }
+  return jobs.length - have;
 }
 
 /** Marks a batch whose workflow has started as running; false when it had left `pending_start` already. */

@@ -1,6 +1,6 @@
 // Job rows and the batch counters that mirror them: every status change moves exactly one count, once.
 import { sql, type Kysely } from 'kysely';
-import { addSpend } from './batches';
+import { addSpend, setBatchStatus } from './batches';
 import { countJobStart } from './user-limits';
 import type { Database, Job, JobStatus, JobUpdate } from './schema';
 
@@ -150,4 +150,14 @@ export async function recordTtsSpend(db: Kysely<Database>, r: { jobId: string; b
       .executeTakeFirst();
     if (set) await addSpend(trx, r.batchId, r.usd);
   });
+}
+
+/**
+ * Cancels a batch whose workflow never started: its queued jobs (rows, or the counter alone when the
+ * rows were deferred and never written) become cancelled, and the batch too.
+ */
+export async function cancelUnstarted(db: Kysely<Database>, id: string, reason?: { code: string; message: string }): Promise<void> {
+  await transitionAll(db, id, 'queued', 'cancelled', reason ? { error_stage: 'orchestration', error_code: reason.code, error_message: reason.message } : {});
+  await db.updateTable('batches').set({ cancelled: sql<number>`cancelled + queued`, queued: 0 }).where('id', '=', id).execute();
+  await setBatchStatus(db, id, 'cancelled');
 }

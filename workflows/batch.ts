@@ -201,6 +201,9 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
     }
   };
   try {
+    // A big batch is accepted before its job rows exist: the first run writes them (a no-op otherwise).
+    // Not cancellable: a cancel waits for every row, so the cancelled batch's books close over all of them.
+    if (run === 0 && patched('deferred-job-rows')) await CancellationScope.nonCancellable(() => orchestration.writeJobs({ batchId }));
     await syncState();
     for (;;) {
       if (retryRequested) {

@@ -56,11 +56,18 @@ describe('API per-user limits', function () {
     console.log(`      POST /api/batches with 20,000 jobs answered in ${ms.toFixed(0)} ms (Server-Timing: ${r.headers.get('server-timing')})`);
     const id = r.json.batch.id;
     assert.equal(r.json.batch.counts.total, 20_000);
-    const rows = await stack.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', id).executeTakeFirstOrThrow();
-    assert.equal(Number(rows.n), 20_000);
+    // The rows are written by the batch workflow's first activity, in chunks.
+    await eventually(async () => {
+      const rows = await stack.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', id).executeTakeFirstOrThrow();
+      return Number(rows.n) === 20_000;
+    }, 'the 20,000 job rows to be written', 120_000);
+    const seqs = await stack.db.selectFrom('jobs').select((eb) => [eb.fn.min<number>('seq').as('lo'), eb.fn.max<number>('seq').as('hi')]).where('batch_id', '=', id).executeTakeFirstOrThrow();
+    assert.deepEqual([Number(seqs.lo), Number(seqs.hi)], [0, 19_999]);
     // Not run to the end here: cancelled, its queued jobs never start.
     assert.equal((await call(stack, user.token, 'POST', `/api/batches/${id}/cancel`)).status, 202);
-    await eventually(async () => (await call(stack, user.token, 'GET', `/api/batches/${id}`)).json.batch.status === 'cancelled', 'the big batch to be cancelled', 120_000);
+    const cancelled = await eventually(async () => ((b) => (b.status === 'cancelled' ? b : undefined))((await call(stack, user.token, 'GET', `/api/batches/${id}`)).json.batch), 'the big batch to be cancelled', 120_000);
+    assert.equal(cancelled.counts.queued, 0);
+    assert.equal(cancelled.counts.completed + cancelled.counts.failed + cancelled.counts.cancelled, 20_000);
   });
 
   it('lets only admins read and set limits, and validates them', async () => {
