@@ -51,8 +51,8 @@ async function notify(batchId: string): Promise<void> {
     await startChild(batchWebhookWorkflow, {
       workflowId: webhookWorkflowId(batchId, workflowInfo().runId),
       args: [{ batchId }],
+      // Named by its id only (`webhook-<batchId>-…`): filters on BatchId keep meaning the batch and its jobs.
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [{ key: SearchAttr.BatchId, value: batchId }],
     });
     return;
   }
