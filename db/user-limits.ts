@@ -6,8 +6,12 @@ import type { Database } from './schema';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The user's limits (none set: every one null). */
 export async function getUserLimits(db: Db, userId: string): Promise<UserLimitSet> {
+  // Batches from before accounts (and test fixtures) name users that are not accounts: no limits.
+  if (!UUID.test(userId)) return { ...NO_LIMITS };
   const row = await db.selectFrom('user_limits').selectAll().where('user_id', '=', userId).executeTakeFirst();
   if (!row) return { ...NO_LIMITS };
   return { jobsPerDay: row.jobs_per_day, runningJobs: row.running_jobs, spendPerDayUsd: row.spend_per_day_usd, defaultBudgetUsd: row.default_budget_usd };
