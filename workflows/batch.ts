@@ -182,7 +182,7 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
       allowance--;
       return 'go';
     }
-    const a: JobAllowance = await orchestration.jobAllowance({ batchId, running: running.size, want: Math.max(1, Math.min(want, window - running.size)) });
+    const a: JobAllowance = await orchestration.jobAllowance({ batchId, running: running.size, want: Math.max(1, want) });
     if (a.jobs > 0) {
       allowance = a.jobs - 1;
       return 'go';
