@@ -21,6 +21,7 @@ import { LinkSigner } from './links';
 import { ApiRegistry, DOCS_PAGE, DOCS_SCRIPT, type RouteDoc } from './openapi';
 import { matrixRoutes } from './matrix-routes';
 import { ProgressHub, progressRoutes } from './progress';
+import { userLimitRoutes } from './user-limit-routes';
 import { voiceRoutes } from './voice-routes';
 import { serveWeb } from './web';
 
@@ -135,6 +136,7 @@ export function createApp(deps: ApiDeps): BoltApp {
   exportRoutes(api);
   keyRoutes(api);
   voiceRoutes(api);
+  userLimitRoutes(api);
 
   route(api, { method: 'get', path: '/api/openapi.json', tag: 'docs', auth: false, summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'the document' } } }, ({ res }) => {
     res.json(document());

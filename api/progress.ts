@@ -151,7 +151,7 @@ export function progressRoutes(api: Api, hub: ProgressHub): void {
       responses: { 200: { description: 'the event stream', contentType: 'text/event-stream' }, 404: { description: 'no such batch of yours' } },
     },
     async ({ res, params, query, user }) => {
-      const batch = await getBatch(api.deps.db, params.id, user.id);
+      const batch = await getBatch(api.deps.db, params.id, user.role === 'admin' ? undefined : user.id);
       if (!batch) throw new ApiError(404, ApiErrorCode.notFound, 'no such batch');
       const withJobs = query.jobs !== undefined && batch.total_jobs <= MATRIX_MAX_JOBS;
       res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });

@@ -179,7 +179,9 @@ export const PageQuery = z.object({
 });
 
 export const BatchListQuery = PageQuery.extend({
-  status: z.enum(['running', 'paused', 'completed', 'cancelled', 'failed', 'budget_exhausted']).optional(),
+  status: z.enum(['pending_start', 'running', 'paused', 'completed', 'cancelled', 'failed', 'budget_exhausted']).optional(),
+  all: z.enum(['true', 'false']).optional().meta({ description: "admins: every user's batches" }),
+  userId: z.string().uuid('not a valid user id').optional().meta({ description: "admins: one user's batches" }),
 }).strict();
 
 export const JobListQuery = PageQuery.extend({

@@ -13,6 +13,8 @@ type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 
 /** Statuses of a batch. */
 export const BatchStatus = {
+  /** Written, but its workflow is not started yet (Temporal was unreachable); the reconciler starts it. */
+  pendingStart: 'pending_start',
   running: 'running',
   paused: 'paused',
   completed: 'completed',
@@ -79,6 +81,11 @@ export interface BatchTable {
   spent_usd: Generated<number>;
   /** What the batch really used, written when it ends, to set beside `estimate`. */
   actuals: ColumnType<BatchActualFigures | null, string | null | undefined, string | null>;
+  /** Why the batch's next job is not starting now (a user limit), while that lasts. */
+  waiting_for: ColumnType<WaitingFor | null, string | null | undefined, string | null>;
+  /** Attempts granted to the batch workflow by its allowance, and attempts that started (see user limits). */
+  granted_attempts: Generated<number>;
+  started_attempts: Generated<number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   finished_at: Date | null;
@@ -155,6 +162,8 @@ export interface UserTable {
   role: UserRole;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Set when an admin deleted the user: the row stays for the records, logins and tokens stop. */
+  deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** Kinds of bearer token: one made by a login (expires), or a personal API token (until revoked). */
@@ -284,6 +293,35 @@ export interface FavouriteVoiceTable {
   updated_at: UpdatedAt;
 }
 
+/** A user limit that holds a batch's next job back, as GET /api/batches/:id shows it. */
+export interface WaitingFor {
+  reason: 'user_running_jobs_limit' | 'user_jobs_per_day_limit' | 'user_spend_per_day_limit';
+  limit: number;
+  used: number;
+  /** When the limit is expected to allow more (the next UTC day), when known. */
+  until: string | null;
+  since: string;
+}
+
+/** Per-user limits an admin sets; null means no limit. */
+export interface UserLimitsTable {
+  user_id: string;
+  jobs_per_day: number | null;
+  running_jobs: number | null;
+  spend_per_day_usd: number | null;
+  /** Budget cap of the user's batches that set none. */
+  default_budget_usd: number | null;
+  updated_at: UpdatedAt;
+}
+
+/** What a user used in one UTC day: job attempts started and USD spent on paid calls. */
+export interface UserDailyUsageTable {
+  user_id: string;
+  day: ColumnType<string, string, string>;
+  jobs_started: Generated<number>;
+  spent_usd: Generated<number>;
+}
+
 /** Every table Bolt IA owns. */
 export interface Database {
   batches: BatchTable;
@@ -303,6 +341,8 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   favourite_voices: FavouriteVoiceTable;
   script_checks: ScriptCheckTable;
+  user_limits: UserLimitsTable;
+  user_daily_usage: UserDailyUsageTable;
 }
 
 export type Batch = Selectable<BatchTable>;
@@ -320,6 +360,7 @@ export type AgentVersion = Selectable<AgentVersionTable>;
 export type NewAgentVersion = Insertable<AgentVersionTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
 export type ScriptCheck = Selectable<ScriptCheckTable>;
+export type UserLimits = Selectable<UserLimitsTable>;
 
 /** Services a pooled API key can serve. */
 export const KeyService = { gemini: 'gemini', tts: 'tts' } as const;

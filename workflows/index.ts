@@ -3,3 +3,4 @@ export { batchWorkflow } from './batch';
 export { jobWorkflow } from './job';
 export { voicePreviewWorkflow } from './voice-preview';
 export { keyTestWorkflow } from './key-test';
+export { batchWebhookWorkflow } from './webhook';
