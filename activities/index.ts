@@ -3,7 +3,7 @@ import { heartbeat } from '@temporalio/activity';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import type { Kysely } from 'kysely';
 import type { GeminiScriptWriter } from '../adapters/gemini';
-import type { KeyedProvider } from '../adapters/key-pool';
+import type { KeyedProvider, KeyProbeResult } from '../adapters/key-pool';
 import type { ObjectStorage } from '../adapters/storage';
 import { countTtsRequests, synthesizeNarration, type NarrationRequest } from '../adapters/tts';
 import { getBatch, setBatchStatus } from '../db/batches';
@@ -12,13 +12,14 @@ import { getJob, pageJobs, recordTtsSpend, transitionJob, updateJob } from '../d
 import type { Database, Job, JobStatus } from '../db/schema';
 import { contentKey, countCacheHit, findScript } from '../db/scripts';
 import { FAMILY_CAPABILITIES, familyOf, shippedCatalog, type PriceTable } from '../domain/catalog';
-import { geminiCallUsd } from '../domain/costs';
 import { Stage } from '../domain/errors';
 import { geminiVoice } from '../domain/gemini-tts';
 import { previewKey, previewText } from '../domain/preview';
 import { adaptationPrompt, masterPrompt } from '../domain/prompts';
 import { withStage } from './failures';
 import { narrateOnce } from './narration';
+import { writeCheckedScript } from './script-check';
+import { copyNarrationQuality, narrationQuality, qualityKey, recordNarrationQuality } from './narration-quality';
 import { jobPrefix } from './outputs';
 import { onceForScript, storeWhenPostgresIsBack } from './paid-once';
 
@@ -34,6 +35,12 @@ export interface ActivityDeps {
   geminiModel?: string;
   /** Prices that turn tokens and characters into the batch's spend. @default the shipped price file */
   prices?: PriceTable;
+}
+
+/** Runs a key test through the provider's pool. */
+function probeKey(provider: KeyedProvider<unknown>, keyId: string): Promise<KeyProbeResult> {
+  if (!provider.probe) throw new Error('this worker cannot test keys');
+  return provider.probe(keyId);
 }
 
 async function mustGetJob(db: Kysely<Database>, jobId: string): Promise<Job> {
@@ -114,6 +121,9 @@ export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 
 /** Gemini activities; they run on the Gemini task queue, whose rate limit protects the quota. */
 export function createScriptActivities({ db, gemini, geminiModel = 'default', prices = shippedCatalog().prices }: Pick<ActivityDeps, 'db' | 'gemini' | 'geminiModel' | 'prices'>) {
   return {
+    /** An admin's test of one Gemini key (runs where Gemini keys are opened). */
+    testGeminiKey: (input: { keyId: string }) => probeKey(gemini, input.keyId),
+
     /** Ensures the master script of the job's (title, variation) exists, writing it at most once. */
     async writeMasterScript(input: { jobId: string }): Promise<{ produced: boolean; cached: boolean }> {
       return withStage(Stage.master, async () => {
@@ -127,9 +137,9 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
           identity,
           async () => {
             const prompt = masterPrompt(batch.options.agent, job.title, batch.master_language, job.variation);
-            const s = await gemini.run({ stage: Stage.master, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.master));
-            const cost_usd = geminiCallUsd(prices, s.model, s.inputTokens, s.outputTokens);
-            return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd };
+            // Checked before any speech is bought; a regeneration's tokens and cost add to this script's.
+            const s = await writeCheckedScript({ db, gemini, prices, kind: 'master', identity, jobId: job.id, agent: batch.options.agent, prompt });
+            return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd: s.costUsd };
           },
           cacheKey,
         );
@@ -153,9 +163,8 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
           identity,
           async () => {
             const prompt = adaptationPrompt(batch.options.agent, master, job.language);
-            const s = await gemini.run({ stage: Stage.adaptation, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.adaptation));
-            const cost_usd = geminiCallUsd(prices, s.model, s.inputTokens, s.outputTokens);
-            return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd };
+            const s = await writeCheckedScript({ db, gemini, prices, kind: 'adaptation', identity, jobId: job.id, agent: batch.options.agent, prompt });
+            return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd: s.costUsd };
           },
           cacheKey,
         );
@@ -168,6 +177,9 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
 /** TTS activities; they run on the TTS task queue. */
 export function createSpeechActivities({ db, storage, tts, prices = shippedCatalog().prices }: Pick<ActivityDeps, 'db' | 'storage' | 'tts' | 'prices'>) {
   return {
+    /** An admin's test of one TTS key (runs where TTS keys are opened). */
+    testTtsKey: (input: { keyId: string }) => probeKey(tts, input.keyId),
+
     /**
      * Speaks the job's script and stores one audio file with its SRT and VTT subtitles beside it; a retry
      * after a stored upload calls nothing. Subtitles are written first, so stored audio implies subtitles.
@@ -195,13 +207,19 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
           pitch: batch.options.pitch,
           ...(style.prompt ? { prompt: style.prompt } : {}),
           ...(prices.geminiTts ? { geminiTts: { limits: prices.geminiTts.limits, tokens: prices.geminiTts.tokens } } : {}),
+          ...narrationQuality(batch.options),
         };
         // The style prompt changes the speech, so it is part of the narration's content address.
         const cacheKey = contentKey({
           text: request.text, voice: job.voice, language: job.language, encoding: request.encoding, speakingRate: request.speakingRate ?? null, pitch: request.pitch ?? null,
           ...(style.prompt ? { prompt: style.prompt } : {}),
+          ...qualityKey(request),
         });
-        const { narration, cached } = await narrateOnce({ db, storage, tts, prices }, { jobId: job.id, batchId: batch.id, prefix, subtitleKeys }, request, cacheKey);
+        const { narration, cached, assembled, copiedFrom } = await narrateOnce({ db, storage, tts, prices }, { jobId: job.id, batchId: batch.id, prefix, subtitleKeys }, request, cacheKey);
+        await storeWhenPostgresIsBack(async () => {
+          if (assembled) await recordNarrationQuality(db, job.id, assembled);
+          if (copiedFrom) await copyNarrationQuality(db, job.id, copiedFrom);
+        });
         const key = narration.audioKey;
         await storeWhenPostgresIsBack(async () => {
           if (cached) await countCacheHit(db, batch.id);

@@ -4,7 +4,7 @@ import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import type { Kysely } from 'kysely';
 import type { KeyedProvider } from '../adapters/key-pool';
 import type { ObjectStorage } from '../adapters/storage';
-import { assembleNarration, planNarration, synthesizeChunk, type ChunkAudio, type NarrationRequest } from '../adapters/tts';
+import { assembleNarration, planNarration, synthesizeChunk, type ChunkAudio, type Narration, type NarrationRequest } from '../adapters/tts';
 import type { SpeechRequest } from '../domain/chunking';
 import { countAudioHit, findCachedAudio, storeCachedAudio, type CachedAudio } from '../db/audio-cache';
 import type { Lease } from '../db/leases';
@@ -44,7 +44,7 @@ function contentTypeOf(key: string): string {
  * The job's narration: copied from the content-addressed cache when the same one exists (`cached: true`),
  * else bought under the lease on its content key, resuming from the chunks already bought.
  */
-export async function narrateOnce(deps: NarrationDeps, target: NarrationTarget, request: NarrationRequest, cacheKey: string): Promise<{ narration: CachedAudio; cached: boolean }> {
+export async function narrateOnce(deps: NarrationDeps, target: NarrationTarget, request: NarrationRequest, cacheKey: string): Promise<{ narration: CachedAudio; cached: boolean; assembled?: Narration; copiedFrom?: string }> {
   const { db, storage } = deps;
   return withLease(db, `narration:${cacheKey}`, async (lease) => {
     const hit = await storeWhenPostgresIsBack(() => findCachedAudio(db, cacheKey));
@@ -57,7 +57,7 @@ export async function narrateOnce(deps: NarrationDeps, target: NarrationTarget, 
       await storage.put(target.subtitleKeys.vtt, await storage.get(hit.vttKey), 'text/vtt; charset=utf-8');
       await storage.put(key, await storage.get(hit.audioKey), contentTypeOf(key));
       await storeWhenPostgresIsBack(() => countAudioHit(db, cacheKey));
-      return { narration: { ...hit, audioKey: key, srtKey: target.subtitleKeys.srt, vttKey: target.subtitleKeys.vtt }, cached: true };
+      return { narration: { ...hit, audioKey: key, srtKey: target.subtitleKeys.srt, vttKey: target.subtitleKeys.vtt }, cached: true, copiedFrom: hit.audioKey };
     }
     const chunks = await buyChunks(deps, target, request, cacheKey, lease);
     const narration = await assembleNarration(request, planNarration(request), chunks);
@@ -71,7 +71,7 @@ export async function narrateOnce(deps: NarrationDeps, target: NarrationTarget, 
     // Assembled and stored: the chunks have served. Left-overs (a failed delete) are harmless.
     const objects = await dropChunks(db, cacheKey).catch(() => [] as string[]);
     await Promise.all(objects.map((o) => storage.remove(o).catch(() => undefined)));
-    return { narration: stored, cached: false };
+    return { narration: stored, cached: false, assembled: narration };
   });
 }
 

@@ -9,7 +9,10 @@ import { DEFAULT_GEMINI_TTS_LIMITS, DEFAULT_GEMINI_TTS_TOKENS, audioTokens, gemi
 import { classifyFailure, googleErrorIn, outcomeError } from '../domain/provider-outcomes';
 import { buildCues, displayWidth, toSrt, toVtt, type TimedText } from '../domain/subtitles';
 import { voiceFeatures } from '../domain/voice-features';
+import { DEFAULT_LOUDNESS, type LoudnessReport, type LoudnessTarget } from '../domain/loudness';
+import { customPronunciationsField, pronunciationMechanism, pronunciationNotes, ssmlWithPhonemes, termsIn, type Pronunciation, type PronunciationNotes } from '../domain/pronunciation';
 import { encodeAudio, type AudioEncoding } from './audio-codec';
+import { normaliseNarration } from './loudness';
 
 export interface TtsClientOptions {
   apiKey: string;
@@ -36,6 +39,10 @@ export interface NarrationRequest {
   geminiTts?: { limits?: GeminiTtsLimits; tokens?: GeminiTtsTokenRates };
   /** Called after each request with (done, total), for heartbeats. */
   onProgress?: (done: number, total: number) => void;
+  /** Integrated loudness the whole narration is normalised to. @default -16 */
+  loudness?: LoudnessTarget;
+  /** The agent's terms and how to say them. */
+  pronunciations?: Pronunciation[];
 }
 
 /** Subtitles of a narration and where their timings came from. */
@@ -59,6 +66,10 @@ export interface Narration {
   requestBytes: number[];
   characters: number;
   subtitles: NarrationSubtitles;
+  /** Loudness before and after normalisation. */
+  loudness: LoudnessReport;
+  /** How the agent's terms reached the voice; absent when none occurs in the text. */
+  pronunciations?: PronunciationNotes;
   /** Gemini-TTS only: the model and the tokens billed (text and prompt in, audio out), summed over chunks. */
   tokens?: { model: string; input: number; output: number };
 }
@@ -113,7 +124,7 @@ export interface ChunkAudio {
 
 const speakable = (r: SpeechRequest) => /\S/u.test(r.units.map((u) => u.text).join(''));
 
-type PlanInput = Pick<NarrationRequest, 'text' | 'language' | 'voice' | 'prompt' | 'geminiTts'>;
+type PlanInput = Pick<NarrationRequest, 'text' | 'language' | 'voice' | 'prompt' | 'geminiTts' | 'pronunciations'>;
 
 /**
  * The requests a narration is sent as, each under its family's limit as sent (5,000 bytes; for Gemini-TTS the
@@ -129,7 +140,18 @@ export function planNarration(req: PlanInput): SpeechRequest[] {
     }
     return planSpeechRequests(req.text, { ssml: false, locale: req.language, maxBytes: maxTextBytes(limits, promptBytes) }).filter(speakable);
   }
-  return planSpeechRequests(req.text, { ssml: voiceFeatures(req.voice).ssml, locale: req.language }).filter(speakable);
+  const terms = req.pronunciations ?? [];
+  // <phoneme> markup is rendered inside the planner, so every request is measured with it.
+  const renderSsml = terms.length > 0 && pronunciationMechanism(req.voice) === 'ssml-phoneme' ? (t: string) => ssmlWithPhonemes(t, terms) : undefined;
+  return planSpeechRequests(req.text, { ssml: voiceFeatures(req.voice).ssml, locale: req.language, renderSsml }).filter(speakable);
+}
+
+/** The request's input, with `customPronunciations` for the terms it contains where the family takes them. */
+function inputOf(request: SpeechRequest, req: NarrationRequest) {
+  const terms = req.pronunciations ?? [];
+  if (terms.length === 0 || pronunciationMechanism(req.voice) !== 'custom-pronunciations') return request.input;
+  const used = termsIn(request.units.map((u) => u.text).join(''), terms);
+  return used.length > 0 ? { ...request.input, customPronunciations: customPronunciationsField(used) } : request.input;
 }
 
 /** How many TTS calls a narration costs (for quota accounting before the calls). */
@@ -173,11 +195,11 @@ export async function synthesizeChunk(client: TextToSpeechClient, req: Narration
   try {
     // Temporal owns retries: the SDK's own would repeat paid calls unseen.
     if (beta) {
-      const [res] = await withTimeout(beta.synthesizeSpeech({ input: request.input, voice, audioConfig, enableTimePointing: ['SSML_MARK' as never] }, options), timeoutMs);
+      const [res] = await withTimeout(beta.synthesizeSpeech({ input: inputOf(request, req), voice, audioConfig, enableTimePointing: ['SSML_MARK' as never] }, options), timeoutMs);
       audioContent = res.audioContent;
       for (const tp of res.timepoints ?? []) if (tp.markName && typeof tp.timeSeconds === 'number') marks.set(tp.markName, tp.timeSeconds);
     } else {
-      const [res] = await withTimeout(client.synthesizeSpeech({ input: { ...request.input, ...prompt }, voice, audioConfig }, options), timeoutMs);
+      const [res] = await withTimeout(client.synthesizeSpeech({ input: { ...inputOf(request, req), ...prompt }, voice, audioConfig }, options), timeoutMs);
       audioContent = res.audioContent;
     }
   } catch (err) {
@@ -200,7 +222,7 @@ export async function synthesizeChunk(client: TextToSpeechClient, req: Narration
  * for one) belongs here, between the join and the encoding.
  */
 export async function assembleNarration(
-  req: Pick<NarrationRequest, 'text' | 'language' | 'voice' | 'encoding' | 'prompt' | 'geminiTts'>,
+  req: Pick<NarrationRequest, 'text' | 'language' | 'voice' | 'encoding' | 'prompt' | 'geminiTts' | 'loudness' | 'pronunciations'>,
   plan: SpeechRequest[],
   chunks: ChunkAudio[],
 ): Promise<Narration> {
@@ -209,7 +231,8 @@ export async function assembleNarration(
   const gemini = geminiVoice(req.voice);
   const rate = chunks[0]!.pcm.sampleRate;
   const audio = chunks.map((c) => ({ pcm: resamplePcm(c.pcm, rate), marks: c.marks }));
-  const joined = concatPcm(audio.map((a) => a.pcm));
+  // Loudness is set once on the whole narration (per chunk would pump at every join).
+  const { pcm: joined, report: loudness } = await normaliseNarration(concatPcm(audio.map((a) => a.pcm)), req.loudness ?? DEFAULT_LOUDNESS, req.encoding);
   const durationMs = pcmDurationMs(joined);
   const encoded = await encodeAudio(joined, req.encoding);
   const chunkDurationsMs = audio.map((a) => pcmDurationMs(a.pcm));
@@ -232,6 +255,8 @@ export async function assembleNarration(
     requestBytes: plan.map((r) => r.bytes),
     characters: [...req.text].length,
     subtitles: { srt: toSrt(cues), vtt: toVtt(cues), cues: cues.length, timing },
+    loudness,
+    pronunciations: pronunciationNotes(req.text, req.voice, req.pronunciations ?? []),
     ...(tokens ? { tokens } : {}),
   };
 }

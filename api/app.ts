@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { agentRoutes } from './agent-routes';
 import { loadCatalog } from '../adapters/catalog-files';
+import { S3Storage } from '../adapters/storage';
 import { loadConfig } from '../domain/config';
 import { createCatalogRouter } from './catalog-routes';
 import { BatchEstimator } from './estimator';
@@ -18,8 +19,11 @@ import { keyRoutes } from './key-routes';
 import { route, type Api, type ApiDeps } from './http';
 import { LinkSigner } from './links';
 import { ApiRegistry, DOCS_PAGE, DOCS_SCRIPT, type RouteDoc } from './openapi';
+import { matrixRoutes } from './matrix-routes';
 import { ProgressHub, progressRoutes } from './progress';
+import { userLimitRoutes } from './user-limit-routes';
 import { voiceRoutes } from './voice-routes';
+import { serveWeb } from './web';
 
 export type { ApiDeps } from './http';
 export { batchView } from './batch-routes';
@@ -51,13 +55,22 @@ function cors(origins: string[]): RequestHandler {
   };
 }
 
+/** Where the page may load audio from: itself, blobs, and the S3 endpoint presigned links point at. */
+function mediaSources(storage: ApiDeps['storage']): string[] {
+  const sources = ["'self'", 'blob:'];
+  if (storage instanceof S3Storage) sources.push(storage.options.endpoint ? new URL(storage.options.endpoint).origin : 'https://*.amazonaws.com');
+  return sources;
+}
+
 const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 
 export function createApp(deps: ApiDeps): BoltApp {
   const app = express() as BoltApp;
   app.disable('x-powered-by');
-  app.use(helmet());
+  // helmet's policy, plus the audio the page plays: previews it fetched with its token (blob:) and job audio
+  // through presigned links when outputs are in S3.
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'media-src': mediaSources(deps.storage) } } }));
   app.use(cors(deps.corsOrigins ?? []));
   app.use(express.json({ limit: '1mb' }));
 
@@ -119,9 +132,11 @@ export function createApp(deps: ApiDeps): BoltApp {
   agentRoutes(api);
   batchRoutes(api, links);
   progressRoutes(api, progress);
+  matrixRoutes(api);
   exportRoutes(api);
   keyRoutes(api);
   voiceRoutes(api);
+  userLimitRoutes(api);
 
   route(api, { method: 'get', path: '/api/openapi.json', tag: 'docs', auth: false, summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'the document' } } }, ({ res }) => {
     res.json(document());
@@ -145,6 +160,7 @@ export function createApp(deps: ApiDeps): BoltApp {
 
   app.use(api.router);
   app.use(createCatalogRouter(estimator));
+  if (deps.webDir !== null) serveWeb(app, deps.webDir);
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -6,6 +6,7 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from '../domain/credentials';
 import type { Database, User } from '../db/schema';
 import { createUser, DuplicateEmailError, findUserByEmail, issueToken, listTokens, normaliseEmail, revokeToken, tokenView } from '../db/users';
 import { ApiError, ApiErrorCode } from './errors';
+import { deleteUser } from './user-limit-routes';
 import { requireAdmin, route, type Api } from './http';
 import { CreateTokenSchema, CreateUserSchema, IdParam, LoginSchema } from './schemas';
 
@@ -181,7 +182,7 @@ export function authRoutes(api: Api): void {
     { method: 'get', path: '/api/users', tag: 'admin', summary: 'Every user (admins only)', responses: { 200: { description: 'users', schema: z.object({ users: z.array(UserView) }) }, 403: { description: 'not an admin' } } },
     async ({ res, user }) => {
       requireAdmin(user);
-      const users = await db.selectFrom('users').select(['id', 'email', 'role', 'created_at']).orderBy('created_at').orderBy('id').execute();
+      const users = await db.selectFrom('users').select(['id', 'email', 'role', 'created_at']).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
       res.json({ users: users.map(userView) });
     },
   );
@@ -213,7 +214,7 @@ export function authRoutes(api: Api): void {
       method: 'delete',
       path: '/api/users/:id',
       tag: 'admin',
-      summary: 'Delete a user and their tokens and agents (admins only; not yourself)',
+      summary: 'Delete a user: logins and tokens stop, running batches are cancelled, their rows stay, marked (admins only; not yourself)',
       params: IdParam,
       notFoundMessage: 'no such user',
       responses: { 204: { description: 'deleted' }, 403: { description: 'not an admin' }, 409: { description: 'you cannot delete yourself' } },
@@ -221,8 +222,8 @@ export function authRoutes(api: Api): void {
     async ({ res, params, user }) => {
       requireAdmin(user);
       if (params.id === user.id) throw new ApiError(409, ApiErrorCode.conflict, 'you cannot delete your own account');
-      const r = await db.deleteFrom('users').where('id', '=', params.id).executeTakeFirst();
-      if (Number(r.numDeletedRows) === 0) throw new ApiError(404, ApiErrorCode.notFound, 'no such user');
+      // Kept for the records, marked deleted: tokens revoked, live batches cancelled (see user-limit-routes.ts).
+      if (!(await deleteUser(db, api.deps.temporal, params.id, api.deps.log))) throw new ApiError(404, ApiErrorCode.notFound, 'no such user');
       res.status(204).end();
     },
   );

@@ -34,6 +34,10 @@ export interface ApiDeps {
   catalog?: { catalog: VoiceCatalog; prices: PriceTable };
   /** Gemini model the workers write with (estimates and script-cache lookups). @default the configured one */
   geminiModel?: string;
+  /** The built page to serve at `/`; `null` serves none. @default web/dist (when built) */
+  webDir?: string | null;
+  /** Most jobs one batch may have. @default the configured BOLT_MAX_JOBS_PER_BATCH (20,000) */
+  maxJobsPerBatch?: number;
 }
 
 /** The authenticated caller. */

@@ -18,7 +18,7 @@ export async function createUser(db: Kysely<Database>, input: { email: string; p
   const row = await db
     .insertInto('users')
     .values({ id: randomUUID(), email: normaliseEmail(input.email), password_hash: passwordHash, role: input.role })
-    .onConflict((oc) => oc.column('email').doNothing())
+    .onConflict((oc) => oc.column('email').where('deleted_at', 'is', null).doNothing())
     .returningAll()
     .executeTakeFirst();
   if (!row) throw new DuplicateEmailError(`a user with email ${normaliseEmail(input.email)} already exists`);
@@ -26,7 +26,7 @@ export async function createUser(db: Kysely<Database>, input: { email: string; p
 }
 
 export async function findUserByEmail(db: Kysely<Database>, email: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('email', '=', normaliseEmail(email)).executeTakeFirst();
+  return db.selectFrom('users').selectAll().where('email', '=', normaliseEmail(email)).where('deleted_at', 'is', null).executeTakeFirst();
 }
 
 export async function getUser(db: Kysely<Database>, id: string): Promise<User | undefined> {
@@ -83,6 +83,7 @@ export async function authenticateToken(db: Kysely<Database>, token: string): Pr
     .select(['t.id as token_id', 't.last_used_at'])
     .where('t.token_hash', '=', tokenHash(token))
     .where('t.revoked_at', 'is', null)
+    .where('u.deleted_at', 'is', null)
     .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', new Date())]))
     .executeTakeFirst();
   if (!row) return undefined;

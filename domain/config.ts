@@ -39,6 +39,7 @@ const EnvSchema = z.object({
   BOLT_ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(8, 'at least 8 characters').optional()),
   BOLT_CORS_ORIGINS: optionalString,
   BOLT_URL_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'at least 32 characters').optional()),
+  BOLT_MAX_JOBS_PER_BATCH: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000_000).default(20_000)),
 });
 
 /** Validated configuration of one Bolt IA process. */
@@ -71,6 +72,8 @@ export interface Config {
   corsOrigins: string[];
   /** Secret that signs expiring download links of local-folder outputs; random per process when unset. */
   urlSigningSecret?: string;
+  /** Most jobs one batch may have; a bigger request is refused before anything is written. @default 20000 */
+  maxJobsPerBatch: number;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -117,5 +120,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((o) => o.trim())
       .filter(Boolean),
     urlSigningSecret: e.BOLT_URL_SIGNING_SECRET,
+    maxJobsPerBatch: e.BOLT_MAX_JOBS_PER_BATCH,
   };
 }

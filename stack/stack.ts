@@ -11,6 +11,7 @@ import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
 import { createProviders, preparePool, type Providers } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
 import { createApp } from '../api/app';
+import { startReconciler } from '../api/batch-starter';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
 import { ensureAdminAtStart } from '../db/users';
@@ -158,7 +159,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         urlSigningSecret: config.urlSigningSecret,
         catalog,
         geminiModel: config.gemini.model,
+        maxJobsPerBatch: config.maxJobsPerBatch,
       });
+      // Batches whose workflow could not be started (Temporal unreachable) start from here later.
+      const reconciler = startReconciler({ db, temporal: client, taskQueue, log });
+      stops.push(() => reconciler.stop());
       const server: Server = await new Promise((resolve, reject) => {
         const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
         s.once('error', reject);

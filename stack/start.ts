@@ -5,11 +5,14 @@
 // and PostgreSQL. `npm run api` and `npm run worker` are run the same way, for `docker stop`.
 import { loadConfig } from '../domain/config';
 import { startStack } from './stack';
+import { ensureWebBuild } from './web-build';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = (line: string) => console.log(`[bolt] ${line}`);
   log(`data directory: ${config.dataDir}`);
+  // The page is served at / from web/dist; a missing or stale build is rebuilt first (a failed build is reported, the API still starts).
+  await ensureWebBuild(log).catch((err: unknown) => log(`the page is not served: ${err instanceof Error ? err.message : String(err)}`));
   const stack = await startStack({ config, log, persistent: true });
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -29,7 +32,7 @@ async function main(): Promise<void> {
   log(`storage: ${stack.storage.description}`);
   const sim = stack.simulators ? ` (simulators at ${stack.simulators.url})` : '';
   log(`providers: Gemini=${stack.providers.kind.gemini}, TTS=${stack.providers.kind.tts}${sim}`);
-  log(`API: ${stack.apiUrl} — ready. Ctrl-C stops everything.`);
+  log(`API: ${stack.apiUrl} — ready; the page is at ${stack.apiUrl}/. Ctrl-C stops everything.`);
 }
 
 main().catch((err: unknown) => {

@@ -35,6 +35,8 @@ describe('API isolation between users', function () {
       ['GET', `/api/batches/${batchId}/jobs`],
       ['GET', `/api/batches/${batchId}/jobs?status=completed`],
       ['GET', `/api/batches/${batchId}/events`],
+      ['GET', `/api/batches/${batchId}/events?jobs=1`],
+      ['GET', `/api/batches/${batchId}/matrix`],
       ['GET', `/api/batches/${batchId}/manifest`],
       ['GET', `/api/batches/${batchId}/manifest?format=csv`],
       ['GET', `/api/batches/${batchId}/download`],
