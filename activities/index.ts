@@ -2,6 +2,7 @@
 import { heartbeat } from '@temporalio/activity';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import type { Kysely } from 'kysely';
+import type { DestinationGuard } from '../adapters/webhook-net';
 import type { GeminiScriptWriter } from '../adapters/gemini';
 import type { KeyedProvider } from '../adapters/key-pool';
 import type { ObjectStorage } from '../adapters/storage';
@@ -32,6 +33,8 @@ export interface ActivityDeps {
   geminiModel?: string;
   /** Prices that turn tokens and characters into the batch's spend. @default the shipped price file */
   prices?: PriceTable;
+  /** Where completion webhooks may connect. @default public addresses only */
+  webhookGuard?: DestinationGuard;
 }
 
 /** Content type of a stored narration, from its file name. */

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { getBatch } from '../db/batches';
 import type { Batch, Database } from '../db/schema';
 import { recordDelivery } from '../db/webhooks';
+import { DestinationGuard, DestinationRefusedError } from '../adapters/webhook-net';
 import { hmacHex } from '../domain/credentials';
 
 /** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. */
@@ -45,8 +46,8 @@ export function webhookPayload(batch: Batch, deliveryId: string, sentAt: Date) {
 
 export interface WebhookDeps {
   db: Kysely<Database>;
-  /** @default globalThis.fetch */
-  fetch?: typeof fetch;
+  /** Checks and connects to webhook destinations. @default public addresses only, system DNS */
+  webhookGuard?: DestinationGuard;
   /** How long a receiver may take to answer. @default 10 s */
   timeoutMs?: number;
   now?: () => Date;
@@ -63,7 +64,7 @@ function attemptNumber(): { attempt: number; deliveryKey: string } {
 }
 
 export function createWebhookActivities(deps: WebhookDeps) {
-  const send = deps.fetch ?? fetch;
+  const guard = deps.webhookGuard ?? new DestinationGuard({ policy: { allowPrivate: false, allowHosts: [] } });
   const now = deps.now ?? (() => new Date());
   return {
     /**
@@ -85,10 +86,9 @@ export function createWebhookActivities(deps: WebhookDeps) {
       const started = Date.now();
       let statusCode: number | null = null;
       let error: string | null = null;
+      let refused = false;
       try {
-        const res = await send(hook.url, {
-          method: 'POST',
-          redirect: 'manual',
+        const res = await guard.post(hook.url, {
           signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
           headers: {
             'content-type': 'application/json',
@@ -100,14 +100,16 @@ export function createWebhookActivities(deps: WebhookDeps) {
           body,
         });
         statusCode = res.status;
-        await res.body?.cancel().catch(() => undefined);
-        if (!res.ok) error = `the receiver answered ${res.status}`;
+        if (res.status < 200 || res.status >= 300) error = `the receiver answered ${res.status}`;
       } catch (err) {
-        error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        refused = err instanceof DestinationRefusedError;
+        // A refusal says only that, never what the host resolved to.
+        error = refused ? (err as Error).message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       }
       const ok = error === null;
       await recordDelivery(deps.db, { batchId: batch.id, deliveryId, url: hook.url, event: payload.event, attempt, statusCode, ok, error, durationMs: Date.now() - started });
       if (ok) return { delivered: true, statusCode: statusCode!, attempt };
+      if (refused) throw ApplicationFailure.nonRetryable(error!, WebhookFailure.rejected);
       const retryable = statusCode === null || statusCode === 408 || statusCode === 429 || statusCode >= 500;
       if (retryable) throw ApplicationFailure.retryable(`webhook delivery failed: ${error}`, WebhookFailure.failed);
       throw ApplicationFailure.nonRetryable(`webhook refused: ${error}`, WebhookFailure.rejected);

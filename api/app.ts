@@ -6,12 +6,14 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { agentRoutes } from './agent-routes';
 import { loadCatalog } from '../adapters/catalog-files';
+import { DestinationGuard } from '../adapters/webhook-net';
 import { loadConfig } from '../domain/config';
 import { createCatalogRouter } from './catalog-routes';
 import { BatchEstimator } from './estimator';
 import { EstimateSchema, LanguagesQuery, VoicesQuery } from './catalog-schemas';
 import { authRoutes } from './auth-routes';
 import { batchRoutes } from './batch-routes';
+import { sessionRoutes } from './session-routes';
 import { errorHandler, notFound } from './errors';
 import { exportRoutes } from './export-routes';
 import { keyRoutes } from './key-routes';
@@ -57,6 +59,8 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
 export function createApp(deps: ApiDeps): BoltApp {
   const app = express() as BoltApp;
   app.disable('x-powered-by');
+  // Behind a reverse proxy, req.ip is the client only when the proxy's hops are trusted (BOLT_TRUST_PROXY).
+  app.set('trust proxy', deps.trustProxy ?? loadConfig().trustProxy);
   app.use(helmet());
   app.use(cors(deps.corsOrigins ?? []));
   app.use(express.json({ limit: '1mb' }));
@@ -65,7 +69,8 @@ export function createApp(deps: ApiDeps): BoltApp {
   // The stack passes the catalog and model it loaded; apps built bare (tests) read the configuration.
   const { catalog, prices } = deps.catalog ?? loadCatalog(loadConfig().catalog);
   const estimator = new BatchEstimator(deps.db, catalog, prices, deps.geminiModel ?? loadConfig().gemini.model);
-  const api: Api = { router: express.Router(), registry, deps, estimator };
+  const webhookGuard = deps.webhookGuard ?? new DestinationGuard({ policy: loadConfig().webhooks });
+  const api: Api = { router: express.Router(), registry, deps, estimator, webhookGuard };
   const progress = new ProgressHub(deps.db, deps.log, deps.progressPollMs ?? 500);
   const links = new LinkSigner(deps.storage, deps.urlSigningSecret);
   app.locals.registry = registry;
@@ -116,6 +121,7 @@ export function createApp(deps: ApiDeps): BoltApp {
   );
 
   authRoutes(api);
+  sessionRoutes(api);
   agentRoutes(api);
   batchRoutes(api, links);
   progressRoutes(api, progress);

@@ -10,6 +10,7 @@ import { createBatch, getBatch, setBatchStatus } from '../db/batches';
 import type { AgentSnapshot, Batch, Job } from '../db/schema';
 import { batchQuotaWait } from '../db/keys';
 import { listDeliveries } from '../db/webhooks';
+import { DESTINATION_REFUSED } from '../domain/destinations';
 import { judgeEstimate } from '../domain/estimates';
 import { planJobs } from '../domain/plan';
 import type { batchWorkflow } from '../workflows';
@@ -166,6 +167,10 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       }
       const masterLanguage = input.masterLanguage ?? agentMasterLanguage ?? input.languages[0]!.language;
       api.estimator.checkVoices(input.languages);
+      // The early, clear refusal; delivery checks the address it connects to again.
+      if (input.webhook && !(await api.webhookGuard.check(input.webhook.url))) {
+        throw new ApiError(400, ApiErrorCode.validation, 'the request is invalid', [{ path: 'webhook.url', message: DESTINATION_REFUSED }]);
+      }
       const jobs = planJobs({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage });
       // The estimate the batch will be judged against; a batch still starts when none can be made (a model without a price).
       const estimate = await api.estimator

@@ -5,8 +5,10 @@ import type { Request, Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { ObjectStorage } from '../adapters/storage';
+import type { DestinationGuard } from '../adapters/webhook-net';
 import type { Database, User } from '../db/schema';
 import type { PriceTable, VoiceCatalog } from '../domain/catalog';
+import type { LoginLimits } from '../domain/login-throttle';
 import { authenticateToken } from '../db/users';
 import { ApiError, ApiErrorCode } from './errors';
 import type { BatchEstimator } from './estimator';
@@ -26,14 +28,18 @@ export interface ApiDeps {
   corsOrigins?: string[];
   /** Secret for expiring links to local-folder outputs. @default random per process */
   urlSigningSecret?: string;
-  /** Login rate limits. @default 5 failures per email and 100 per client address, per 15 minutes */
-  loginLimits?: { perEmail: number; perAddress: number; windowMs: number };
+  /** Login throttling. @default DEFAULT_LOGIN_LIMITS (5 free attempts per email and client, then a doubling delay) */
+  loginLimits?: LoginLimits;
   /** How often the progress stream reads PostgreSQL, in ms. @default 500 */
   progressPollMs?: number;
   /** Voice catalog and prices. @default the files the configuration names (the shipped ones) */
   catalog?: { catalog: VoiceCatalog; prices: PriceTable };
   /** Gemini model the workers write with (estimates and script-cache lookups). @default the configured one */
   geminiModel?: string;
+  /** Checks webhook destinations when a batch is created. @default the configured policy, system DNS */
+  webhookGuard?: DestinationGuard;
+  /** Express `trust proxy` (client addresses behind a reverse proxy). @default the configured one */
+  trustProxy?: boolean | number | string[];
 }
 
 /** The authenticated caller. */
@@ -52,6 +58,7 @@ export interface Api {
   deps: ApiDeps;
   /** Estimates and catalog checks, shared by the catalog and batch routes. */
   estimator: BatchEstimator;
+  webhookGuard: DestinationGuard;
 }
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     urlSigningSecret: config.urlSigningSecret,
     catalog: loadCatalog(config.catalog),
     geminiModel: config.gemini.model,
+    trustProxy: config.trustProxy,
   });
   const server = app.listen(config.port, () => log(`listening on :${config.port}`));
   const stop = () => {

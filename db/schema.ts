@@ -182,6 +182,14 @@ export interface AgentVersionTable {
   created_at: CreatedAt;
 }
 
+/** Login attempts counted per (email, client) and per client, before passwords are checked. */
+export interface LoginThrottleTable {
+  key: string;
+  attempts: number;
+  next_allowed_at: Date;
+  updated_at: Generated<Date>;
+}
+
 /** One attempt to deliver a batch's completion webhook. */
 export interface WebhookDeliveryTable {
   id: string;
@@ -258,6 +266,7 @@ export interface Database {
   agent_versions: AgentVersionTable;
   webhook_deliveries: WebhookDeliveryTable;
   favourite_voices: FavouriteVoiceTable;
+  login_throttle: LoginThrottleTable;
 }
 
 export type Batch = Selectable<BatchTable>;

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseMasterKey, type MasterKey } from './crypto';
+import { parseAllowList, type DestinationPolicy } from './destinations';
 
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
@@ -39,6 +40,27 @@ const EnvSchema = z.object({
   BOLT_ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(8, 'at least 8 characters').optional()),
   BOLT_CORS_ORIGINS: optionalString,
   BOLT_URL_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'at least 32 characters').optional()),
+  BOLT_WEBHOOK_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+  BOLT_WEBHOOK_ALLOW_HOSTS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .superRefine((v, ctx) => {
+        try {
+          parseAllowList(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        }
+      })
+      .optional(),
+  ),
+  BOLT_TRUST_PROXY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/,\sa-z]+)$/, 'true, false, a number of proxies, or addresses/subnets (loopback, 10.0.0.0/8, …)')
+      .default('false'),
+  ),
 });
 
 /** Validated configuration of one Bolt IA process. */
@@ -71,6 +93,10 @@ export interface Config {
   corsOrigins: string[];
   /** Secret that signs expiring download links of local-folder outputs; random per process when unset. */
   urlSigningSecret?: string;
+  /** Where completion webhooks may go besides public addresses (see domain/destinations.ts). */
+  webhooks: DestinationPolicy;
+  /** Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address. @default false */
+  trustProxy: boolean | number | string[];
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -117,5 +143,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((o) => o.trim())
       .filter(Boolean),
     urlSigningSecret: e.BOLT_URL_SIGNING_SECRET,
+    webhooks: { allowPrivate: e.BOLT_WEBHOOK_ALLOW_PRIVATE === 'true', allowHosts: parseAllowList(e.BOLT_WEBHOOK_ALLOW_HOSTS ?? '') },
+    trustProxy: parseTrustProxy(e.BOLT_TRUST_PROXY),
   };
+}
+
+/** `true`/`false`, a hop count, or a list of trusted proxy addresses and subnets, as Express takes them. */
+function parseTrustProxy(v: string): boolean | number | string[] {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -10,6 +10,7 @@ import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
 import { createProviders, preparePool, type Providers } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
+import { DestinationGuard, type GuardOptions } from '../adapters/webhook-net';
 import { createApp } from '../api/app';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
@@ -39,6 +40,8 @@ export interface StackOptions {
   simulators?: Parameters<typeof startSimulators>[0];
   /** Concurrent Gemini and TTS calls of the in-process workers. @default DEFAULT_CONCURRENCY */
   concurrency?: { gemini?: number; tts?: number };
+  /** Name resolution and a connection observer for webhooks (tests inject names that resolve to loopback). */
+  webhookNet?: Omit<GuardOptions, 'policy'>;
 }
 
 export interface Stack {
@@ -121,6 +124,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     stops.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 
+    const webhookGuard = new DestinationGuard({ ...o.webhookNet, policy: config.webhooks });
     const bundle = o.bundle ?? (await bundleWorkflows());
     const taskQueue = config.temporal.taskQueue;
     let workers: BoltWorkers | undefined;
@@ -131,7 +135,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         namespace: config.temporal.namespace,
         taskQueue,
         bundle,
-        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices },
+        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard },
         geminiPerSecond: rates.gemini,
         ttsPerSecond: rates.tts,
         geminiConcurrency: o.concurrency?.gemini,
@@ -158,6 +162,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         urlSigningSecret: config.urlSigningSecret,
         catalog,
         geminiModel: config.gemini.model,
+        webhookGuard,
+        trustProxy: config.trustProxy,
       });
       const server: Server = await new Promise((resolve, reject) => {
         const s = app.listen(config.port, '0.0.0.0', () => resolve(s));

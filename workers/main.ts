@@ -6,6 +6,7 @@ import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
 import { createProviders, preparePool } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
+import { DestinationGuard } from '../adapters/webhook-net';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
 import { loadConfig } from '../domain/config';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     bundle: await bundleWorkflows(),
-    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices },
+    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard: new DestinationGuard({ policy: config.webhooks }) },
     geminiPerSecond: rates.gemini,
     ttsPerSecond: rates.tts,
   });
