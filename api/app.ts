@@ -14,6 +14,7 @@ import { EstimateSchema, LanguagesQuery, VoicesQuery } from './catalog-schemas';
 import { authRoutes } from './auth-routes';
 import { batchRoutes } from './batch-routes';
 import { sessionRoutes } from './session-routes';
+import { refuseUnstorableText } from './text-guard';
 import { errorHandler, notFound } from './errors';
 import { exportRoutes } from './export-routes';
 import { keyRoutes } from './key-routes';
@@ -64,6 +65,7 @@ export function createApp(deps: ApiDeps): BoltApp {
   app.use(helmet());
   app.use(cors(deps.corsOrigins ?? []));
   app.use(express.json({ limit: '1mb' }));
+  app.use(refuseUnstorableText);
 
   const registry = new ApiRegistry();
   // The stack passes the catalog and model it loaded; apps built bare (tests) read the configuration.
@@ -88,19 +90,28 @@ export function createApp(deps: ApiDeps): BoltApp {
       tag: 'health',
       auth: false,
       summary: 'Readiness: PostgreSQL and Temporal are reachable',
-      responses: { 200: { description: 'ready' }, 503: { description: 'a dependency is unreachable; `checks` says which' } },
+      responses: { 200: { description: 'ready' }, 503: { description: 'a dependency is unreachable; `failing` names it (the driver error is logged, not returned)' } },
     },
     async ({ res }) => {
-      const check = async (fn: () => Promise<unknown>) =>
+      // The driver's error text (host names, ports, user names) goes to the log only; the answer names the dependency.
+      const check = async (name: string, fn: () => Promise<unknown>) =>
         withTimeout(fn(), 3000).then(
-          () => 'ok',
-          (err: unknown) => `unreachable: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+          () => 'ok' as const,
+          (err: unknown) => {
+            deps.log(`readyz: ${name} unreachable: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+            return 'unreachable' as const;
+          },
         );
       const [postgres, temporal] = await Promise.all([
-        check(() => sql`select 1`.execute(deps.db)),
-        check(() => deps.temporal.workflowService.getSystemInfo({})),
+        check('postgres', () => sql`select 1`.execute(deps.db)),
+        check('temporal', () => deps.temporal.workflowService.getSystemInfo({})),
       ]);
       const ok = postgres === 'ok' && temporal === 'ok';
+      const failing = Object.entries({ postgres, temporal }).filter(([, v]) => v !== 'ok').map(([k]) => k);
+      if (!ok) {
+        res.status(503).json({ ok, checks: { postgres, temporal }, failing, message: `not ready: ${failing.join(' and ')} unreachable` });
+        return;
+      }
       res.status(ok ? 200 : 503).json({ ok, checks: { postgres, temporal } });
     },
   );

@@ -11,6 +11,7 @@ import type { PriceTable, VoiceCatalog } from '../domain/catalog';
 import type { LoginLimits } from '../domain/login-throttle';
 import { authenticateToken } from '../db/users';
 import { ApiError, ApiErrorCode } from './errors';
+import { checkParams } from './text-guard';
 import type { BatchEstimator } from './estimator';
 import type { ApiRegistry, RouteDoc } from './openapi';
 
@@ -100,6 +101,7 @@ export function route<P extends z.ZodObject | undefined = undefined, Q extends z
   api.router[doc.method](doc.path, async (req: Request, res: Response) => {
     const user = doc.auth === false ? (undefined as unknown as AuthUser) : await authenticate(api.deps.db, req);
     let params: unknown;
+    checkParams(req.params as Record<string, string>);
     if (doc.params) {
       const parsed = doc.params.safeParse(req.params);
       if (!parsed.success) throw new ApiError(404, ApiErrorCode.notFound, notFoundMessage ?? 'not found');

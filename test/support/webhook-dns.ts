@@ -10,7 +10,8 @@ export const testNames = new Map<string, string[]>();
 export const webhookConnections: Array<{ address: string; url: string }> = [];
 
 export const testResolver: Resolver = async (hostname) => {
-  const mapped = hostname === 'localhost' ? ['127.0.0.1'] : testNames.get(hostname.toLowerCase());
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  const mapped = name === 'localhost' ? ['127.0.0.1'] : testNames.get(name);
   if (!mapped) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
   return mapped.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 };

