@@ -144,7 +144,8 @@ describe('webhook destinations (SSRF guard)', function () {
     const { batchId } = await launchBatch(stack, { titles: 1, languages: [{ language: 'en-US', voice: 'en-US-Neural2-A' }], label: 'SSRF ok', webhook: { url: `http://127.0.0.1:${port}/ok`, secret: SECRET } });
     const ok = (await new MockActivityEnvironment().run(activities.deliverBatchWebhook, { batchId })) as { delivered: boolean };
     assert.equal(ok.delivered, true);
-    assert.deepEqual(received, ['/ok']);
+    // (The batch's own workflow may deliver there too once its job is done: same receiver.)
+    assert.ok(received.length >= 1 && received.every((r) => r === '/ok'), JSON.stringify(received));
     assert.equal(refusedRange(webhookConnections.at(-1)!.address), 'loopback');
   });
 });
