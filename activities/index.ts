@@ -3,6 +3,7 @@ import { heartbeat } from '@temporalio/activity';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import type { Kysely } from 'kysely';
 import type { DestinationGuard } from '../adapters/webhook-net';
+import type { MasterKey } from '../domain/crypto';
 import type { GeminiScriptWriter } from '../adapters/gemini';
 import type { KeyedProvider } from '../adapters/key-pool';
 import type { ObjectStorage } from '../adapters/storage';
@@ -35,6 +36,8 @@ export interface ActivityDeps {
   prices?: PriceTable;
   /** Where completion webhooks may connect. @default public addresses only */
   webhookGuard?: DestinationGuard;
+  /** Master keys that open sealed webhook secrets. */
+  masterKeys?: MasterKey[];
 }
 
 /** Content type of a stored narration, from its file name. */

@@ -10,6 +10,7 @@ import type { Batch, Database } from '../db/schema';
 import { recordDelivery } from '../db/webhooks';
 import { DestinationGuard, DestinationRefusedError } from '../adapters/webhook-net';
 import { hmacHex } from '../domain/credentials';
+import { masterKeyId, openWithMasterKey, type MasterKey } from '../domain/crypto';
 
 /** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. */
 export const SIGNATURE_HEADER = 'Bolt-Signature';
@@ -48,6 +49,8 @@ export interface WebhookDeps {
   db: Kysely<Database>;
   /** Checks and connects to webhook destinations. @default public addresses only, system DNS */
   webhookGuard?: DestinationGuard;
+  /** Master keys that open sealed webhook secrets (the current one and any other of an unfinished rotation). */
+  masterKeys?: MasterKey[];
   /** How long a receiver may take to answer. @default 10 s */
   timeoutMs?: number;
   now?: () => Date;
@@ -61,6 +64,22 @@ function attemptNumber(): { attempt: number; deliveryKey: string } {
   } catch {
     return { attempt: 1, deliveryKey: randomUUID() };
   }
+}
+
+/** The context a webhook secret is sealed under: its owner and URL, so it opens for that webhook only. */
+export const webhookSecretContext = (userId: string, url: string): string => `webhook:${userId}:${url}`;
+
+/** The batch's webhook secret in clear: opened with the master key it was sealed to, or a plain one of older batches. */
+function webhookSecret(batch: Batch, masterKeys: MasterKey[]): string {
+  const hook = batch.options.webhook!;
+  if (!hook.sealedSecret) {
+    if (hook.secret === undefined) throw ApplicationFailure.nonRetryable('the webhook has no secret', WebhookFailure.rejected);
+    return hook.secret;
+  }
+  const key = masterKeys.find((k) => masterKeyId(k) === hook.keyId);
+  // No such key here: a worker without the master key, or one rotated away; retrying elsewhere may help.
+  if (!key) throw ApplicationFailure.retryable('the webhook secret is sealed to a master key this worker does not have', WebhookFailure.failed);
+  return openWithMasterKey(key, Buffer.from(hook.sealedSecret, 'base64'), webhookSecretContext(batch.user_id, hook.url));
 }
 
 export function createWebhookActivities(deps: WebhookDeps) {
@@ -78,6 +97,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
       if (!batch) return { delivered: false, skipped: 'no such batch', attempt };
       const hook = batch.options.webhook;
       if (!hook) return { delivered: false, skipped: 'the batch has no webhook', attempt };
+      const secret = webhookSecret(batch, deps.masterKeys ?? []);
       const deliveryId = `${batch.id}:${hmacHex(batch.id, deliveryKey).slice(0, 16)}`;
       const sentAt = now();
       const payload = webhookPayload(batch, deliveryId, sentAt);
@@ -95,7 +115,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
             'user-agent': 'BoltIA-Webhooks/1',
             [EVENT_HEADER]: payload.event,
             [DELIVERY_HEADER]: deliveryId,
-            [SIGNATURE_HEADER]: signatureHeader(hook.secret, timestamp, body),
+            [SIGNATURE_HEADER]: signatureHeader(secret, timestamp, body),
           },
           body,
         });

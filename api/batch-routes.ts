@@ -11,6 +11,7 @@ import type { AgentSnapshot, Batch, Job } from '../db/schema';
 import { batchQuotaWait } from '../db/keys';
 import { listDeliveries } from '../db/webhooks';
 import { DESTINATION_REFUSED } from '../domain/destinations';
+import { sealWebhook } from './webhook-secrets';
 import { judgeEstimate } from '../domain/estimates';
 import { planJobs } from '../domain/plan';
 import type { batchWorkflow } from '../workflows';
@@ -194,7 +195,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           pitch: input.audio.pitch,
           priority: input.priority,
           ...(input.budgetUsd !== undefined ? { budgetUsd: input.budgetUsd } : {}),
-          ...(input.webhook ? { webhook: input.webhook } : {}),
+          ...(input.webhook ? { webhook: await sealWebhook(api, user.id, input.webhook) } : {}),
         },
         idempotencyKey,
         estimate,

@@ -39,6 +39,8 @@ export interface ApiDeps {
   geminiModel?: string;
   /** Checks webhook destinations when a batch is created. @default the configured policy, system DNS */
   webhookGuard?: DestinationGuard;
+  /** The public key webhook secrets are sealed to. @default the one workers published in PostgreSQL */
+  webhookSealingKey?: () => Promise<{ keyId: string; publicKey: Buffer } | undefined>;
   /** Express `trust proxy` (client addresses behind a reverse proxy). @default the configured one */
   trustProxy?: boolean | number | string[];
 }

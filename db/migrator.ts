@@ -13,6 +13,7 @@ import * as audioCache from './migrations/2026_11_25_0900_audio_cache';
 import * as batchCosts from './migrations/2026_12_01_0100_batch_costs';
 import * as favouriteVoices from './migrations/2026_12_01_0200_favourite_voices';
 import * as loginThrottle from './migrations/2026_12_02_0100_login_throttle';
+import * as webhookSealingKeys from './migrations/2026_12_02_0110_webhook_sealing_keys';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0100_batch_costs': batchCosts,
   '2026_12_01_0200_favourite_voices': favouriteVoices,
   '2026_12_02_0100_login_throttle': loginThrottle,
+  '2026_12_02_0110_webhook_sealing_keys': webhookSealingKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

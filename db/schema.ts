@@ -42,8 +42,12 @@ export interface BatchOptions {
   agentRef?: { id: string; version: number };
   /** Spending cap in USD, when the user set one. */
   budgetUsd?: number;
-  /** Completion webhook; the secret signs deliveries and is never returned by the API. */
-  webhook?: { url: string; secret: string };
+  /**
+   * Completion webhook; the secret signs deliveries and is never returned by the API. It is stored
+   * sealed (`sealedSecret`, base64, to the public key `keyId` derived from the master key); batches made
+   * before that keep a plain `secret`.
+   */
+  webhook?: { url: string; secret?: string; sealedSecret?: string; keyId?: string };
 }
 
 export interface BatchTable {
@@ -190,6 +194,13 @@ export interface LoginThrottleTable {
   updated_at: Generated<Date>;
 }
 
+/** A public key webhook secrets are sealed to, published by workers. */
+export interface WebhookSealingKeyTable {
+  key_id: string;
+  public_key: Buffer;
+  published_at: Date;
+}
+
 /** One attempt to deliver a batch's completion webhook. */
 export interface WebhookDeliveryTable {
   id: string;
@@ -267,6 +278,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   favourite_voices: FavouriteVoiceTable;
   login_throttle: LoginThrottleTable;
+  webhook_sealing_keys: WebhookSealingKeyTable;
 }
 
 export type Batch = Selectable<BatchTable>;

@@ -13,6 +13,8 @@ import { LocalFolderStorage, S3Storage, type ObjectStorage, type S3StorageOption
 import { DestinationGuard, type GuardOptions } from '../adapters/webhook-net';
 import { createApp } from '../api/app';
 import { createDb } from '../db/connection';
+import { publishSealingKey } from '../db/sealing-keys';
+import { sealingKeyPair, type MasterKey } from '../domain/crypto';
 import { migrateToLatest } from '../db/migrator';
 import { ensureAdminAtStart } from '../db/users';
 import { newPassword } from '../domain/credentials';
@@ -58,6 +60,8 @@ export interface Stack {
   workers?: BoltWorkers;
   apiUrl?: string;
   taskQueue: string;
+  /** Master keys in use (current first): they open pooled keys and sealed webhook secrets. */
+  masterKeys: MasterKey[];
   stop(): Promise<void>;
 }
 
@@ -108,6 +112,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     // Keys live encrypted in the pool; the master key comes from BOLT_MASTER_KEY or the data directory.
     const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: true });
     const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
+    await publishSealingKey(db, masterKeys.current);
     let simulators: SimulatorServer | undefined;
     if (pool.needsSimulators) {
       simulators = await startSimulators(o.simulators);
@@ -135,7 +140,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         namespace: config.temporal.namespace,
         taskQueue,
         bundle,
-        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard },
+        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard, masterKeys: [masterKeys.current, ...masterKeys.others] },
         geminiPerSecond: rates.gemini,
         ttsPerSecond: rates.tts,
         geminiConcurrency: o.concurrency?.gemini,
@@ -163,6 +168,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         catalog,
         geminiModel: config.gemini.model,
         webhookGuard,
+        webhookSealingKey: async () => sealingKeyPair(masterKeys.current),
         trustProxy: config.trustProxy,
       });
       const server: Server = await new Promise((resolve, reject) => {
@@ -180,7 +186,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       apiUrl = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
     }
 
-    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, stop };
+    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, masterKeys: [masterKeys.current, ...masterKeys.others], stop };
   } catch (err) {
     await stop();
     throw err;
