@@ -8,9 +8,9 @@ import { agentRoutes } from './agent-routes';
 import { loadCatalog } from '../adapters/catalog-files';
 import { DestinationGuard } from '../adapters/webhook-net';
 import { loadConfig } from '../domain/config';
-import { createCatalogRouter } from './catalog-routes';
+import { createCatalogRouter, estimateRoute } from './catalog-routes';
 import { BatchEstimator } from './estimator';
-import { EstimateSchema, LanguagesQuery, VoicesQuery } from './catalog-schemas';
+import { LanguagesQuery, VoicesQuery } from './catalog-schemas';
 import { authRoutes } from './auth-routes';
 import { batchRoutes } from './batch-routes';
 import { sessionRoutes } from './session-routes';
@@ -139,6 +139,7 @@ export function createApp(deps: ApiDeps): BoltApp {
   exportRoutes(api);
   keyRoutes(api);
   voiceRoutes(api);
+  estimateRoute(api);
 
   route(api, { method: 'get', path: '/api/openapi.json', tag: 'docs', auth: false, summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'the document' } } }, ({ res }) => {
     res.json(document());
@@ -152,11 +153,10 @@ export function createApp(deps: ApiDeps): BoltApp {
   let doc: Record<string, unknown> | undefined;
   const document = () => (doc ??= registry.document({ title: 'Bolt IA API', version: '1', description: 'Scripts by Gemini and narration by Google TTS, at batch scale.' }));
 
-  // The catalog and estimate routes are a plain router (public data, no token); declared here for the document.
+  // The catalog routes are a plain router (public data, no token); declared here for the document.
   const catalogDocs: RouteDoc[] = [
     { method: 'get', path: '/api/languages', tag: 'catalog', auth: false, summary: 'Every language with voices, with its name and voice count', query: LanguagesQuery, responses: { 200: { description: 'languages' } } },
     { method: 'get', path: '/api/voices', tag: 'catalog', auth: false, summary: 'Voices, filtered by language (pt-BR or pt), family and gender', query: VoicesQuery, responses: { 200: { description: 'voices' } } },
-    { method: 'post', path: '/api/estimates', tag: 'catalog', auth: false, summary: 'What a batch would cost and how long it would take, before launching it', body: EstimateSchema, responses: { 200: { description: 'the estimate' } } },
   ];
   for (const d of catalogDocs) registry.add(d);
 

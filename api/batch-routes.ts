@@ -175,7 +175,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       const jobs = planJobs({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage });
       // The estimate the batch will be judged against; a batch still starts when none can be made (a model without a price).
       const estimate = await api.estimator
-        .estimate({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage, agent })
+        .estimate({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage, agent, userId: user.id })
         .catch((err: unknown) => {
           api.deps.log(`no estimate for a new batch: ${err instanceof Error ? err.message : String(err)}`);
           return undefined;

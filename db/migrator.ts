@@ -14,6 +14,7 @@ import * as batchCosts from './migrations/2026_12_01_0100_batch_costs';
 import * as favouriteVoices from './migrations/2026_12_01_0200_favourite_voices';
 import * as loginThrottle from './migrations/2026_12_02_0100_login_throttle';
 import * as webhookSealingKeys from './migrations/2026_12_02_0110_webhook_sealing_keys';
+import * as estimateIndexes from './migrations/2026_12_02_0120_estimate_indexes';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -29,6 +30,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0200_favourite_voices': favouriteVoices,
   '2026_12_02_0100_login_throttle': loginThrottle,
   '2026_12_02_0110_webhook_sealing_keys': webhookSealingKeys,
+  '2026_12_02_0120_estimate_indexes': estimateIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
