@@ -12,6 +12,7 @@ import { batchQuotaWait } from '../db/keys';
 import { listDeliveries } from '../db/webhooks';
 import { DESTINATION_REFUSED } from '../domain/destinations';
 import { sealWebhook } from './webhook-secrets';
+import { pipeToResponse } from './stream-release';
 import { judgeEstimate } from '../domain/estimates';
 import { planJobs } from '../domain/plan';
 import type { batchWorkflow } from '../workflows';
@@ -461,12 +462,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       if (size === undefined) throw new ApiError(404, ApiErrorCode.notFound, 'no such file');
       res.set({ 'Content-Type': contentTypeOf(query.key), 'Content-Length': String(size), 'Cache-Control': 'private, max-age=60' });
       res.attachment(path.posix.basename(query.key));
-      const body = await storage.stream(query.key);
-      body.on('error', (err) => {
-        api.deps.log(`file stream failed: ${err.message}`);
-        res.destroy();
-      });
-      body.pipe(res);
+      pipeToResponse(await storage.stream(query.key), res, api.deps.log, 'file stream');
     },
   );
 }

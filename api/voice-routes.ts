@@ -9,6 +9,7 @@ import { previewKey } from '../domain/preview';
 import type { voicePreviewWorkflow } from '../workflows';
 import { ApiError, ApiErrorCode } from './errors';
 import { route, type Api } from './http';
+import { pipeToResponse } from './stream-release';
 
 /** How long a first preview request waits for the worker before answering 503 (the run goes on). */
 const PREVIEW_WAIT_MS = 20_000;
@@ -76,12 +77,7 @@ export function voiceRoutes(api: Api): void {
         }
       }
       res.set({ 'Content-Type': 'audio/mpeg', 'Content-Length': String(size), 'Cache-Control': 'private, max-age=86400' });
-      const body = await storage.stream(key);
-      body.on('error', (err) => {
-        api.deps.log(`preview stream failed: ${err.message}`);
-        res.destroy();
-      });
-      body.pipe(res);
+      pipeToResponse(await storage.stream(key), res, api.deps.log, 'preview stream');
     },
   );
 
