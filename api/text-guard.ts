@@ -5,7 +5,6 @@ import type { RequestHandler } from 'express';
 import { ErrorCode } from '../domain/errors';
 import { ApiError } from './errors';
 
-// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for.
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export const UNSTORABLE_MESSAGE = 'contains a character that cannot be stored (NUL or an unpaired UTF-16 surrogate)';
