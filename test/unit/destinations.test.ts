@@ -1,6 +1,7 @@
 // Which webhook destinations are refused: every range a server must not reach on a user's behalf, in
 // every spelling the URL parser accepts, and the operator's allow-list.
 import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../../domain/config';
 import { addressAllowed, canonicalHost, isAllowListed, parseAllowList, parseIp, refusedRange } from '../../domain/destinations';
 
 const hostOf = (u: string) => new URL(u).hostname;
@@ -46,5 +47,20 @@ describe('webhook destinations', () => {
     assert.ok(addressAllowed(new URL('http://other.internal/'), '10.1.2.3', { allowPrivate: true, allowHosts: [] }));
     assert.ok(addressAllowed(new URL('http://example.com/'), '93.184.216.34', { allowPrivate: false, allowHosts: [] }));
     for (const bad of ['nohost', 'a:b', 'x:70000', ':80']) assert.throws(() => parseAllowList(bad), Error, bad);
+  });
+});
+
+describe('webhook and proxy settings', () => {
+  it('parses BOLT_WEBHOOK_ALLOW_*, BOLT_TRUST_PROXY and refuses malformed values naming the variable', () => {
+    const c = loadConfig({ BOLT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1:9000,hooks.local:*', BOLT_WEBHOOK_ALLOW_PRIVATE: 'true', BOLT_TRUST_PROXY: 'loopback, 10.0.0.0/8' });
+    assert.deepEqual(c.webhooks, { allowPrivate: true, allowHosts: [{ host: '127.0.0.1', port: 9000 }, { host: 'hooks.local', port: '*' }] });
+    assert.deepEqual(c.trustProxy, ['loopback', '10.0.0.0/8']);
+    const d = loadConfig({});
+    assert.deepEqual(d.webhooks, { allowPrivate: false, allowHosts: [] }, 'off by default');
+    assert.equal(d.trustProxy, false);
+    assert.equal(loadConfig({ BOLT_TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.throws(() => loadConfig({ BOLT_WEBHOOK_ALLOW_HOSTS: 'no-port' }), (e: unknown) => e instanceof ConfigError && /BOLT_WEBHOOK_ALLOW_HOSTS/.test(e.message));
+    assert.throws(() => loadConfig({ BOLT_WEBHOOK_ALLOW_PRIVATE: 'yes' }), /BOLT_WEBHOOK_ALLOW_PRIVATE/);
+    assert.throws(() => loadConfig({ BOLT_TRUST_PROXY: 'evil;rm' }), /BOLT_TRUST_PROXY/);
   });
 });
