@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { createApp } from '../../api/app';
 import { createDb } from '../../db/connection';
 import { call, smallBatch } from '../support/http';
-import { newTestUser, testAdminToken, testStack, type TestStack } from '../support/stack';
+import { eventually, newTestUser, testAdminToken, testStack, type TestStack } from '../support/stack';
 
 type Schema = { type?: string | string[]; properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[] };
 
@@ -124,8 +124,19 @@ describe('API hardening', function () {
     assert.equal((await call(stack, user.token, 'POST', '/api/estimates', { ...smallBatch({ titles: ['क्‍ष and 👩‍🔬 facts'] }) })).status, 200);
   });
 
-  it('POST /api/estimates needs a login; its calibration queries can use indexes', async () => {
+  it("POST /api/estimates needs a login, counts cache hits among the caller's own scripts only, and reads by index", async () => {
     assert.equal((await call(stack, undefined, 'POST', '/api/estimates', smallBatch())).status, 401);
+    const [owner, other] = [await newTestUser(stack, 'est-owner'), await newTestUser(stack, 'est-other')];
+    const request = smallBatch({ titles: [`A title only the owner wrote ${process.pid}`] });
+    const created = await call(stack, owner.token, 'POST', '/api/batches', request);
+    assert.equal(created.status, 201, created.text);
+    await eventually(async () => (await call(stack, owner.token, 'GET', `/api/batches/${created.json.batch.id}`)).json.batch.status === 'completed', 'the batch', 240_000);
+    const mine = await call(stack, owner.token, 'POST', '/api/estimates', request);
+    assert.deepEqual(mine.json.estimate.counts.cacheHits, { masters: 1, adaptations: 1, syntheses: 0 }, 'the owner sees their cached scripts');
+    const theirs = await call(stack, other.token, 'POST', '/api/estimates', request);
+    assert.equal(theirs.status, 200);
+    assert.deepEqual(theirs.json.estimate.counts.cacheHits, { masters: 0, adaptations: 0, syntheses: 0 }, "another user learns nothing of the owner's titles");
+
     const plans = await stack.db.transaction().execute(async (trx) => {
       // With sequential scans priced out, a plan without a usable index still shows a Seq Scan.
       await sql`set local enable_seqscan = off`.execute(trx);
