@@ -2,6 +2,8 @@
 // another user's password, and the caller's list of login sessions, each of which can be ended.
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../domain/credentials';
+import { clearAttempts, reserveAttempt } from '../db/login-throttle';
+import { DEFAULT_LOGIN_LIMITS } from '../domain/login-throttle';
 import { getUser, listSessions, revokeSessions, revokeToken, setPasswordHash } from '../db/users';
 import { ApiError, ApiErrorCode } from './errors';
 import { requireAdmin, route, type Api } from './http';
@@ -21,6 +23,7 @@ const SessionView = z.object({
 
 export function sessionRoutes(api: Api): void {
   const { db } = api.deps;
+  const limits = api.deps.loginLimits ?? DEFAULT_LOGIN_LIMITS;
 
   route(
     api,
@@ -31,13 +34,22 @@ export function sessionRoutes(api: Api): void {
       summary: "Change the caller's password; every other login session of theirs ends",
       description: 'Personal API tokens stay valid (revoke them with DELETE /api/tokens/{id}).',
       body: ChangePasswordSchema,
-      responses: { 200: { description: 'changed', schema: z.object({ endedSessions: z.number() }) }, 403: { description: 'the current password is wrong (`invalid_credentials`)' } },
+      responses: {
+        200: { description: 'changed', schema: z.object({ endedSessions: z.number() }) },
+        403: { description: 'the current password is wrong (`invalid_credentials`)' },
+        429: { description: 'too many wrong current passwords (`rate_limited`, the login throttle)' },
+      },
     },
     async ({ res, body, user }) => {
+      // A stolen session must not turn this route into an unlimited password oracle: same throttle as logins.
+      const key = `${limits.scope ? `${limits.scope}:` : ''}pw:${user.id}`;
+      const wait = await reserveAttempt(db, key, limits.perEmail, limits.forgetAfterMs);
+      if (wait > 0) throw new ApiError(429, ApiErrorCode.rateLimited, `too many attempts; try again in ${wait} s`, null, { 'Retry-After': String(wait) });
       const row = await getUser(db, user.id);
       if (!row || !(await verifyPassword(body.currentPassword, row.password_hash))) {
         throw new ApiError(403, 'invalid_credentials', 'the current password is wrong', [{ path: 'currentPassword', message: 'does not match' }]);
       }
+      await clearAttempts(db, key);
       await setPasswordHash(db, user.id, await hashPassword(body.newPassword));
       res.json({ endedSessions: await revokeSessions(db, user.id, user.tokenId) });
     },

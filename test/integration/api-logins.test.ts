@@ -56,6 +56,7 @@ describe('logins, passwords and sessions', function () {
       const limited = results.filter((r) => r.status === 429);
       assert.ok(checked >= 1 && checked <= DEFAULT_LOGIN_LIMITS.perEmail.free, `${checked} guesses were checked`);
       assert.equal(checked + limited.length, 30);
+      console.log(`      30 parallel guesses over 2 API instances: ${checked} checked, ${limited.length} answered 429`);
       assert.ok(limited.every((r) => r.retryAfter > 0));
       // The right password now waits too, on either instance.
       assert.equal((await attempt(a.url, u.email, u.password)).status, 429);
@@ -120,6 +121,7 @@ describe('logins, passwords and sessions', function () {
 
     const wrong = await call(stack, u.token, 'PUT', '/api/me/password', { currentPassword: 'not-it-at-all', newPassword: 'brand-new-password' });
     assert.equal(wrong.status, 403);
+    assert.equal(wrong.json.error.code, 'invalid_credentials');
     const short = await call(stack, u.token, 'PUT', '/api/me/password', { currentPassword: u.password, newPassword: 'short' });
     assert.equal(short.json.error.code, 'validation_error');
     const changed = await call(stack, u.token, 'PUT', '/api/me/password', { currentPassword: u.password, newPassword: 'brand-new-password' });
@@ -146,6 +148,15 @@ describe('logins, passwords and sessions', function () {
     assert.equal(reset.status, 200, reset.text);
     assert.equal((await call(stack, u.token, 'GET', '/api/me')).status, 401, 'every session of the user ended');
     assert.ok(await login(stack, u.email, 'set-by-admin-1'));
+  });
+
+  it('throttles guesses of the current password on PUT /api/me/password like logins', async () => {
+    const u = await newTestUser(stack, 'pwguess');
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => call(stack, u.token, 'PUT', '/api/me/password', { currentPassword: `guess-${i}-wrong`, newPassword: 'never-set-password' })));
+    const checked = answers.filter((a) => a.status === 403).length;
+    assert.ok(checked >= 1 && checked <= DEFAULT_LOGIN_LIMITS.perEmail.free, `${checked} guesses checked`);
+    assert.equal(answers.filter((a) => a.status === 429).length, 12 - checked);
+    assert.ok(await login(stack, u.email, u.password), 'the password did not change');
   });
 
   it('`npm run users` reads the password from standard input with --password -', async function () {
