@@ -10,10 +10,10 @@ import type { voicePreviewWorkflow } from '../workflows';
 import { ApiError, ApiErrorCode } from './errors';
 import { route, type Api } from './http';
 import { pipeToResponse } from './stream-release';
+import { LanguageCode, VoiceName } from './schemas';
 
 /** How long a first preview request waits for the worker before answering 503 (the run goes on). */
 const PREVIEW_WAIT_MS = 20_000;
-import { LanguageCode, VoiceName } from './schemas';
 
 const VoiceParam = z.object({ name: VoiceName });
 const LanguageParam = z.object({ language: LanguageCode });

@@ -15,6 +15,7 @@ import * as favouriteVoices from './migrations/2026_12_01_0200_favourite_voices'
 import * as loginThrottle from './migrations/2026_12_02_0100_login_throttle';
 import * as webhookSealingKeys from './migrations/2026_12_02_0110_webhook_sealing_keys';
 import * as estimateIndexes from './migrations/2026_12_02_0120_estimate_indexes';
+import * as geminiTts from './migrations/2026_12_02_0500_gemini_tts';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -31,6 +32,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0100_login_throttle': loginThrottle,
   '2026_12_02_0110_webhook_sealing_keys': webhookSealingKeys,
   '2026_12_02_0120_estimate_indexes': estimateIndexes,
+  '2026_12_02_0500_gemini_tts': geminiTts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
