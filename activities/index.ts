@@ -15,12 +15,14 @@ import type { Database, Job, JobStatus } from '../db/schema';
 import { onceForAudio, type CachedAudio } from '../db/audio-cache';
 import { contentKey, countCacheHit, findScript, onceForScript } from '../db/scripts';
 import { FAMILY_CAPABILITIES, familyOf, shippedCatalog, type PriceTable } from '../domain/catalog';
-import { billedCharacters, geminiCallUsd, ttsUsd } from '../domain/costs';
+import { billedCharacters, ttsUsd } from '../domain/costs';
 import { Stage } from '../domain/errors';
 import { geminiTtsUsd, geminiVoice } from '../domain/gemini-tts';
 import { previewKey, previewText } from '../domain/preview';
 import { adaptationPrompt, masterPrompt } from '../domain/prompts';
 import { withStage } from './failures';
+import { writeCheckedScript } from './script-check';
+import { copyNarrationQuality, narrationQuality, qualityKey, recordNarrationQuality } from './narration-quality';
 import { jobPrefix } from './outputs';
 
 /** What the activities need; tests pass real infrastructure and simulator-backed clients. */
@@ -139,9 +141,9 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
           identity,
           async () => {
             const prompt = masterPrompt(batch.options.agent, job.title, batch.master_language, job.variation);
-            const s = await gemini.run({ stage: Stage.master, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.master));
-            const cost_usd = geminiCallUsd(prices, s.model, s.inputTokens, s.outputTokens);
-            return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd };
+            // Checked before any speech is bought; a regeneration's tokens and cost add to this script's.
+            const s = await writeCheckedScript({ db, gemini, prices, kind: 'master', identity, jobId: job.id, agent: batch.options.agent, prompt });
+            return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd: s.costUsd };
           },
           cacheKey,
         );
@@ -165,9 +167,8 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
           identity,
           async () => {
             const prompt = adaptationPrompt(batch.options.agent, master, job.language);
-            const s = await gemini.run({ stage: Stage.adaptation, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.adaptation));
-            const cost_usd = geminiCallUsd(prices, s.model, s.inputTokens, s.outputTokens);
-            return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd };
+            const s = await writeCheckedScript({ db, gemini, prices, kind: 'adaptation', identity, jobId: job.id, agent: batch.options.agent, prompt });
+            return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd: s.costUsd };
           },
           cacheKey,
         );
@@ -208,11 +209,13 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
           ...(style.prompt ? { prompt: style.prompt } : {}),
           ...(prices.geminiTts ? { geminiTts: { limits: prices.geminiTts.limits, tokens: prices.geminiTts.tokens } } : {}),
           onProgress: (done, total) => heartbeat({ done, total }),
+          ...narrationQuality(batch.options),
         };
         // The style prompt changes the speech, so it is part of the narration's content address.
         const cacheKey = contentKey({
           text: request.text, voice: job.voice, language: job.language, encoding: request.encoding, speakingRate: request.speakingRate ?? null, pitch: request.pitch ?? null,
           ...(style.prompt ? { prompt: style.prompt } : {}),
+          ...qualityKey(request),
         });
         let stored: CachedAudio | undefined;
         const hit = await onceForAudio(
@@ -231,6 +234,7 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
               await storage.put(key, narration.body, narration.contentType);
             });
             stored = { audioKey: key, srtKey: subtitleKeys.srt, vttKey: subtitleKeys.vtt, bytes: narration.body.length, durationMs: narration.durationMs };
+            await recordNarrationQuality(db, job.id, narration);
             const characters = billedCharacters(request.text);
             // Gemini-TTS is billed by tokens (text and prompt in, audio out); every other family by characters.
             const t = narration.tokens;
@@ -248,6 +252,7 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
             await storage.put(key, await storage.get(hit.audioKey), contentTypeOf(key));
           });
           stored = { ...hit, audioKey: key };
+          await copyNarrationQuality(db, job.id, hit.audioKey);
           await countCacheHit(db, batch.id);
           await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters: 0, usd: 0 });
         }

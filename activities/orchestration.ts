@@ -6,6 +6,7 @@ import { estimateBatch } from '../domain/estimates';
 import { getBatch, setBatchStatus } from '../db/batches';
 import { pageJobs, transitionAll } from '../db/jobs';
 import type { Database } from '../db/schema';
+import { forgetFailedScriptChecks } from '../db/script-checks';
 import { Stage } from '../domain/errors';
 import { withStage } from './failures';
 
@@ -92,6 +93,8 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
     /** Puts every failed job back in the queue; returns how many. */
     async requeueFailed(input: { batchId: string }): Promise<number> {
       return withStage(Stage.bookkeeping, async () => {
+        // A retry is a new try: scripts that failed their check are written (and checked) again.
+        await forgetFailedScriptChecks(db, input.batchId);
         const n = await transitionAll(db, input.batchId, 'failed', 'queued');
         await setBatchStatus(db, input.batchId, 'running');
         return n;

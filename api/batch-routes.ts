@@ -9,6 +9,7 @@ import { getJobForUser, languageCounts, listBatches, listJobs } from '../db/batc
 import { createBatch, getBatch, setBatchStatus } from '../db/batches';
 import type { AgentSnapshot, Batch, Job } from '../db/schema';
 import { batchQuotaWait } from '../db/keys';
+import { batchCheckCounts } from '../db/script-checks';
 import { listDeliveries } from '../db/webhooks';
 import { DESTINATION_REFUSED } from '../domain/destinations';
 import { sealWebhook } from './webhook-secrets';
@@ -20,6 +21,7 @@ import { MAX_WINDOW, pauseSignal, resumeSignal, retryFailedSignal, SearchAttr, s
 import { ApiError, ApiErrorCode } from './errors';
 import { route, type Api } from './http';
 import { contentTypeOf, type LinkSigner } from './links';
+import { jobQualityView } from './quality-view';
 import { AgentInputSchema, BatchListQuery, ConcurrencySchema, CreateBatchSchema, EmptyBody, FileQuery, IdParam, JobListQuery } from './schemas';
 
 const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget_exhausted']);
@@ -164,7 +166,16 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
             { path: input.agentVersion ? 'agentVersion' : 'agentId', message: input.agentVersion ? 'no such version of that agent' : 'no such agent' },
           ]);
         }
-        agent = { name: saved.name, premisePrompt: saved.premisePrompt, structurePrompt: saved.structurePrompt, tone: saved.tone, targetMinutes: saved.targetMinutes, ...(saved.voiceStyle ? { voiceStyle: saved.voiceStyle } : {}) };
+        agent = {
+          name: saved.name,
+          premisePrompt: saved.premisePrompt,
+          structurePrompt: saved.structurePrompt,
+          tone: saved.tone,
+          targetMinutes: saved.targetMinutes,
+          ...(saved.pronunciations.length > 0 ? { pronunciations: saved.pronunciations } : {}),
+          ...(saved.loudness !== null ? { loudness: saved.loudness } : {}),
+          ...(saved.voiceStyle ? { voiceStyle: saved.voiceStyle } : {}),
+        };
         agentRef = { id: saved.id, version: saved.version };
         agentMasterLanguage = saved.masterLanguage;
       } else {
@@ -197,6 +208,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           audioEncoding: input.audio.encoding,
           speakingRate: input.audio.speakingRate,
           pitch: input.audio.pitch,
+          ...(input.audio.loudness !== undefined ? { loudness: input.audio.loudness } : {}),
           priority: input.priority,
           ...(input.budgetUsd !== undefined ? { budgetUsd: input.budgetUsd } : {}),
           ...(input.webhook ? { webhook: await sealWebhook(api, user.id, input.webhook) } : {}),
@@ -273,6 +285,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           cost: costView(batch),
           estimate: estimateView(batch),
           cacheHits: batch.cache_hits,
+          scriptCheck: await batchCheckCounts(db, batch.id),
           waitingForQuota: await batchQuotaWait(db, batch.id),
         },
       });
@@ -434,6 +447,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       res.json({
         job: {
           ...jobSummary(job),
+          ...(await jobQualityView(db, job)),
           script,
           audio,
           subtitles,

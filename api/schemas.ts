@@ -38,6 +38,25 @@ export const LanguageVoiceSchema = z
   .strict()
   .refine((lv) => lv.voice.startsWith(`${lv.language}-`), { message: 'the voice must belong to the language (pt-BR takes a pt-BR-… voice)', path: ['voice'] });
 
+/** One term and its pronunciation: IPA (Unicode) or X-SAMPA (printable ASCII). */
+export const PronunciationSchema = z
+  .object({
+    term: z.string().trim().min(1).max(100),
+    alphabet: z.enum(['ipa', 'x-sampa']),
+    pronunciation: z.string().trim().min(1).max(200).regex(/^[^\p{Cc}<>&]+$/u, 'must not contain control characters, <, > or &'),
+  })
+  .strict()
+  .refine((p) => p.alphabet !== 'x-sampa' || /^[\x20-\x7e]+$/.test(p.pronunciation), { message: 'X-SAMPA is printable ASCII', path: ['pronunciation'] });
+
+/** An agent's terms; each term at most once. */
+export const PronunciationsSchema = z
+  .array(PronunciationSchema)
+  .max(100, 'at most 100 pronunciations')
+  .refine((list) => new Set(list.map((p) => p.term)).size === list.length, 'each term at most once');
+
+/** Integrated loudness target in LUFS (`off` keeps the voice's own level). */
+export const LoudnessSchema = z.union([z.literal('off'), z.literal(-23), z.literal(-16), z.literal(-14)]);
+
 export const AgentInputSchema = z
   .object({
     name: z.string().trim().min(1).max(100).default('Default narrator'),
@@ -46,6 +65,8 @@ export const AgentInputSchema = z
     tone: z.string().trim().min(1).max(200).default('warm, clear and engaging'),
     targetMinutes: z.number().min(0.1).max(60).default(5),
     voiceStyle: VoiceStyle.optional(),
+    pronunciations: PronunciationsSchema.optional(),
+    loudness: LoudnessSchema.optional(),
   })
   .strict();
 
@@ -54,6 +75,8 @@ export const AudioOptionsSchema = z
     encoding: z.enum(['MP3', 'OGG_OPUS', 'LINEAR16']).default('MP3'),
     speakingRate: z.number().min(0.25).max(4).optional(),
     pitch: z.number().min(-20).max(20).optional(),
+    /** Overrides the agent's loudness target for this batch. */
+    loudness: LoudnessSchema.optional(),
   })
   .strict();
 
@@ -131,6 +154,9 @@ export const AgentSchema = z
     targetMinutes: z.number().min(0.1).max(60),
     masterLanguage: LanguageCode.nullable().default(null),
     voiceStyle: VoiceStyle.nullable().default(null),
+    pronunciations: PronunciationsSchema.default([]),
+    /** null: the default (-16 LUFS). */
+    loudness: LoudnessSchema.nullable().default(null),
   })
   .strict();
 

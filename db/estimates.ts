@@ -19,6 +19,7 @@ interface ScriptRow {
   agent: AgentSnapshot | null;
   job_title: string | null;
   created_at: Date;
+  calls: number | null;
 }
 
 // Narration as synthesized: blocks joined by blank lines, counted in characters (code points).
@@ -32,7 +33,11 @@ export async function recentScriptSamples(db: Kysely<Database>, opts: { limit?: 
   let q = db
     .selectFrom('scripts as s')
     .innerJoin('batches as b', 'b.id', 's.batch_id')
+    .leftJoin('script_checks as c', (j) =>
+      j.onRef('c.batch_id', '=', 's.batch_id').onRef('c.title_index', '=', 's.title_index').onRef('c.variation', '=', 's.variation').onRef('c.language', '=', 's.language'),
+    )
     .select([
+      sql<number | null>`jsonb_array_length(c.attempts)`.as('calls'),
       's.batch_id',
       's.title_index',
       's.variation',
@@ -69,6 +74,7 @@ export async function recentScriptSamples(db: Kysely<Database>, opts: { limit?: 
       outputTitleChars: Number(r.title_chars),
       inputTokens: r.input_tokens,
       outputTokens: r.output_tokens,
+      calls: r.calls ?? 1,
     });
   }
   return samples;

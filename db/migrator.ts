@@ -16,6 +16,7 @@ import * as loginThrottle from './migrations/2026_12_02_0100_login_throttle';
 import * as webhookSealingKeys from './migrations/2026_12_02_0110_webhook_sealing_keys';
 import * as estimateIndexes from './migrations/2026_12_02_0120_estimate_indexes';
 import * as geminiTts from './migrations/2026_12_02_0500_gemini_tts';
+import * as narrationQuality from './migrations/2026_12_02_0600_narration_quality';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0110_webhook_sealing_keys': webhookSealingKeys,
   '2026_12_02_0120_estimate_indexes': estimateIndexes,
   '2026_12_02_0500_gemini_tts': geminiTts,
+  '2026_12_02_0600_narration_quality': narrationQuality,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -2,6 +2,9 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AgentSnapshot } from '../domain/prompts';
 import type { BatchActualFigures, BatchEstimate } from '../domain/estimates';
+import type { LoudnessReport, LoudnessTarget } from '../domain/loudness';
+import type { Pronunciation, PronunciationNotes } from '../domain/pronunciation';
+import type { ScriptCheckAttempt, ScriptCheckOutcome } from '../domain/script-check';
 
 /** jsonb column: read as T, written as a JSON string. */
 type Json<T> = ColumnType<T, string, string>;
@@ -48,6 +51,8 @@ export interface BatchOptions {
    * before that keep a plain `secret`.
    */
   webhook?: { url: string; secret?: string; sealedSecret?: string; keyId?: string };
+  /** Loudness every narration is normalised to; overrides the agent's. @default the agent's, else -16 */
+  loudness?: LoudnessTarget;
 }
 
 export interface BatchTable {
@@ -113,6 +118,10 @@ export interface JobTable {
   tts_model: ColumnType<string | null, string | null | undefined, string | null>;
   tts_input_tokens: ColumnType<number | null, number | null | undefined, number | null>;
   tts_output_tokens: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Integrated loudness and true peak measured before and after normalisation (null before synthesis). */
+  loudness: ColumnType<LoudnessReport | null, string | null | undefined, string | null>;
+  /** Pronunciations the voice could not take, noted when the audio was made. */
+  pronunciation_notes: ColumnType<PronunciationNotes | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   started_at: Date | null;
@@ -191,6 +200,23 @@ export interface AgentVersionTable {
   master_language: string | null;
   /** Style prompt for voices that take one (Gemini-TTS); null when the version has none. */
   voice_style: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Terms with their pronunciation (IPA or X-SAMPA), versioned with the agent. */
+  pronunciations: ColumnType<Pronunciation[], string | undefined, string>;
+  /** `off`, `-23`, `-16` or `-14` (LUFS); null means the default. */
+  loudness_target: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+}
+
+/** The script check of one script (master or adaptation): every attempt and how it ended. */
+export interface ScriptCheckTable {
+  batch_id: string;
+  title_index: number;
+  variation: number;
+  language: string;
+  kind: 'master' | 'adaptation';
+  outcome: ScriptCheckOutcome;
+  attempts: Json<ScriptCheckAttempt[]>;
+  reasons: Json<string[]>;
   created_at: CreatedAt;
 }
 
@@ -297,6 +323,7 @@ export interface Database {
   favourite_voices: FavouriteVoiceTable;
   login_throttle: LoginThrottleTable;
   webhook_sealing_keys: WebhookSealingKeyTable;
+  script_checks: ScriptCheckTable;
 }
 
 export type Batch = Selectable<BatchTable>;
@@ -313,6 +340,7 @@ export type Agent = Selectable<AgentTable>;
 export type AgentVersion = Selectable<AgentVersionTable>;
 export type NewAgentVersion = Insertable<AgentVersionTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
+export type ScriptCheck = Selectable<ScriptCheckTable>;
 
 /** Services a pooled API key can serve. */
 export const KeyService = { gemini: 'gemini', tts: 'tts' } as const;
