@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     catalog: loadCatalog(config.catalog),
     geminiModel: config.gemini.model,
     maxJobsPerBatch: config.maxJobsPerBatch,
+    trustProxy: config.trustProxy,
   });
   // Batches whose workflow could not be started (Temporal unreachable) start from here later.
   const reconciler = startReconciler({ db, temporal: client, taskQueue: config.temporal.taskQueue, log });

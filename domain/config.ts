@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseMasterKey, type MasterKey } from './crypto';
+import { parseAllowList, type DestinationPolicy } from './destinations';
 
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
@@ -40,6 +41,27 @@ const EnvSchema = z.object({
   BOLT_CORS_ORIGINS: optionalString,
   BOLT_URL_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'at least 32 characters').optional()),
   BOLT_MAX_JOBS_PER_BATCH: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000_000).default(20_000)),
+  BOLT_WEBHOOK_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+  BOLT_WEBHOOK_ALLOW_HOSTS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .superRefine((v, ctx) => {
+        try {
+          parseAllowList(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        }
+      })
+      .optional(),
+  ),
+  BOLT_TRUST_PROXY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/,\sa-z]+)$/, 'true, false, a number of proxies, or addresses/subnets (loopback, 10.0.0.0/8, …)')
+      .default('false'),
+  ),
 });
 
 /** Validated configuration of one Bolt IA process. */
@@ -74,6 +96,10 @@ export interface Config {
   urlSigningSecret?: string;
   /** Most jobs one batch may have; a bigger request is refused before anything is written. @default 20000 */
   maxJobsPerBatch: number;
+  /** Where completion webhooks may go besides public addresses (see domain/destinations.ts). */
+  webhooks: DestinationPolicy;
+  /** Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address. @default false */
+  trustProxy: boolean | number | string[];
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -121,5 +147,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean),
     urlSigningSecret: e.BOLT_URL_SIGNING_SECRET,
     maxJobsPerBatch: e.BOLT_MAX_JOBS_PER_BATCH,
+    webhooks: { allowPrivate: e.BOLT_WEBHOOK_ALLOW_PRIVATE === 'true', allowHosts: parseAllowList(e.BOLT_WEBHOOK_ALLOW_HOSTS ?? '') },
+    trustProxy: parseTrustProxy(e.BOLT_TRUST_PROXY),
   };
+}
+
+/** `true`/`false`, a hop count, or a list of trusted proxy addresses and subnets, as Express takes them. */
+function parseTrustProxy(v: string): boolean | number | string[] {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

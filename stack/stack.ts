@@ -10,9 +10,12 @@ import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
 import { createProviders, preparePool, type Providers } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
+import { DestinationGuard, type GuardOptions } from '../adapters/webhook-net';
 import { createApp } from '../api/app';
 import { startReconciler } from '../api/batch-starter';
 import { createDb } from '../db/connection';
+import { publishSealingKey } from '../db/sealing-keys';
+import { sealingKeyPair, type MasterKey } from '../domain/crypto';
 import { migrateToLatest } from '../db/migrator';
 import { ensureAdminAtStart } from '../db/users';
 import { newPassword } from '../domain/credentials';
@@ -40,6 +43,8 @@ export interface StackOptions {
   simulators?: Parameters<typeof startSimulators>[0];
   /** Concurrent Gemini and TTS calls of the in-process workers. @default DEFAULT_CONCURRENCY */
   concurrency?: { gemini?: number; tts?: number };
+  /** Name resolution and a connection observer for webhooks (tests inject names that resolve to loopback). */
+  webhookNet?: Omit<GuardOptions, 'policy'>;
 }
 
 export interface Stack {
@@ -56,6 +61,8 @@ export interface Stack {
   workers?: BoltWorkers;
   apiUrl?: string;
   taskQueue: string;
+  /** Master keys in use (current first): they open pooled keys and sealed webhook secrets. */
+  masterKeys: MasterKey[];
   stop(): Promise<void>;
 }
 
@@ -106,6 +113,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     // Keys live encrypted in the pool; the master key comes from BOLT_MASTER_KEY or the data directory.
     const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: true });
     const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
+    await publishSealingKey(db, masterKeys.current);
     let simulators: SimulatorServer | undefined;
     if (pool.needsSimulators) {
       simulators = await startSimulators(o.simulators);
@@ -122,6 +130,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     stops.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 
+    const webhookGuard = new DestinationGuard({ ...o.webhookNet, policy: config.webhooks });
     const bundle = o.bundle ?? (await bundleWorkflows());
     const taskQueue = config.temporal.taskQueue;
     let workers: BoltWorkers | undefined;
@@ -132,7 +141,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         namespace: config.temporal.namespace,
         taskQueue,
         bundle,
-        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices },
+        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard, masterKeys: [masterKeys.current, ...masterKeys.others] },
         geminiPerSecond: rates.gemini,
         ttsPerSecond: rates.tts,
         geminiConcurrency: o.concurrency?.gemini,
@@ -160,6 +169,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         catalog,
         geminiModel: config.gemini.model,
         maxJobsPerBatch: config.maxJobsPerBatch,
+        webhookGuard,
+        webhookSealingKey: async () => sealingKeyPair(masterKeys.current),
+        trustProxy: config.trustProxy,
       });
       // Batches whose workflow could not be started (Temporal unreachable) start from here later.
       const reconciler = startReconciler({ db, temporal: client, taskQueue, log });
@@ -179,7 +191,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       apiUrl = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
     }
 
-    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, stop };
+    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, masterKeys: [masterKeys.current, ...masterKeys.others], stop };
   } catch (err) {
     await stop();
     throw err;
