@@ -17,6 +17,8 @@ const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget_exhausted'
 export interface ProgressListener {
   progress(data: ReturnType<typeof eventOf>): void;
   end(data: ReturnType<typeof eventOf>): void;
+  /** The API process is stopping: say so in a last event and close (the client reconnects elsewhere). */
+  shutdown?(): void;
 }
 
 /** The data of one progress event. */
@@ -80,6 +82,20 @@ export class ProgressHub {
     this.timer = undefined;
   }
 
+  /** Ends every stream with a final `shutdown` event and stops polling; returns how many were open. */
+  closeAll(): number {
+    let n = 0;
+    for (const w of [...this.watched.values()]) {
+      for (const l of [...w.listeners]) {
+        n++;
+        l.shutdown?.();
+      }
+    }
+    this.watched.clear();
+    this.stop();
+    return n;
+  }
+
   private async poll(): Promise<void> {
     if (this.polling || this.watched.size === 0) return;
     this.polling = true;
@@ -117,7 +133,8 @@ export function progressRoutes(api: Api, hub: ProgressHub): void {
       path: '/api/batches/:id/events',
       tag: 'batches',
       summary: 'Live progress as Server-Sent Events: `progress` at least once a second while the batch runs, then `end`',
-      description: 'Each event carries an increasing `id`, and `data` with status, counts, percent, rate and ETA. The stream closes after `end`.',
+      description:
+        'Each event carries an increasing `id`, and `data` with status, counts, percent, rate and ETA. The stream closes after `end`, or after `shutdown` when this API process stops (reconnect to continue).',
       params: IdParam,
       notFoundMessage: 'no such batch',
       responses: { 200: { description: 'the event stream', contentType: 'text/event-stream' }, 404: { description: 'no such batch of yours' } },
@@ -143,6 +160,11 @@ export function progressRoutes(api: Api, hub: ProgressHub): void {
         end: (data) => {
           send('progress', data);
           send('end', data);
+          unsubscribe();
+          res.end();
+        },
+        shutdown: () => {
+          send('shutdown', { reason: 'server stopping', retryMs: 2000 });
           unsubscribe();
           res.end();
         },

@@ -39,7 +39,16 @@ const EnvSchema = z.object({
   BOLT_ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(8, 'at least 8 characters').optional()),
   BOLT_CORS_ORIGINS: optionalString,
   BOLT_URL_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'at least 32 characters').optional()),
+  BOLT_SHUTDOWN_GRACE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(3600).default(60)),
+  BOLT_WORKFLOW_BUNDLE: optionalString,
+  TEMPORAL_TLS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0']).optional()),
 });
+
+/**
+ * Variables `@temporalio/envconfig` reads (the `temporal` CLI's own): the connection's address, namespace,
+ * API key, TLS files, profile and config file, plus what locates the default config file.
+ */
+const TEMPORAL_ENVCONFIG = /^(TEMPORAL_(ADDRESS|NAMESPACE|API_KEY|TLS.*|PROFILE|CONFIG_FILE|GRPC_META_.+)|HOME|XDG_CONFIG_HOME|APPDATA)$/;
 
 /** Validated configuration of one Bolt IA process. */
 export interface Config {
@@ -53,6 +62,8 @@ export interface Config {
     port: number;
     uiPort: number;
     taskQueue: string;
+    /** What Temporal's envconfig reads (TEMPORAL_* connection variables, HOME for the config file). */
+    connectionEnv: Record<string, string>;
   };
   /** S3 settings when S3 is configured; otherwise outputs go to a local folder in the data directory. */
   s3?: { endpoint?: string; bucket: string; region: string; forcePathStyle: boolean };
@@ -71,6 +82,10 @@ export interface Config {
   corsOrigins: string[];
   /** Secret that signs expiring download links of local-folder outputs; random per process when unset. */
   urlSigningSecret?: string;
+  /** Seconds a stopping worker lets running activities finish before it cancels them. @default 60 */
+  shutdownGraceSeconds: number;
+  /** A pre-built workflow bundle (`npm run build:server` writes one); bundled at start when unset. */
+  workflowBundlePath?: string;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -98,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      connectionEnv: Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => TEMPORAL_ENVCONFIG.test(kv[0]) && typeof kv[1] === 'string' && kv[1] !== '')),
     },
     s3: e.S3_BUCKET
       ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, region: e.S3_REGION ?? e.AWS_REGION ?? 'us-east-1', forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' }
@@ -117,5 +133,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((o) => o.trim())
       .filter(Boolean),
     urlSigningSecret: e.BOLT_URL_SIGNING_SECRET,
+    shutdownGraceSeconds: e.BOLT_SHUTDOWN_GRACE,
+    workflowBundlePath: e.BOLT_WORKFLOW_BUNDLE ? path.resolve(e.BOLT_WORKFLOW_BUNDLE) : undefined,
   };
 }
