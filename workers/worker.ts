@@ -1,5 +1,6 @@
 // Builds the three workers of one process: workflows + bookkeeping, Gemini activities, TTS activities.
 import fs from 'node:fs';
+import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogEntry, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createBookkeepingActivities, createScriptActivities, createSpeechActivities, type ActivityDeps } from '../activities';
 import { createOrchestrationActivities } from '../activities/orchestration';
@@ -46,7 +47,10 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
  * The workflow bundle a worker runs: the file `npm run build:server` wrote (production: no bundler, no
  * TypeScript at start), else a bundle made now from the sources (development, tests).
  */
-export async function loadWorkflowBundle(prebuilt?: string): Promise<WorkflowBundleOption> {
+export async function loadWorkflowBundle(configured?: string): Promise<WorkflowBundleOption> {
+  // Compiled code (dist/workers/worker.js) finds the bundle the build wrote beside it, dist/workflow-bundle.js.
+  const besideBuild = path.join(__dirname, '..', 'workflow-bundle.js');
+  const prebuilt = configured ?? (__filename.endsWith('.js') && fs.existsSync(besideBuild) ? besideBuild : undefined);
   if (prebuilt) {
     if (!fs.existsSync(prebuilt)) throw new Error(`BOLT_WORKFLOW_BUNDLE points to ${prebuilt}, which does not exist (run npm run build:server)`);
     return { codePath: prebuilt };
