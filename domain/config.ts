@@ -1,4 +1,5 @@
 // The one place that reads the environment: parsed and validated with zod, once, at start.
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseMasterKey, type MasterKey } from './crypto';
@@ -41,6 +42,7 @@ const EnvSchema = z.object({
   BOLT_URL_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'at least 32 characters').optional()),
   BOLT_SHUTDOWN_GRACE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(3600).default(60)),
   BOLT_WORKFLOW_BUNDLE: optionalString,
+  BOLT_PG_TOOLS_DIR: optionalString,
   TEMPORAL_TLS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0']).optional()),
 });
 
@@ -84,6 +86,8 @@ export interface Config {
   urlSigningSecret?: string;
   /** Seconds a stopping worker lets running activities finish before it cancels them. @default 60 */
   shutdownGraceSeconds: number;
+  /** Where `pg_dump`/`pg_restore` of the embedded server's version are (scripts/install-tools.sh puts them there). */
+  pgToolsDir: string;
   /** A pre-built workflow bundle (`npm run build:server` writes one); bundled at start when unset. */
   workflowBundlePath?: string;
 }
@@ -134,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean),
     urlSigningSecret: e.BOLT_URL_SIGNING_SECRET,
     shutdownGraceSeconds: e.BOLT_SHUTDOWN_GRACE,
+    pgToolsDir: path.resolve(e.BOLT_PG_TOOLS_DIR ?? path.join(os.homedir(), '.cache', 'bolt', 'pgtools-18.6.3')),
     workflowBundlePath: e.BOLT_WORKFLOW_BUNDLE ? path.resolve(e.BOLT_WORKFLOW_BUNDLE) : undefined,
   };
 }
