@@ -1,5 +1,6 @@
 // How the API, the workers and the CLIs reach Temporal: the TEMPORAL_* variables and the profiles of
 // Temporal's environment-config file (`@temporalio/envconfig`, the same settings the `temporal` CLI reads).
+import tls from 'node:tls';
 import { Connection, type TLSConfig } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
@@ -69,12 +70,45 @@ export async function connectNative(t: TemporalTarget): Promise<NativeConnection
   }
 }
 
+/**
+ * gRPC-js reports a refused handshake only as a missed deadline: when TLS is on, one handshake with the
+ * same settings finds the real reason (an unknown CA, a name mismatch) for the error message.
+ */
+function tlsHandshakeError(t: TemporalTarget, address: string): Promise<string | undefined> {
+  if (!t.tls) return Promise.resolve(undefined);
+  const o = typeof t.tls === 'object' ? t.tls : {};
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i);
+  const servername = o.serverNameOverride ?? host;
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host,
+      port: Number(address.slice(i + 1)),
+      servername: /^[\d.]+$|:/.test(servername) ? undefined : servername,
+      ca: o.serverRootCACertificate ? Buffer.from(o.serverRootCACertificate) : undefined,
+      cert: o.clientCertPair ? Buffer.from(o.clientCertPair.crt) : undefined,
+      key: o.clientCertPair ? Buffer.from(o.clientCertPair.key) : undefined,
+      ALPNProtocols: ['h2'],
+      checkServerIdentity: (_host, cert) => tls.checkServerIdentity(servername, cert),
+      timeout: 10_000,
+    });
+    const done = (why: string | undefined) => {
+      socket.destroy();
+      resolve(why);
+    };
+    socket.once('secureConnect', () => done(undefined));
+    socket.once('error', (err) => done(`TLS handshake: ${err.message}`));
+    socket.once('timeout', () => done(undefined));
+  });
+}
+
 /** The client's (gRPC-js) connection, for starting and reading workflows. */
 export async function connectClient(t: TemporalTarget): Promise<Connection> {
   const address = requireAddress(t);
   try {
     return await Connection.connect({ address, tls: t.tls, apiKey: t.apiKey, metadata: t.metadata, connectTimeout: '15s' });
   } catch (err) {
-    throw explain(t, err);
+    const handshake = await tlsHandshakeError(t, address);
+    throw explain(t, handshake ? new Error(`${handshake} (${err instanceof Error ? err.message : String(err)})`) : err);
   }
 }
