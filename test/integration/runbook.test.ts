@@ -78,9 +78,9 @@ describe('operations runbook (docs/operations.md)', function () {
     assert.equal(created.status, 201, created.text);
     const batchId = (created.json as { batch: { id: string } }).batch.id;
     await waitForBatch(stack, batchId, ['completed', 'failed'], 300_000);
-    const failed = (await call(stack, token, 'GET', `/api/batches/${batchId}/jobs?status=failed`)).json as { items: Array<{ seq: number }> };
-    assert.equal(failed.items.length, 1);
-    const jobWf = `job-${batchId}-${failed.items[0]!.seq}`;
+    const failed = (await call(stack, token, 'GET', `/api/batches/${batchId}/jobs?status=failed`)).json as { jobs: Array<{ seq: number }> };
+    assert.equal(failed.jobs.length, 1);
+    const jobWf = `job-${batchId}-${failed.jobs[0]!.seq}`;
 
     // The keys and backup blocks' own database, migrated, with a marker row for the restore check.
     const url = new URL(stack.postgres.url);
