@@ -3,7 +3,7 @@
 // Keys and backup blocks work on a database and data directory of their own, so the shared stack's
 // master key and rows stay as they are; a marker row proves that restore brings back what dump saved.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +40,25 @@ export function shBlocks(markdown: string): Block[] {
     blocks.push({ code: body.join('\n'), skip, line: start + 1 });
   }
   return blocks;
+}
+
+/**
+ * Runs a block in bash. Asynchronously: the API the blocks call is served by this very process (the
+ * shared test stack), so a synchronous wait would leave it unable to answer.
+ */
+function runBash(code: string, env: Record<string, string>, timeoutMs = 600_000): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', `set -euo pipefail\n${code}`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.once('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
 }
 
 describe('operations runbook (docs/operations.md)', function () {
@@ -119,7 +138,7 @@ describe('operations runbook (docs/operations.md)', function () {
       if (block.skip) continue;
       const blockEnv: Record<string, string> = { ...env };
       if (/\/cancel"|workflow cancel|workflow terminate/.test(block.code)) blockEnv.BATCH_ID = await idleBatch();
-      const r = spawnSync('bash', ['-c', `set -euo pipefail\n${block.code}`], { cwd: ROOT, env: blockEnv, encoding: 'utf8', timeout: 600_000 });
+      const r = await runBash(block.code, blockEnv);
       assert.equal(r.status, 0, `runbook block at line ${block.line} failed (${r.status ?? r.signal}):\n${block.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
       ran++;
       if (block.code.includes('db -- dump')) {
@@ -127,7 +146,7 @@ describe('operations runbook (docs/operations.md)', function () {
         // really replaces the contents: remove the marker, restore again from the dump, find it back.
         assert.ok(await marker(), 'the marker is there after dump and restore');
         await db.deleteFrom('api_key_projects').where('project', '=', 'runbook-marker').execute();
-        const again = spawnSync('bash', ['-c', 'npm run db -- restore /tmp/bolt-backup.dump'], { cwd: ROOT, env: blockEnv, encoding: 'utf8' });
+        const again = await runBash('npm run db -- restore /tmp/bolt-backup.dump', blockEnv);
         assert.equal(again.status, 0, again.stderr);
         assert.ok(await marker(), 'restore brought back the row the dump saved');
         assert.match(again.stdout, /restored from \/tmp\/bolt-backup\.dump .* with pg_restore \(PostgreSQL\) 18/);
