@@ -1,4 +1,5 @@
 // The one place that reads the environment: parsed and validated with zod, once, at start.
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseMasterKey, type MasterKey } from './crypto';
@@ -62,7 +63,17 @@ const EnvSchema = z.object({
       .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/,\sa-z]+)$/, 'true, false, a number of proxies, or addresses/subnets (loopback, 10.0.0.0/8, …)')
       .default('false'),
   ),
+  BOLT_SHUTDOWN_GRACE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(3600).default(60)),
+  BOLT_WORKFLOW_BUNDLE: optionalString,
+  BOLT_PG_TOOLS_DIR: optionalString,
+  TEMPORAL_TLS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0']).optional()),
 });
+
+/**
+ * Variables `@temporalio/envconfig` reads (the `temporal` CLI's own): the connection's address, namespace,
+ * API key, TLS files, profile and config file, plus what locates the default config file.
+ */
+const TEMPORAL_ENVCONFIG = /^(TEMPORAL_(ADDRESS|NAMESPACE|API_KEY|TLS.*|PROFILE|CONFIG_FILE|GRPC_META_.+)|HOME|XDG_CONFIG_HOME|APPDATA)$/;
 
 /** Validated configuration of one Bolt IA process. */
 export interface Config {
@@ -76,6 +87,8 @@ export interface Config {
     port: number;
     uiPort: number;
     taskQueue: string;
+    /** What Temporal's envconfig reads (TEMPORAL_* connection variables, HOME for the config file). */
+    connectionEnv: Record<string, string>;
   };
   /** S3 settings when S3 is configured; otherwise outputs go to a local folder in the data directory. */
   s3?: { endpoint?: string; bucket: string; region: string; forcePathStyle: boolean };
@@ -100,6 +113,12 @@ export interface Config {
   webhooks: DestinationPolicy;
   /** Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address. @default false */
   trustProxy: boolean | number | string[];
+  /** Seconds a stopping worker lets running activities finish before it cancels them. @default 60 */
+  shutdownGraceSeconds: number;
+  /** Where `pg_dump`/`pg_restore` of the embedded server's version are (scripts/install-tools.sh puts them there). */
+  pgToolsDir: string;
+  /** A pre-built workflow bundle (`npm run build:server` writes one); bundled at start when unset. */
+  workflowBundlePath?: string;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -127,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      connectionEnv: Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => TEMPORAL_ENVCONFIG.test(kv[0]) && typeof kv[1] === 'string' && kv[1] !== '')),
     },
     s3: e.S3_BUCKET
       ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, region: e.S3_REGION ?? e.AWS_REGION ?? 'us-east-1', forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' }
@@ -149,6 +169,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxJobsPerBatch: e.BOLT_MAX_JOBS_PER_BATCH,
     webhooks: { allowPrivate: e.BOLT_WEBHOOK_ALLOW_PRIVATE === 'true', allowHosts: parseAllowList(e.BOLT_WEBHOOK_ALLOW_HOSTS ?? '') },
     trustProxy: parseTrustProxy(e.BOLT_TRUST_PROXY),
+    shutdownGraceSeconds: e.BOLT_SHUTDOWN_GRACE,
+    pgToolsDir: path.resolve(e.BOLT_PG_TOOLS_DIR ?? path.join(os.homedir(), '.cache', 'bolt', 'pgtools-18.6.3')),
+    workflowBundlePath: e.BOLT_WORKFLOW_BUNDLE ? path.resolve(e.BOLT_WORKFLOW_BUNDLE) : undefined,
   };
 }
 

@@ -11,6 +11,8 @@ export interface CounterSnapshot {
 
 export class CallCounters {
   private state: CounterSnapshot = CallCounters.empty();
+  /** When each request arrived, per key (`…last4`): for checks of requests in any sliding minute. */
+  private times = new Map<string, number[]>();
   private static empty(): CounterSnapshot {
     return { total: 0, byEndpoint: {}, byKind: {}, byKey: {}, errors: {} };
   }
@@ -21,6 +23,13 @@ export class CallCounters {
     if (kind) this.state.byKind[kind] = (this.state.byKind[kind] ?? 0) + 1;
     const k = key ? `…${key.slice(-4)}` : '(none)';
     this.state.byKey[k] = (this.state.byKey[k] ?? 0) + 1;
+    let t = this.times.get(k);
+    if (!t) this.times.set(k, (t = []));
+    t.push(Date.now());
+  }
+  /** Arrival times (ms since the epoch) of the requests made with a key, by its `…last4` label. */
+  callTimes(label: string): number[] {
+    return [...(this.times.get(label) ?? [])];
   }
   recordError(status: number): void {
     this.state.errors[String(status)] = (this.state.errors[String(status)] ?? 0) + 1;
@@ -30,5 +39,6 @@ export class CallCounters {
   }
   reset(): void {
     this.state = CallCounters.empty();
+    this.times.clear();
   }
 }
