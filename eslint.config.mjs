@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.bolt/**', 'coverage/**', 'web/dist/**', 'test-results/**'] },
+  { ignores: ['node_modules/**', '.bolt/**', 'coverage/**', 'dist/**', 'web/dist/**', 'test-results/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.mts'],

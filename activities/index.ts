@@ -2,6 +2,8 @@
 import { heartbeat } from '@temporalio/activity';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import type { Kysely } from 'kysely';
+import type { DestinationGuard } from '../adapters/webhook-net';
+import type { MasterKey } from '../domain/crypto';
 import type { GeminiScriptWriter } from '../adapters/gemini';
 import type { KeyedProvider, KeyProbeResult } from '../adapters/key-pool';
 import type { ObjectStorage } from '../adapters/storage';
@@ -35,6 +37,10 @@ export interface ActivityDeps {
   geminiModel?: string;
   /** Prices that turn tokens and characters into the batch's spend. @default the shipped price file */
   prices?: PriceTable;
+  /** Where completion webhooks may connect. @default public addresses only */
+  webhookGuard?: DestinationGuard;
+  /** Master keys that open sealed webhook secrets. */
+  masterKeys?: MasterKey[];
 }
 
 /** Runs a key test through the provider's pool. */

@@ -13,6 +13,9 @@ import type { AgentSnapshot, Batch, Job } from '../db/schema';
 import { batchQuotaWait } from '../db/keys';
 import { batchCheckCounts } from '../db/script-checks';
 import { listDeliveries } from '../db/webhooks';
+import { DESTINATION_REFUSED } from '../domain/destinations';
+import { sealWebhook } from './webhook-secrets';
+import { pipeToResponse } from './stream-release';
 import { judgeEstimate } from '../domain/estimates';
 import { loadConfig } from '../domain/config';
 import { countJobs, planJobs } from '../domain/plan';
@@ -228,12 +231,16 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       }
       const masterLanguage = input.masterLanguage ?? agentMasterLanguage ?? input.languages[0]!.language;
       api.estimator.checkVoices(input.languages);
+      // The early, clear refusal; delivery checks the address it connects to again.
+      if (input.webhook && !(await api.webhookGuard.check(input.webhook.url))) {
+        throw new ApiError(400, ApiErrorCode.validation, 'the request is invalid', [{ path: 'webhook.url', message: DESTINATION_REFUSED }]);
+      }
       timing.mark('check');
       const jobs = planJobs({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage });
       // The estimate the batch will be judged against; a batch still starts when none can be made (a model without a price).
       timing.mark('plan');
       const estimate = await api.estimator
-        .estimate({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage, agent })
+        .estimate({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage, agent, userId: user.id })
         .catch((err: unknown) => {
           api.deps.log(`no estimate for a new batch: ${err instanceof Error ? err.message : String(err)}`);
           return undefined;
@@ -258,7 +265,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           ...(input.audio.loudness !== undefined ? { loudness: input.audio.loudness } : {}),
           priority: input.priority,
           ...(budgetUsd !== undefined ? { budgetUsd } : {}),
-          ...(input.webhook ? { webhook: input.webhook } : {}),
+          ...(input.webhook ? { webhook: await sealWebhook(api, user.id, input.webhook) } : {}),
         },
         idempotencyKey,
         estimate,
@@ -535,12 +542,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       if (size === undefined) throw new ApiError(404, ApiErrorCode.notFound, 'no such file');
       res.set({ 'Content-Type': contentTypeOf(query.key), 'Content-Length': String(size), 'Cache-Control': 'private, max-age=60' });
       res.attachment(path.posix.basename(query.key));
-      const body = await storage.stream(query.key);
-      body.on('error', (err) => {
-        api.deps.log(`file stream failed: ${err.message}`);
-        res.destroy();
-      });
-      body.pipe(res);
+      pipeToResponse(await storage.stream(query.key), res, api.deps.log, 'file stream');
     },
   );
 }

@@ -1,9 +1,10 @@
 // Standalone API process (`npm run api`): serves the REST API against an existing Temporal and PostgreSQL.
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { loadCatalog } from '../adapters/catalog-files';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
+import { connectClient, describeTarget, resolveTemporalTarget } from '../adapters/temporal-connection';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
 import { ensureAdminAtStart } from '../db/users';
@@ -11,12 +12,14 @@ import { loadConfig } from '../domain/config';
 import { newPassword } from '../domain/credentials';
 import { createApp } from './app';
 import { startReconciler } from './batch-starter';
+import { serveApi } from './serve';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = (l: string) => console.log(`[api] ${l}`);
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required for a standalone API');
-  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a standalone API');
+  const target = resolveTemporalTarget(config.temporal);
+  if (!target.address) throw new Error('TEMPORAL_ADDRESS (or a Temporal config profile with an address) is required for a standalone API');
   const db = createDb(config.databaseUrl, 10, log);
   await migrateToLatest(db as Kysely<unknown>);
   await ensureAdminAtStart(db, config.admin, log, newPassword);
@@ -28,8 +31,8 @@ async function main(): Promise<void> {
   } else {
     storage = new LocalFolderStorage(path.join(config.dataDir, 'outputs'));
   }
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const connection = await connectClient(target);
+  const client = new Client({ connection, namespace: target.namespace });
   const app = createApp({
     db,
     temporal: client,
@@ -42,18 +45,28 @@ async function main(): Promise<void> {
     catalog: loadCatalog(config.catalog),
     geminiModel: config.gemini.model,
     maxJobsPerBatch: config.maxJobsPerBatch,
+    trustProxy: config.trustProxy,
   });
   // Batches whose workflow could not be started (Temporal unreachable) start from here later.
   const reconciler = startReconciler({ db, temporal: client, taskQueue: config.temporal.taskQueue, log });
-  const server = app.listen(config.port, () => log(`listening on :${config.port}`));
-  const stop = () => {
-    app.locals.progress.stop();
-    void reconciler.stop();
-    server.closeAllConnections();
-    server.close(() => void Promise.all([db.destroy(), connection.close()]).then(() => process.exit(0)));
+  const serving = await serveApi(app, config.port, '0.0.0.0', log);
+  log(`listening on :${serving.port}; Temporal ${describeTarget(target)}`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    void reconciler
+      .stop()
+      .then(() => serving.close(Math.min(config.shutdownGraceSeconds * 1000, 30_000)))
+      .then(() => Promise.all([db.destroy(), connection.close()]))
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

@@ -22,6 +22,8 @@ export interface ProgressListener {
   end(data: ReturnType<typeof eventOf>): void;
   /** Every job's status letter by seq (see domain/matrix.ts), sent when it changed; only to subscribers that asked. */
   jobs?(codes: string): void;
+  /** The API process is stopping: say so in a last event and close (the client reconnects elsewhere). */
+  shutdown?(): void;
 }
 
 /** `?jobs=1` adds `jobs` events (the matrix's status string) to the stream. */
@@ -91,6 +93,20 @@ export class ProgressHub {
     this.timer = undefined;
   }
 
+  /** Ends every stream with a final `shutdown` event and stops polling; returns how many were open. */
+  closeAll(): number {
+    let n = 0;
+    for (const w of [...this.watched.values()]) {
+      for (const l of [...w.listeners]) {
+        n++;
+        l.shutdown?.();
+      }
+    }
+    this.watched.clear();
+    this.stop();
+    return n;
+  }
+
   private async poll(): Promise<void> {
     if (this.polling || this.watched.size === 0) return;
     this.polling = true;
@@ -142,9 +158,9 @@ export function progressRoutes(api: Api, hub: ProgressHub): void {
       method: 'get',
       path: '/api/batches/:id/events',
       tag: 'batches',
-      summary: 'Live progress as Server-Sent Events: `progress` at least once a second while the batch runs, then `end`; with `?jobs=1` also `jobs`',
+      summary: 'Live progress as Server-Sent Events: `progress` at least once a second while the batch runs, then `end` (or `shutdown` when this API process stops); with `?jobs=1` also `jobs`',
       description:
-        'Each event carries an increasing `id`, and `data` with status, counts, percent, rate and ETA. The stream closes after `end`. With `?jobs=1`, a `jobs` event (`{codes}`: one letter per job by seq, q r c f x) comes whenever a job changed status, before the `progress` of the same moment (batches up to 20,000 jobs).',
+        'Each event carries an increasing `id`, and `data` with status, counts, percent, rate and ETA. The stream closes after `end`, or after `shutdown` when this API process stops (reconnect to continue). With `?jobs=1`, a `jobs` event (`{codes}`: one letter per job by seq, q r c f x) comes whenever a job changed status, before the `progress` of the same moment (batches up to 20,000 jobs).',
       params: IdParam,
       query: EventsQuery,
       notFoundMessage: 'no such batch',
@@ -174,6 +190,11 @@ export function progressRoutes(api: Api, hub: ProgressHub): void {
         end: (data) => {
           send('progress', data);
           send('end', data);
+          unsubscribe();
+          res.end();
+        },
+        shutdown: () => {
+          send('shutdown', { reason: 'server stopping', retryMs: 2000 });
           unsubscribe();
           res.end();
         },

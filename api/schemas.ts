@@ -16,11 +16,22 @@ export const VoiceName = z.string().regex(/^[a-z]{2,3}-([A-Z]{2}|\d{3})-[A-Za-z0
  */
 export const VoiceStyle = z.string().trim().min(1).max(1000).meta({ description: 'style prompt for Gemini-TTS voices (input.prompt); ignored, with a note on the job, by voices without a prompt' });
 
+/**
+ * Characters that show nothing: whitespace and separators (\p{Z}), format characters such as zero-width
+ * spaces and joiners, bidi marks and the BOM (\p{Cf}), controls (\p{Cc}), variation selectors, and the
+ * blank letters Hangul fillers and the empty braille pattern.
+ */
+const INVISIBLE = /[\s\p{Z}\p{Cf}\p{Cc}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}\u115F\u1160\u3164\uFFA0\u2800]/gu;
+
+/** Whether a text shows at least one character. */
+export const hasVisibleText = (s: string): boolean => s.replace(INVISIBLE, '').length > 0;
+
 export const Title = z
   .string()
   .trim()
   .min(3, 'a title has at least 3 characters')
-  .max(500, 'a title has at most 500 characters');
+  .max(500, 'a title has at most 500 characters')
+  .refine(hasVisibleText, 'a title must show something: it has only blank or invisible characters');
 
 export const LanguageVoiceSchema = z
   .object({ language: LanguageCode, voice: VoiceName })

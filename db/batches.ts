@@ -39,6 +39,20 @@ const JOB_INSERT_CHUNK = 5000;
  * `pending_start` and marks it `running` once its workflow has started.
  */
 export async function createBatch(db: Kysely<Database>, input: CreateBatchInput): Promise<{ batch: Batch; created: boolean }> {
+  try {
+    return await insertBatch(db, input);
+  } catch (err) {
+    // Two requests with one Idempotency-Key at once: the loser's insert waits on the winner's row in the
+    // unique index, then fails with 23505; by then the winner has committed, so its batch is the answer.
+    if (input.idempotencyKey && (err as { code?: string }).code === '23505') {
+      const existing = await db.selectFrom('batches').selectAll().where('user_id', '=', input.userId).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirst();
+      if (existing) return { batch: existing, created: false };
+    }
+    throw err;
+  }
+}
+
+async function insertBatch(db: Kysely<Database>, input: CreateBatchInput): Promise<{ batch: Batch; created: boolean }> {
   return db.transaction().execute(async (trx) => {
     if (input.idempotencyKey) {
       const existing = await findByIdempotencyKey(trx, input.userId, input.idempotencyKey);

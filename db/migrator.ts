@@ -13,6 +13,9 @@ import * as audioCache from './migrations/2026_11_25_0900_audio_cache';
 import * as batchCosts from './migrations/2026_12_01_0100_batch_costs';
 import * as favouriteVoices from './migrations/2026_12_01_0200_favourite_voices';
 import * as userLimits from './migrations/2026_12_02_0200_user_limits';
+import * as loginThrottle from './migrations/2026_12_02_0100_login_throttle';
+import * as webhookSealingKeys from './migrations/2026_12_02_0110_webhook_sealing_keys';
+import * as estimateIndexes from './migrations/2026_12_02_0120_estimate_indexes';
 import * as paidLeases from './migrations/2026_12_02_0300_paid_leases';
 import * as geminiTts from './migrations/2026_12_02_0500_gemini_tts';
 import * as narrationQuality from './migrations/2026_12_02_0600_narration_quality';
@@ -30,6 +33,9 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0100_batch_costs': batchCosts,
   '2026_12_01_0200_favourite_voices': favouriteVoices,
   '2026_12_02_0200_user_limits': userLimits,
+  '2026_12_02_0100_login_throttle': loginThrottle,
+  '2026_12_02_0110_webhook_sealing_keys': webhookSealingKeys,
+  '2026_12_02_0120_estimate_indexes': estimateIndexes,
   '2026_12_02_0300_paid_leases': paidLeases,
   '2026_12_02_0500_gemini_tts': geminiTts,
   '2026_12_02_0600_narration_quality': narrationQuality,

@@ -47,8 +47,12 @@ export interface BatchOptions {
   agentRef?: { id: string; version: number };
   /** Spending cap in USD, when the user set one. */
   budgetUsd?: number;
-  /** Completion webhook; the secret signs deliveries and is never returned by the API. */
-  webhook?: { url: string; secret: string };
+  /**
+   * Completion webhook; the secret signs deliveries and is never returned by the API. It is stored
+   * sealed (`sealedSecret`, base64, to the public key `keyId` derived from the master key); batches made
+   * before that keep a plain `secret`.
+   */
+  webhook?: { url: string; secret?: string; sealedSecret?: string; keyId?: string };
   /** Loudness every narration is normalised to; overrides the agent's. @default the agent's, else -16 */
   loudness?: LoudnessTarget;
 }
@@ -225,6 +229,21 @@ export interface ScriptCheckTable {
   created_at: CreatedAt;
 }
 
+/** Login attempts counted per (email, client) and per client, before passwords are checked. */
+export interface LoginThrottleTable {
+  key: string;
+  attempts: number;
+  next_allowed_at: Date;
+  updated_at: Generated<Date>;
+}
+
+/** A public key webhook secrets are sealed to, published by workers. */
+export interface WebhookSealingKeyTable {
+  key_id: string;
+  public_key: Buffer;
+  published_at: Date;
+}
+
 /** Requests of the last minute per (service, project or key, model): quotas a model has apart from its service's. */
 export interface ApiKeyModelUsageTable {
   service: string;
@@ -365,6 +384,8 @@ export interface Database {
   favourite_voices: FavouriteVoiceTable;
   paid_leases: PaidLeaseTable;
   narration_chunks: NarrationChunkTable;
+  login_throttle: LoginThrottleTable;
+  webhook_sealing_keys: WebhookSealingKeyTable;
   script_checks: ScriptCheckTable;
   user_limits: UserLimitsTable;
   user_daily_usage: UserDailyUsageTable;

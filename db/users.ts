@@ -156,3 +156,31 @@ export async function ensureAdminAtStart(
     log(`created the first admin: ${r.email} (password from BOLT_ADMIN_PASSWORD)`);
   }
 }
+
+/** Replaces a user's password hash (a new password, or an old-scheme hash upgraded at login). */
+export async function setPasswordHash(db: Kysely<Database>, userId: string, passwordHash: string): Promise<boolean> {
+  const r = await db.updateTable('users').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', userId).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Revokes a user's login sessions, all of them or all but one; returns how many were ended. */
+export async function revokeSessions(db: Kysely<Database>, userId: string, exceptTokenId?: string): Promise<number> {
+  let q = db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('user_id', '=', userId).where('kind', '=', 'session').where('revoked_at', 'is', null);
+  if (exceptTokenId) q = q.where('id', '!=', exceptTokenId);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** A user's live sessions (neither revoked nor expired), newest first. */
+export async function listSessions(db: Kysely<Database>, userId: string): Promise<ApiToken[]> {
+  return db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'session')
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date())]))
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
+}

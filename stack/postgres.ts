@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { stopLeftoverPostgres } from './leftovers';
 import { freePort, run, spawnServer, stopProcess, tail } from './processes';
 
 export interface PostgresServer {
@@ -117,12 +118,14 @@ export async function startPostgres(o: PostgresOptions): Promise<PostgresServer>
     }
   }
   const password = fs.readFileSync(passwordFile, 'utf8').trim();
+  await stopLeftoverPostgres(pgData, o.log);
   const port = await freePort();
   const launch = async (): Promise<ChildProcess> => {
     const child = spawnServer(
       path.join(binDir, 'bin', 'postgres'),
       ['-D', pgData, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'fsync=on'],
       { ...(ids ?? {}) },
+      'SIGINT',
     );
     await waitForPostgres(adminUrl, child, tail(child));
     return child;

@@ -97,9 +97,10 @@ let exitHookInstalled = false;
 
 /**
  * Starts a long-running server process in its own process group, so a terminal's Ctrl-C reaches only
- * us and we stop servers in order; if this process dies anyway, the exit hook still ends them.
+ * us and we stop servers in order; if this process dies anyway, the exit hook still ends them, and when
+ * it dies with no hook run (SIGKILL), a watchdog sends `stopSignal` to the server.
  */
-export function spawnServer(cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+export function spawnServer(cmd: string, args: string[], opts: SpawnOptions = {}, stopSignal: NodeJS.Signals = 'SIGTERM'): ChildProcess {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...opts });
   owned.add(child);
   child.once('exit', () => owned.delete(child));
@@ -109,7 +110,21 @@ export function spawnServer(cmd: string, args: string[], opts: SpawnOptions = {}
       for (const c of owned) c.kill('SIGTERM');
     });
   }
+  if (child.pid) watchParent(child.pid, stopSignal);
   return child;
+}
+
+/**
+ * A shell loop, outside this process, that signals `pid` once this process is gone (SIGKILL leaves no
+ * chance to clean up, and the servers run in their own process groups). It ends with the server.
+ */
+function watchParent(pid: number, signal: NodeJS.Signals): void {
+  const sh = onPath('sh');
+  if (!sh) return;
+  const loop = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; kill -0 ${process.pid} 2>/dev/null || kill -${signal.slice(3)} ${pid} 2>/dev/null`;
+  const watchdog = spawn(sh, ['-c', loop], { detached: true, stdio: 'ignore' });
+  watchdog.on('error', () => undefined);
+  watchdog.unref();
 }
 
 /** Sends SIGTERM (then SIGKILL after `graceMs`) and resolves when the process has exited. */

@@ -1,25 +1,29 @@
 // The local stack, used by `npm start`, the tests and the benchmarks: Temporal, PostgreSQL, storage,
 // provider simulators, workers and the API, started in order, health-checked, and stopped in reverse.
 import fs from 'node:fs';
-import type { Server } from 'node:http';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import type { NativeConnection, WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
 import { createProviders, preparePool, type Providers } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
+import { DestinationGuard, type GuardOptions } from '../adapters/webhook-net';
+import { connectClient, connectNative, resolveTemporalTarget } from '../adapters/temporal-connection';
 import { createApp } from '../api/app';
 import { startReconciler } from '../api/batch-starter';
+import { serveApi } from '../api/serve';
 import { createDb } from '../db/connection';
+import { publishSealingKey } from '../db/sealing-keys';
+import { sealingKeyPair, type MasterKey } from '../domain/crypto';
 import { migrateToLatest } from '../db/migrator';
 import { ensureAdminAtStart } from '../db/users';
 import { newPassword } from '../domain/credentials';
 import type { Database } from '../db/schema';
 import type { Config } from '../domain/config';
 import { startSimulators, type SimulatorServer } from '../simulators/server';
-import { BoltWorkers, bundleWorkflows, createWorkers, installRuntime, workerPoolSize } from '../workers/worker';
+import { BoltWorkers, createWorkers, loadWorkflowBundle, installRuntime, workerPoolSize } from '../workers/worker';
 import { startPostgres, type PostgresServer } from './postgres';
 import { startTemporal, type TemporalServer } from './temporal';
 
@@ -35,11 +39,13 @@ export interface StackOptions {
   /** Serve the API. @default true */
   api?: boolean;
   /** Reuse an already built workflow bundle. */
-  bundle?: WorkflowBundleWithSourceMap;
+  bundle?: WorkflowBundleOption;
   /** Simulator options (latency, faults) when simulators are used. */
   simulators?: Parameters<typeof startSimulators>[0];
   /** Concurrent Gemini and TTS calls of the in-process workers. @default DEFAULT_CONCURRENCY */
   concurrency?: { gemini?: number; tts?: number };
+  /** Name resolution and a connection observer for webhooks (tests inject names that resolve to loopback). */
+  webhookNet?: Omit<GuardOptions, 'policy'>;
 }
 
 export interface Stack {
@@ -52,10 +58,12 @@ export interface Stack {
   providers: Providers;
   client: Client;
   connection: NativeConnection;
-  bundle: WorkflowBundleWithSourceMap;
+  bundle: WorkflowBundleOption;
   workers?: BoltWorkers;
   apiUrl?: string;
   taskQueue: string;
+  /** Master keys in use (current first): they open pooled keys and sealed webhook secrets. */
+  masterKeys: MasterKey[];
   stop(): Promise<void>;
 }
 
@@ -71,11 +79,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
+    // An address from the environment or a Temporal config profile means an existing server (TLS, API key…).
+    const target = resolveTemporalTarget(config.temporal);
     const [temporal, postgres] = await Promise.all([
       startTemporal({
-        address: config.temporal.address,
+        address: target.address,
         cliPath: config.temporal.cliPath,
-        namespace: config.temporal.namespace,
+        namespace: target.namespace,
         dbFile: o.persistent ? path.join(config.dataDir, 'temporal.sqlite') : undefined,
         port: o.persistent ? config.temporal.port : undefined,
         uiPort: o.persistent ? config.temporal.uiPort : undefined,
@@ -106,6 +116,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     // Keys live encrypted in the pool; the master key comes from BOLT_MASTER_KEY or the data directory.
     const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: true });
     const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
+    await publishSealingKey(db, masterKeys.current);
     let simulators: SimulatorServer | undefined;
     if (pool.needsSimulators) {
       simulators = await startSimulators(o.simulators);
@@ -116,27 +127,30 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
     // The SDK's runtime must be installed before the first native connection instantiates a default one.
     installRuntime();
-    const connection = await NativeConnection.connect({ address: temporal.address });
+    const connectTo = { ...target, address: temporal.address };
+    const connection = await connectNative(connectTo);
     stops.push(() => connection.close());
-    const clientConnection = await Connection.connect({ address: temporal.address });
+    const clientConnection = await connectClient(connectTo);
     stops.push(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    const client = new Client({ connection: clientConnection, namespace: target.namespace });
 
-    const bundle = o.bundle ?? (await bundleWorkflows());
+    const webhookGuard = new DestinationGuard({ ...o.webhookNet, policy: config.webhooks });
+    const bundle = o.bundle ?? (await loadWorkflowBundle(config.workflowBundlePath));
     const taskQueue = config.temporal.taskQueue;
     let workers: BoltWorkers | undefined;
     if (o.worker ?? true) {
       const rates = await poolQueueRates(db);
       const w = await createWorkers({
         connection,
-        namespace: config.temporal.namespace,
+        namespace: target.namespace,
         taskQueue,
         bundle,
-        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices },
+        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard, masterKeys: [masterKeys.current, ...masterKeys.others] },
         geminiPerSecond: rates.gemini,
         ttsPerSecond: rates.tts,
         geminiConcurrency: o.concurrency?.gemini,
         ttsConcurrency: o.concurrency?.tts,
+        shutdownGraceMs: config.shutdownGraceSeconds * 1000,
       });
       const running = w.run();
       stops.push(async () => {
@@ -160,26 +174,19 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         catalog,
         geminiModel: config.gemini.model,
         maxJobsPerBatch: config.maxJobsPerBatch,
+        webhookGuard,
+        webhookSealingKey: async () => sealingKeyPair(masterKeys.current),
+        trustProxy: config.trustProxy,
       });
       // Batches whose workflow could not be started (Temporal unreachable) start from here later.
       const reconciler = startReconciler({ db, temporal: client, taskQueue, log });
       stops.push(() => reconciler.stop());
-      const server: Server = await new Promise((resolve, reject) => {
-        const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
-        s.once('error', reject);
-      });
-      stops.push(
-        () =>
-          new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-          }),
-      );
-      const address = server.address();
-      apiUrl = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
+      const serving = await serveApi(app, config.port, '0.0.0.0', log);
+      stops.push(() => serving.close(Math.min(config.shutdownGraceSeconds * 1000, 10_000)));
+      apiUrl = `http://localhost:${serving.port}`;
     }
 
-    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, stop };
+    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, masterKeys: [masterKeys.current, ...masterKeys.others], stop };
   } catch (err) {
     await stop();
     throw err;

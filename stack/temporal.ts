@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
+import { stopLeftoverTemporal, temporalPidFile } from './leftovers';
 import { freePort, spawnServer, goBinDir, goCommand, goInstall, onPath, stopProcess, tail, waitForPort } from './processes';
 
 /** The CLI release we build: the last one whose go.mod has no `replace` directive. */
@@ -52,6 +53,7 @@ export async function startTemporal(o: TemporalOptions): Promise<TemporalServer>
   if (o.address) return { address: o.address, source: `existing server at ${o.address}`, stop: async () => undefined };
   const cli = await findTemporalCli(o.cliPath, o.log);
   if (!cli) return startWithSdkDownload(o);
+  if (o.dbFile) await stopLeftoverTemporal(o.dbFile, o.log);
   const port = o.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', o.namespace, '--log-level', 'warn'];
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
@@ -64,6 +66,8 @@ export async function startTemporal(o: TemporalOptions): Promise<TemporalServer>
   if (o.uiPort) args.push('--ui-port', String(o.uiPort), '--ui-ip', '127.0.0.1');
   else args.push('--headless');
   const child: ChildProcess = spawnServer(cli, args);
+  const pidFile = o.dbFile && child.pid ? temporalPidFile(o.dbFile) : undefined;
+  if (pidFile) fs.writeFileSync(pidFile, String(child.pid));
   const lastLines = tail(child);
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = `temporal dev server exited (${code ?? signal}) during start:\n${lastLines()}`));
@@ -78,7 +82,10 @@ export async function startTemporal(o: TemporalOptions): Promise<TemporalServer>
     address: `127.0.0.1:${port}`,
     uiUrl: o.uiPort ? `http://localhost:${o.uiPort}` : undefined,
     source: `temporal CLI dev server (${cli})`,
-    stop: () => stopProcess(child),
+    stop: async () => {
+      await stopProcess(child);
+      if (pidFile) fs.rmSync(pidFile, { force: true });
+    },
   };
 }
 

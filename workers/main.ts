@@ -1,22 +1,25 @@
 // Standalone worker process (`npm run worker`): for deployments where workers scale apart from the API.
-import { NativeConnection } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import path from 'node:path';
 import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
 import { createProviders, preparePool } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
+import { DestinationGuard } from '../adapters/webhook-net';
+import { publishSealingKey } from '../db/sealing-keys';
+import { connectNative, describeTarget, resolveTemporalTarget } from '../adapters/temporal-connection';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
 import { loadConfig } from '../domain/config';
 import { startSimulators } from '../simulators/server';
-import { bundleWorkflows, createWorkers, installRuntime, workerPoolSize } from './worker';
+import { createWorkers, installRuntime, loadWorkflowBundle, workerPoolSize } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = (l: string) => console.log(`[worker] ${l}`);
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required for a standalone worker');
-  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a standalone worker');
+  const target = resolveTemporalTarget(config.temporal);
+  if (!target.address) throw new Error('TEMPORAL_ADDRESS (or a Temporal config profile with an address) is required for a standalone worker');
   const catalog = loadCatalog(config.catalog);
   const db = createDb(config.databaseUrl, workerPoolSize(), log);
   // The worker may start before any API has migrated a new database (docker-compose starts both at
@@ -33,27 +36,36 @@ async function main(): Promise<void> {
   // Workers decrypt keys, so they need the master key the keys were sealed with.
   const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
   const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
+  // The API seals webhook secrets to this key's public half without holding the master key.
+  await publishSealingKey(db, masterKeys.current);
   const sims = pool.needsSimulators && !config.simulatorUrl ? await startSimulators() : undefined;
   const simulatorUrl = config.simulatorUrl ?? sims?.url;
   const reloadMasterKeys = () => resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
   const providers = createProviders({ db, masterKeys, reloadMasterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl, kind: pool.kind, log });
   const rates = await poolQueueRates(db);
   installRuntime();
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await connectNative(target);
+  const grace = config.shutdownGraceSeconds;
   const workers = await createWorkers({
     connection,
-    namespace: config.temporal.namespace,
+    namespace: target.namespace,
     taskQueue: config.temporal.taskQueue,
-    bundle: await bundleWorkflows(),
-    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices },
+    bundle: await loadWorkflowBundle(config.workflowBundlePath),
+    shutdownGraceMs: grace * 1000,
+    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard: new DestinationGuard({ policy: config.webhooks }), masterKeys: [masterKeys.current, ...masterKeys.others] },
     geminiPerSecond: rates.gemini,
     ttsPerSecond: rates.tts,
   });
-  const stop = () => workers.shutdown();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  log(`polling ${config.temporal.taskQueue} on ${config.temporal.address}; storage: ${storage.description}; providers: ${JSON.stringify(providers.kind)}`);
+  // A stop polls no more and lets the activities in flight (paid calls) finish within the grace time.
+  const stop = (signal: string) => {
+    log(`${signal}: no new tasks; running activities get up to ${grace} s to finish`);
+    workers.shutdown();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  log(`polling ${config.temporal.taskQueue} on ${describeTarget(target)}; storage: ${storage.description}; providers: ${JSON.stringify(providers.kind)}`);
   await workers.run();
+  log('stopped: every running activity finished or was handed back');
   await connection.close();
   await db.destroy();
   await sims?.close();

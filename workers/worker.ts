@@ -1,5 +1,7 @@
 // Builds the three workers of one process: workflows + bookkeeping, Gemini activities, TTS activities.
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogEntry, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogEntry, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createBookkeepingActivities, createScriptActivities, createSpeechActivities, type ActivityDeps } from '../activities';
 import { createOrchestrationActivities } from '../activities/orchestration';
 import { createWebhookActivities } from '../activities/webhooks';
@@ -41,6 +43,21 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
 }
 
+/**
+ * The workflow bundle a worker runs: the file `npm run build:server` wrote (production: no bundler, no
+ * TypeScript at start), else a bundle made now from the sources (development, tests).
+ */
+export async function loadWorkflowBundle(configured?: string): Promise<WorkflowBundleOption> {
+  // Compiled code (dist/workers/worker.js) finds the bundle the build wrote beside it, dist/workflow-bundle.js.
+  const besideBuild = path.join(__dirname, '..', 'workflow-bundle.js');
+  const prebuilt = configured ?? (__filename.endsWith('.js') && fs.existsSync(besideBuild) ? besideBuild : undefined);
+  if (prebuilt) {
+    if (!fs.existsSync(prebuilt)) throw new Error(`BOLT_WORKFLOW_BUNDLE points to ${prebuilt}, which does not exist (run npm run build:server)`);
+    return { codePath: prebuilt };
+  }
+  return bundleWorkflows();
+}
+
 const quietBundlerLogger = {
   log: () => undefined,
   trace: () => undefined,
@@ -54,8 +71,13 @@ export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  bundle: WorkflowBundleWithSourceMap;
+  bundle: WorkflowBundleOption;
   deps: ActivityDeps;
+  /**
+   * How long a stopping worker lets running activities finish (they are paid calls) before cancelling them.
+   * @default 60_000
+   */
+  shutdownGraceMs?: number;
   /** Concurrent Gemini calls in this process. @default 10 */
   geminiConcurrency?: number;
   /** Concurrent TTS calls in this process. @default 8 */
@@ -102,6 +124,8 @@ export class BoltWorkers {
 export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
   installRuntime();
   const queues = taskQueues(o.taskQueue);
+  // The SDK's default grace is 0: a stop would cancel calls already paid for, to be bought again elsewhere.
+  const grace = o.shutdownGraceMs ?? 60_000;
   const main = await Worker.create({
     connection: o.connection,
     namespace: o.namespace,
@@ -110,6 +134,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     activities: { ...createBookkeepingActivities(o.deps), ...createOrchestrationActivities(o.deps), ...createWebhookActivities(o.deps) },
     interceptors: { activity: [heartbeatInterceptor] },
     maxConcurrentActivityTaskExecutions: DEFAULT_CONCURRENCY.main,
+    shutdownGraceTime: grace,
   });
   const gemini = await Worker.create({
     connection: o.connection,
@@ -118,6 +143,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     activities: createScriptActivities(o.deps),
     interceptors: { activity: [heartbeatInterceptor] },
     maxConcurrentActivityTaskExecutions: o.geminiConcurrency ?? DEFAULT_CONCURRENCY.gemini,
+    shutdownGraceTime: grace,
     ...(o.geminiPerSecond ? { maxTaskQueueActivitiesPerSecond: o.geminiPerSecond } : {}),
   });
   const tts = await Worker.create({
@@ -127,6 +153,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     activities: createSpeechActivities(o.deps),
     interceptors: { activity: [heartbeatInterceptor] },
     maxConcurrentActivityTaskExecutions: o.ttsConcurrency ?? DEFAULT_CONCURRENCY.tts,
+    shutdownGraceTime: grace,
     ...(o.ttsPerSecond ? { maxTaskQueueActivitiesPerSecond: o.ttsPerSecond } : {}),
   });
   return new BoltWorkers([main, gemini, tts]);

@@ -48,6 +48,7 @@ describe('API isolation between users', function () {
       ['PUT', `/api/agents/${agentId}`, { name: 'B was here', premisePrompt: 'p', structurePrompt: 's', tone: 't', targetMinutes: 1 }],
       ['DELETE', `/api/agents/${agentId}`],
       ['DELETE', `/api/tokens/${tokenId}`],
+      ['DELETE', `/api/me/sessions/${(await call(stack, a.token, 'GET', '/api/me/sessions')).json.sessions[0].id}`],
     ];
     // Batch controls join the matrix when the API serves them.
     const doc = (await call(stack, undefined, 'GET', '/api/openapi.json')).json;
