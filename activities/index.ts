@@ -4,6 +4,7 @@ import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import type { Kysely } from 'kysely';
 import type { GeminiScriptWriter } from '../adapters/gemini';
 import type { KeyedProvider } from '../adapters/key-pool';
+import type { BoltMetrics } from '../adapters/metrics';
 import type { ObjectStorage } from '../adapters/storage';
 import { countTtsRequests, synthesizeNarration, type NarrationRequest } from '../adapters/tts';
 import { getBatch, setBatchStatus } from '../db/batches';
@@ -32,6 +33,8 @@ export interface ActivityDeps {
   geminiModel?: string;
   /** Prices that turn tokens and characters into the batch's spend. @default the shipped price file */
   prices?: PriceTable;
+  /** Counts finished jobs, spend and cache hits for /metrics. */
+  metrics?: BoltMetrics;
 }
 
 /** Content type of a stored narration, from its file name. */
@@ -54,7 +57,7 @@ async function mustGetBatch(db: Kysely<Database>, batchId: string) {
 }
 
 /** Activities that touch only Postgres and storage; they run on the main task queue. */
-export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 'db' | 'storage'>) {
+export function createBookkeepingActivities({ db, storage, metrics }: Pick<ActivityDeps, 'db' | 'storage' | 'metrics'>) {
   return {
     /** Next jobs to start, by seq; only ids travel through history. */
     async nextJobs(input: { batchId: string; afterSeq: number; limit: number; statuses?: JobStatus[] }) {
@@ -85,11 +88,13 @@ export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 
     },
 
     async completeJob(input: { jobId: string }): Promise<void> {
-      await withStage(Stage.bookkeeping, () => transitionJob(db, input.jobId, 'completed', { finished_at: new Date(), stage: null }));
+      const moved = await withStage(Stage.bookkeeping, () => transitionJob(db, input.jobId, 'completed', { finished_at: new Date(), stage: null }));
+      // Counted when the job moved, so a retried activity does not count it twice.
+      if (moved) metrics?.jobsCompleted.inc();
     },
 
     async failJob(input: { jobId: string; stage: string; code: string; message: string }): Promise<void> {
-      await withStage(Stage.bookkeeping, () =>
+      const moved = await withStage(Stage.bookkeeping, () =>
         transitionJob(db, input.jobId, 'failed', {
           finished_at: new Date(),
           error_stage: input.stage,
@@ -97,6 +102,7 @@ export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 
           error_message: input.message.slice(0, 2000),
         }),
       );
+      if (moved) metrics?.jobsFailed.inc({ code: input.code, stage: input.stage });
     },
 
     async cancelJob(input: { jobId: string }): Promise<void> {
@@ -117,7 +123,7 @@ export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 
 }
 
 /** Gemini activities; they run on the Gemini task queue, whose rate limit protects the quota. */
-export function createScriptActivities({ db, gemini, geminiModel = 'default', prices = shippedCatalog().prices }: Pick<ActivityDeps, 'db' | 'gemini' | 'geminiModel' | 'prices'>) {
+export function createScriptActivities({ db, gemini, geminiModel = 'default', prices = shippedCatalog().prices, metrics }: Pick<ActivityDeps, 'db' | 'gemini' | 'geminiModel' | 'prices' | 'metrics'>) {
   return {
     /** Ensures the master script of the job's (title, variation) exists, writing it at most once. */
     async writeMasterScript(input: { jobId: string }): Promise<{ produced: boolean; cached: boolean }> {
@@ -134,10 +140,12 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
             const prompt = masterPrompt(batch.options.agent, job.title, batch.master_language, job.variation);
             const s = await gemini.run({ stage: Stage.master, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.master));
             const cost_usd = geminiCallUsd(prices, s.model, s.inputTokens, s.outputTokens);
+            metrics?.spendUsd.inc({ provider: 'gemini' }, cost_usd);
             return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd };
           },
           cacheKey,
         );
+        if (cached) metrics?.cacheHits.inc({ kind: 'script' });
         return { produced, cached };
       });
     },
@@ -160,10 +168,12 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
             const prompt = adaptationPrompt(batch.options.agent, master, job.language);
             const s = await gemini.run({ stage: Stage.adaptation, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.adaptation));
             const cost_usd = geminiCallUsd(prices, s.model, s.inputTokens, s.outputTokens);
+            metrics?.spendUsd.inc({ provider: 'gemini' }, cost_usd);
             return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd };
           },
           cacheKey,
         );
+        if (cached) metrics?.cacheHits.inc({ kind: 'script' });
         return { produced, cached };
       });
     },
@@ -171,7 +181,7 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
 }
 
 /** TTS activities; they run on the TTS task queue. */
-export function createSpeechActivities({ db, storage, tts, prices = shippedCatalog().prices }: Pick<ActivityDeps, 'db' | 'storage' | 'tts' | 'prices'>) {
+export function createSpeechActivities({ db, storage, tts, prices = shippedCatalog().prices, metrics }: Pick<ActivityDeps, 'db' | 'storage' | 'tts' | 'prices' | 'metrics'>) {
   return {
     /**
      * Speaks the job's script and stores one audio file with its SRT and VTT subtitles beside it; a retry
@@ -216,7 +226,9 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
             });
             stored = { audioKey: key, srtKey: subtitleKeys.srt, vttKey: subtitleKeys.vtt, bytes: narration.body.length, durationMs: narration.durationMs };
             const characters = billedCharacters(request.text);
-            await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters, usd: ttsUsd(prices, job.voice, characters) });
+            const usd = ttsUsd(prices, job.voice, characters);
+            metrics?.spendUsd.inc({ provider: 'tts' }, usd);
+            await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters, usd });
             return stored;
           },
         );
@@ -230,6 +242,7 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
           });
           stored = { ...hit, audioKey: key };
           await countCacheHit(db, batch.id);
+          metrics?.cacheHits.inc({ kind: 'audio' });
           await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters: 0, usd: 0 });
         }
         const narration = stored!;

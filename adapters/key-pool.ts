@@ -13,6 +13,8 @@ import { formatMasterKey, generateMasterKey, masterKeyId, openSecret, parseMaste
 import { BoltError, ErrorCode, type Stage } from '../domain/errors';
 import { queueRatePerSecond } from '../domain/quota';
 import { GeminiScriptWriter } from './gemini';
+import type { BoltMetrics, ProviderCallOutcome } from './metrics';
+import { inClientSpan } from './tracing';
 import { createTtsClient } from './tts';
 
 /** The master key in use, plus any other one found (a rotation interrupted before its last step). */
@@ -89,6 +91,8 @@ export interface KeyPoolOptions {
   /** Keys tried by one call (after quota or invalid-key answers) before it gives up to Temporal. @default 5 */
   maxKeysPerCall?: number;
   log?: (line: string) => void;
+  /** Counts calls, their outcomes and latency, and waits for a key. */
+  metrics?: BoltMetrics;
 }
 
 /** Polling step while waiting for a key. */
@@ -117,6 +121,15 @@ export function outcomeOf(err: unknown): CallOutcome | undefined {
       // Content refusals, bad requests, truncation: the key answered, so it works.
       return { kind: 'success' };
   }
+}
+
+/** The `outcome` label of a provider call that threw `err`. */
+function outcomeLabel(err: unknown): ProviderCallOutcome {
+  const kind = outcomeOf(err)?.kind;
+  if (kind === 'quota') return 'quota';
+  if (kind === 'invalid') return 'invalid_key';
+  if (kind === 'success') return 'refused';
+  return 'failure';
 }
 
 /** The same error with every occurrence of the key replaced by its mask (SDK messages may quote request URLs). */
@@ -199,11 +212,16 @@ export class KeyPool {
     const maxKeys = this.o.maxKeysPerCall ?? 5;
     const waitRow = ctx.jobId && ctx.batchId ? { jobId: ctx.jobId, batchId: ctx.batchId, service } : undefined;
     let waitingUntil: number | null | undefined; // undefined: not marked as waiting
+    let waitStarted: number | undefined;
     let tried = 0;
     try {
       for (;;) {
         const lease = await leaseKey(this.o.db, service, { cost: ctx.cost, policy: this.policy });
         if (!('keyId' in lease)) {
+          if (waitStarted === undefined) {
+            waitStarted = Date.now();
+            this.o.metrics?.keyWaits.inc({ provider: service });
+          }
           const until = lease.waitUntil?.getTime() ?? null;
           if (waitRow && waitingUntil !== until) {
             await markWaiting(this.o.db, { ...waitRow, until: lease.waitUntil });
@@ -228,6 +246,10 @@ export class KeyPool {
           await clearWaiting(this.o.db, waitRow.jobId, service);
           waitingUntil = undefined;
         }
+        if (waitStarted !== undefined) {
+          this.o.metrics?.keyWaitSeconds.observe({ provider: service }, (Date.now() - waitStarted) / 1000);
+          waitStarted = undefined;
+        }
         tried++;
         let entry;
         try {
@@ -237,7 +259,7 @@ export class KeyPool {
           throw err;
         }
         try {
-          const result = await call(entry.client);
+          const result = await this.observed(service, ctx, lease, () => call(entry.client));
           await reportOutcome(this.o.db, lease, { kind: 'success' }, undefined, { policy: this.policy });
           return result;
         } catch (raw) {
@@ -251,7 +273,30 @@ export class KeyPool {
       }
     } finally {
       if (waitRow && waitingUntil !== undefined) await clearWaiting(this.o.db, waitRow.jobId, service).catch(() => undefined);
+      if (waitStarted !== undefined) this.o.metrics?.keyWaitSeconds.observe({ provider: service }, (Date.now() - waitStarted) / 1000);
     }
+  }
+
+  /** One call on one key, in a trace span, counted by outcome and HTTP status, its latency measured. */
+  private async observed<T>(service: KeyService, ctx: CallContext, lease: Lease, call: () => Promise<T>): Promise<T> {
+    const attributes = { 'bolt.provider': service, 'bolt.stage': ctx.stage, 'bolt.key_id': lease.keyId, 'bolt.requests': ctx.cost ?? 1, ...(ctx.jobId ? { 'bolt.job_id': ctx.jobId } : {}) };
+    const started = performance.now();
+    return inClientSpan(`${service} call`, attributes, async (span) => {
+      let outcome: ProviderCallOutcome = 'success';
+      let status = '200';
+      try {
+        return await call();
+      } catch (err) {
+        outcome = outcomeLabel(err);
+        const s = err instanceof BoltError ? (err.options as { status?: unknown }).status : undefined;
+        status = typeof s === 'number' ? String(s) : 'none';
+        throw err;
+      } finally {
+        span.setAttributes({ 'bolt.outcome': outcome, 'http.response.status_code': status });
+        this.o.metrics?.providerCalls.inc({ provider: service, outcome, status });
+        this.o.metrics?.providerLatency.observe({ provider: service, outcome }, (performance.now() - started) / 1000);
+      }
+    });
   }
 
   private async pause(ms: number): Promise<void> {

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { agentRoutes } from './agent-routes';
 import { loadCatalog } from '../adapters/catalog-files';
+import { asLog } from '../adapters/logger';
 import { loadConfig } from '../domain/config';
 import { createCatalogRouter } from './catalog-routes';
 import { BatchEstimator } from './estimator';
@@ -18,6 +19,7 @@ import { keyRoutes } from './key-routes';
 import { route, type Api, type ApiDeps } from './http';
 import { LinkSigner } from './links';
 import { ApiRegistry, DOCS_PAGE, DOCS_SCRIPT, type RouteDoc } from './openapi';
+import { requestLogging, requestMetrics, requestTracing } from './observability';
 import { ProgressHub, progressRoutes } from './progress';
 import { voiceRoutes } from './voice-routes';
 
@@ -57,6 +59,10 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
 export function createApp(deps: ApiDeps): BoltApp {
   const app = express() as BoltApp;
   app.disable('x-powered-by');
+  deps = { ...deps, log: asLog(deps.log) };
+  app.use(requestLogging(asLog(deps.log)));
+  if (deps.tracing) app.use(requestTracing());
+  if (deps.metrics) app.use(requestMetrics(deps.metrics));
   app.use(helmet());
   app.use(cors(deps.corsOrigins ?? []));
   app.use(express.json({ limit: '1mb' }));
@@ -114,6 +120,18 @@ export function createApp(deps: ApiDeps): BoltApp {
       res.json({ providers: deps.providers });
     },
   );
+
+  const metrics = deps.metrics;
+  if (metrics) {
+    route(
+      api,
+      { method: 'get', path: '/metrics', tag: 'health', auth: false, summary: 'Prometheus metrics of this process (batches, keys, jobs, provider calls, spend, HTTP)', responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } } },
+      async ({ res }) => {
+        const { contentType, body } = await metrics.scrape();
+        res.type(contentType).send(body);
+      },
+    );
+  }
 
   authRoutes(api);
   agentRoutes(api);

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Request, Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
+import type { BoltMetrics } from '../adapters/metrics';
 import type { ObjectStorage } from '../adapters/storage';
 import type { Database, User } from '../db/schema';
 import type { PriceTable, VoiceCatalog } from '../domain/catalog';
@@ -21,7 +22,12 @@ export interface ApiDeps {
   storage: ObjectStorage;
   /** Providers in use, shown to users so simulated output is never mistaken for real. */
   providers: { gemini: 'google' | 'simulator'; tts: 'google' | 'simulator' };
+  /** The process's logger (adapters/logger.ts); a plain callback receives each JSON line. */
   log: (line: string) => void;
+  /** Request durations by route, and /metrics; no /metrics route without it. */
+  metrics?: BoltMetrics;
+  /** A server span per request (tracing is on in this process). @default false */
+  tracing?: boolean;
   /** Origins allowed by CORS; empty means none (same-origin only), `*` any. @default [] */
   corsOrigins?: string[];
   /** Secret for expiring links to local-folder outputs. @default random per process */

@@ -2,7 +2,11 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { loadCatalog } from '../adapters/catalog-files';
+import { createLogger } from '../adapters/logger';
+import { BoltMetrics } from '../adapters/metrics';
+import { startTracing } from '../adapters/tracing';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
@@ -13,7 +17,8 @@ import { createApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = (l: string) => console.log(`[api] ${l}`);
+  const log = createLogger({ level: config.logLevel, name: 'api' });
+  const tracing = startTracing({ endpoint: config.observability.otlpEndpoint, serviceName: config.observability.serviceName ?? 'bolt-api' });
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required for a standalone API');
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a standalone API');
   const db = createDb(config.databaseUrl, 10, log);
@@ -28,7 +33,7 @@ async function main(): Promise<void> {
     storage = new LocalFolderStorage(path.join(config.dataDir, 'outputs'));
   }
   const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined });
   const app = createApp({
     db,
     temporal: client,
@@ -36,6 +41,8 @@ async function main(): Promise<void> {
     storage,
     providers: { gemini: config.gemini.apiKey ? 'google' : 'simulator', tts: config.tts.apiKey ? 'google' : 'simulator' },
     log,
+    metrics: new BoltMetrics().watchDatabase(db),
+    tracing: !!tracing,
     corsOrigins: config.corsOrigins,
     urlSigningSecret: config.urlSigningSecret,
     catalog: loadCatalog(config.catalog),
@@ -45,7 +52,7 @@ async function main(): Promise<void> {
   const stop = () => {
     app.locals.progress.stop();
     server.closeAllConnections();
-    server.close(() => void Promise.all([db.destroy(), connection.close()]).then(() => process.exit(0)));
+    server.close(() => void Promise.all([db.destroy(), connection.close(), tracing?.shutdown()]).then(() => process.exit(0)));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

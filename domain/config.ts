@@ -39,6 +39,10 @@ const EnvSchema = z.object({
   BOLT_ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(8, 'at least 8 characters').optional()),
   BOLT_CORS_ORIGINS: optionalString,
   BOLT_URL_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'at least 32 characters').optional()),
+  BOLT_METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
+  BOLT_TEMPORAL_METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  OTEL_SERVICE_NAME: optionalString,
 });
 
 /** Validated configuration of one Bolt IA process. */
@@ -71,6 +75,16 @@ export interface Config {
   corsOrigins: string[];
   /** Secret that signs expiring download links of local-folder outputs; random per process when unset. */
   urlSigningSecret?: string;
+  observability: {
+    /** Port of a worker's /metrics, /healthz and /readyz; 0 turns it off. Unset: 9464 for `npm run worker`, off in `npm start`. */
+    metricsPort?: number;
+    /** Port of the Temporal SDK's own Prometheus exporter; unset or 0: off. */
+    temporalMetricsPort?: number;
+    /** OTLP/HTTP endpoint of a trace collector (`/v1/traces` is appended); traces are off when unset. */
+    otlpEndpoint?: string;
+    /** service.name of exported spans. @default 'bolt-api' or 'bolt-worker' */
+    serviceName?: string;
+  };
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -117,5 +131,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((o) => o.trim())
       .filter(Boolean),
     urlSigningSecret: e.BOLT_URL_SIGNING_SECRET,
+    observability: {
+      metricsPort: e.BOLT_METRICS_PORT,
+      temporalMetricsPort: e.BOLT_TEMPORAL_METRICS_PORT || undefined,
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
   };
 }

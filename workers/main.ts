@@ -4,17 +4,23 @@ import type { Kysely } from 'kysely';
 import path from 'node:path';
 import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
+import { createLogger } from '../adapters/logger';
+import { BoltMetrics } from '../adapters/metrics';
+import { startTracing } from '../adapters/tracing';
 import { createProviders, preparePool } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
 import { loadConfig } from '../domain/config';
 import { startSimulators } from '../simulators/server';
+import { startWorkerEndpoints, workerReadiness } from './observability';
 import { bundleWorkflows, createWorkers, installRuntime, workerPoolSize } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = (l: string) => console.log(`[worker] ${l}`);
+  const log = createLogger({ level: config.logLevel, name: 'worker' });
+  const metrics = new BoltMetrics();
+  const tracing = startTracing({ endpoint: config.observability.otlpEndpoint, serviceName: config.observability.serviceName ?? 'bolt-worker' });
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required for a standalone worker');
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a standalone worker');
   const catalog = loadCatalog(config.catalog);
@@ -36,24 +42,32 @@ async function main(): Promise<void> {
   const sims = pool.needsSimulators && !config.simulatorUrl ? await startSimulators() : undefined;
   const simulatorUrl = config.simulatorUrl ?? sims?.url;
   const reloadMasterKeys = () => resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
-  const providers = createProviders({ db, masterKeys, reloadMasterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl, kind: pool.kind, log });
+  const providers = createProviders({ db, masterKeys, reloadMasterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl, kind: pool.kind, log, metrics });
   const rates = await poolQueueRates(db);
-  installRuntime();
+  installRuntime({ log, temporalMetricsPort: config.observability.temporalMetricsPort });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const workers = await createWorkers({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    bundle: await bundleWorkflows(),
-    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices },
+    bundle: await bundleWorkflows({ tracing: !!tracing }),
+    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, metrics },
+    metrics,
+    tracing,
     geminiPerSecond: rates.gemini,
     ttsPerSecond: rates.tts,
   });
+  // /metrics, /healthz and /readyz on the worker's own port (9464 unless BOLT_METRICS_PORT says; 0: none).
+  const metricsPort = config.observability.metricsPort ?? 9464;
+  const endpoints = metricsPort ? await startWorkerEndpoints({ port: metricsPort, metrics, ready: () => workerReadiness(workers, db) }) : undefined;
+  if (endpoints) log(`metrics, healthz and readyz on :${endpoints.port}`);
   const stop = () => workers.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   log(`polling ${config.temporal.taskQueue} on ${config.temporal.address}; storage: ${storage.description}; providers: ${JSON.stringify(providers.kind)}`);
   await workers.run();
+  await endpoints?.close();
+  await tracing?.shutdown();
   await connection.close();
   await db.destroy();
   await sims?.close();
