@@ -37,8 +37,9 @@ export function requestLogging(log: Log): RequestHandler {
       res.setHeader('x-request-id', id);
       return id;
     },
-    customAttributeKeys: { reqId: 'reqId' },
-    quietReqLogger: true,
+    // The id goes into the line's own fields (not a child binding), so the request context's `reqId` merges with it.
+    customSuccessObject: (req: IncomingMessage, _res: ServerResponse, val: Record<string, unknown>) => ({ ...val, reqId: req.id }),
+    customErrorObject: (req: IncomingMessage, _res: ServerResponse, _err: Error, val: Record<string, unknown>) => ({ ...val, reqId: req.id }),
     autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has(pathOf(req.url)) },
     customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     serializers: {
