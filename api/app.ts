@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { agentRoutes } from './agent-routes';
 import { loadCatalog } from '../adapters/catalog-files';
 import { asLog } from '../adapters/logger';
+import { BoltMetrics } from '../adapters/metrics';
 import { loadConfig } from '../domain/config';
 import { createCatalogRouter } from './catalog-routes';
 import { BatchEstimator } from './estimator';
@@ -59,10 +60,12 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
 export function createApp(deps: ApiDeps): BoltApp {
   const app = express() as BoltApp;
   app.disable('x-powered-by');
-  deps = { ...deps, log: asLog(deps.log) };
+  // A bare app (tests, embedders) gets its own metrics; the stack passes the process's.
+  const metrics = deps.metrics ?? new BoltMetrics({ processMetrics: false }).watchDatabase(deps.db);
+  deps = { ...deps, log: asLog(deps.log), metrics };
   app.use(requestLogging(asLog(deps.log)));
   if (deps.tracing) app.use(requestTracing());
-  if (deps.metrics) app.use(requestMetrics(deps.metrics));
+  app.use(requestMetrics(metrics));
   app.use(helmet());
   app.use(cors(deps.corsOrigins ?? []));
   app.use(express.json({ limit: '1mb' }));
@@ -121,17 +124,14 @@ export function createApp(deps: ApiDeps): BoltApp {
     },
   );
 
-  const metrics = deps.metrics;
-  if (metrics) {
-    route(
-      api,
-      { method: 'get', path: '/metrics', tag: 'health', auth: false, summary: 'Prometheus metrics of this process (batches, keys, jobs, provider calls, spend, HTTP)', responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } } },
-      async ({ res }) => {
-        const { contentType, body } = await metrics.scrape();
-        res.type(contentType).send(body);
-      },
-    );
-  }
+  route(
+    api,
+    { method: 'get', path: '/metrics', tag: 'health', auth: false, summary: 'Prometheus metrics of this process (batches, keys, jobs, provider calls, spend, HTTP)', responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } } },
+    async ({ res }) => {
+      const { contentType, body } = await metrics.scrape();
+      res.type(contentType).send(body);
+    },
+  );
 
   authRoutes(api);
   agentRoutes(api);

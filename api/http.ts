@@ -24,7 +24,7 @@ export interface ApiDeps {
   providers: { gemini: 'google' | 'simulator'; tts: 'google' | 'simulator' };
   /** The process's logger (adapters/logger.ts); a plain callback receives each JSON line. */
   log: (line: string) => void;
-  /** Request durations by route, and /metrics; no /metrics route without it. */
+  /** The process's metrics, served at /metrics with request durations by route. @default the app's own */
   metrics?: BoltMetrics;
   /** A server span per request (tracing is on in this process). @default false */
   tracing?: boolean;
