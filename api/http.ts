@@ -5,6 +5,7 @@ import type { Request, Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { BoltMetrics } from '../adapters/metrics';
+import { withLogContext } from '../adapters/logger';
 import type { ObjectStorage } from '../adapters/storage';
 import type { Database, User } from '../db/schema';
 import type { PriceTable, VoiceCatalog } from '../domain/catalog';
@@ -106,8 +107,19 @@ export function route<P extends z.ZodObject | undefined = undefined, Q extends z
     }
     const query = doc.query ? doc.query.parse(req.query) : undefined;
     const body = doc.body ? doc.body.parse(req.body) : undefined;
-    await handler({ req, res, params: params as Infer<P>, query: query as Infer<Q>, body: body as Infer<B>, user });
+    const run = () => handler({ req, res, params: params as Infer<P>, query: query as Infer<Q>, body: body as Infer<B>, user });
+    const about = subjectOf(doc.path, params);
+    await (about ? withLogContext(about, run) : run());
   });
+}
+
+/** The batch or job a route is about, for the lines logged while serving it. */
+function subjectOf(path: string, params: unknown): { batchId: string } | { jobId: string } | undefined {
+  const id = (params as { id?: unknown } | undefined)?.id;
+  if (typeof id !== 'string') return undefined;
+  if (path.startsWith('/api/batches/:id')) return { batchId: id };
+  if (path.startsWith('/api/jobs/:id')) return { jobId: id };
+  return undefined;
 }
 
 /** Admin-only guard. */

@@ -182,6 +182,9 @@ describe('observability: JSON logs, Prometheus metrics and OpenTelemetry traces'
     assert.ok(post, 'the POST is logged with its request id');
     assert.equal((post.req as { path: string }).path, '/api/batches');
     assert.equal((post.res as { statusCode: number }).statusCode, 201);
+    // Lines of a request about a batch name the batch.
+    const read = al.find((l) => (l.req as { method?: string; path?: string } | undefined)?.path === `/api/batches/${batchId}`);
+    assert.equal(read?.batchId, batchId);
     const generated = al.filter((l) => l.reqId !== undefined && l.reqId !== REQUEST_ID && (l.req as { path?: string } | undefined)?.path === '/api/batches');
     assert.ok(generated.length >= 1 && generated.every((l) => /^[0-9a-f-]{36}$/.test(String(l.reqId))), 'other requests get a generated id');
   });
