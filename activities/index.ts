@@ -13,9 +13,10 @@ import { getJob, pageJobs, recordTtsSpend, transitionJob, updateJob } from '../d
 import type { Database, Job, JobStatus } from '../db/schema';
 import { onceForAudio, type CachedAudio } from '../db/audio-cache';
 import { contentKey, countCacheHit, findScript, onceForScript } from '../db/scripts';
-import { shippedCatalog, type PriceTable } from '../domain/catalog';
+import { FAMILY_CAPABILITIES, familyOf, shippedCatalog, type PriceTable } from '../domain/catalog';
 import { billedCharacters, geminiCallUsd, ttsUsd } from '../domain/costs';
 import { Stage } from '../domain/errors';
+import { geminiTtsUsd, geminiVoice } from '../domain/gemini-tts';
 import { previewKey, previewText } from '../domain/preview';
 import { adaptationPrompt, masterPrompt } from '../domain/prompts';
 import { withStage } from './failures';
@@ -199,6 +200,8 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
         const script = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: job.language });
         if (!script) throw new Error(`no script for job ${job.id} in ${job.language}`);
         heartbeat();
+        const style = styleFor(job.voice, batch.options.agent.voiceStyle);
+        if (style.note && job.note !== style.note) await updateJob(db, job.id, { note: style.note });
         const request: NarrationRequest = {
           text: script.blocks.join('\n\n'),
           language: job.language,
@@ -206,9 +209,15 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
           encoding: batch.options.audioEncoding,
           speakingRate: batch.options.speakingRate,
           pitch: batch.options.pitch,
+          ...(style.prompt ? { prompt: style.prompt } : {}),
+          ...(prices.geminiTts ? { geminiTts: { limits: prices.geminiTts.limits, tokens: prices.geminiTts.tokens } } : {}),
           onProgress: (done, total) => heartbeat({ done, total }),
         };
-        const cacheKey = contentKey({ text: request.text, voice: job.voice, language: job.language, encoding: request.encoding, speakingRate: request.speakingRate ?? null, pitch: request.pitch ?? null });
+        // The style prompt changes the speech, so it is part of the narration's content address.
+        const cacheKey = contentKey({
+          text: request.text, voice: job.voice, language: job.language, encoding: request.encoding, speakingRate: request.speakingRate ?? null, pitch: request.pitch ?? null,
+          ...(style.prompt ? { prompt: style.prompt } : {}),
+        });
         let stored: CachedAudio | undefined;
         const hit = await onceForAudio(
           db,
@@ -217,7 +226,8 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
           async () => {
             // One request per chunk: the lease counts them all against the key's quota.
             const cost = countTtsRequests(request);
-            const narration = await tts.run({ stage: Stage.synthesis, jobId: job.id, batchId: batch.id, cost }, (client) => synthesizeNarration(client, request));
+            const model = geminiVoice(job.voice)?.model;
+            const narration = await tts.run({ stage: Stage.synthesis, jobId: job.id, batchId: batch.id, cost, ...(model ? { model } : {}) }, (client) => synthesizeNarration(client, request));
             const key = `${prefix}audio.${narration.extension}`;
             await withStage(Stage.storage, async () => {
               await storage.put(subtitleKeys.srt, narration.subtitles.srt, 'application/x-subrip; charset=utf-8');
@@ -226,9 +236,11 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
             });
             stored = { audioKey: key, srtKey: subtitleKeys.srt, vttKey: subtitleKeys.vtt, bytes: narration.body.length, durationMs: narration.durationMs };
             const characters = billedCharacters(request.text);
-            const usd = ttsUsd(prices, job.voice, characters);
+            // Gemini-TTS is billed by tokens (text and prompt in, audio out); every other family by characters.
+            const t = narration.tokens;
+            const usd = t ? geminiTtsUsd(prices.geminiTts, t.model, t.input, t.output) : ttsUsd(prices, job.voice, characters);
             metrics?.spendUsd.inc({ provider: 'tts' }, usd);
-            await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters, usd });
+            await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters, usd, ...(t ? { tokens: t } : {}) });
             return stored;
           },
         );
@@ -260,12 +272,25 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
         const size = await storage.size(key);
         if (size !== undefined) return { key, bytes: size };
         const request: NarrationRequest = { text, language: input.language, voice: input.voice, encoding: 'MP3' };
-        const narration = await tts.run({ stage: Stage.synthesis, cost: countTtsRequests(request) }, (client) => synthesizeNarration(client, request));
+        const model = geminiVoice(input.voice)?.model;
+        const narration = await tts.run({ stage: Stage.synthesis, cost: countTtsRequests(request), ...(model ? { model } : {}) }, (client) => synthesizeNarration(client, request));
         await withStage(Stage.storage, () => storage.put(key, narration.body, narration.contentType));
         return { key, bytes: narration.body.length };
       });
     },
   };
+}
+
+/**
+ * The agent's style prompt as a voice takes it: sent (`input.prompt`) to families that take one, otherwise
+ * left out with a note for the job, so a dropped style is never silent.
+ */
+export function styleFor(voice: string, voiceStyle: string | undefined): { prompt?: string; note?: string } {
+  if (!voiceStyle) return {};
+  const family = familyOf(voice);
+  if (family && FAMILY_CAPABILITIES[family].prompt) return { prompt: voiceStyle };
+  const label = family ? FAMILY_CAPABILITIES[family].label : 'this';
+  return { note: `voiceStyle ignored: ${label} voices take no style prompt (only Gemini-TTS voices do)` };
 }
 
 export type BookkeepingActivities = ReturnType<typeof createBookkeepingActivities>;

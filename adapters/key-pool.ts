@@ -6,15 +6,16 @@ import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import { Context, sleep as activitySleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
-import { clearWaiting, leaseKey, listKeys, listProjects, markWaiting, reportOutcome, sealedSecret, type Lease } from '../db/keys';
+import { clearWaiting, leaseKey, listKeys, listProjects, markWaiting, reportOutcome, restModel, sealedSecret, type Lease } from '../db/keys';
 import type { Database, KeyService } from '../db/schema';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type CallOutcome, type QuotaScope } from '../domain/breaker';
 import { formatMasterKey, generateMasterKey, masterKeyId, openSecret, parseMasterKey, scrubSecret, type MasterKey } from '../domain/crypto';
 import { BoltError, ErrorCode, type Stage } from '../domain/errors';
 import { queueRatePerSecond } from '../domain/quota';
+import { shippedCatalog } from '../domain/catalog';
 import { GeminiScriptWriter } from './gemini';
 import type { BoltMetrics, ProviderCallOutcome } from './metrics';
-import { inClientSpan } from './tracing';
+import { observeProviderCall } from './provider-calls';
 import { createTtsClient } from './tts';
 
 /** The master key in use, plus any other one found (a rotation interrupted before its last step). */
@@ -69,6 +70,8 @@ export interface CallContext {
   batchId?: string;
   /** Requests the call will make (TTS chunks). @default 1 */
   cost?: number;
+  /** A model with its own per-project quota (Gemini-TTS): counted against it, apart from the service's classic quota. */
+  model?: string;
 }
 
 /** A provider whose calls run on pooled keys. */
@@ -88,6 +91,8 @@ export interface KeyPoolOptions {
   policy?: BreakerPolicy;
   /** Longest wait for a key inside one activity attempt before the wait is handed to Temporal's retry. @default 60000 */
   maxWaitInAttemptMs?: number;
+  /** Requests per minute per project of models with their own quota (Gemini-TTS), by model. */
+  modelQuotas?: Readonly<Record<string, number>>;
   /** Keys tried by one call (after quota or invalid-key answers) before it gives up to Temporal. @default 5 */
   maxKeysPerCall?: number;
   log?: (line: string) => void;
@@ -159,9 +164,11 @@ export class KeyPool {
   readonly tts: KeyedProvider<TextToSpeechClient>;
 
   private masterKeys: MasterKeyRing;
+  private readonly modelQuotas: Readonly<Record<string, number>>;
 
   constructor(private readonly o: KeyPoolOptions) {
     this.policy = o.policy ?? DEFAULT_BREAKER_POLICY;
+    this.modelQuotas = o.modelQuotas ?? Object.fromEntries(Object.entries(shippedCatalog().prices.geminiTts?.models ?? {}).map(([m, q]) => [m, q.requestsPerMinute]));
     this.masterKeys = o.masterKeys;
     this.gemini = { run: (ctx, call) => this.run('gemini', ctx, (c) => call(c as GeminiScriptWriter)) };
     this.tts = { run: (ctx, call) => this.run('tts', ctx, (c) => call(c as TextToSpeechClient)) };
@@ -216,7 +223,8 @@ export class KeyPool {
     let tried = 0;
     try {
       for (;;) {
-        const lease = await leaseKey(this.o.db, service, { cost: ctx.cost, policy: this.policy });
+        const rpm = ctx.model ? this.modelQuotas[ctx.model] : undefined;
+        const lease = await leaseKey(this.o.db, service, { cost: ctx.cost, policy: this.policy, ...(ctx.model && rpm ? { model: { name: ctx.model, rpm } } : {}) });
         if (!('keyId' in lease)) {
           if (waitStarted === undefined) {
             waitStarted = Date.now();
@@ -259,12 +267,19 @@ export class KeyPool {
           throw err;
         }
         try {
-          const result = await this.observed(service, ctx, lease, () => call(entry.client));
+          const attributes = { 'bolt.stage': ctx.stage, 'bolt.key_id': lease.keyId, 'bolt.requests': ctx.cost ?? 1, ...(ctx.model ? { 'bolt.model': ctx.model } : {}), ...(ctx.jobId ? { 'bolt.job_id': ctx.jobId } : {}) };
+          const result = await observeProviderCall(this.o.metrics, { provider: service, attributes, outcomeOf: outcomeLabel }, () => call(entry.client));
           await reportOutcome(this.o.db, lease, { kind: 'success' }, undefined, { policy: this.policy });
           return result;
         } catch (raw) {
           const err = scrubbed(raw, entry.secret);
           const outcome = outcomeOf(err);
+          if (outcome?.kind === 'quota' && ctx.model && rpm) {
+            // A model's own quota (Gemini-TTS): hold that model back, not the key, whose classic voices go on.
+            await restModel(this.o.db, service, { name: ctx.model, rpm }, lease, new Date(Date.now() + (outcome.retryAfterMs ?? 60_000)));
+            if (tried < maxKeys) continue;
+            throw err;
+          }
           if (outcome) await reportOutcome(this.o.db, lease, outcome, err instanceof Error ? err.message : String(err), { policy: this.policy });
           if (outcome?.kind === 'invalid') this.o.log?.(`${service} key …${lease.last4} (${lease.keyId}) disabled: ${err instanceof Error ? err.message : ''}`);
           if ((outcome?.kind === 'quota' || outcome?.kind === 'invalid') && tried < maxKeys) continue;
@@ -275,28 +290,6 @@ export class KeyPool {
       if (waitRow && waitingUntil !== undefined) await clearWaiting(this.o.db, waitRow.jobId, service).catch(() => undefined);
       if (waitStarted !== undefined) this.o.metrics?.keyWaitSeconds.observe({ provider: service }, (Date.now() - waitStarted) / 1000);
     }
-  }
-
-  /** One call on one key, in a trace span, counted by outcome and HTTP status, its latency measured. */
-  private async observed<T>(service: KeyService, ctx: CallContext, lease: Lease, call: () => Promise<T>): Promise<T> {
-    const attributes = { 'bolt.provider': service, 'bolt.stage': ctx.stage, 'bolt.key_id': lease.keyId, 'bolt.requests': ctx.cost ?? 1, ...(ctx.jobId ? { 'bolt.job_id': ctx.jobId } : {}) };
-    const started = performance.now();
-    return inClientSpan(`${service} call`, attributes, async (span) => {
-      let outcome: ProviderCallOutcome = 'success';
-      let status = '200';
-      try {
-        return await call();
-      } catch (err) {
-        outcome = outcomeLabel(err);
-        const s = err instanceof BoltError ? (err.options as { status?: unknown }).status : undefined;
-        status = typeof s === 'number' ? String(s) : 'none';
-        throw err;
-      } finally {
-        span.setAttributes({ 'bolt.outcome': outcome, 'http.response.status_code': status });
-        this.o.metrics?.providerCalls.inc({ provider: service, outcome, status });
-        this.o.metrics?.providerLatency.observe({ provider: service, outcome }, (performance.now() - started) / 1000);
-      }
-    });
   }
 
   private async pause(ms: number): Promise<void> {

@@ -5,6 +5,7 @@ import { TextToSpeechClient, v1beta1 } from '@google-cloud/text-to-speech';
 import { concatPcm, decodeWav, pcmDurationMs, resamplePcm, type Pcm } from '../domain/audio';
 import { planSpeechRequests, type SpeechRequest } from '../domain/chunking';
 import { BoltError, ErrorCode, Stage } from '../domain/errors';
+import { DEFAULT_GEMINI_TTS_LIMITS, DEFAULT_GEMINI_TTS_TOKENS, audioTokens, geminiVoice, maxTextBytes, textTokens, voiceSelection, type GeminiTtsLimits, type GeminiTtsTokenRates } from '../domain/gemini-tts';
 import { classifyFailure, googleErrorIn, outcomeError } from '../domain/provider-outcomes';
 import { buildCues, displayWidth, toSrt, toVtt, type TimedText } from '../domain/subtitles';
 import { voiceFeatures } from '../domain/voice-features';
@@ -29,6 +30,10 @@ export interface NarrationRequest {
   sampleRateHertz?: number;
   /** Per-request timeout. @default 120000 */
   timeoutMs?: number;
+  /** Gemini-TTS only: the style instruction sent as `input.prompt` with every chunk (other families have none). */
+  prompt?: string;
+  /** Gemini-TTS request limits and token rates. @default the documented ones */
+  geminiTts?: { limits?: GeminiTtsLimits; tokens?: GeminiTtsTokenRates };
   /** Called after each request with (done, total), for heartbeats. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -54,6 +59,8 @@ export interface Narration {
   requestBytes: number[];
   characters: number;
   subtitles: NarrationSubtitles;
+  /** Gemini-TTS only: the model and the tokens billed (text and prompt in, audio out), summed over chunks. */
+  tokens?: { model: string; input: number; output: number };
 }
 
 /** The v1beta1 client (timepoints) built beside each v1 client from the same options. */
@@ -105,13 +112,27 @@ interface ChunkAudio {
 
 const speakable = (r: SpeechRequest) => /\S/u.test(r.units.map((u) => u.text).join(''));
 
-/** The requests a narration is sent as, each under 5,000 bytes as sent; empty ones are skipped. */
-export function planNarration(req: Pick<NarrationRequest, 'text' | 'language' | 'voice'>): SpeechRequest[] {
+type PlanInput = Pick<NarrationRequest, 'text' | 'language' | 'voice' | 'prompt' | 'geminiTts'>;
+
+/**
+ * The requests a narration is sent as, each under its family's limit as sent (5,000 bytes; for Gemini-TTS the
+ * text limit, less the prompt's bytes where text and prompt share one); empty ones are skipped.
+ */
+export function planNarration(req: PlanInput): SpeechRequest[] {
+  const gemini = geminiVoice(req.voice);
+  if (gemini) {
+    const limits = req.geminiTts?.limits ?? DEFAULT_GEMINI_TTS_LIMITS;
+    const promptBytes = Buffer.byteLength(req.prompt ?? '', 'utf8');
+    if (promptBytes > limits.promptBytes) {
+      throw new BoltError(ErrorCode.badRequest, `the style prompt is ${promptBytes} bytes; Gemini-TTS takes at most ${limits.promptBytes}`, { stage: Stage.synthesis });
+    }
+    return planSpeechRequests(req.text, { ssml: false, locale: req.language, maxBytes: maxTextBytes(limits, promptBytes) }).filter(speakable);
+  }
   return planSpeechRequests(req.text, { ssml: voiceFeatures(req.voice).ssml, locale: req.language }).filter(speakable);
 }
 
 /** How many TTS calls a narration costs (for quota accounting before the calls). */
-export function countTtsRequests(req: Pick<NarrationRequest, 'text' | 'language' | 'voice'>): number {
+export function countTtsRequests(req: PlanInput): number {
   return planNarration(req).length;
 }
 
@@ -129,7 +150,10 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
   };
   const timeoutMs = req.timeoutMs ?? 120_000;
   const options = callOptions(timeoutMs);
-  const voice = { languageCode: req.language, name: req.voice };
+  const gemini = geminiVoice(req.voice);
+  const voice = voiceSelection(req.voice, req.language);
+  // Gemini-TTS: the style prompt rides with every chunk.
+  const prompt = gemini && req.prompt ? { prompt: req.prompt } : {};
   const audio: ChunkAudio[] = [];
   for (const [i, request] of plan.entries()) {
     let audioContent: Uint8Array | string | null | undefined;
@@ -141,7 +165,7 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
         audioContent = res.audioContent;
         for (const tp of res.timepoints ?? []) if (tp.markName && typeof tp.timeSeconds === 'number') marks.set(tp.markName, tp.timeSeconds);
       } else {
-        const [res] = await withTimeout(client.synthesizeSpeech({ input: request.input, voice, audioConfig }, options), timeoutMs);
+        const [res] = await withTimeout(client.synthesizeSpeech({ input: { ...request.input, ...prompt }, voice, audioConfig }, options), timeoutMs);
         audioContent = res.audioContent;
       }
     } catch (err) {
@@ -166,14 +190,24 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
   const chunkDurationsMs = audio.map((a) => pcmDurationMs(a.pcm));
   const timing = beta ? 'marks' : 'chunks';
   const cues = buildCues(timedUnits(plan, audio, chunkDurationsMs), durationMs, { locale: req.language });
+  const rates = req.geminiTts?.tokens ?? DEFAULT_GEMINI_TTS_TOKENS;
+  const chunkTexts = plan.map((r) => r.units.map((u) => u.text).join(''));
+  const tokens = gemini
+    ? {
+        model: gemini.model,
+        input: chunkTexts.reduce((n, t) => n + textTokens(t, rates) + textTokens(req.prompt ?? '', rates), 0),
+        output: chunkDurationsMs.reduce((n, ms) => n + audioTokens(ms, rates), 0),
+      }
+    : undefined;
   return {
     ...encoded,
     durationMs: Math.round(durationMs),
     chunkDurationsMs,
-    chunks: plan.map((r) => r.units.map((u) => u.text).join('')),
+    chunks: chunkTexts,
     requestBytes: plan.map((r) => r.bytes),
     characters: [...req.text].length,
     subtitles: { srt: toSrt(cues), vtt: toVtt(cues), cues: cues.length, timing },
+    ...(tokens ? { tokens } : {}),
   };
 }
 

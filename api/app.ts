@@ -156,7 +156,7 @@ export function createApp(deps: ApiDeps): BoltApp {
   // The catalog and estimate routes are a plain router (public data, no token); declared here for the document.
   const catalogDocs: RouteDoc[] = [
     { method: 'get', path: '/api/languages', tag: 'catalog', auth: false, summary: 'Every language with voices, with its name and voice count', query: LanguagesQuery, responses: { 200: { description: 'languages' } } },
-    { method: 'get', path: '/api/voices', tag: 'catalog', auth: false, summary: 'Voices, filtered by language (pt-BR or pt), family and gender', query: VoicesQuery, responses: { 200: { description: 'voices' } } },
+    { method: 'get', path: '/api/voices', tag: 'catalog', auth: false, summary: 'Voices, filtered by language (pt-BR or pt), family, Gemini-TTS model and gender', query: VoicesQuery, responses: { 200: { description: 'voices' } } },
     { method: 'post', path: '/api/estimates', tag: 'catalog', auth: false, summary: 'What a batch would cost and how long it would take, before launching it', body: EstimateSchema, responses: { 200: { description: 'the estimate' } } },
   ];
   for (const d of catalogDocs) registry.add(d);

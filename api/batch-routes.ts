@@ -107,6 +107,9 @@ export function jobSummary(j: Job) {
     attempts: j.attempts,
     audioDurationMs: j.audio_duration_ms,
     error: j.error_code ? { stage: j.error_stage, code: j.error_code, message: j.error_message } : null,
+    note: j.note ?? null,
+    // What the narration was billed: characters, or for Gemini-TTS the model and its tokens.
+    tts: j.tts_cost_usd === null ? null : { characters: j.tts_characters, costUsd: j.tts_cost_usd, ...(j.tts_model ? { model: j.tts_model, inputTokens: j.tts_input_tokens, outputTokens: j.tts_output_tokens } : {}) },
     startedAt: j.started_at,
     finishedAt: j.finished_at,
   };
@@ -158,7 +161,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
             { path: input.agentVersion ? 'agentVersion' : 'agentId', message: input.agentVersion ? 'no such version of that agent' : 'no such agent' },
           ]);
         }
-        agent = { name: saved.name, premisePrompt: saved.premisePrompt, structurePrompt: saved.structurePrompt, tone: saved.tone, targetMinutes: saved.targetMinutes };
+        agent = { name: saved.name, premisePrompt: saved.premisePrompt, structurePrompt: saved.structurePrompt, tone: saved.tone, targetMinutes: saved.targetMinutes, ...(saved.voiceStyle ? { voiceStyle: saved.voiceStyle } : {}) };
         agentRef = { id: saved.id, version: saved.version };
         agentMasterLanguage = saved.masterLanguage;
       } else {

@@ -21,6 +21,17 @@ export function voiceView(v: CatalogVoice, prices: PriceTable) {
     familyLabel: v.capabilities.label,
     capabilities: { ssml: v.capabilities.ssml, speakingRate: v.capabilities.speakingRate, pitch: v.capabilities.pitch, timepoints: v.capabilities.timepoints },
     pricePerMillionCharacters: price?.perMillionCharacters ?? null,
+    // Gemini-TTS: a speaker on a model, priced by tokens (never by characters).
+    ...(v.model
+      ? {
+          model: v.model,
+          speaker: v.speaker,
+          readiness: v.readiness,
+          pricePerMillionTokens: prices.geminiTts?.models[v.model]
+            ? { textInput: prices.geminiTts.models[v.model]!.inputPerMillionTextTokens, audioOutput: prices.geminiTts.models[v.model]!.outputPerMillionAudioTokens }
+            : null,
+        }
+      : {}),
   };
 }
 
@@ -37,12 +48,18 @@ export function createCatalogRouter(estimator: BatchEstimator): Router {
       voices: voices.length,
       families: families.map((f) => ({ family: f, label: FAMILY_CAPABILITIES[f].label, voices: voices.filter((v) => v.family === f).length })),
       chirp3Hd: families.includes('chirp3-hd'),
+      gemini: families.includes('gemini') ? { models: [...new Set(voices.flatMap((v) => (v.model ? [v.model] : [])))].sort(), readiness: voices.find((v) => v.readiness)?.readiness ?? null } : null,
     };
   });
 
+  // Locales and voices per family, for the page and the README's counts.
+  const byFamily: Record<string, { locales: number; voices: number }> = {};
+  for (const v of catalog.voices) (byFamily[v.family] ??= { locales: 0, voices: 0 }).voices++;
+  for (const f of Object.keys(byFamily)) byFamily[f]!.locales = languages.filter((l) => l.families.some((x) => x.family === f)).length;
+
   router.get('/api/languages', (req, res) => {
     LanguagesQuery.parse(req.query);
-    res.json({ languages, total: languages.length, voices: catalog.voices.length, source: catalog.source });
+    res.json({ languages, total: languages.length, voices: catalog.voices.length, byFamily, source: catalog.source, documented: catalog.documented });
   });
 
   router.get('/api/voices', (req, res) => {
@@ -54,6 +71,7 @@ export function createCatalogRouter(estimator: BatchEstimator): Router {
       if (voices.length === 0) throw new ApiError(404, ErrorCode.notFound, `no voices for language ${q.language}`, { language: q.language, see: '/api/languages' });
     }
     if (q.family) voices = voices.filter((v) => v.family === q.family);
+    if (q.model) voices = voices.filter((v) => v.model === q.model);
     if (q.gender) voices = voices.filter((v) => v.ssmlGender === q.gender);
     res.json({ voices: voices.map((v) => voiceView(v, prices)), total: voices.length });
   });

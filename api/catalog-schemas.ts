@@ -1,14 +1,16 @@
 // zod schemas of the catalog routes' inputs: voice and language queries, and estimate requests.
 import { z } from 'zod';
-import { VoiceFamily, VOICE_NAME_PATTERN } from '../domain/catalog';
+import { VoiceFamily } from '../domain/catalog';
 import { BatchMode } from '../domain/plan';
 import { AgentInputSchema, AudioOptionsSchema, LanguageCode, Title } from './schemas';
 
-/** `GET /api/voices`: a locale (pt-BR) or a base language (pt), optionally one family and gender. */
+/** `GET /api/voices`: a locale (pt-BR, es-419) or a base language (pt), optionally one family, model and gender. */
 export const VoicesQuery = z
   .object({
-    language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z]{2})?$/, 'must look like pt-BR, cmn-CN or pt').optional(),
+    language: z.string().regex(/^[a-z]{2,3}(-([A-Za-z]{2}|\d{3}))?$/, 'must look like pt-BR, cmn-CN, es-419 or pt').optional(),
     family: z.enum(Object.values(VoiceFamily) as [VoiceFamily, ...VoiceFamily[]]).optional(),
+    /** Gemini-TTS model (voices of other families have none). */
+    model: z.string().regex(/^gemini-[a-z0-9.-]+-tts$/, 'must be a Gemini-TTS model such as gemini-2.5-flash-tts').optional(),
     gender: z.enum(['MALE', 'FEMALE', 'NEUTRAL']).optional(),
   })
   .strict();
@@ -18,7 +20,7 @@ export const LanguagesQuery = z.object({}).strict();
 
 /** A target language and its voice; Google spells one locale in lower case (fil-ph-Neural2-A), so the match ignores case. */
 const EstimateLanguageVoice = z
-  .object({ language: LanguageCode, voice: z.string().regex(VOICE_NAME_PATTERN, 'must be a Google voice name such as pt-BR-Neural2-A') })
+  .object({ language: LanguageCode, voice: z.string().regex(/^[a-z]{2,3}-([A-Za-z]{2}|\d{3})-[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/, 'must be a catalog voice name such as pt-BR-Neural2-A or am-ET-GeminiFlash25-Kore') })
   .strict()
   .refine((lv) => lv.voice.toLowerCase().startsWith(`${lv.language.toLowerCase()}-`), {
     message: 'the voice must belong to the language (pt-BR takes a pt-BR-… voice)',

@@ -2,10 +2,11 @@
 // calibrated on recent scripts and job latencies and aware of what the script cache already holds.
 // POST /api/estimates answers with it, and POST /api/batches stores its answer on the new batch.
 import type { Kysely } from 'kysely';
-import { cachedScriptCells, recentJobMedianMs, recentScriptSamples } from '../db/estimates';
+import { cachedScriptCells, recentGeminiSpeech, recentJobMedianMs, recentScriptSamples } from '../db/estimates';
 import type { Database } from '../db/schema';
 import type { PriceTable, VoiceCatalog } from '../domain/catalog';
 import { ErrorCode } from '../domain/errors';
+import { calibrateSpeechRate } from '../domain/gemini-tts';
 import { calibrate, estimateBatch, EstimateError, type BatchEstimate, type Latencies } from '../domain/estimates';
 import type { AgentSnapshot } from '../domain/prompts';
 import type { BatchMode } from '../domain/plan';
@@ -52,10 +53,11 @@ export class BatchEstimator {
   async estimate(q: EstimateQuestion, before?: Date): Promise<BatchEstimate> {
     this.checkVoices(q.languages);
     const masterLanguage = q.masterLanguage ?? q.languages[0]!.language;
-    const [samples, jobMs, cache] = await Promise.all([
+    const [samples, jobMs, cache, speech] = await Promise.all([
       recentScriptSamples(this.db, { before }),
       recentJobMedianMs(this.db, { before }),
       cachedScriptCells(this.db, { titles: q.titles, variations: q.variations, masterLanguage, languages: q.languages.map((l) => l.language), model: this.model, agent: q.agent }),
+      recentGeminiSpeech(this.db, { before }),
     ]);
     try {
       return estimateBatch(
@@ -71,6 +73,7 @@ export class BatchEstimator {
           keys: q.keys,
           slots: q.slots,
           calibration: calibrate(samples),
+          geminiSpeechRate: calibrateSpeechRate(speech),
           latencies: latenciesFromJobs(jobMs, this.prices.latencies),
         },
         this.prices,

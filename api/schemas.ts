@@ -2,10 +2,19 @@
 import { z } from 'zod';
 import { BatchMode } from '../domain/plan';
 
-/** BCP-47-style language codes as Google TTS names them (en-US, pt-BR, cmn-CN, yue-HK). */
-export const LanguageCode = z.string().regex(/^[a-z]{2,3}-[A-Z]{2}$/, 'must look like en-US or cmn-CN');
-/** Google TTS voice names: <language>-<family>-<variant>, e.g. pt-BR-Neural2-A or en-US-Chirp3-HD-Charon. */
-export const VoiceName = z.string().regex(/^[a-z]{2,3}-[A-Z]{2}-[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/, 'must be a Google voice name such as pt-BR-Neural2-A');
+/** BCP-47-style language codes as Google TTS names them (en-US, pt-BR, cmn-CN, yue-HK; es-419 and ar-001 for Gemini-TTS). */
+export const LanguageCode = z.string().regex(/^[a-z]{2,3}-([A-Z]{2}|\d{3})$/, 'must look like en-US, cmn-CN or es-419');
+/**
+ * Catalog voice names: <language>-<family>-<variant>, e.g. pt-BR-Neural2-A or en-US-Chirp3-HD-Charon; Gemini-TTS
+ * voices are <language>-<model>-<speaker>, e.g. am-ET-GeminiFlash25-Kore.
+ */
+export const VoiceName = z.string().regex(/^[a-z]{2,3}-([A-Z]{2}|\d{3})-[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/, 'must be a catalog voice name such as pt-BR-Neural2-A or am-ET-GeminiFlash25-Kore');
+
+/**
+ * The agent's style instruction for voices that take one (Gemini-TTS `input.prompt`), e.g. "warm, unhurried,
+ * documentary narrator". At most 1,000 characters, so it stays under Google's 4,000-byte prompt limit in any script.
+ */
+export const VoiceStyle = z.string().trim().min(1).max(1000).meta({ description: 'style prompt for Gemini-TTS voices (input.prompt); ignored, with a note on the job, by voices without a prompt' });
 
 export const Title = z
   .string()
@@ -25,6 +34,7 @@ export const AgentInputSchema = z
     structurePrompt: z.string().trim().min(1).max(10_000).default('A hook, three to five developing blocks, and a short conclusion.'),
     tone: z.string().trim().min(1).max(200).default('warm, clear and engaging'),
     targetMinutes: z.number().min(0.1).max(60).default(5),
+    voiceStyle: VoiceStyle.optional(),
   })
   .strict();
 
@@ -109,6 +119,7 @@ export const AgentSchema = z
     tone: z.string().trim().min(1).max(200),
     targetMinutes: z.number().min(0.1).max(60),
     masterLanguage: LanguageCode.nullable().default(null),
+    voiceStyle: VoiceStyle.nullable().default(null),
   })
   .strict();
 

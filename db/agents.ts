@@ -11,6 +11,8 @@ export interface AgentFields {
   tone: string;
   targetMinutes: number;
   masterLanguage: string | null;
+  /** Style prompt for voices that take one (Gemini-TTS); null for none. */
+  voiceStyle: string | null;
 }
 
 /** An agent with the fields of one of its versions. */
@@ -30,6 +32,7 @@ const toRow = (f: AgentFields) => ({
   tone: f.tone,
   target_minutes: f.targetMinutes,
   master_language: f.masterLanguage,
+  voice_style: f.voiceStyle,
 });
 
 function fromRows(a: { id: string; current_version: number; created_at: Date; updated_at: Date }, v: AgentVersion): AgentWithVersion {
@@ -43,6 +46,7 @@ function fromRows(a: { id: string; current_version: number; created_at: Date; up
     tone: v.tone,
     targetMinutes: v.target_minutes,
     masterLanguage: v.master_language,
+    voiceStyle: v.voice_style,
     createdAt: a.created_at,
     updatedAt: a.updated_at,
     versionCreatedAt: v.created_at,

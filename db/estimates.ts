@@ -101,7 +101,7 @@ export async function batchActuals(db: Kysely<Database>, batchId: string, opts: 
     .where('s.batch_id', '=', batchId)
     .execute();
   const chars = new Map(scripts.map((s) => [`${s.title_index}|${s.variation}|${s.language}`, Number(s.chars)]));
-  const jobs = await db.selectFrom('jobs').select(['title_index', 'variation', 'language', 'status']).where('batch_id', '=', batchId).execute();
+  const jobs = await db.selectFrom('jobs').select(['title_index', 'variation', 'language', 'status', 'tts_input_tokens', 'tts_output_tokens']).where('batch_id', '=', batchId).execute();
   const batch = await db.selectFrom('batches').select(['created_at', 'finished_at', 'spent_usd']).where('id', '=', batchId).executeTakeFirst();
   const ended = opts.endedAt ?? batch?.finished_at ?? null;
   let ttsCharacters = 0;
@@ -111,6 +111,7 @@ export async function batchActuals(db: Kysely<Database>, batchId: string, opts: 
     completedJobs: jobs.filter((j) => j.status === 'completed').length,
     scripts: { masters: scripts.filter((s) => s.kind === 'master').length, adaptations: scripts.filter((s) => s.kind === 'adaptation').length },
     ttsCharacters,
+    ttsTokens: { input: jobs.reduce((n, j) => n + (j.tts_input_tokens ?? 0), 0), output: jobs.reduce((n, j) => n + (j.tts_output_tokens ?? 0), 0) },
     inputTokens: scripts.reduce((n, s) => n + s.input_tokens, 0),
     outputTokens: scripts.reduce((n, s) => n + s.output_tokens, 0),
     spentUsd: Math.round((batch?.spent_usd ?? 0) * 1e6) / 1e6,
@@ -165,4 +166,17 @@ export async function cachedScriptCells(db: Kysely<Database>, b: CacheLookup): P
     for (const r of rows) scripts.push(adaptationKeys.get(r.key)!);
   }
   return { masters, scripts };
+}
+
+/** Recent Gemini-TTS narrations (characters, locale, measured duration): how fast the family really speaks. */
+export async function recentGeminiSpeech(db: Kysely<Database>, opts: { limit?: number; before?: Date } = {}): Promise<Array<{ characters: number; language: string; durationMs: number }>> {
+  let q = db
+    .selectFrom('jobs')
+    .select(['tts_characters', 'language', 'audio_duration_ms'])
+    .where('tts_model', 'is not', null)
+    .where('tts_characters', '>', 0)
+    .where('audio_duration_ms', 'is not', null);
+  if (opts.before) q = q.where('finished_at', '<', opts.before);
+  const rows = await q.orderBy('finished_at', 'desc').limit(opts.limit ?? 200).execute();
+  return rows.map((r) => ({ characters: r.tts_characters ?? 0, language: r.language, durationMs: r.audio_duration_ms ?? 0 }));
 }

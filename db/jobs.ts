@@ -136,11 +136,15 @@ export async function pageJobs(
  * Records what the job's synthesis cost and adds it to the batch's spend, once: a retry that finds the
  * figures already set changes nothing, so the spend counter never counts one narration twice.
  */
-export async function recordTtsSpend(db: Kysely<Database>, r: { jobId: string; batchId: string; characters: number; usd: number }): Promise<void> {
+export async function recordTtsSpend(
+  db: Kysely<Database>,
+  r: { jobId: string; batchId: string; characters: number; usd: number; tokens?: { model: string; input: number; output: number } },
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    const tokens = r.tokens ? { tts_model: r.tokens.model, tts_input_tokens: r.tokens.input, tts_output_tokens: r.tokens.output } : {};
     const set = await trx
       .updateTable('jobs')
-      .set({ tts_characters: r.characters, tts_cost_usd: r.usd })
+      .set({ tts_characters: r.characters, tts_cost_usd: r.usd, ...tokens })
       .where('id', '=', r.jobId)
       .where('tts_cost_usd', 'is', null)
       .returning('id')

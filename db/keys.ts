@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { DEFAULT_BREAKER_POLICY, leasableAt, onLease, onOutcome, onProjectQuota, type BreakerPolicy, type BreakerState, type CallOutcome } from '../domain/breaker';
 import { lastFour, masterKeyId, openSecret, sealSecret, secretLookup, type MasterKey } from '../domain/crypto';
-import { countRequests, headroomAt, type Usage } from '../domain/quota';
+import { countRequests, headroomAt, recentRequests, RPM_WINDOW_MS, type Usage } from '../domain/quota';
 import type { ApiKey, ApiKeyProject, Database, KeyService, KeyTarget } from './schema';
 
 /** A key row without its sealed secret: what lists, tests and the API may see. */
@@ -158,6 +158,50 @@ const usageOf = (k: Pick<KeyRow, 'rpm' | 'rpd' | 'minute_log' | 'day_window' | '
 });
 const NO_LIMIT_PROJECT: Usage = { rpm: null, rpd: null, minuteLog: [], dayWindow: null, dayCount: 0 };
 
+/** A model's own per-minute quota, per project (a key without a project is its own project). */
+export interface ModelQuota {
+  name: string;
+  rpm: number;
+}
+
+/** Whose minute the model quota counts: the key's project, or the key itself when it has none. */
+const modelOwner = (k: Pick<KeyRow, 'id' | 'project'>) => (k.project === null ? `key:${k.id}` : `project:${k.project}`);
+const modelUsage = (m: ModelQuota, log: number[] | undefined): Usage => ({ rpm: m.rpm, rpd: null, minuteLog: log ?? [], dayWindow: null, dayCount: 0 });
+
+async function modelMinuteLogs(trx: Transaction<Database>, service: KeyService, model: string): Promise<Map<string, number[]>> {
+  const rows = await trx.selectFrom('api_key_model_usage').select(['owner', 'minute_log']).where('service', '=', service).where('model', '=', model).execute();
+  return new Map(rows.map((r) => [r.owner, r.minute_log]));
+}
+
+async function countModelRequests(trx: Transaction<Database>, service: KeyService, m: ModelQuota, owner: string, log: number[] | undefined, now: Date, cost: number): Promise<void> {
+  const minuteLog = JSON.stringify(countRequests(modelUsage(m, log), now, cost).minuteLog);
+  await trx
+    .insertInto('api_key_model_usage')
+    .values({ service, owner, model: m.name, minute_log: minuteLog, updated_at: now })
+    .onConflict((oc) => oc.columns(['service', 'owner', 'model']).doUpdateSet({ minute_log: minuteLog, updated_at: now }))
+    .execute();
+}
+
+/**
+ * After a 429 for a model's own quota, holds that model back for the key's project (or the key) until `until`,
+ * without resting the key: its classic-voice requests go on. The log is filled so the window has no room before then.
+ */
+export async function restModel(db: Kysely<Database>, service: KeyService, m: ModelQuota, lease: Pick<Lease, 'keyId' | 'project'>, until: Date): Promise<void> {
+  const owner = modelOwner({ id: lease.keyId, project: lease.project });
+  const minuteLog = JSON.stringify(Array<number>(Math.max(1, Math.ceil(m.rpm))).fill(until.getTime() - RPM_WINDOW_MS));
+  await db
+    .insertInto('api_key_model_usage')
+    .values({ service, owner, model: m.name, minute_log: minuteLog, updated_at: new Date() })
+    .onConflict((oc) => oc.columns(['service', 'owner', 'model']).doUpdateSet({ minute_log: minuteLog, updated_at: new Date() }))
+    .execute();
+}
+
+/** Requests of the last minute per model and owner (`project:<name>` or `key:<id>`), for `keys list` and tests. */
+export async function modelUsageNow(db: Kysely<Database>, service: KeyService, now = new Date()): Promise<Array<{ owner: string; model: string; lastMinute: number }>> {
+  const rows = await db.selectFrom('api_key_model_usage').select(['owner', 'model', 'minute_log']).where('service', '=', service).execute();
+  return rows.map((r) => ({ owner: r.owner, model: r.model, lastMinute: recentRequests({ minuteLog: r.minute_log }, now).length }));
+}
+
 /** How soon waiters look again while a key's half-open probe is in flight. */
 const PROBE_POLL_MS = 1000;
 
@@ -174,9 +218,10 @@ async function lockService(trx: Transaction<Database>, service: KeyService): Pro
 export async function leaseKey(
   db: Kysely<Database>,
   service: KeyService,
-  opts: { cost?: number; policy?: BreakerPolicy; now?: () => Date } = {},
+  opts: { cost?: number; policy?: BreakerPolicy; now?: () => Date; model?: ModelQuota } = {},
 ): Promise<Lease | NoLease> {
   const cost = Math.max(1, opts.cost ?? 1);
+  const model = opts.model;
   const clock = opts.now ?? (() => new Date());
   return db.transaction().execute(async (trx) => {
     await lockService(trx, service);
@@ -184,17 +229,17 @@ export async function leaseKey(
     const keys = await trx.selectFrom('api_keys').select(VIEW_COLUMNS).where('service', '=', service).where('status', '=', 'active').execute();
     if (keys.length === 0) return { waitUntil: null };
     const projects = new Map((await trx.selectFrom('api_key_projects').selectAll().where('service', '=', service).execute()).map((p) => [p.project, p]));
+    const modelLogs = model ? await modelMinuteLogs(trx, service, model.name) : new Map<string, number[]>();
     let best: KeyRow | undefined;
     let earliest: Date | undefined;
     for (const k of keys) {
       const project = k.project === null ? undefined : projects.get(k.project);
       // A probe in flight usually answers within seconds: look again soon rather than at its timeout.
       const breakerAt = k.circuit === 'half_open' ? Math.min(leasableAt(breakerOf(k), now).getTime(), now.getTime() + PROBE_POLL_MS) : leasableAt(breakerOf(k), now).getTime();
-      const at = Math.max(
-        breakerAt,
-        headroomAt(usageOf(k), now, cost).getTime(),
-        headroomAt(project ? usageOf(project) : NO_LIMIT_PROJECT, now, cost).getTime(),
-      );
+      // A model with its own quota (Gemini-TTS) is limited by that quota only, apart from the classic voices' limits.
+      const at = model
+        ? Math.max(breakerAt, headroomAt(modelUsage(model, modelLogs.get(modelOwner(k))), now, cost).getTime())
+        : Math.max(breakerAt, headroomAt(usageOf(k), now, cost).getTime(), headroomAt(project ? usageOf(project) : NO_LIMIT_PROJECT, now, cost).getTime());
       if (at <= now.getTime()) {
         const older = (a: KeyRow, b: KeyRow) => (a.last_used_at?.getTime() ?? -1) - (b.last_used_at?.getTime() ?? -1) || a.id.localeCompare(b.id);
         if (!best || older(k, best) < 0) best = k;
@@ -204,6 +249,15 @@ export async function leaseKey(
     }
     if (!best) return { waitUntil: earliest ?? null };
     const breaker = onLease(breakerOf(best), now, opts.policy ?? DEFAULT_BREAKER_POLICY);
+    if (model) {
+      await countModelRequests(trx, service, model, modelOwner(best), modelLogs.get(modelOwner(best)), now, cost);
+      await trx
+        .updateTable('api_keys')
+        .set({ circuit: breaker.circuit, reopen_at: breaker.reopenAt, requests_total: sql<number>`requests_total + ${cost}`, last_used_at: now, updated_at: now })
+        .where('id', '=', best.id)
+        .execute();
+      return { keyId: best.id, service, target: best.target, last4: best.last4, project: best.project, probe: best.circuit !== 'closed', leasedAt: now };
+    }
     const counts = countRequests(usageOf(best), now, cost);
     await trx
       .updateTable('api_keys')

@@ -12,6 +12,7 @@ import * as batchMessage from './migrations/2026_11_25_0700_batch_message';
 import * as audioCache from './migrations/2026_11_25_0900_audio_cache';
 import * as batchCosts from './migrations/2026_12_01_0100_batch_costs';
 import * as favouriteVoices from './migrations/2026_12_01_0200_favourite_voices';
+import * as geminiTts from './migrations/2026_12_02_0500_gemini_tts';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0900_audio_cache': audioCache,
   '2026_12_01_0100_batch_costs': batchCosts,
   '2026_12_01_0200_favourite_voices': favouriteVoices,
+  '2026_12_02_0500_gemini_tts': geminiTts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -103,6 +103,12 @@ export interface JobTable {
   tts_characters: ColumnType<number | null, number | null | undefined, number | null>;
   /** What that synthesis cost, in USD; set once, with the batch's spend, when the audio is made. */
   tts_cost_usd: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Something the job did differently from what was asked, e.g. a style prompt its voice family ignores. */
+  note: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Gemini-TTS only: the model and the tokens billed (text and prompt in, audio out). */
+  tts_model: ColumnType<string | null, string | null | undefined, string | null>;
+  tts_input_tokens: ColumnType<number | null, number | null | undefined, number | null>;
+  tts_output_tokens: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   started_at: Date | null;
@@ -179,7 +185,18 @@ export interface AgentVersionTable {
   tone: string;
   target_minutes: number;
   master_language: string | null;
+  /** Style prompt for voices that take one (Gemini-TTS); null when the version has none. */
+  voice_style: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
+}
+
+/** Requests of the last minute per (service, project or key, model): quotas a model has apart from its service's. */
+export interface ApiKeyModelUsageTable {
+  service: string;
+  owner: string;
+  model: string;
+  minute_log: MinuteLog;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
 /** One attempt to deliver a batch's completion webhook. */
@@ -256,6 +273,7 @@ export interface Database {
   api_tokens: ApiTokenTable;
   agents: AgentTable;
   agent_versions: AgentVersionTable;
+  api_key_model_usage: ApiKeyModelUsageTable;
   webhook_deliveries: WebhookDeliveryTable;
   favourite_voices: FavouriteVoiceTable;
 }

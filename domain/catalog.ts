@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import shippedPrices from '../catalog/prices.json';
 import shippedVoices from '../catalog/voices.json';
+import { GeminiTtsPricesSchema, isGeminiVoiceName, shippedGeminiTtsCatalog, type GeminiTtsCatalog } from './gemini-tts';
 
 /** Voice families, as the part of a voice name after the locale (en-US-Neural2-C → neural2). */
 export const VoiceFamily = {
@@ -16,6 +17,8 @@ export const VoiceFamily = {
   journey: 'journey',
   chirpHd: 'chirp-hd',
   chirp3Hd: 'chirp3-hd',
+  /** Gemini-TTS: a bare speaker plus a model (voice.modelName), taken from the documentation, priced by tokens. */
+  gemini: 'gemini',
 } as const;
 export type VoiceFamily = (typeof VoiceFamily)[keyof typeof VoiceFamily];
 
@@ -31,6 +34,8 @@ export interface FamilyCapabilities {
   pitch: boolean;
   /** Can return timepoints for SSML `<mark>`s (subtitle timing). */
   timepoints: boolean;
+  /** Takes a natural-language style instruction (`input.prompt`). */
+  prompt: boolean;
 }
 
 /**
@@ -38,16 +43,17 @@ export interface FamilyCapabilities {
  * (2026-11-25). Generative families (Journey, Chirp HD, Chirp 3: HD) take plain text or markup only.
  */
 export const FAMILY_CAPABILITIES: Readonly<Record<VoiceFamily, FamilyCapabilities>> = {
-  standard: { label: 'Standard', ssml: true, speakingRate: true, pitch: true, timepoints: true },
-  wavenet: { label: 'WaveNet', ssml: true, speakingRate: true, pitch: true, timepoints: true },
-  neural2: { label: 'Neural2', ssml: true, speakingRate: true, pitch: true, timepoints: true },
-  news: { label: 'News', ssml: true, speakingRate: true, pitch: true, timepoints: true },
-  polyglot: { label: 'Polyglot', ssml: true, speakingRate: true, pitch: true, timepoints: true },
-  studio: { label: 'Studio', ssml: true, speakingRate: true, pitch: false, timepoints: false },
-  casual: { label: 'Casual', ssml: false, speakingRate: true, pitch: false, timepoints: false },
-  journey: { label: 'Journey', ssml: false, speakingRate: false, pitch: false, timepoints: false },
-  'chirp-hd': { label: 'Chirp HD', ssml: false, speakingRate: false, pitch: false, timepoints: false },
-  'chirp3-hd': { label: 'Chirp 3: HD', ssml: false, speakingRate: true, pitch: false, timepoints: false },
+  standard: { label: 'Standard', ssml: true, speakingRate: true, pitch: true, timepoints: true, prompt: false },
+  wavenet: { label: 'WaveNet', ssml: true, speakingRate: true, pitch: true, timepoints: true, prompt: false },
+  neural2: { label: 'Neural2', ssml: true, speakingRate: true, pitch: true, timepoints: true, prompt: false },
+  news: { label: 'News', ssml: true, speakingRate: true, pitch: true, timepoints: true, prompt: false },
+  polyglot: { label: 'Polyglot', ssml: true, speakingRate: true, pitch: true, timepoints: true, prompt: false },
+  studio: { label: 'Studio', ssml: true, speakingRate: true, pitch: false, timepoints: false, prompt: false },
+  casual: { label: 'Casual', ssml: false, speakingRate: true, pitch: false, timepoints: false, prompt: false },
+  journey: { label: 'Journey', ssml: false, speakingRate: false, pitch: false, timepoints: false, prompt: false },
+  'chirp-hd': { label: 'Chirp HD', ssml: false, speakingRate: false, pitch: false, timepoints: false, prompt: false },
+  'chirp3-hd': { label: 'Chirp 3: HD', ssml: false, speakingRate: true, pitch: false, timepoints: false, prompt: false },
+  gemini: { label: 'Gemini-TTS', ssml: false, speakingRate: false, pitch: false, timepoints: false, prompt: true },
 };
 
 /** The 30 Chirp 3: HD personas and their genders, as Google documents them. */
@@ -97,6 +103,7 @@ export function parseVoiceName(name: string): { locale: string; family?: VoiceFa
 
 /** The family a voice belongs to, derived from its name; undefined for names no family matches. */
 export function familyOf(name: string): VoiceFamily | undefined {
+  if (isGeminiVoiceName(name)) return VoiceFamily.gemini;
   return parseVoiceName(name)?.family;
 }
 
@@ -146,6 +153,8 @@ export const PricesFileSchema = z.object({
   gemini: z.object({
     models: z.record(z.string(), z.object({ inputPerMillionTokens: money, outputPerMillionTokens: money })),
   }),
+  /** Token prices, per-model quotas and request limits of the Gemini-TTS family. */
+  geminiTts: GeminiTtsPricesSchema.optional(),
   quotas: z.object({
     tts: z.object({ requestsPerMinute: z.number().positive() }),
     gemini: z.record(z.string(), z.object({ requestsPerMinute: z.number().positive(), tokensPerMinute: z.number().positive() })),
@@ -160,6 +169,11 @@ export interface CatalogVoice extends Voice {
   language: string;
   family: VoiceFamily;
   capabilities: FamilyCapabilities;
+  /** Gemini-TTS only: the model (voice.modelName) and the bare speaker name sent as voice.name. */
+  model?: string;
+  speaker?: string;
+  /** Gemini-TTS only: GA or Preview for this locale, as documented. */
+  readiness?: 'GA' | 'Preview';
 }
 
 /** The catalog, indexed for the API and the estimator. */
@@ -170,6 +184,8 @@ export interface VoiceCatalog {
   /** Locales with at least one voice, sorted. */
   languages: string[];
   source: VoicesFile['source'];
+  /** Families taken from documentation rather than voices.list (Gemini-TTS), with their sources. */
+  documented: { gemini?: GeminiTtsCatalog['source'] };
 }
 
 /** Thrown when a data file does not hold what the catalog needs; the message says what. */
@@ -181,8 +197,11 @@ function issuesOf(err: z.ZodError): string {
   return err.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
-/** Validates a voices file and indexes it; voices of unknown families or malformed names are rejected. */
-export function buildCatalog(data: unknown): VoiceCatalog {
+/**
+ * Validates a voices file and indexes it, with the documentation-sourced Gemini-TTS family beside it (the
+ * shipped one unless `gemini` is given; `null` leaves it out). Voices of unknown families are rejected.
+ */
+export function buildCatalog(data: unknown, gemini: GeminiTtsCatalog | null = shippedGeminiTtsCatalog()): VoiceCatalog {
   const parsed = VoicesFileSchema.safeParse(data);
   if (!parsed.success) throw new CatalogError(`invalid voices file: ${issuesOf(parsed.error)}`);
   const voices: CatalogVoice[] = [];
@@ -190,7 +209,7 @@ export function buildCatalog(data: unknown): VoiceCatalog {
   const byLanguage = new Map<string, CatalogVoice[]>();
   for (const v of parsed.data.voices) {
     const parts = parseVoiceName(v.name);
-    if (!parts?.family) throw new CatalogError(`voice ${v.name} has no known family`);
+    if (!parts?.family || isGeminiVoiceName(v.name)) throw new CatalogError(`voice ${v.name} has no known family`);
     if (byName.has(v.name)) throw new CatalogError(`voice ${v.name} is listed twice`);
     const cv: CatalogVoice = { ...v, language: v.languageCodes[0]!, family: parts.family, capabilities: FAMILY_CAPABILITIES[parts.family] };
     voices.push(cv);
@@ -201,7 +220,14 @@ export function buildCatalog(data: unknown): VoiceCatalog {
       byLanguage.set(code, list);
     }
   }
-  return { voices, byName, byLanguage, languages: [...byLanguage.keys()].sort(), source: parsed.data.source };
+  for (const g of gemini?.voices ?? []) {
+    const { name, locale, gender, naturalSampleRateHertz, model, speaker, readiness } = g;
+    const cv: CatalogVoice = { name, languageCodes: [locale], ssmlGender: gender, naturalSampleRateHertz, language: locale, family: VoiceFamily.gemini, capabilities: FAMILY_CAPABILITIES.gemini, model, speaker, readiness };
+    voices.push(cv);
+    byName.set(name, cv);
+    byLanguage.set(locale, [...(byLanguage.get(locale) ?? []), cv]);
+  }
+  return { voices, byName, byLanguage, languages: [...byLanguage.keys()].sort(), source: parsed.data.source, documented: gemini ? { gemini: gemini.source } : {} };
 }
 
 /** Validates a prices file. */

@@ -3,6 +3,7 @@
 import { FAMILY_CAPABILITIES, familyOf, type PriceTable, type VoiceFamily } from './catalog';
 import { TTS_MAX_INPUT_BYTES } from './chunking';
 import { charactersUsd, tokensUsd } from './costs';
+import { DEFAULT_GEMINI_TTS_LIMITS, DEFAULT_GEMINI_TTS_TOKENS, geminiTtsUsd, geminiVoice, maxTextBytes, scriptTokens } from './gemini-tts';
 import { BatchMode, checkShape, type LanguageVoice } from './plan';
 import { adaptationPrompt, masterPrompt, targetWords, type AgentSnapshot } from './prompts';
 
@@ -92,6 +93,8 @@ export interface EstimateInput {
   /** Latencies measured on recent work; the price file's defaults fill what is missing. */
   latencies?: Partial<Latencies>;
   calibration?: Calibration;
+  /** Measured ÷ predicted length of recent Gemini-TTS speech (audio tokens follow the duration). @default 1 */
+  geminiSpeechRate?: number;
   /** Work already done by earlier batches. */
   cache?: { masters?: readonly CacheCell[]; scripts?: readonly CacheCell[]; audio?: readonly CacheCell[] };
 }
@@ -113,6 +116,8 @@ export interface LanguageEstimate {
   geminiInputTokens: number;
   geminiOutputTokens: number;
   ttsCostUsd: number;
+  /** Gemini-TTS voices only: the model and the tokens the syntheses cost (text and prompt in, audio out). */
+  ttsTokens?: { model: string; input: number; output: number };
   geminiCostUsd: number;
   costUsd: number;
 }
@@ -140,7 +145,10 @@ export interface BatchEstimate {
       requests: number;
       characters: number;
       costUsd: number;
-      byFamily: Record<string, { characters: number; costUsd: number; perMillionCharacters: number; freeCharactersPerMonth: number }>;
+      /** Gemini-TTS tokens (text and prompt in, audio out); zero without Gemini-TTS voices. */
+      tokens: { input: number; output: number };
+      /** Per family; Gemini-TTS is priced by tokens, so its per-character price and free tier are null. */
+      byFamily: Record<string, { characters: number; costUsd: number; perMillionCharacters: number | null; freeCharactersPerMonth: number | null; tokens?: { input: number; output: number } }>;
     };
   };
   cost: { geminiUsd: number; ttsUsd: number; totalUsd: number; currency: 'USD' };
@@ -192,9 +200,9 @@ export function outputTokens(chars: number, titleChars: number, language: string
   return (chars + titleChars + OUTPUT_OVERHEAD_CHARS) / languageProfile(language).charsPerToken;
 }
 
-/** TTS requests one script needs (chunked by UTF-8 bytes). */
-export function ttsRequestsFor(chars: number, language: string): number {
-  return Math.max(1, Math.ceil((chars * languageProfile(language).utf8BytesPerChar) / CHUNK_BYTES));
+/** TTS requests one script needs (chunked by UTF-8 bytes; `chunkBytes` for families with their own limit). */
+export function ttsRequestsFor(chars: number, language: string, chunkBytes = CHUNK_BYTES): number {
+  return Math.max(1, Math.ceil((chars * languageProfile(language).utf8BytesPerChar) / chunkBytes));
 }
 
 function uniqueCells(cells: readonly CacheCell[] | undefined, ok: (c: CacheCell) => boolean, withLanguage: boolean): CacheCell[] {
@@ -257,14 +265,19 @@ export function estimateBatch(input: EstimateInput, prices: PriceTable): BatchEs
   let audioHits = 0;
   let ttsChars = 0;
   let ttsRequests = 0;
+  const ttsTokens = { input: 0, output: 0 };
   let inTokens = masterInputTokensTotal;
   let outTokens = masterOutputTokensTotal;
   const avgTitle = titleChars / T;
   for (const { language, voice } of input.languages) {
     const family = familyOf(voice);
     if (!family) throw new EstimateError(`voice ${voice} belongs to no known family`);
-    const price = prices.tts.families[family];
-    if (!price) throw new EstimateError(`no price for voice family ${FAMILY_CAPABILITIES[family].label}`);
+    const gemini = family === 'gemini' ? geminiVoice(voice) : undefined;
+    if (family === 'gemini' && !gemini) throw new EstimateError(`unknown Gemini-TTS voice ${voice}`);
+    const tokenPrice = gemini ? prices.geminiTts?.models[gemini.model] : undefined;
+    if (gemini && !tokenPrice) throw new EstimateError(`no token price for Gemini-TTS model ${gemini.model}`);
+    const price = gemini ? undefined : prices.tts.families[family];
+    if (!gemini && !price) throw new EstimateError(`no price for voice family ${FAMILY_CAPABILITIES[family].label}`);
     const jobs = T * variations;
     const chars = scriptCharacters(agent, language, calibration);
     const isMaster = language === masterLanguage;
@@ -275,12 +288,24 @@ export function estimateBatch(input: EstimateInput, prices: PriceTable): BatchEs
     const hitsS = audioHitsByLang.get(language) ?? 0;
     const syntheses = jobs - hitsS;
     const lTtsChars = syntheses * chars;
-    const lTtsRequests = syntheses * ttsRequestsFor(chars, language);
-    const ttsCost = charactersUsd(price, lTtsChars);
+    const prompt = gemini ? agent.voiceStyle : undefined;
+    const limits = prices.geminiTts?.limits ?? DEFAULT_GEMINI_TTS_LIMITS;
+    const perScript = gemini ? ttsRequestsFor(chars, language, maxTextBytes(limits, Buffer.byteLength(prompt ?? '', 'utf8'))) : ttsRequestsFor(chars, language);
+    const lTtsRequests = syntheses * perScript;
+    // Gemini-TTS is billed by tokens (text and prompt in, audio out), every other family by characters.
+    const one = gemini ? scriptTokens({ characters: chars, requests: perScript, language, prompt, speechRate: input.geminiSpeechRate }, prices.geminiTts?.tokens ?? DEFAULT_GEMINI_TTS_TOKENS) : undefined;
+    const lTokens = gemini && one ? { model: gemini.model, input: syntheses * one.input, output: syntheses * one.output } : undefined;
+    const ttsCost = lTokens ? geminiTtsUsd(prices.geminiTts, lTokens.model, lTokens.input, lTokens.output) : charactersUsd(price!, lTtsChars);
     const geminiCost = tokensUsd(model, inTok, outTok);
-    const fam = (byFamily[family] ??= { characters: 0, costUsd: 0, perMillionCharacters: price.perMillionCharacters, freeCharactersPerMonth: price.freeCharactersPerMonth });
+    const fam = (byFamily[family] ??= { characters: 0, costUsd: 0, perMillionCharacters: price?.perMillionCharacters ?? null, freeCharactersPerMonth: price?.freeCharactersPerMonth ?? null, ...(lTokens ? { tokens: { input: 0, output: 0 } } : {}) });
     fam.characters += lTtsChars;
     fam.costUsd += ttsCost;
+    if (lTokens && fam.tokens) {
+      fam.tokens.input += lTokens.input;
+      fam.tokens.output += lTokens.output;
+      ttsTokens.input += lTokens.input;
+      ttsTokens.output += lTokens.output;
+    }
     languages.push({
       language,
       voice,
@@ -295,6 +320,7 @@ export function estimateBatch(input: EstimateInput, prices: PriceTable): BatchEs
       geminiInputTokens: Math.round(inTok),
       geminiOutputTokens: Math.round(outTok),
       ttsCostUsd: usd(ttsCost),
+      ...(lTokens ? { ttsTokens: lTokens } : {}),
       geminiCostUsd: usd(geminiCost),
       costUsd: usd(ttsCost + geminiCost),
     });
@@ -350,7 +376,7 @@ export function estimateBatch(input: EstimateInput, prices: PriceTable): BatchEs
         costUsd: usd(geminiUsd),
         masters: { calls: masterCalls, inputTokens: Math.round(masterInputTokensTotal), outputTokens: Math.round(masterOutputTokensTotal), costUsd: usd(masterCost) },
       },
-      tts: { requests: ttsRequests, characters: ttsChars, costUsd: usd(ttsUsd), byFamily },
+      tts: { requests: ttsRequests, characters: ttsChars, tokens: ttsTokens, costUsd: usd(ttsUsd), byFamily },
     },
     cost: { geminiUsd: usd(geminiUsd), ttsUsd: usd(ttsUsd), totalUsd: usd(geminiUsd + ttsUsd), currency: 'USD' },
     duration: {
@@ -429,6 +455,8 @@ export interface BatchActualFigures {
   completedJobs: number;
   scripts: { masters: number; adaptations: number };
   ttsCharacters: number;
+  /** Gemini-TTS tokens billed (text and prompt in, audio out). */
+  ttsTokens?: { input: number; output: number };
   inputTokens: number;
   outputTokens: number;
   spentUsd: number;
@@ -450,6 +478,7 @@ export function compareFigure(estimated: number, actual: number): ComparedFigure
 export function judgeEstimate(estimate: BatchEstimate, actual: BatchActualFigures) {
   return {
     ttsCharacters: compareFigure(estimate.providers.tts.characters, actual.ttsCharacters),
+    ttsTokens: compareFigure((estimate.providers.tts.tokens?.input ?? 0) + (estimate.providers.tts.tokens?.output ?? 0), (actual.ttsTokens?.input ?? 0) + (actual.ttsTokens?.output ?? 0)),
     inputTokens: compareFigure(estimate.providers.gemini.inputTokens, actual.inputTokens),
     outputTokens: compareFigure(estimate.providers.gemini.outputTokens, actual.outputTokens),
     geminiTokens: compareFigure(estimate.providers.gemini.inputTokens + estimate.providers.gemini.outputTokens, actual.inputTokens + actual.outputTokens),

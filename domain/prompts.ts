@@ -7,6 +7,8 @@ export interface AgentSnapshot {
   structurePrompt: string;
   tone: string;
   targetMinutes: number;
+  /** Style prompt for voices that take one (Gemini-TTS `input.prompt`); other families ignore it, with a note on the job. */
+  voiceStyle?: string;
 }
 
 /** Words spoken per minute of narration, by base language; used to turn target minutes into words. */

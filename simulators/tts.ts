@@ -6,6 +6,7 @@ import { encodeWav, resamplePcm, type Pcm } from '../domain/audio';
 import { encodeMp3, encodeOggOpus } from '../adapters/audio-codec';
 import { voiceFeatures } from '../domain/voice-features';
 import { CallCounters } from './counters';
+import { checkGeminiTtsRequest, type GeminiTtsSimOptions } from './gemini-tts';
 import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
 import { speak, speakSegments, type SpeechEngine } from './speech';
 import { SEED_VOICES, type SimVoice } from './voices';
@@ -16,6 +17,14 @@ export interface TtsSimOptions extends CommonSimOptions {
   maxSentenceBytes?: number;
   /** `tone` skips espeak-ng: fast, and the length follows the text exactly. @default 'auto' */
   speech?: SpeechEngine;
+  /** Gemini-TTS models, speakers, locales and request limits. @default the shipped catalog and documented limits */
+  geminiTts?: GeminiTtsSimOptions;
+}
+
+/** A synthesize request as received, for tests that check what the client sent. */
+export interface ReceivedSynthesize {
+  version: 'v1' | 'v1beta1';
+  body: unknown;
 }
 
 /** Google's AudioEncoding enum; the REST transport of the SDK sends numbers, curl users send names. */
@@ -42,8 +51,8 @@ const QUOTA_NAMES: QuotaNames = {
 };
 
 interface SynthesizeBody {
-  input?: { text?: unknown; ssml?: unknown; markup?: unknown };
-  voice?: { languageCode?: unknown; name?: unknown };
+  input?: { text?: unknown; ssml?: unknown; markup?: unknown; prompt?: unknown };
+  voice?: { languageCode?: unknown; name?: unknown; modelName?: unknown };
   audioConfig?: { audioEncoding?: string | number; speakingRate?: number; pitch?: number; volumeGainDb?: number; sampleRateHertz?: number };
   enableTimePointing?: Array<string | number>;
 }
@@ -132,6 +141,8 @@ export function checkSentences(groups: string[], locale: string, limit: number):
 export class TtsSimulator {
   readonly counters = new CallCounters();
   readonly quotas = new QuotaMeter();
+  /** The last synthesize bodies received (at most 200), newest last. */
+  readonly received: ReceivedSynthesize[] = [];
   constructor(public options: TtsSimOptions = {}) {}
 
   get voices(): SimVoice[] {
@@ -171,6 +182,10 @@ export class TtsSimulator {
 
   private async synthesize(req: IncomingMessage, res: ServerResponse, beta: boolean): Promise<void> {
     const body = (await readJson(req)) as SynthesizeBody;
+    this.received.push({ version: beta ? 'v1beta1' : 'v1', body });
+    if (this.received.length > 200) this.received.shift();
+    const gemini = checkGeminiTtsRequest(body, this.options.geminiTts);
+    if (gemini) return this.synthesizeGemini(res, body, gemini.text, beta);
     const input = body.input ?? {};
     const given = (['text', 'ssml', 'markup'] as const).filter((k) => input[k] !== undefined && input[k] !== null);
     if (given.length === 0) throw new HttpError(400, 'Either `input.text` or `input.ssml` is empty.');
@@ -228,5 +243,17 @@ export class TtsSimulator {
     const audio = encoding === 'MP3' ? await encodeMp3(pcm) : encoding === 'OGG_OPUS' ? encodeOggOpus(pcm) : encodeWav(pcm);
     const audioConfig = { audioEncoding: encoding, speakingRate: rate || 1, pitch, sampleRateHertz: pcm.sampleRate };
     sendJson(res, 200, { audioContent: audio.toString('base64'), ...(beta ? { timepoints: timepoints ?? [], audioConfig } : {}) });
+  }
+
+  /** A checked Gemini-TTS request: speech in the request's locale (the prompt steers style, not words). */
+  private async synthesizeGemini(res: ServerResponse, body: SynthesizeBody, text: string, beta: boolean): Promise<void> {
+    const cfg = body.audioConfig ?? {};
+    const encoding = ENCODINGS[String(cfg.audioEncoding)] ?? String(cfg.audioEncoding ?? 'LINEAR16');
+    if (!SUPPORTED_OUTPUT.includes(encoding)) throw new HttpError(400, `Unsupported audio encoding ${encoding} in this simulator (LINEAR16, MP3 and OGG_OPUS are).`);
+    await simulateLatency(this.options);
+    let pcm = await speak(text, String(body.voice?.languageCode), 1, this.options.speech);
+    if (cfg.sampleRateHertz) pcm = resamplePcm(pcm, cfg.sampleRateHertz);
+    const audio = encoding === 'MP3' ? await encodeMp3(pcm) : encoding === 'OGG_OPUS' ? encodeOggOpus(pcm) : encodeWav(pcm);
+    sendJson(res, 200, { audioContent: audio.toString('base64'), ...(beta ? { timepoints: [], audioConfig: { audioEncoding: encoding, sampleRateHertz: pcm.sampleRate } } : {}) });
   }
 }

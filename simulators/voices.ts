@@ -11,7 +11,8 @@ export interface SimVoice {
 
 /** Every voice of the shipped catalog, in voices.list form. */
 export function catalogVoices(): SimVoice[] {
-  return shippedCatalog().catalog.voices.map((v) => ({
+  // Gemini-TTS voices are catalog names of ours, not voices.list entries (Google lists bare speakers without a model).
+  return shippedCatalog().catalog.voices.filter((v) => v.family !== 'gemini').map((v) => ({
     name: v.name,
     languageCodes: [...v.languageCodes],
     ssmlGender: v.ssmlGender === 'SSML_VOICE_GENDER_UNSPECIFIED' ? 'NEUTRAL' : v.ssmlGender,

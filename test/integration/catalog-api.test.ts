@@ -52,9 +52,10 @@ describe('catalog and estimate routes', function () {
     assert.equal(r.json.total, shippedCatalog().catalog.languages.length);
     const pt = r.json.languages.find((l) => l.code === 'pt-BR')!;
     assert.equal(pt.name, 'Portuguese (Brazil)');
-    assert.equal(pt.voices, 43);
+    // 43 classic voices plus the 30 Gemini-TTS speakers on each of the 2 models.
+    assert.equal(pt.voices, 43 + 60);
     assert.equal(pt.chirp3Hd, true);
-    assert.deepEqual(pt.families.map((f) => f.family), ['chirp3-hd', 'neural2', 'standard', 'wavenet']);
+    assert.deepEqual(pt.families.map((f) => f.family), ['chirp3-hd', 'gemini', 'neural2', 'standard', 'wavenet']);
     const bad = await api<ErrorBody>(stack, 'GET', '/api/languages?page=2');
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(bad.json.error.details), /unknown field\(s\): page/);
@@ -64,7 +65,7 @@ describe('catalog and estimate routes', function () {
     type Voices = { voices: Array<{ name: string; family: string; gender: string; capabilities: { ssml: boolean; pitch: boolean }; pricePerMillionCharacters: number }>; total: number };
     const pt = await api<Voices>(stack, 'GET', '/api/voices?language=pt-BR');
     assert.equal(pt.status, 200);
-    assert.equal(pt.json.total, 43);
+    assert.equal(pt.json.total, 43 + 60);
     const kore = pt.json.voices.find((v) => v.name === 'pt-BR-Chirp3-HD-Kore')!;
     assert.deepEqual([kore.family, kore.gender, kore.capabilities.ssml, kore.pricePerMillionCharacters], ['chirp3-hd', 'FEMALE', false, 30]);
     const base = await api<Voices>(stack, 'GET', '/api/voices?language=pt');

@@ -30,7 +30,8 @@ describe('shipped voice catalog', () => {
   it('has unique, well-formed names whose locale matches their language code', () => {
     const names = catalog.voices.map((v) => v.name);
     assert.equal(new Set(names).size, names.length, 'names are unique');
-    for (const v of catalog.voices) {
+    // Gemini-TTS voices are named <locale>-<model>-<speaker> and tested in gemini-tts.test.ts.
+    for (const v of catalog.voices.filter((x) => x.family !== 'gemini')) {
       assert.match(v.name, VOICE_NAME_PATTERN, v.name);
       assert.ok(familyOf(v.name), `${v.name} has a family`);
       assert.equal(parseVoiceName(v.name)!.locale, v.languageCodes[0], `${v.name} is named after its locale`);
@@ -48,7 +49,7 @@ describe('shipped voice catalog', () => {
   });
 
   it('has pt-BR complete: every persona and every Neural2, Standard and WaveNet voice', () => {
-    const ptBR = new Set((catalog.byLanguage.get('pt-BR') ?? []).map((v) => v.name));
+    const ptBR = new Set((catalog.byLanguage.get('pt-BR') ?? []).filter((v) => v.family !== 'gemini').map((v) => v.name));
     const expected = [
       ...Object.keys(CHIRP3_HD_PERSONAS).map((p) => `pt-BR-Chirp3-HD-${p}`),
       ...['A', 'B', 'C'].map((x) => `pt-BR-Neural2-${x}`),
@@ -60,10 +61,15 @@ describe('shipped voice catalog', () => {
   it('has a price and capabilities for every family, shipped or possible', () => {
     for (const family of Object.values(VoiceFamily)) {
       assert.ok(FAMILY_CAPABILITIES[family], `${family} capabilities`);
+      // Gemini-TTS is priced by tokens per model (prices.geminiTts), never by characters.
+      if (family === 'gemini') {
+        assert.equal(prices.tts.families[family], undefined);
+        continue;
+      }
       const price = prices.tts.families[family];
       assert.ok(price && price.perMillionCharacters > 0, `${family} price`);
     }
-    for (const v of catalog.voices) assert.ok(prices.tts.families[v.family], `${v.name} is priced`);
+    for (const v of catalog.voices) assert.ok(v.model ? prices.geminiTts?.models[v.model] : prices.tts.families[v.family], `${v.name} is priced`);
     // The spread the issue talks about: Studio costs 40× Standard.
     assert.equal(prices.tts.families.studio!.perMillionCharacters / prices.tts.families.standard!.perMillionCharacters, 40);
   });
@@ -127,7 +133,9 @@ describe('catalog helpers', () => {
       fs.writeFileSync(voicesPath, JSON.stringify({ ...vf, voices: vf.voices.filter((x) => x.languageCodes[0] === 'pt-BR') }));
       const loaded = loadCatalog({ pricesPath, voicesPath });
       assert.equal(loaded.prices.tts.families.neural2!.perMillionCharacters, 99);
-      assert.deepEqual(loaded.catalog.languages, ['pt-BR']);
+      // The documentation-sourced Gemini-TTS family stays beside any voices file (sync never removes it).
+      assert.deepEqual(loaded.catalog.voices.filter((v) => v.family !== 'gemini').flatMap((v) => v.languageCodes).filter((c, i, a) => a.indexOf(c) === i), ['pt-BR']);
+      assert.ok(loaded.catalog.byName.has('pt-BR-GeminiFlash25-Kore'));
       assert.throws(() => loadCatalog({ pricesPath: path.join(dir, 'missing.json') }), /cannot read/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
