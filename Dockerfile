@@ -5,5 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# The page (web/dist), served by the API at /.
+RUN npm run build:web
 ENV NODE_ENV=production
 CMD ["npm", "run", "api"]

@@ -2,8 +2,10 @@
 import { heartbeat } from '@temporalio/activity';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import type { Kysely } from 'kysely';
+import type { DestinationGuard } from '../adapters/webhook-net';
+import type { MasterKey } from '../domain/crypto';
 import type { GeminiScriptWriter } from '../adapters/gemini';
-import type { KeyedProvider } from '../adapters/key-pool';
+import type { KeyedProvider, KeyProbeResult } from '../adapters/key-pool';
 import type { BoltMetrics } from '../adapters/metrics';
 import type { ObjectStorage } from '../adapters/storage';
 import { countTtsRequests, synthesizeNarration, type NarrationRequest } from '../adapters/tts';
@@ -14,12 +16,14 @@ import type { Database, Job, JobStatus } from '../db/schema';
 import { onceForAudio, type CachedAudio } from '../db/audio-cache';
 import { contentKey, countCacheHit, findScript, onceForScript } from '../db/scripts';
 import { FAMILY_CAPABILITIES, familyOf, shippedCatalog, type PriceTable } from '../domain/catalog';
-import { billedCharacters, geminiCallUsd, ttsUsd } from '../domain/costs';
+import { billedCharacters, ttsUsd } from '../domain/costs';
 import { Stage } from '../domain/errors';
 import { geminiTtsUsd, geminiVoice } from '../domain/gemini-tts';
 import { previewKey, previewText } from '../domain/preview';
 import { adaptationPrompt, masterPrompt } from '../domain/prompts';
 import { withStage } from './failures';
+import { writeCheckedScript } from './script-check';
+import { copyNarrationQuality, narrationQuality, qualityKey, recordNarrationQuality } from './narration-quality';
 import { jobPrefix } from './outputs';
 
 /** What the activities need; tests pass real infrastructure and simulator-backed clients. */
@@ -36,6 +40,10 @@ export interface ActivityDeps {
   prices?: PriceTable;
   /** Counts finished jobs, spend and cache hits for /metrics. */
   metrics?: BoltMetrics;
+  /** Where completion webhooks may connect. @default public addresses only */
+  webhookGuard?: DestinationGuard;
+  /** Master keys that open sealed webhook secrets. */
+  masterKeys?: MasterKey[];
 }
 
 /** Content type of a stored narration, from its file name. */
@@ -43,6 +51,12 @@ function contentTypeOf(key: string): string {
   if (key.endsWith('.mp3')) return 'audio/mpeg';
   if (key.endsWith('.ogg')) return 'audio/ogg';
   return 'audio/wav';
+}
+
+/** Runs a key test through the provider's pool. */
+function probeKey(provider: KeyedProvider<unknown>, keyId: string): Promise<KeyProbeResult> {
+  if (!provider.probe) throw new Error('this worker cannot test keys');
+  return provider.probe(keyId);
 }
 
 async function mustGetJob(db: Kysely<Database>, jobId: string): Promise<Job> {
@@ -126,6 +140,9 @@ export function createBookkeepingActivities({ db, storage, metrics }: Pick<Activ
 /** Gemini activities; they run on the Gemini task queue, whose rate limit protects the quota. */
 export function createScriptActivities({ db, gemini, geminiModel = 'default', prices = shippedCatalog().prices, metrics }: Pick<ActivityDeps, 'db' | 'gemini' | 'geminiModel' | 'prices' | 'metrics'>) {
   return {
+    /** An admin's test of one Gemini key (runs where Gemini keys are opened). */
+    testGeminiKey: (input: { keyId: string }) => probeKey(gemini, input.keyId),
+
     /** Ensures the master script of the job's (title, variation) exists, writing it at most once. */
     async writeMasterScript(input: { jobId: string }): Promise<{ produced: boolean; cached: boolean }> {
       return withStage(Stage.master, async () => {
@@ -139,10 +156,10 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
           identity,
           async () => {
             const prompt = masterPrompt(batch.options.agent, job.title, batch.master_language, job.variation);
-            const s = await gemini.run({ stage: Stage.master, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.master));
-            const cost_usd = geminiCallUsd(prices, s.model, s.inputTokens, s.outputTokens);
-            metrics?.spendUsd.inc({ provider: 'gemini' }, cost_usd);
-            return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd };
+            // Checked before any speech is bought; a regeneration's tokens and cost add to this script's.
+            const s = await writeCheckedScript({ db, gemini, prices, kind: 'master', identity, jobId: job.id, agent: batch.options.agent, prompt });
+            metrics?.spendUsd.inc({ provider: 'gemini' }, s.costUsd);
+            return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd: s.costUsd };
           },
           cacheKey,
         );
@@ -167,10 +184,9 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
           identity,
           async () => {
             const prompt = adaptationPrompt(batch.options.agent, master, job.language);
-            const s = await gemini.run({ stage: Stage.adaptation, jobId: job.id, batchId: batch.id }, (writer) => writer.write(prompt, Stage.adaptation));
-            const cost_usd = geminiCallUsd(prices, s.model, s.inputTokens, s.outputTokens);
-            metrics?.spendUsd.inc({ provider: 'gemini' }, cost_usd);
-            return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd };
+            const s = await writeCheckedScript({ db, gemini, prices, kind: 'adaptation', identity, jobId: job.id, agent: batch.options.agent, prompt });
+            metrics?.spendUsd.inc({ provider: 'gemini' }, s.costUsd);
+            return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd: s.costUsd };
           },
           cacheKey,
         );
@@ -184,6 +200,9 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
 /** TTS activities; they run on the TTS task queue. */
 export function createSpeechActivities({ db, storage, tts, prices = shippedCatalog().prices, metrics }: Pick<ActivityDeps, 'db' | 'storage' | 'tts' | 'prices' | 'metrics'>) {
   return {
+    /** An admin's test of one TTS key (runs where TTS keys are opened). */
+    testTtsKey: (input: { keyId: string }) => probeKey(tts, input.keyId),
+
     /**
      * Speaks the job's script and stores one audio file with its SRT and VTT subtitles beside it; a retry
      * after a stored upload calls nothing. Subtitles are written first, so stored audio implies subtitles.
@@ -212,11 +231,13 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
           ...(style.prompt ? { prompt: style.prompt } : {}),
           ...(prices.geminiTts ? { geminiTts: { limits: prices.geminiTts.limits, tokens: prices.geminiTts.tokens } } : {}),
           onProgress: (done, total) => heartbeat({ done, total }),
+          ...narrationQuality(batch.options),
         };
         // The style prompt changes the speech, so it is part of the narration's content address.
         const cacheKey = contentKey({
           text: request.text, voice: job.voice, language: job.language, encoding: request.encoding, speakingRate: request.speakingRate ?? null, pitch: request.pitch ?? null,
           ...(style.prompt ? { prompt: style.prompt } : {}),
+          ...qualityKey(request),
         });
         let stored: CachedAudio | undefined;
         const hit = await onceForAudio(
@@ -235,6 +256,7 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
               await storage.put(key, narration.body, narration.contentType);
             });
             stored = { audioKey: key, srtKey: subtitleKeys.srt, vttKey: subtitleKeys.vtt, bytes: narration.body.length, durationMs: narration.durationMs };
+            await recordNarrationQuality(db, job.id, narration);
             const characters = billedCharacters(request.text);
             // Gemini-TTS is billed by tokens (text and prompt in, audio out); every other family by characters.
             const t = narration.tokens;
@@ -253,6 +275,7 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
             await storage.put(key, await storage.get(hit.audioKey), contentTypeOf(key));
           });
           stored = { ...hit, audioKey: key };
+          await copyNarrationQuality(db, job.id, hit.audioKey);
           await countCacheHit(db, batch.id);
           metrics?.cacheHits.inc({ kind: 'audio' });
           await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters: 0, usd: 0 });

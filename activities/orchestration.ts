@@ -1,13 +1,31 @@
 // Activities the batch workflow uses to steer itself: paging jobs, pause state, retry-failed, cancel.
-import type { Kysely } from 'kysely';
+import { heartbeat } from '@temporalio/activity';
+import type { Kysely, Transaction } from 'kysely';
 import { attemptsAllowed, budgetMessage } from '../domain/budget';
 import { shippedCatalog, type PriceTable } from '../domain/catalog';
 import { estimateBatch } from '../domain/estimates';
-import { getBatch, setBatchStatus } from '../db/batches';
+import { getBatch, setBatchStatus, writeMissingJobs } from '../db/batches';
 import { pageJobs, transitionAll } from '../db/jobs';
 import type { Database } from '../db/schema';
+import { forgetFailedScriptChecks } from '../db/script-checks';
 import { Stage } from '../domain/errors';
+import { countGrant, getUserLimits, liveWork, lockUser, usageOn } from '../db/user-limits';
+import { userAllowance } from '../domain/user-limits';
+import type { WaitingFor } from '../db/schema';
 import { withStage } from './failures';
+
+/** Most attempts granted at once, so a limit an admin sets while a batch runs applies within this many starts. */
+const MAX_GRANT = 100;
+
+/** The batch workflow's answer from {@link OrchestrationActivities.jobAllowance}. */
+export interface JobAllowance {
+  /** Attempts the batch may start now. */
+  jobs: number;
+  /** The batch's own budget cap is reached: it ends as `budget_exhausted`. */
+  budgetExhausted: boolean;
+  /** With `jobs: 0` for a user limit: ask again after this long, or sooner when one of the batch's jobs ends. */
+  recheckMs: number;
+}
 
 /** A job the batch workflow may start: ids and the few facts its workflow id and search attributes need. */
 export interface JobRef {
@@ -56,7 +74,49 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
   const attemptsSoFar = async (batchId: string) =>
     Number((await db.selectFrom('jobs').select((eb) => eb.fn.sum<number>('attempts').as('n')).where('batch_id', '=', batchId).executeTakeFirst())?.n ?? 0);
 
+  const setWaiting = async (trx: Transaction<Database>, batchId: string, waiting: WaitingFor | null) => {
+    let q = trx.updateTable('batches').set({ waiting_for: waiting ? JSON.stringify(waiting) : null }).where('id', '=', batchId);
+    if (!waiting) q = q.where('waiting_for', 'is not', null);
+    await q.execute();
+  };
+
   return {
+    /**
+     * How many job attempts the batch may start now, under its budget cap and its owner's limits
+     * (running jobs, jobs and spend per UTC day). `running` is how many of the batch's jobs its workflow
+     * has running or starting; `want` how many it would start. When a user limit allows none, the reason
+     * is written on the batch (`waiting_for`) and the workflow waits and asks again: jobs wait, never fail.
+     */
+    async jobAllowance(input: { batchId: string; running: number; want: number }): Promise<JobAllowance> {
+      return withStage(Stage.bookkeeping, async () => {
+        const batch = await getBatch(db, input.batchId);
+        if (!batch) throw new Error(`batch ${input.batchId} does not exist`);
+        const { capUsd, perJobUsd } = await perJobCost(input.batchId);
+        const budget = attemptsAllowed(capUsd, perJobUsd, capUsd === undefined ? 0 : await attemptsSoFar(input.batchId));
+        if (budget <= 0) return { jobs: 0, budgetExhausted: true, recheckMs: 0 };
+        const want = Math.max(1, Math.min(input.want, budget, MAX_GRANT));
+        return db.transaction().execute(async (trx) => {
+          await lockUser(trx, batch.user_id);
+          const limits = await getUserLimits(trx, batch.user_id);
+          const now = new Date();
+          const [usage, others] = await Promise.all([usageOn(trx, batch.user_id, now), liveWork(trx, batch.user_id, batch.id)]);
+          const estimatedPerJob = batch.estimate ? batch.estimate.cost.totalUsd / Math.max(1, batch.estimate.counts.jobs) : perJobUsd;
+          const verdict = userAllowance(limits, usage, { running: others.running + input.running, perJobUsd: estimatedPerJob, want }, now);
+          if (verdict.jobs > 0) {
+            await countGrant(trx, input.batchId, verdict.jobs);
+            await setWaiting(trx, input.batchId, null);
+            return { jobs: verdict.jobs, budgetExhausted: false, recheckMs: 0 };
+          }
+          if (!('reason' in verdict)) return { jobs: 0, budgetExhausted: false, recheckMs: 10_000 };
+          const since = batch.waiting_for?.reason === verdict.reason ? batch.waiting_for.since : now.toISOString();
+          await setWaiting(trx, input.batchId, { reason: verdict.reason, limit: verdict.limit, used: verdict.used, until: verdict.until?.toISOString() ?? null, since });
+          // Daily limits: look again every half minute (an admin may raise them); running jobs: sooner.
+          const recheckMs = verdict.until ? Math.max(1000, Math.min(30_000, verdict.until.getTime() - now.getTime())) : 10_000;
+          return { jobs: 0, budgetExhausted: false, recheckMs };
+        });
+      });
+    },
+
     /** How many more job attempts the batch's budget cap allows now (a huge number without a cap). */
     async budgetAllowance(input: { batchId: string }): Promise<number> {
       return withStage(Stage.bookkeeping, async () => {
@@ -76,6 +136,11 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
       });
     },
 
+    /** Writes the job rows of a batch accepted without them (a big batch); idempotent. Returns how many it wrote. */
+    async writeJobs(input: { batchId: string }): Promise<number> {
+      return withStage(Stage.bookkeeping, () => writeMissingJobs(db, input.batchId, () => heartbeat()));
+    },
+
     /** The next queued jobs after `afterSeq`, by seq. */
     async nextJobPage(input: { batchId: string; afterSeq: number; limit: number }): Promise<JobRef[]> {
       return withStage(Stage.bookkeeping, async () => {
@@ -92,6 +157,8 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
     /** Puts every failed job back in the queue; returns how many. */
     async requeueFailed(input: { batchId: string }): Promise<number> {
       return withStage(Stage.bookkeeping, async () => {
+        // A retry is a new try: scripts that failed their check are written (and checked) again.
+        await forgetFailedScriptChecks(db, input.batchId);
         const n = await transitionAll(db, input.batchId, 'failed', 'queued');
         await setBatchStatus(db, input.batchId, 'running');
         return n;

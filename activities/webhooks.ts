@@ -8,7 +8,9 @@ import type { Kysely } from 'kysely';
 import { getBatch } from '../db/batches';
 import type { Batch, Database } from '../db/schema';
 import { recordDelivery } from '../db/webhooks';
+import { DestinationGuard, DestinationRefusedError } from '../adapters/webhook-net';
 import { hmacHex } from '../domain/credentials';
+import { masterKeyId, openWithMasterKey, type MasterKey } from '../domain/crypto';
 
 /** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. */
 export const SIGNATURE_HEADER = 'Bolt-Signature';
@@ -45,8 +47,10 @@ export function webhookPayload(batch: Batch, deliveryId: string, sentAt: Date) {
 
 export interface WebhookDeps {
   db: Kysely<Database>;
-  /** @default globalThis.fetch */
-  fetch?: typeof fetch;
+  /** Checks and connects to webhook destinations. @default public addresses only, system DNS */
+  webhookGuard?: DestinationGuard;
+  /** Master keys that open sealed webhook secrets (the current one and any other of an unfinished rotation). */
+  masterKeys?: MasterKey[];
   /** How long a receiver may take to answer. @default 10 s */
   timeoutMs?: number;
   now?: () => Date;
@@ -62,8 +66,24 @@ function attemptNumber(): { attempt: number; deliveryKey: string } {
   }
 }
 
+/** The context a webhook secret is sealed under: its owner and URL, so it opens for that webhook only. */
+export const webhookSecretContext = (userId: string, url: string): string => `webhook:${userId}:${url}`;
+
+/** The batch's webhook secret in clear: opened with the master key it was sealed to, or a plain one of older batches. */
+function webhookSecret(batch: Batch, masterKeys: MasterKey[]): string {
+  const hook = batch.options.webhook!;
+  if (!hook.sealedSecret) {
+    if (hook.secret === undefined) throw ApplicationFailure.nonRetryable('the webhook has no secret', WebhookFailure.rejected);
+    return hook.secret;
+  }
+  const key = masterKeys.find((k) => masterKeyId(k) === hook.keyId);
+  // No such key here: a worker without the master key, or one rotated away; retrying elsewhere may help.
+  if (!key) throw ApplicationFailure.retryable('the webhook secret is sealed to a master key this worker does not have', WebhookFailure.failed);
+  return openWithMasterKey(key, Buffer.from(hook.sealedSecret, 'base64'), webhookSecretContext(batch.user_id, hook.url));
+}
+
 export function createWebhookActivities(deps: WebhookDeps) {
-  const send = deps.fetch ?? fetch;
+  const guard = deps.webhookGuard ?? new DestinationGuard({ policy: { allowPrivate: false, allowHosts: [] } });
   const now = deps.now ?? (() => new Date());
   return {
     /**
@@ -77,6 +97,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
       if (!batch) return { delivered: false, skipped: 'no such batch', attempt };
       const hook = batch.options.webhook;
       if (!hook) return { delivered: false, skipped: 'the batch has no webhook', attempt };
+      const secret = webhookSecret(batch, deps.masterKeys ?? []);
       const deliveryId = `${batch.id}:${hmacHex(batch.id, deliveryKey).slice(0, 16)}`;
       const sentAt = now();
       const payload = webhookPayload(batch, deliveryId, sentAt);
@@ -85,29 +106,30 @@ export function createWebhookActivities(deps: WebhookDeps) {
       const started = Date.now();
       let statusCode: number | null = null;
       let error: string | null = null;
+      let refused = false;
       try {
-        const res = await send(hook.url, {
-          method: 'POST',
-          redirect: 'manual',
+        const res = await guard.post(hook.url, {
           signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
           headers: {
             'content-type': 'application/json',
             'user-agent': 'BoltIA-Webhooks/1',
             [EVENT_HEADER]: payload.event,
             [DELIVERY_HEADER]: deliveryId,
-            [SIGNATURE_HEADER]: signatureHeader(hook.secret, timestamp, body),
+            [SIGNATURE_HEADER]: signatureHeader(secret, timestamp, body),
           },
           body,
         });
         statusCode = res.status;
-        await res.body?.cancel().catch(() => undefined);
-        if (!res.ok) error = `the receiver answered ${res.status}`;
+        if (res.status < 200 || res.status >= 300) error = `the receiver answered ${res.status}`;
       } catch (err) {
-        error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        refused = err instanceof DestinationRefusedError;
+        // A refusal says only that, never what the host resolved to.
+        error = refused ? (err as Error).message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       }
       const ok = error === null;
       await recordDelivery(deps.db, { batchId: batch.id, deliveryId, url: hook.url, event: payload.event, attempt, statusCode, ok, error, durationMs: Date.now() - started });
       if (ok) return { delivered: true, statusCode: statusCode!, attempt };
+      if (refused) throw ApplicationFailure.nonRetryable(error!, WebhookFailure.rejected);
       const retryable = statusCode === null || statusCode === 408 || statusCode === 429 || statusCode >= 500;
       if (retryable) throw ApplicationFailure.retryable(`webhook delivery failed: ${error}`, WebhookFailure.failed);
       throw ApplicationFailure.nonRetryable(`webhook refused: ${error}`, WebhookFailure.rejected);

@@ -1,6 +1,6 @@
 // Gemini through @google/genai: writes structured scripts and turns every failure into a classified BoltError.
 import { GoogleGenAI } from '@google/genai';
-import { BoltError, ErrorCode, type Stage } from '../domain/errors';
+import { BoltError, ErrorCode, Stage } from '../domain/errors';
 import { SCRIPT_RESPONSE_SCHEMA, type PromptPair } from '../domain/prompts';
 import { classifyFailure, classifyFinish, googleErrorIn, Outcome, outcomeError } from '../domain/provider-outcomes';
 
@@ -31,6 +31,15 @@ export class GeminiScriptWriter {
       apiKey: options.apiKey,
       httpOptions: { ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), timeout: options.timeoutMs ?? 120_000 },
     });
+  }
+
+  /** The cheapest call that proves the key works (a key test): a five-token answer. */
+  async probe(): Promise<void> {
+    try {
+      await this.ai.models.generateContent({ model: this.options.model, contents: 'Reply with the word OK.', config: { maxOutputTokens: 5, temperature: 0 } });
+    } catch (err) {
+      throw classifyGeminiError(err, Stage.master);
+    }
   }
 
   /** Generates one script; throws a BoltError classified for retry decisions. */

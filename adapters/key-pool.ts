@@ -16,7 +16,7 @@ import { shippedCatalog } from '../domain/catalog';
 import { GeminiScriptWriter } from './gemini';
 import type { BoltMetrics, ProviderCallOutcome } from './metrics';
 import { observeProviderCall } from './provider-calls';
-import { createTtsClient } from './tts';
+import { classifyTtsError, createTtsClient } from './tts';
 
 /** The master key in use, plus any other one found (a rotation interrupted before its last step). */
 export interface MasterKeyRing {
@@ -77,6 +77,16 @@ export interface CallContext {
 /** A provider whose calls run on pooled keys. */
 export interface KeyedProvider<C> {
   run<T>(ctx: CallContext, call: (client: C) => Promise<T>): Promise<T>;
+  /** One cheap call on one given key (an admin's key test); its outcome moves the key's breaker like any call. */
+  probe?(keyId: string): Promise<KeyProbeResult>;
+}
+
+/** What a key test found. */
+export interface KeyProbeResult {
+  ok: boolean;
+  /** What the provider said (the error's message, the key masked), or what was checked. */
+  message: string;
+  latencyMs: number;
 }
 
 export interface KeyPoolOptions {
@@ -170,8 +180,8 @@ export class KeyPool {
     this.policy = o.policy ?? DEFAULT_BREAKER_POLICY;
     this.modelQuotas = o.modelQuotas ?? Object.fromEntries(Object.entries(shippedCatalog().prices.geminiTts?.models ?? {}).map(([m, q]) => [m, q.requestsPerMinute]));
     this.masterKeys = o.masterKeys;
-    this.gemini = { run: (ctx, call) => this.run('gemini', ctx, (c) => call(c as GeminiScriptWriter)) };
-    this.tts = { run: (ctx, call) => this.run('tts', ctx, (c) => call(c as TextToSpeechClient)) };
+    this.gemini = { run: (ctx, call) => this.run('gemini', ctx, (c) => call(c as GeminiScriptWriter)), probe: (id) => this.probe('gemini', id) };
+    this.tts = { run: (ctx, call) => this.run('tts', ctx, (c) => call(c as TextToSpeechClient)), probe: (id) => this.probe('tts', id) };
   }
 
   /** Forgets cached clients (after a key was removed or the master key rotated). */
@@ -289,6 +299,36 @@ export class KeyPool {
     } finally {
       if (waitRow && waitingUntil !== undefined) await clearWaiting(this.o.db, waitRow.jobId, service).catch(() => undefined);
       if (waitStarted !== undefined) this.o.metrics?.keyWaitSeconds.observe({ provider: service }, (Date.now() - waitStarted) / 1000);
+    }
+  }
+
+  /**
+   * Tests one key with the cheapest call its service has (Gemini: a five-token answer; TTS: the voice list
+   * of one language), whatever its breaker says, and records the outcome (an invalid key is disabled).
+   */
+  async probe(service: KeyService, keyId: string): Promise<KeyProbeResult> {
+    const row = (await listKeys(this.o.db, { service })).find((k) => k.id === keyId);
+    if (!row) throw new BoltError(ErrorCode.notFound, `no ${service} key ${keyId}`);
+    const lease: Lease = { keyId, service, target: row.target, last4: row.last4, project: row.project, probe: true, leasedAt: new Date() };
+    const started = Date.now();
+    const entry = await this.clientFor(lease);
+    try {
+      if (service === 'gemini') await (entry.client as GeminiScriptWriter).probe();
+      else {
+        try {
+          await (entry.client as TextToSpeechClient).listVoices({ languageCode: 'en-US' });
+        } catch (err) {
+          throw classifyTtsError(err);
+        }
+      }
+      await reportOutcome(this.o.db, lease, { kind: 'success' }, undefined, { policy: this.policy });
+      return { ok: true, message: service === 'gemini' ? 'Gemini answered' : 'Text-to-Speech listed its voices', latencyMs: Date.now() - started };
+    } catch (raw) {
+      const err = scrubbed(raw, entry.secret);
+      const message = err instanceof Error ? err.message : String(err);
+      const outcome = outcomeOf(err) ?? { kind: 'failure' as const };
+      await reportOutcome(this.o.db, lease, outcome, message, { policy: this.policy });
+      return { ok: outcome.kind === 'success', message, latencyMs: Date.now() - started };
     }
   }
 

@@ -81,7 +81,12 @@ export class LocalFolderStorage implements ObjectStorage {
         else if (!e.name.endsWith('.tmp')) out.push(path.relative(this.root, full).split(path.sep).join('/'));
       }
     };
-    await walk(this.root);
+    // Walk only the folder the prefix names (a job's folder, a batch's), never the whole outputs tree.
+    const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    const root = path.resolve(this.root);
+    const start = path.resolve(root, folder);
+    if (start !== root && !start.startsWith(root + path.sep)) return [];
+    await walk(start);
     return out.filter((k) => k.startsWith(prefix)).sort();
   }
 }

@@ -9,7 +9,10 @@ import { DEFAULT_GEMINI_TTS_LIMITS, DEFAULT_GEMINI_TTS_TOKENS, audioTokens, gemi
 import { classifyFailure, googleErrorIn, outcomeError } from '../domain/provider-outcomes';
 import { buildCues, displayWidth, toSrt, toVtt, type TimedText } from '../domain/subtitles';
 import { voiceFeatures } from '../domain/voice-features';
+import { DEFAULT_LOUDNESS, type LoudnessReport, type LoudnessTarget } from '../domain/loudness';
+import { customPronunciationsField, pronunciationMechanism, pronunciationNotes, ssmlWithPhonemes, termsIn, type Pronunciation, type PronunciationNotes } from '../domain/pronunciation';
 import { encodeAudio, type AudioEncoding } from './audio-codec';
+import { normaliseNarration } from './loudness';
 
 export interface TtsClientOptions {
   apiKey: string;
@@ -36,6 +39,10 @@ export interface NarrationRequest {
   geminiTts?: { limits?: GeminiTtsLimits; tokens?: GeminiTtsTokenRates };
   /** Called after each request with (done, total), for heartbeats. */
   onProgress?: (done: number, total: number) => void;
+  /** Integrated loudness the whole narration is normalised to. @default -16 */
+  loudness?: LoudnessTarget;
+  /** The agent's terms and how to say them. */
+  pronunciations?: Pronunciation[];
 }
 
 /** Subtitles of a narration and where their timings came from. */
@@ -59,6 +66,10 @@ export interface Narration {
   requestBytes: number[];
   characters: number;
   subtitles: NarrationSubtitles;
+  /** Loudness before and after normalisation. */
+  loudness: LoudnessReport;
+  /** How the agent's terms reached the voice; absent when none occurs in the text. */
+  pronunciations?: PronunciationNotes;
   /** Gemini-TTS only: the model and the tokens billed (text and prompt in, audio out), summed over chunks. */
   tokens?: { model: string; input: number; output: number };
 }
@@ -112,7 +123,7 @@ interface ChunkAudio {
 
 const speakable = (r: SpeechRequest) => /\S/u.test(r.units.map((u) => u.text).join(''));
 
-type PlanInput = Pick<NarrationRequest, 'text' | 'language' | 'voice' | 'prompt' | 'geminiTts'>;
+type PlanInput = Pick<NarrationRequest, 'text' | 'language' | 'voice' | 'prompt' | 'geminiTts' | 'pronunciations'>;
 
 /**
  * The requests a narration is sent as, each under its family's limit as sent (5,000 bytes; for Gemini-TTS the
@@ -128,7 +139,18 @@ export function planNarration(req: PlanInput): SpeechRequest[] {
     }
     return planSpeechRequests(req.text, { ssml: false, locale: req.language, maxBytes: maxTextBytes(limits, promptBytes) }).filter(speakable);
   }
-  return planSpeechRequests(req.text, { ssml: voiceFeatures(req.voice).ssml, locale: req.language }).filter(speakable);
+  const terms = req.pronunciations ?? [];
+  // <phoneme> markup is rendered inside the planner, so every request is measured with it.
+  const renderSsml = terms.length > 0 && pronunciationMechanism(req.voice) === 'ssml-phoneme' ? (t: string) => ssmlWithPhonemes(t, terms) : undefined;
+  return planSpeechRequests(req.text, { ssml: voiceFeatures(req.voice).ssml, locale: req.language, renderSsml }).filter(speakable);
+}
+
+/** The request's input, with `customPronunciations` for the terms it contains where the family takes them. */
+function inputOf(request: SpeechRequest, req: NarrationRequest) {
+  const terms = req.pronunciations ?? [];
+  if (terms.length === 0 || pronunciationMechanism(req.voice) !== 'custom-pronunciations') return request.input;
+  const used = termsIn(request.units.map((u) => u.text).join(''), terms);
+  return used.length > 0 ? { ...request.input, customPronunciations: customPronunciationsField(used) } : request.input;
 }
 
 /** How many TTS calls a narration costs (for quota accounting before the calls). */
@@ -161,11 +183,11 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
     try {
       // Temporal owns retries: the SDK's own would repeat paid calls unseen.
       if (beta) {
-        const [res] = await withTimeout(beta.synthesizeSpeech({ input: request.input, voice, audioConfig, enableTimePointing: ['SSML_MARK' as never] }, options), timeoutMs);
+        const [res] = await withTimeout(beta.synthesizeSpeech({ input: inputOf(request, req), voice, audioConfig, enableTimePointing: ['SSML_MARK' as never] }, options), timeoutMs);
         audioContent = res.audioContent;
         for (const tp of res.timepoints ?? []) if (tp.markName && typeof tp.timeSeconds === 'number') marks.set(tp.markName, tp.timeSeconds);
       } else {
-        const [res] = await withTimeout(client.synthesizeSpeech({ input: { ...request.input, ...prompt }, voice, audioConfig }, options), timeoutMs);
+        const [res] = await withTimeout(client.synthesizeSpeech({ input: { ...inputOf(request, req), ...prompt }, voice, audioConfig }, options), timeoutMs);
         audioContent = res.audioContent;
       }
     } catch (err) {
@@ -184,7 +206,8 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
     audio.push({ pcm: audio.length > 0 ? resamplePcm(pcm, audio[0]!.pcm.sampleRate) : pcm, marks });
     req.onProgress?.(i + 1, plan.length);
   }
-  const joined = concatPcm(audio.map((a) => a.pcm));
+  // Loudness is set once on the whole narration (per chunk would pump at every join).
+  const { pcm: joined, report: loudness } = await normaliseNarration(concatPcm(audio.map((a) => a.pcm)), req.loudness ?? DEFAULT_LOUDNESS, req.encoding);
   const durationMs = pcmDurationMs(joined);
   const encoded = await encodeAudio(joined, req.encoding);
   const chunkDurationsMs = audio.map((a) => pcmDurationMs(a.pcm));
@@ -207,6 +230,8 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
     requestBytes: plan.map((r) => r.bytes),
     characters: [...req.text].length,
     subtitles: { srt: toSrt(cues), vtt: toVtt(cues), cues: cues.length, timing },
+    loudness,
+    pronunciations: pronunciationNotes(req.text, req.voice, req.pronunciations ?? []),
     ...(tokens ? { tokens } : {}),
   };
 }

@@ -17,6 +17,8 @@ export const agentView = (a: AgentWithVersion) => ({
   targetMinutes: a.targetMinutes,
   masterLanguage: a.masterLanguage,
   voiceStyle: a.voiceStyle,
+  pronunciations: a.pronunciations,
+  loudness: a.loudness,
   createdAt: a.createdAt,
   updatedAt: a.updatedAt,
   versionCreatedAt: a.versionCreatedAt,

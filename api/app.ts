@@ -8,12 +8,16 @@ import { agentRoutes } from './agent-routes';
 import { loadCatalog } from '../adapters/catalog-files';
 import { asLog } from '../adapters/logger';
 import { BoltMetrics } from '../adapters/metrics';
+import { S3Storage } from '../adapters/storage';
+import { DestinationGuard } from '../adapters/webhook-net';
 import { loadConfig } from '../domain/config';
-import { createCatalogRouter } from './catalog-routes';
+import { createCatalogRouter, estimateRoute } from './catalog-routes';
 import { BatchEstimator } from './estimator';
-import { EstimateSchema, LanguagesQuery, VoicesQuery } from './catalog-schemas';
+import { LanguagesQuery, VoicesQuery } from './catalog-schemas';
 import { authRoutes } from './auth-routes';
 import { batchRoutes } from './batch-routes';
+import { sessionRoutes } from './session-routes';
+import { refuseUnstorableText } from './text-guard';
 import { errorHandler, notFound } from './errors';
 import { exportRoutes } from './export-routes';
 import { keyRoutes } from './key-routes';
@@ -21,8 +25,11 @@ import { route, type Api, type ApiDeps } from './http';
 import { LinkSigner } from './links';
 import { ApiRegistry, DOCS_PAGE, DOCS_SCRIPT, type RouteDoc } from './openapi';
 import { requestLogging, requestMetrics, requestTracing } from './observability';
+import { matrixRoutes } from './matrix-routes';
 import { ProgressHub, progressRoutes } from './progress';
+import { userLimitRoutes } from './user-limit-routes';
 import { voiceRoutes } from './voice-routes';
+import { serveWeb } from './web';
 
 export type { ApiDeps } from './http';
 export { batchView } from './batch-routes';
@@ -54,6 +61,13 @@ function cors(origins: string[]): RequestHandler {
   };
 }
 
+/** Where the page may load audio from: itself, blobs, and the S3 endpoint presigned links point at. */
+function mediaSources(storage: ApiDeps['storage']): string[] {
+  const sources = ["'self'", 'blob:'];
+  if (storage instanceof S3Storage) sources.push(storage.options.endpoint ? new URL(storage.options.endpoint).origin : 'https://*.amazonaws.com');
+  return sources;
+}
+
 const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 
@@ -66,15 +80,21 @@ export function createApp(deps: ApiDeps): BoltApp {
   app.use(requestLogging(asLog(deps.log)));
   if (deps.tracing) app.use(requestTracing());
   app.use(requestMetrics(metrics));
-  app.use(helmet());
+  // Behind a reverse proxy, req.ip is the client only when the proxy's hops are trusted (BOLT_TRUST_PROXY).
+  app.set('trust proxy', deps.trustProxy ?? loadConfig().trustProxy);
+  // helmet's policy, plus the audio the page plays: previews it fetched with its token (blob:) and job audio
+  // through presigned links when outputs are in S3.
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'media-src': mediaSources(deps.storage) } } }));
   app.use(cors(deps.corsOrigins ?? []));
   app.use(express.json({ limit: '1mb' }));
+  app.use(refuseUnstorableText);
 
   const registry = new ApiRegistry();
   // The stack passes the catalog and model it loaded; apps built bare (tests) read the configuration.
   const { catalog, prices } = deps.catalog ?? loadCatalog(loadConfig().catalog);
   const estimator = new BatchEstimator(deps.db, catalog, prices, deps.geminiModel ?? loadConfig().gemini.model);
-  const api: Api = { router: express.Router(), registry, deps, estimator };
+  const webhookGuard = deps.webhookGuard ?? new DestinationGuard({ policy: loadConfig().webhooks });
+  const api: Api = { router: express.Router(), registry, deps, estimator, webhookGuard };
   const progress = new ProgressHub(deps.db, deps.log, deps.progressPollMs ?? 500);
   const links = new LinkSigner(deps.storage, deps.urlSigningSecret);
   app.locals.registry = registry;
@@ -92,19 +112,28 @@ export function createApp(deps: ApiDeps): BoltApp {
       tag: 'health',
       auth: false,
       summary: 'Readiness: PostgreSQL and Temporal are reachable',
-      responses: { 200: { description: 'ready' }, 503: { description: 'a dependency is unreachable; `checks` says which' } },
+      responses: { 200: { description: 'ready' }, 503: { description: 'a dependency is unreachable; `failing` names it (the driver error is logged, not returned)' } },
     },
     async ({ res }) => {
-      const check = async (fn: () => Promise<unknown>) =>
+      // The driver's error text (host names, ports, user names) goes to the log only; the answer names the dependency.
+      const check = async (name: string, fn: () => Promise<unknown>) =>
         withTimeout(fn(), 3000).then(
-          () => 'ok',
-          (err: unknown) => `unreachable: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+          () => 'ok' as const,
+          (err: unknown) => {
+            deps.log(`readyz: ${name} unreachable: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+            return 'unreachable' as const;
+          },
         );
       const [postgres, temporal] = await Promise.all([
-        check(() => sql`select 1`.execute(deps.db)),
-        check(() => deps.temporal.workflowService.getSystemInfo({})),
+        check('postgres', () => sql`select 1`.execute(deps.db)),
+        check('temporal', () => deps.temporal.workflowService.getSystemInfo({})),
       ]);
       const ok = postgres === 'ok' && temporal === 'ok';
+      const failing = Object.entries({ postgres, temporal }).filter(([, v]) => v !== 'ok').map(([k]) => k);
+      if (!ok) {
+        res.status(503).json({ ok, checks: { postgres, temporal }, failing, message: `not ready: ${failing.join(' and ')} unreachable` });
+        return;
+      }
       res.status(ok ? 200 : 503).json({ ok, checks: { postgres, temporal } });
     },
   );
@@ -134,12 +163,16 @@ export function createApp(deps: ApiDeps): BoltApp {
   );
 
   authRoutes(api);
+  sessionRoutes(api);
   agentRoutes(api);
   batchRoutes(api, links);
   progressRoutes(api, progress);
+  matrixRoutes(api);
   exportRoutes(api);
   keyRoutes(api);
   voiceRoutes(api);
+  userLimitRoutes(api);
+  estimateRoute(api);
 
   route(api, { method: 'get', path: '/api/openapi.json', tag: 'docs', auth: false, summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'the document' } } }, ({ res }) => {
     res.json(document());
@@ -153,16 +186,16 @@ export function createApp(deps: ApiDeps): BoltApp {
   let doc: Record<string, unknown> | undefined;
   const document = () => (doc ??= registry.document({ title: 'Bolt IA API', version: '1', description: 'Scripts by Gemini and narration by Google TTS, at batch scale.' }));
 
-  // The catalog and estimate routes are a plain router (public data, no token); declared here for the document.
+  // The catalog routes are a plain router (public data, no token); declared here for the document.
   const catalogDocs: RouteDoc[] = [
     { method: 'get', path: '/api/languages', tag: 'catalog', auth: false, summary: 'Every language with voices, with its name and voice count', query: LanguagesQuery, responses: { 200: { description: 'languages' } } },
     { method: 'get', path: '/api/voices', tag: 'catalog', auth: false, summary: 'Voices, filtered by language (pt-BR or pt), family, Gemini-TTS model and gender', query: VoicesQuery, responses: { 200: { description: 'voices' } } },
-    { method: 'post', path: '/api/estimates', tag: 'catalog', auth: false, summary: 'What a batch would cost and how long it would take, before launching it', body: EstimateSchema, responses: { 200: { description: 'the estimate' } } },
   ];
   for (const d of catalogDocs) registry.add(d);
 
   app.use(api.router);
   app.use(createCatalogRouter(estimator));
+  if (deps.webDir !== null) serveWeb(app, deps.webDir);
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

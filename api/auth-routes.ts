@@ -1,56 +1,19 @@
-// Accounts over HTTP: login (rate-limited), logout, the caller's profile, personal API tokens, and
+// Accounts over HTTP: login (throttled in PostgreSQL), logout, the caller's profile, personal API tokens, and
 // admin-only user management.
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { DUMMY_PASSWORD_HASH, verifyPassword } from '../domain/credentials';
+import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, tokenHash, verifyPassword } from '../domain/credentials';
+import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../domain/login-throttle';
+import { clearAttempts, refundAttempt, reserveAttempt, sweepAttempts } from '../db/login-throttle';
 import type { Database, User } from '../db/schema';
-import { createUser, DuplicateEmailError, findUserByEmail, issueToken, listTokens, normaliseEmail, revokeToken, tokenView } from '../db/users';
+import { createUser, DuplicateEmailError, findUserByEmail, setPasswordHash, issueToken, listTokens, normaliseEmail, revokeToken, tokenView } from '../db/users';
 import { ApiError, ApiErrorCode } from './errors';
+import { deleteUser } from './user-limit-routes';
 import { requireAdmin, route, type Api } from './http';
 import { CreateTokenSchema, CreateUserSchema, IdParam, LoginSchema } from './schemas';
 
 /** How long a login token lives. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-
-/**
- * Counts failed logins per email and per client address in a sliding window. In memory: each API
- * process limits on its own, which bounds guessing to (processes × limit) per window.
- */
-export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
-  constructor(private readonly limits: { perEmail: number; perAddress: number; windowMs: number }) {}
-
-  private recent(key: string, now: number): number[] {
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.limits.windowMs);
-    if (list.length) this.failures.set(key, list);
-    else this.failures.delete(key);
-    return list;
-  }
-
-  /** Seconds until the next attempt is allowed, or 0 when it is allowed now. */
-  retryAfter(email: string, address: string, now = Date.now()): number {
-    const checks: Array<[string, number]> = [
-      [`e:${email}`, this.limits.perEmail],
-      [`a:${address}`, this.limits.perAddress],
-    ];
-    let wait = 0;
-    for (const [key, limit] of checks) {
-      const list = this.recent(key, now);
-      if (list.length >= limit) wait = Math.max(wait, Math.ceil((list[list.length - limit]! + this.limits.windowMs - now) / 1000));
-    }
-    return wait;
-  }
-
-  fail(email: string, address: string, now = Date.now()): void {
-    for (const key of [`e:${email}`, `a:${address}`]) this.failures.set(key, [...this.recent(key, now), now]);
-    // Bound memory under a flood of distinct emails: forget the oldest keys.
-    while (this.failures.size > 50_000) this.failures.delete(this.failures.keys().next().value!);
-  }
-
-  succeed(email: string): void {
-    this.failures.delete(`e:${email}`);
-  }
-}
 
 /** The JSON view of a user: never the password hash. */
 export const userView = (u: Pick<User, 'id' | 'email' | 'role' | 'created_at'>) => ({ id: u.id, email: u.email, role: u.role, createdAt: u.created_at });
@@ -71,12 +34,32 @@ async function checkPassword(db: Kysely<Database>, email: string, password: stri
   const user = await findUserByEmail(db, email);
   // Same work whether or not the email exists, so timing does not tell which emails have accounts.
   const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
-  return ok && user ? user : undefined;
+  if (!ok || !user) return undefined;
+  // Hashes of an older scheme (scrypt) or weaker setting are replaced now that the password is known.
+  if (needsRehash(user.password_hash)) await setPasswordHash(db, user.id, await hashPassword(password));
+  return user;
+}
+
+/**
+ * Counts this attempt before any password is checked, per (email, client) and then per client address,
+ * in PostgreSQL; throws 429 with Retry-After when either must wait. Returns both keys.
+ */
+async function reserveLogin(db: Kysely<Database>, limits: LoginLimits, email: string, address: string): Promise<[string, string]> {
+  const scope = limits.scope ? `${limits.scope}:` : '';
+  const keys: [string, string] = [`${scope}e:${tokenHash(email)}:${address}`, `${scope}a:${address}`];
+  for (const [key, rule] of [[keys[0], limits.perEmail], [keys[1], limits.perAddress]] as const) {
+    const wait = await reserveAttempt(db, key, rule, limits.forgetAfterMs);
+    if (wait > 0) throw new ApiError(429, ApiErrorCode.rateLimited, `too many login attempts; try again in ${wait} s`, null, { 'Retry-After': String(wait) });
+  }
+  return keys;
 }
 
 export function authRoutes(api: Api): void {
   const { db } = api.deps;
-  const limiter = new LoginLimiter(api.deps.loginLimits ?? { perEmail: 5, perAddress: 100, windowMs: 15 * 60 * 1000 });
+  const limits = api.deps.loginLimits ?? DEFAULT_LOGIN_LIMITS;
+  // Rows of clients that stopped trying are dropped now and then, not on every request.
+  const sweep = setInterval(() => void sweepAttempts(db, limits.forgetAfterMs).catch(() => undefined), 10 * 60_000);
+  sweep.unref();
 
   route(
     api,
@@ -86,7 +69,8 @@ export function authRoutes(api: Api): void {
       tag: 'accounts',
       auth: false,
       summary: 'Exchange email and password for a bearer token (valid 12 hours)',
-      description: 'Failed attempts are limited per email and per client address; past the limit the answer is 429 `rate_limited` with Retry-After.',
+      description:
+        'Every attempt is counted before the password is checked, per email and client address and per client address (in PostgreSQL, shared by every API process). After 5 attempts for one email from one client, each further attempt waits twice as long as the one before (30 s up to 15 min); a successful login clears the count. A waiting client gets 429 `rate_limited` with Retry-After.',
       body: LoginSchema,
       responses: {
         200: { description: 'the token (shown once) and the user', schema: z.object({ token: z.string(), expiresAt: z.string(), user: UserView }) },
@@ -96,15 +80,14 @@ export function authRoutes(api: Api): void {
     },
     async ({ req, res, body }) => {
       const email = normaliseEmail(body.email);
-      const address = req.socket.remoteAddress ?? 'unknown';
-      const wait = limiter.retryAfter(email, address);
-      if (wait > 0) throw new ApiError(429, ApiErrorCode.rateLimited, `too many failed logins; try again in ${wait} s`, null, { 'Retry-After': String(wait) });
+      // req.ip honours BOLT_TRUST_PROXY: the client behind the configured proxies, else the socket's peer.
+      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const [emailKey, addressKey] = await reserveLogin(db, limits, email, address);
       const user = await checkPassword(db, email, body.password);
-      if (!user) {
-        limiter.fail(email, address);
-        throw new ApiError(401, 'invalid_credentials', 'wrong email or password');
-      }
-      limiter.succeed(email);
+      if (!user) throw new ApiError(401, 'invalid_credentials', 'wrong email or password');
+      // Only failures keep counting: the email's count starts over, the client's attempt is given back.
+      await clearAttempts(db, emailKey);
+      await refundAttempt(db, addressKey, limits.perAddress);
       const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
       const { token } = await issueToken(db, { userId: user.id, kind: 'session', name: `login from ${address}`.slice(0, 100), expiresAt });
       res.json({ token, expiresAt, user: userView(user) });
@@ -181,7 +164,7 @@ export function authRoutes(api: Api): void {
     { method: 'get', path: '/api/users', tag: 'admin', summary: 'Every user (admins only)', responses: { 200: { description: 'users', schema: z.object({ users: z.array(UserView) }) }, 403: { description: 'not an admin' } } },
     async ({ res, user }) => {
       requireAdmin(user);
-      const users = await db.selectFrom('users').select(['id', 'email', 'role', 'created_at']).orderBy('created_at').orderBy('id').execute();
+      const users = await db.selectFrom('users').select(['id', 'email', 'role', 'created_at']).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
       res.json({ users: users.map(userView) });
     },
   );
@@ -213,7 +196,7 @@ export function authRoutes(api: Api): void {
       method: 'delete',
       path: '/api/users/:id',
       tag: 'admin',
-      summary: 'Delete a user and their tokens and agents (admins only; not yourself)',
+      summary: 'Delete a user: logins and tokens stop, running batches are cancelled, their rows stay, marked (admins only; not yourself)',
       params: IdParam,
       notFoundMessage: 'no such user',
       responses: { 204: { description: 'deleted' }, 403: { description: 'not an admin' }, 409: { description: 'you cannot delete yourself' } },
@@ -221,8 +204,8 @@ export function authRoutes(api: Api): void {
     async ({ res, params, user }) => {
       requireAdmin(user);
       if (params.id === user.id) throw new ApiError(409, ApiErrorCode.conflict, 'you cannot delete your own account');
-      const r = await db.deleteFrom('users').where('id', '=', params.id).executeTakeFirst();
-      if (Number(r.numDeletedRows) === 0) throw new ApiError(404, ApiErrorCode.notFound, 'no such user');
+      // Kept for the records, marked deleted: tokens revoked, live batches cancelled (see user-limit-routes.ts).
+      if (!(await deleteUser(db, api.deps.temporal, params.id, api.deps.log))) throw new ApiError(404, ApiErrorCode.notFound, 'no such user');
       res.status(204).end();
     },
   );

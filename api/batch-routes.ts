@@ -1,23 +1,35 @@
 // Batches and jobs: create (inline or saved agent), list, progress detail, paginated jobs, one job with
 // its script and expiring links, local-file links, and the webhook delivery log.
 import path from 'node:path';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { getAgent } from '../db/agents';
+import { listAttempts } from '../db/attempts';
 import { getJobForUser, languageCounts, listBatches, listJobs } from '../db/batch-queries';
 import { createBatch, getBatch, setBatchStatus } from '../db/batches';
+import { cancelUnstarted } from '../db/jobs';
 import type { AgentSnapshot, Batch, Job } from '../db/schema';
 import { batchQuotaWait } from '../db/keys';
+import { batchCheckCounts } from '../db/script-checks';
 import { listDeliveries } from '../db/webhooks';
+import { DESTINATION_REFUSED } from '../domain/destinations';
+import { sealWebhook } from './webhook-secrets';
+import { pipeToResponse } from './stream-release';
 import { judgeEstimate } from '../domain/estimates';
-import { planJobs } from '../domain/plan';
-import type { batchWorkflow } from '../workflows';
-import { MAX_WINDOW, pauseSignal, resumeSignal, retryFailedSignal, SearchAttr, setConcurrencyUpdate, type BatchWorkflowInput } from '../workflows/definitions';
+import { loadConfig } from '../domain/config';
+import { countJobs, planJobs } from '../domain/plan';
+import { MAX_WINDOW, pauseSignal, resumeSignal, retryFailedSignal, setConcurrencyUpdate, type BatchWorkflowInput } from '../workflows/definitions';
+import { batchSearchAttributes, startBatchWorkflow, workflowInput } from './batch-starter';
 import { ApiError, ApiErrorCode } from './errors';
-import { route, type Api } from './http';
+import { route, type Api, type AuthUser } from './http';
 import { contentTypeOf, type LinkSigner } from './links';
+import { jobQualityView } from './quality-view';
+import { checkLaunchLimits } from './user-limit-routes';
 import { AgentInputSchema, BatchListQuery, ConcurrencySchema, CreateBatchSchema, EmptyBody, FileQuery, IdParam, JobListQuery } from './schemas';
+
+/** Batches with more jobs than this get their job rows written by their workflow, not on the request. */
+const DEFER_JOB_ROWS_ABOVE = 2000;
 
 const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget_exhausted']);
 
@@ -25,6 +37,7 @@ const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget_exhausted'
 export function batchView(b: Batch) {
   return {
     id: b.id,
+    userId: b.user_id,
     status: b.status,
     mode: b.mode,
     masterLanguage: b.master_language,
@@ -40,6 +53,20 @@ export function batchView(b: Batch) {
     createdAt: b.created_at,
     finishedAt: b.finished_at,
   };
+}
+
+/** Durations of the steps of a request, for the `Server-Timing` header (what a slow launch spent its time on). */
+class ServerTiming {
+  private last = performance.now();
+  private readonly parts: string[] = [];
+  mark(name: string): void {
+    const now = performance.now();
+    this.parts.push(`${name};dur=${(now - this.last).toFixed(1)}`);
+    this.last = now;
+  }
+  header(): string {
+    return this.parts.join(', ');
+  }
 }
 
 const money = (n: number) => Math.round(n * 1e6) / 1e6;
@@ -122,16 +149,20 @@ const BatchView = z.object({ id: z.string(), status: z.string(), mode: z.string(
 const JobView = z.object({ id: z.string(), seq: z.number(), status: z.string(), language: z.string() }).passthrough();
 const noBatch = () => new ApiError(404, ApiErrorCode.notFound, 'no such batch');
 
-/** What the batch workflow starts with, from the batch row (also when a closed batch is started again). */
-const workflowInput = (b: Batch): BatchWorkflowInput => ({ batchId: b.id, userId: b.user_id, mode: b.mode, priority: b.options.priority });
+/** The batch as the caller may see it: their own, or anyone's for an admin (members get 404 on others'). */
+const batchFor = (db: Api['deps']['db'], id: string, user: AuthUser) => getBatch(db, id, user.role === 'admin' ? undefined : user.id);
 
 /** The answer of a control: what was asked, and the batch as it is now (the workflow applies it moments later). */
 const controlAnswer = (action: string, b: Batch, extra: Record<string, unknown> = {}) => ({ action, accepted: true, ...extra, batch: batchView(b) });
+
+const live = (b: Batch) => b.status === 'running' || b.status === 'paused';
 
 const notRunning = (b: Batch, action: string) => new ApiError(409, ApiErrorCode.conflict, `the batch is ${b.status}; it cannot ${action}`);
 
 export function batchRoutes(api: Api, links: LinkSigner): void {
   const { db, temporal, storage } = api.deps;
+  const maxJobs = api.deps.maxJobsPerBatch ?? loadConfig().maxJobsPerBatch;
+  const starter = { db, temporal, taskQueue: api.deps.taskQueue, log: api.deps.log };
 
   route(
     api,
@@ -144,12 +175,34 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
         'Modes: `matrix` (titles × languages), `expand_languages` (1 title, N languages), `expand_titles` (N titles, 1 language). The agent is inline (`agent`) or saved (`agentId`, optional `agentVersion`); the batch keeps a copy of the version it ran with.',
       body: CreateBatchSchema,
       headers: [{ name: 'Idempotency-Key', description: 'repeat-safe key: the same key returns the same batch (1–200 visible ASCII characters)' }],
-      responses: { 201: { description: 'created and started', schema: z.object({ batch: BatchView }) }, 200: { description: 'an earlier batch with the same Idempotency-Key' } },
+      responses: {
+        201: { description: 'created and started (status `running`), or created and starting shortly (status `pending_start`: Temporal was unreachable)', schema: z.object({ batch: BatchView }) },
+        200: { description: 'an earlier batch with the same Idempotency-Key' },
+        400: { description: 'invalid, or more jobs than the per-batch maximum (`validation_error`)' },
+        429: { description: "over one of the caller's daily limits (`limit_exceeded`; `details.limit` names it)" },
+      },
     },
     async ({ req, res, body: input, user }) => {
+      const timing = new ServerTiming();
       const idempotencyKey = req.get('Idempotency-Key') ?? undefined;
       if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
         throw new ApiError(400, ApiErrorCode.validation, 'Idempotency-Key must be 1–200 visible ASCII characters');
+      }
+      // Bounded before anything is planned or written.
+      const jobCount = countJobs(input);
+      if (jobCount > maxJobs) {
+        throw new ApiError(400, ApiErrorCode.validation, 'the request is invalid', [
+          { path: 'titles', message: `the batch would have ${jobCount} jobs (titles × languages × variations); at most ${maxJobs} are allowed per batch` },
+        ]);
+      }
+      // A repeat of an earlier request is answered before the limits, which that batch already counts against.
+      const earlier = idempotencyKey
+        ? await db.selectFrom('batches').selectAll().where('user_id', '=', user.id).where('idempotency_key', '=', idempotencyKey).executeTakeFirst()
+        : undefined;
+      if (earlier) {
+        if (earlier.status === 'pending_start') await startBatchWorkflow(starter, earlier);
+        res.status(200).json({ batch: batchView((await getBatch(db, earlier.id)) ?? earlier) });
+        return;
       }
       let agent: AgentSnapshot;
       let agentRef: { id: string; version: number } | undefined;
@@ -161,7 +214,16 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
             { path: input.agentVersion ? 'agentVersion' : 'agentId', message: input.agentVersion ? 'no such version of that agent' : 'no such agent' },
           ]);
         }
-        agent = { name: saved.name, premisePrompt: saved.premisePrompt, structurePrompt: saved.structurePrompt, tone: saved.tone, targetMinutes: saved.targetMinutes, ...(saved.voiceStyle ? { voiceStyle: saved.voiceStyle } : {}) };
+        agent = {
+          name: saved.name,
+          premisePrompt: saved.premisePrompt,
+          structurePrompt: saved.structurePrompt,
+          tone: saved.tone,
+          targetMinutes: saved.targetMinutes,
+          ...(saved.pronunciations.length > 0 ? { pronunciations: saved.pronunciations } : {}),
+          ...(saved.loudness !== null ? { loudness: saved.loudness } : {}),
+          ...(saved.voiceStyle ? { voiceStyle: saved.voiceStyle } : {}),
+        };
         agentRef = { id: saved.id, version: saved.version };
         agentMasterLanguage = saved.masterLanguage;
       } else {
@@ -169,14 +231,24 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       }
       const masterLanguage = input.masterLanguage ?? agentMasterLanguage ?? input.languages[0]!.language;
       api.estimator.checkVoices(input.languages);
+      // The early, clear refusal; delivery checks the address it connects to again.
+      if (input.webhook && !(await api.webhookGuard.check(input.webhook.url))) {
+        throw new ApiError(400, ApiErrorCode.validation, 'the request is invalid', [{ path: 'webhook.url', message: DESTINATION_REFUSED }]);
+      }
+      timing.mark('check');
       const jobs = planJobs({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage });
       // The estimate the batch will be judged against; a batch still starts when none can be made (a model without a price).
+      timing.mark('plan');
       const estimate = await api.estimator
-        .estimate({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage, agent })
+        .estimate({ mode: input.mode, titles: input.titles, languages: input.languages, variations: input.variations, masterLanguage, agent, userId: user.id })
         .catch((err: unknown) => {
           api.deps.log(`no estimate for a new batch: ${err instanceof Error ? err.message : String(err)}`);
           return undefined;
         });
+      timing.mark('estimate');
+      const limits = await checkLaunchLimits(db, user.id, { jobs: jobs.length, estimateUsd: estimate?.cost.totalUsd });
+      const budgetUsd = input.budgetUsd ?? limits.defaultBudgetUsd ?? undefined;
+      timing.mark('limits');
       const { batch, created } = await createBatch(db, {
         userId: user.id,
         mode: input.mode,
@@ -190,31 +262,25 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           audioEncoding: input.audio.encoding,
           speakingRate: input.audio.speakingRate,
           pitch: input.audio.pitch,
+          ...(input.audio.loudness !== undefined ? { loudness: input.audio.loudness } : {}),
           priority: input.priority,
-          ...(input.budgetUsd !== undefined ? { budgetUsd: input.budgetUsd } : {}),
-          ...(input.webhook ? { webhook: input.webhook } : {}),
+          ...(budgetUsd !== undefined ? { budgetUsd } : {}),
+          ...(input.webhook ? { webhook: await sealWebhook(api, user.id, input.webhook) } : {}),
         },
         idempotencyKey,
         estimate,
         jobs,
+        status: 'pending_start',
+        // Big batches are accepted at once; their workflow writes the job rows first thing.
+        deferJobs: jobs.length > DEFER_JOB_ROWS_ABOVE,
       });
-      try {
-        await temporal.workflow.start<typeof batchWorkflow>('batchWorkflow', {
-          workflowId: batch.workflow_id,
-          taskQueue: api.deps.taskQueue,
-          args: [workflowInput(batch)],
-          typedSearchAttributes: [
-            { key: SearchAttr.BatchId, value: batch.id },
-            { key: SearchAttr.UserId, value: user.id },
-            { key: SearchAttr.Mode, value: input.mode },
-          ],
-          memo: { titles: input.titles.length, languages: input.languages.map((l) => l.language).join(','), jobs: jobs.length },
-        });
-      } catch (err) {
-        // A repeated request with the same Idempotency-Key finds its workflow already running: fine.
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-      res.status(created ? 201 : 200).json({ batch: batchView(batch) });
+      // Never `running` without a workflow: the batch is marked running once its workflow has started; when
+      // Temporal cannot be reached it stays `pending_start` and the reconciler starts it later.
+      timing.mark('write');
+      if (batch.status === 'pending_start') await startBatchWorkflow(starter, batch);
+      timing.mark('start');
+      res.set('Server-Timing', timing.header());
+      res.status(created ? 201 : 200).json({ batch: batchView((await getBatch(db, batch.id)) ?? batch) });
     },
   );
 
@@ -224,13 +290,19 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       method: 'get',
       path: '/api/batches',
       tag: 'batches',
-      summary: "The caller's batches, newest first, optionally in one status",
+      summary: "The caller's batches, newest first, optionally in one status; admins may list everyone's (`all=true`) or one user's (`userId`)",
       query: BatchListQuery,
-      responses: { 200: { description: 'a page of batches', schema: z.object({ batches: z.array(BatchView), page: z.number(), pageSize: z.number(), total: z.number() }) } },
+      responses: {
+        200: { description: 'a page of batches', schema: z.object({ batches: z.array(BatchView), page: z.number(), pageSize: z.number(), total: z.number() }) },
+        403: { description: '`all` or `userId` from a member' },
+      },
     },
     async ({ res, query, user }) => {
-      const { items, total } = await listBatches(db, user.id, { status: query.status, limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
-      res.json({ batches: items.map(batchView), page: query.page, pageSize: query.pageSize, total });
+      const others = query.all === 'true' || (query.userId !== undefined && query.userId !== user.id);
+      if (others && user.role !== 'admin') throw new ApiError(403, ApiErrorCode.forbidden, "only admins may list other users' batches");
+      const owner = query.all === 'true' ? undefined : (query.userId ?? user.id);
+      const { items, total } = await listBatches(db, owner, { status: query.status, limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
+      res.json({ batches: items.map((b) => ({ ...batchView(b), cost: costView(b) })), page: query.page, pageSize: query.pageSize, total });
     },
   );
 
@@ -246,7 +318,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       responses: { 200: { description: 'the batch', schema: z.object({ batch: BatchView }) }, 404: { description: 'no such batch of yours' } },
     },
     async ({ res, params, user }) => {
-      const batch = await getBatch(db, params.id, user.id);
+      const batch = await batchFor(db, params.id, user);
       if (!batch) throw noBatch();
       const byLanguage = new Map<string, Record<string, number>>();
       for (const { language, status, n } of await languageCounts(db, batch.id)) {
@@ -266,6 +338,9 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
           cost: costView(batch),
           estimate: estimateView(batch),
           cacheHits: batch.cache_hits,
+          scriptCheck: await batchCheckCounts(db, batch.id),
+          // A user limit holding the next job back (jobs wait, they do not fail), while the batch is live.
+          waitingFor: live(batch) ? batch.waiting_for : null,
           waitingForQuota: await batchQuotaWait(db, batch.id),
         },
       });
@@ -285,7 +360,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       responses: { 200: { description: 'a page of jobs', schema: z.object({ jobs: z.array(JobView), page: z.number(), pageSize: z.number(), total: z.number() }) }, 404: { description: 'no such batch of yours' } },
     },
     async ({ res, params, query, user }) => {
-      const batch = await getBatch(db, params.id, user.id);
+      const batch = await batchFor(db, params.id, user);
       if (!batch) throw noBatch();
       const { items, total } = await listJobs(db, batch.id, { status: query.status, language: query.language, limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
       res.json({ jobs: items.map(jobSummary), page: query.page, pageSize: query.pageSize, total });
@@ -307,21 +382,20 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
         responses: { 202: { description: 'accepted; the batch shows the effect within moments' }, 404: { description: 'no such batch of yours' }, 409: { description: 'the batch is not in a state that allows this (`conflict`)' } },
       },
       async ({ res, params, body: input, user }) => {
-        const batch = await getBatch(db, params.id, user.id);
+        const batch = await batchFor(db, params.id, user);
         if (!batch) throw noBatch();
         try {
           const extra = (await act(batch, input)) ?? {};
-          res.status(202).json(controlAnswer(action, (await getBatch(db, batch.id, user.id)) ?? batch, extra));
+          res.status(202).json(controlAnswer(action, (await getBatch(db, batch.id)) ?? batch, extra));
         } catch (err) {
           // The workflow closed between our read and the call: the batch is finished.
-          if (err instanceof WorkflowNotFoundError) throw notRunning((await getBatch(db, batch.id, user.id)) ?? batch, action);
+          if (err instanceof WorkflowNotFoundError) throw notRunning((await getBatch(db, batch.id)) ?? batch, action);
           throw err;
         }
       },
     );
 
   const handle = (b: Batch) => temporal.workflow.getHandle(b.workflow_id);
-  const live = (b: Batch) => b.status === 'running' || b.status === 'paused';
 
   control('pause', 'Pause: start no new jobs; running ones finish', async (b) => {
     if (!live(b)) throw notRunning(b, 'pause');
@@ -332,6 +406,12 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
     await handle(b).signal(resumeSignal);
   });
   control('cancel', 'Cancel: running jobs are cancelled, queued ones never start (Temporal workflow cancellation)', async (b) => {
+    if (b.status === 'pending_start') {
+      // No workflow yet: close the books here; the starter cancels a workflow that starts meanwhile.
+      await cancelUnstarted(db, b.id);
+      await handle(b).cancel().catch(() => undefined);
+      return;
+    }
     if (!live(b)) throw notRunning(b, 'be cancelled');
     await handle(b).cancel();
   });
@@ -352,11 +432,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       args: [workflowInput(b)],
       signal: retryFailedSignal,
       signalArgs: [],
-      typedSearchAttributes: [
-        { key: SearchAttr.BatchId, value: b.id },
-        { key: SearchAttr.UserId, value: b.user_id },
-        { key: SearchAttr.Mode, value: b.mode },
-      ],
+      typedSearchAttributes: batchSearchAttributes(b),
     });
     return { failed: b.failed };
   });
@@ -384,7 +460,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       responses: { 200: { description: 'attempts, oldest first' }, 404: { description: 'no such batch of yours' } },
     },
     async ({ res, params, user }) => {
-      const batch = await getBatch(db, params.id, user.id);
+      const batch = await batchFor(db, params.id, user);
       if (!batch) throw noBatch();
       const rows = await listDeliveries(db, batch.id);
       res.json({
@@ -409,7 +485,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       method: 'get',
       path: '/api/jobs/:id',
       tag: 'jobs',
-      summary: 'One job: script text, expiring audio, script and subtitle links, timings, attempts, error',
+      summary: 'One job: script text, expiring audio, script and subtitle links, timings, attempts (with the log of finished ones), error',
       params: IdParam,
       notFoundMessage: 'no such job',
       responses: { 200: { description: 'the job', schema: z.object({ job: JobView }) }, 404: { description: 'no such job of yours' } },
@@ -427,9 +503,17 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       res.json({
         job: {
           ...jobSummary(job),
+          ...(await jobQualityView(db, job)),
           script,
           audio,
           subtitles,
+          attemptLog: (await listAttempts(db, job.id)).map((a) => ({
+            attempt: a.attempt,
+            status: a.status,
+            error: a.error_code ? { stage: a.error_stage, code: a.error_code, message: a.error_message } : null,
+            startedAt: a.started_at,
+            finishedAt: a.finished_at,
+          })),
           timings: {
             createdAt: job.created_at,
             startedAt: job.started_at,
@@ -458,12 +542,7 @@ export function batchRoutes(api: Api, links: LinkSigner): void {
       if (size === undefined) throw new ApiError(404, ApiErrorCode.notFound, 'no such file');
       res.set({ 'Content-Type': contentTypeOf(query.key), 'Content-Length': String(size), 'Cache-Control': 'private, max-age=60' });
       res.attachment(path.posix.basename(query.key));
-      const body = await storage.stream(query.key);
-      body.on('error', (err) => {
-        api.deps.log(`file stream failed: ${err.message}`);
-        res.destroy();
-      });
-      body.pipe(res);
+      pipeToResponse(await storage.stream(query.key), res, api.deps.log, 'file stream');
     },
   );
 }

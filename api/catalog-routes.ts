@@ -1,10 +1,12 @@
 // Catalog and estimate routes: the languages and voices users pick from, and what a batch will cost
-// and take before it is launched (POST /api/estimates), calibrated on recent scripts and jobs and aware of
+// and take before it is launched (POST /api/estimates, for logged-in users), calibrated on recent scripts and jobs and aware of
 // the scripts the content-addressed cache already holds.
 import { Router } from 'express';
 import { FAMILY_CAPABILITIES, languageName, type CatalogVoice, type PriceTable } from '../domain/catalog';
 import { ErrorCode } from '../domain/errors';
+import { z } from 'zod';
 import { EstimateSchema, LanguagesQuery, VoicesQuery } from './catalog-schemas';
+import { route, type Api } from './http';
 import { ApiError } from './errors';
 import type { BatchEstimator } from './estimator';
 
@@ -76,16 +78,31 @@ export function createCatalogRouter(estimator: BatchEstimator): Router {
     res.json({ voices: voices.map((v) => voiceView(v, prices)), total: voices.length });
   });
 
-  router.post('/api/estimates', async (req, res) => {
-    const input = EstimateSchema.parse(req.body);
-    const estimate = await estimator.estimate({ ...input, titles: input.titles, languages: input.languages });
-    res.json({
-      estimate,
-      withinBudget: input.budgetUsd === undefined ? null : estimate.cost.totalUsd <= input.budgetUsd,
-      pricing: { compiledOn: prices.source.compiledOn, references: prices.source.references, notes: prices.source.notes ?? null },
-    });
-  });
-
   return router;
 }
 
+
+/** POST /api/estimates: needs a login, and counts cache hits among the caller's own scripts only. */
+export function estimateRoute(api: Api): void {
+  const { estimator } = api;
+  route(
+    api,
+    {
+      method: 'post',
+      path: '/api/estimates',
+      tag: 'catalog',
+      summary: 'What a batch would cost and how long it would take, before launching it',
+      description: "Scripts already in the cache count only when the caller's own batches wrote them.",
+      body: EstimateSchema,
+      responses: { 200: { description: 'the estimate', schema: z.object({ estimate: z.any(), withinBudget: z.boolean().nullable(), pricing: z.any() }) } },
+    },
+    async ({ res, body, user }) => {
+      const estimate = await estimator.estimate({ ...body, titles: body.titles, languages: body.languages, userId: user.id });
+      res.json({
+        estimate,
+        withinBudget: body.budgetUsd === undefined ? null : estimate.cost.totalUsd <= body.budgetUsd,
+        pricing: { compiledOn: estimator.prices.source.compiledOn, references: estimator.prices.source.references, notes: estimator.prices.source.notes ?? null },
+      });
+    },
+  );
+}

@@ -23,6 +23,8 @@ export interface EstimateQuestion {
   model?: string;
   keys?: { gemini?: number; tts?: number };
   slots?: { gemini?: number; tts?: number };
+  /** The caller: cache hits count only scripts of their own batches. */
+  userId?: string;
 }
 
 /** Scales the price file's per-stage latencies so a typical job (one adaptation, one TTS request) takes `jobMs`. */
@@ -56,7 +58,7 @@ export class BatchEstimator {
     const [samples, jobMs, cache, speech] = await Promise.all([
       recentScriptSamples(this.db, { before }),
       recentJobMedianMs(this.db, { before }),
-      cachedScriptCells(this.db, { titles: q.titles, variations: q.variations, masterLanguage, languages: q.languages.map((l) => l.language), model: this.model, agent: q.agent }),
+      cachedScriptCells(this.db, { titles: q.titles, variations: q.variations, masterLanguage, languages: q.languages.map((l) => l.language), model: this.model, agent: q.agent, userId: q.userId }),
       recentGeminiSpeech(this.db, { before }),
     ]);
     try {

@@ -12,6 +12,7 @@ import type { Batch, Database, Job } from '../db/schema';
 import { batchView } from './batch-routes';
 import { ApiError, ApiErrorCode } from './errors';
 import { route, type Api } from './http';
+import { OpenStreams } from './stream-release';
 import { IdParam, ManifestQuery } from './schemas';
 
 /** Path of an output inside the export: its storage key below the batch's folder. */
@@ -99,7 +100,7 @@ export function exportRoutes(api: Api): void {
       responses: { 200: { description: 'the manifest (application/json or text/csv)' }, 404: { description: 'no such batch of yours' } },
     },
     async ({ res, params, query, user }) => {
-      const batch = await getBatch(db, params.id, user.id);
+      const batch = await getBatch(db, params.id, user.role === 'admin' ? undefined : user.id);
       if (!batch) throw noBatch();
       if (query.format === 'csv') {
         res.set('Content-Type', 'text/csv; charset=utf-8');
@@ -124,27 +125,33 @@ export function exportRoutes(api: Api): void {
       responses: { 200: { description: 'the ZIP', contentType: 'application/zip' }, 404: { description: 'no such batch of yours' } },
     },
     async ({ res, params, user }) => {
-      const batch = await getBatch(db, params.id, user.id);
+      const batch = await getBatch(db, params.id, user.role === 'admin' ? undefined : user.id);
       if (!batch) throw noBatch();
       const keys = await storage.list(`batches/${batch.id}/`);
       const zip = new ZipFile();
+      // An aborted download closes the entry being read (its S3 socket or file) and opens no further one.
+      const open = new OpenStreams(res);
+      res.once('close', () => {
+        if (!res.writableFinished) (zip.outputStream as unknown as Readable).destroy();
+      });
       const mtime = batch.finished_at ?? new Date();
-      zip.addReadStreamLazy('manifest.json', { mtime, compress: true }, (cb) => cb(null, ReadableStream.from(asBuffers(manifestJson(db, batch)))));
-      zip.addReadStreamLazy('manifest.csv', { mtime, compress: true }, (cb) => cb(null, ReadableStream.from(asBuffers(manifestCsv(db, batch)))));
+      zip.addReadStreamLazy('manifest.json', { mtime, compress: true }, (cb) => cb(null, open.add(ReadableStream.from(asBuffers(manifestJson(db, batch))))));
+      zip.addReadStreamLazy('manifest.csv', { mtime, compress: true }, (cb) => cb(null, open.add(ReadableStream.from(asBuffers(manifestCsv(db, batch))))));
       for (const key of keys) {
         const name = exportPath(batch.id, key)!;
         if (name === 'manifest.json' || name === 'manifest.csv') continue;
         // Audio is already compressed; deflating it again costs CPU for nothing.
         const compress = /\.(txt|srt|vtt|json|csv)$/i.test(name);
         zip.addReadStreamLazy(name, { mtime, compress }, (cb) => {
+          if (open.closed) return cb(new Error('the download was aborted'), undefined as unknown as Readable);
           storage.stream(key).then(
             (s: Readable) => {
               // A source that breaks midway must end the download, not the process.
               s.on('error', (err: Error) => {
-                log(`zip of batch ${batch.id}: reading ${name} failed: ${err.message}`);
+                if (!open.closed) log(`zip of batch ${batch.id}: reading ${name} failed: ${err.message}`);
                 res.destroy();
               });
-              cb(null, s);
+              cb(null, open.add(s));
             },
             (err: Error) => cb(err, undefined as unknown as Readable),
           );
@@ -154,7 +161,7 @@ export function exportRoutes(api: Api): void {
       res.status(200).set('Content-Type', 'application/zip');
       res.attachment(`batch-${batch.id}.zip`);
       zip.on('error', (err: Error) => {
-        log(`zip of batch ${batch.id} failed: ${err.message}`);
+        if (!open.closed) log(`zip of batch ${batch.id} failed: ${err.message}`);
         res.destroy();
       });
       zip.outputStream.on('error', () => res.destroy());

@@ -7,10 +7,13 @@ import type { z } from 'zod';
 import type { BoltMetrics } from '../adapters/metrics';
 import { withLogContext } from '../adapters/logger';
 import type { ObjectStorage } from '../adapters/storage';
+import type { DestinationGuard } from '../adapters/webhook-net';
 import type { Database, User } from '../db/schema';
 import type { PriceTable, VoiceCatalog } from '../domain/catalog';
+import type { LoginLimits } from '../domain/login-throttle';
 import { authenticateToken } from '../db/users';
 import { ApiError, ApiErrorCode } from './errors';
+import { checkParams } from './text-guard';
 import type { BatchEstimator } from './estimator';
 import type { ApiRegistry, RouteDoc } from './openapi';
 
@@ -33,14 +36,24 @@ export interface ApiDeps {
   corsOrigins?: string[];
   /** Secret for expiring links to local-folder outputs. @default random per process */
   urlSigningSecret?: string;
-  /** Login rate limits. @default 5 failures per email and 100 per client address, per 15 minutes */
-  loginLimits?: { perEmail: number; perAddress: number; windowMs: number };
+  /** Login throttling. @default DEFAULT_LOGIN_LIMITS (5 free attempts per email and client, then a doubling delay) */
+  loginLimits?: LoginLimits;
   /** How often the progress stream reads PostgreSQL, in ms. @default 500 */
   progressPollMs?: number;
   /** Voice catalog and prices. @default the files the configuration names (the shipped ones) */
   catalog?: { catalog: VoiceCatalog; prices: PriceTable };
   /** Gemini model the workers write with (estimates and script-cache lookups). @default the configured one */
   geminiModel?: string;
+  /** The built page to serve at `/`; `null` serves none. @default web/dist (when built) */
+  webDir?: string | null;
+  /** Most jobs one batch may have. @default the configured BOLT_MAX_JOBS_PER_BATCH (20,000) */
+  maxJobsPerBatch?: number;
+  /** Checks webhook destinations when a batch is created. @default the configured policy, system DNS */
+  webhookGuard?: DestinationGuard;
+  /** The public key webhook secrets are sealed to. @default the one workers published in PostgreSQL */
+  webhookSealingKey?: () => Promise<{ keyId: string; publicKey: Buffer } | undefined>;
+  /** Express `trust proxy` (client addresses behind a reverse proxy). @default the configured one */
+  trustProxy?: boolean | number | string[];
 }
 
 /** The authenticated caller. */
@@ -59,6 +72,7 @@ export interface Api {
   deps: ApiDeps;
   /** Estimates and catalog checks, shared by the catalog and batch routes. */
   estimator: BatchEstimator;
+  webhookGuard: DestinationGuard;
 }
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -100,6 +114,7 @@ export function route<P extends z.ZodObject | undefined = undefined, Q extends z
   api.router[doc.method](doc.path, async (req: Request, res: Response) => {
     const user = doc.auth === false ? (undefined as unknown as AuthUser) : await authenticate(api.deps.db, req);
     let params: unknown;
+    checkParams(req.params as Record<string, string>);
     if (doc.params) {
       const parsed = doc.params.safeParse(req.params);
       if (!parsed.success) throw new ApiError(404, ApiErrorCode.notFound, notFoundMessage ?? 'not found');

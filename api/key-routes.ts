@@ -1,10 +1,13 @@
 // Admin-only view of the key pool: keys masked (last four characters), their circuit and usage; disable,
 // enable and remove. Adding keys stays in `npm run keys` (it needs the master key, which the API never holds).
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { listKeys, removeKey, setKeyStatus, type ApiKeyView } from '../db/keys';
 import { ApiError, ApiErrorCode } from './errors';
 import { requireAdmin, route, type Api } from './http';
-import { IdParam } from './schemas';
+import { EmptyBody, IdParam } from './schemas';
+import type { keyTestWorkflow } from '../workflows';
 
 /** The JSON view of a pooled key: never the key, only `…last4`. */
 export const keyView = (k: ApiKeyView) => ({
@@ -63,6 +66,40 @@ export function keyRoutes(api: Api): void {
       if (!(await exists(params.id))) throw new ApiError(404, ApiErrorCode.notFound, 'no such key');
       await setKeyStatus(db, params.id, { status: 'active' });
       res.status(204).end();
+    },
+  );
+
+  route(
+    api,
+    {
+      method: 'post',
+      path: '/api/keys/:id/test',
+      tag: 'admin',
+      summary: 'Test a key with one cheap call, made by a worker of its provider (admins only)',
+      description: 'Gemini: a five-token answer; TTS: the voice list of one language. The outcome counts like any call: an invalid key is disabled with the reason.',
+      params: IdParam,
+      body: EmptyBody,
+      notFoundMessage: 'no such key',
+      responses: { 200: { description: '`{ok, message, latencyMs, key}`: what the test found, and the key after it' }, ...admin, 502: { description: 'no worker answered in time (`provider_unavailable`)' } },
+    },
+    async ({ res, params, user }) => {
+      requireAdmin(user);
+      const key = (await listKeys(db)).find((k) => k.id === params.id);
+      if (!key) throw new ApiError(404, ApiErrorCode.notFound, 'no such key');
+      let result;
+      try {
+        result = await api.deps.temporal.workflow.execute<typeof keyTestWorkflow>('keyTestWorkflow', {
+          workflowId: `key-test-${key.id}-${randomUUID()}`,
+          taskQueue: api.deps.taskQueue,
+          args: [{ keyId: key.id, service: key.service }],
+          workflowExecutionTimeout: '90 seconds',
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowFailedError)) throw err;
+        throw new ApiError(502, 'provider_unavailable', `the key could not be tested: ${err.cause?.message ?? err.message}`);
+      }
+      const after = (await listKeys(db)).find((k) => k.id === key.id);
+      res.json({ ...result, key: after ? keyView(after) : null });
     },
   );
 

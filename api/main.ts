@@ -14,6 +14,7 @@ import { ensureAdminAtStart } from '../db/users';
 import { loadConfig } from '../domain/config';
 import { newPassword } from '../domain/credentials';
 import { createApp } from './app';
+import { startReconciler } from './batch-starter';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -47,10 +48,15 @@ async function main(): Promise<void> {
     urlSigningSecret: config.urlSigningSecret,
     catalog: loadCatalog(config.catalog),
     geminiModel: config.gemini.model,
+    maxJobsPerBatch: config.maxJobsPerBatch,
+    trustProxy: config.trustProxy,
   });
+  // Batches whose workflow could not be started (Temporal unreachable) start from here later.
+  const reconciler = startReconciler({ db, temporal: client, taskQueue: config.temporal.taskQueue, log });
   const server = app.listen(config.port, () => log(`listening on :${config.port}`));
   const stop = () => {
     app.locals.progress.stop();
+    void reconciler.stop();
     server.closeAllConnections();
     server.close(() => void Promise.all([db.destroy(), connection.close(), tracing?.shutdown()]).then(() => process.exit(0)));
   };

@@ -1,9 +1,12 @@
 // Live progress as Server-Sent Events. One hub per API process reads PostgreSQL on a timer, with ONE
 // query for every watched batch, and fans each batch's row out to all of its subscribers.
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import { batchCounters } from '../db/batch-queries';
 import { getBatch } from '../db/batches';
+import { matrixStatuses } from '../db/matrix';
 import type { Database } from '../db/schema';
+import { MATRIX_MAX_JOBS } from '../domain/matrix';
 import { progressOf } from './batch-routes';
 import { ApiError, ApiErrorCode } from './errors';
 import { route, type Api } from './http';
@@ -17,7 +20,12 @@ const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget_exhausted'
 export interface ProgressListener {
   progress(data: ReturnType<typeof eventOf>): void;
   end(data: ReturnType<typeof eventOf>): void;
+  /** Every job's status letter by seq (see domain/matrix.ts), sent when it changed; only to subscribers that asked. */
+  jobs?(codes: string): void;
 }
+
+/** `?jobs=1` adds `jobs` events (the matrix's status string) to the stream. */
+export const EventsQuery = z.object({ jobs: z.enum(['1', 'true']).optional().meta({ description: 'also send `jobs` events: one status letter per job, by seq' }) }).strict();
 
 /** The data of one progress event. */
 export function eventOf(row: Row, now = Date.now()) {
@@ -32,6 +40,8 @@ export function eventOf(row: Row, now = Date.now()) {
 
 interface Watched {
   listeners: Set<ProgressListener>;
+  /** The status string each job-watching listener was last sent. */
+  lastCodes: Map<ProgressListener, string>;
   lastKey?: string;
   lastSentAt: number;
 }
@@ -62,7 +72,7 @@ export class ProgressHub {
   subscribe(batchId: string, listener: ProgressListener): () => void {
     let w = this.watched.get(batchId);
     if (!w) {
-      w = { listeners: new Set(), lastSentAt: 0 };
+      w = { listeners: new Set(), lastCodes: new Map(), lastSentAt: 0 };
       this.watched.set(batchId, w);
     }
     w.listeners.add(listener);
@@ -70,6 +80,7 @@ export class ProgressHub {
     return () => {
       const entry = this.watched.get(batchId);
       entry?.listeners.delete(listener);
+      entry?.lastCodes.delete(listener);
       if (entry && entry.listeners.size === 0) this.watched.delete(batchId);
       if (this.watched.size === 0) this.stop();
     };
@@ -87,6 +98,7 @@ export class ProgressHub {
       this.polls++;
       const rows = await batchCounters(this.db, [...this.watched.keys()]);
       const now = Date.now();
+      const due: Array<{ row: (typeof rows)[number]; w: Watched; terminal: boolean }> = [];
       for (const row of rows) {
         const w = this.watched.get(row.id);
         if (!w) continue;
@@ -96,7 +108,21 @@ export class ProgressHub {
         if (key !== w.lastKey || now - w.lastSentAt >= this.heartbeatMs || terminal) {
           w.lastKey = key;
           w.lastSentAt = now;
-          for (const l of [...w.listeners]) (terminal ? l.end : l.progress).call(l, data);
+          due.push({ row, w, terminal });
+        }
+      }
+      // Job statuses are read only for batches being sent now and watched by a matrix, in one query.
+      const wantCodes = due.filter(({ row, w }) => row.total_jobs <= MATRIX_MAX_JOBS && [...w.listeners].some((l) => l.jobs)).map(({ row }) => row.id);
+      const codes = await matrixStatuses(this.db, wantCodes);
+      for (const { row, w, terminal } of due) {
+        const data = eventOf(row, now);
+        const c = codes.get(row.id);
+        for (const l of [...w.listeners]) {
+          if (c !== undefined && l.jobs && w.lastCodes.get(l) !== c) {
+            w.lastCodes.set(l, c);
+            l.jobs(c);
+          }
+          (terminal ? l.end : l.progress).call(l, data);
         }
         if (terminal) this.watched.delete(row.id);
       }
@@ -116,15 +142,18 @@ export function progressRoutes(api: Api, hub: ProgressHub): void {
       method: 'get',
       path: '/api/batches/:id/events',
       tag: 'batches',
-      summary: 'Live progress as Server-Sent Events: `progress` at least once a second while the batch runs, then `end`',
-      description: 'Each event carries an increasing `id`, and `data` with status, counts, percent, rate and ETA. The stream closes after `end`.',
+      summary: 'Live progress as Server-Sent Events: `progress` at least once a second while the batch runs, then `end`; with `?jobs=1` also `jobs`',
+      description:
+        'Each event carries an increasing `id`, and `data` with status, counts, percent, rate and ETA. The stream closes after `end`. With `?jobs=1`, a `jobs` event (`{codes}`: one letter per job by seq, q r c f x) comes whenever a job changed status, before the `progress` of the same moment (batches up to 20,000 jobs).',
       params: IdParam,
+      query: EventsQuery,
       notFoundMessage: 'no such batch',
       responses: { 200: { description: 'the event stream', contentType: 'text/event-stream' }, 404: { description: 'no such batch of yours' } },
     },
-    async ({ res, params, user }) => {
-      const batch = await getBatch(api.deps.db, params.id, user.id);
+    async ({ res, params, query, user }) => {
+      const batch = await getBatch(api.deps.db, params.id, user.role === 'admin' ? undefined : user.id);
       if (!batch) throw new ApiError(404, ApiErrorCode.notFound, 'no such batch');
+      const withJobs = query.jobs !== undefined && batch.total_jobs <= MATRIX_MAX_JOBS;
       res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
       res.flushHeaders();
       let seq = 0;
@@ -132,6 +161,7 @@ export function progressRoutes(api: Api, hub: ProgressHub): void {
       res.write('retry: 2000\n\n');
       const first = eventOf(batch);
       if (TERMINAL.has(batch.status)) {
+        if (withJobs) send('jobs', { codes: (await matrixStatuses(api.deps.db, [batch.id])).get(batch.id) ?? '' });
         send('progress', first);
         send('end', first);
         res.end();
@@ -140,6 +170,7 @@ export function progressRoutes(api: Api, hub: ProgressHub): void {
       send('progress', first);
       const unsubscribe = hub.subscribe(batch.id, {
         progress: (data) => send('progress', data),
+        ...(withJobs ? { jobs: (codes: string) => send('jobs', { codes }) } : {}),
         end: (data) => {
           send('progress', data);
           send('end', data);

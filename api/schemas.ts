@@ -16,16 +16,46 @@ export const VoiceName = z.string().regex(/^[a-z]{2,3}-([A-Z]{2}|\d{3})-[A-Za-z0
  */
 export const VoiceStyle = z.string().trim().min(1).max(1000).meta({ description: 'style prompt for Gemini-TTS voices (input.prompt); ignored, with a note on the job, by voices without a prompt' });
 
+/**
+ * Characters that show nothing: whitespace and separators (\p{Z}), format characters such as zero-width
+ * spaces and joiners, bidi marks and the BOM (\p{Cf}), controls (\p{Cc}), variation selectors, and the
+ * blank letters Hangul fillers and the empty braille pattern.
+ */
+const INVISIBLE = /[\s\p{Z}\p{Cf}\p{Cc}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}\u115F\u1160\u3164\uFFA0\u2800]/gu;
+
+/** Whether a text shows at least one character. */
+export const hasVisibleText = (s: string): boolean => s.replace(INVISIBLE, '').length > 0;
+
 export const Title = z
   .string()
   .trim()
   .min(3, 'a title has at least 3 characters')
-  .max(500, 'a title has at most 500 characters');
+  .max(500, 'a title has at most 500 characters')
+  .refine(hasVisibleText, 'a title must show something: it has only blank or invisible characters');
 
 export const LanguageVoiceSchema = z
   .object({ language: LanguageCode, voice: VoiceName })
   .strict()
   .refine((lv) => lv.voice.startsWith(`${lv.language}-`), { message: 'the voice must belong to the language (pt-BR takes a pt-BR-… voice)', path: ['voice'] });
+
+/** One term and its pronunciation: IPA (Unicode) or X-SAMPA (printable ASCII). */
+export const PronunciationSchema = z
+  .object({
+    term: z.string().trim().min(1).max(100),
+    alphabet: z.enum(['ipa', 'x-sampa']),
+    pronunciation: z.string().trim().min(1).max(200).regex(/^[^\p{Cc}<>&]+$/u, 'must not contain control characters, <, > or &'),
+  })
+  .strict()
+  .refine((p) => p.alphabet !== 'x-sampa' || /^[\x20-\x7e]+$/.test(p.pronunciation), { message: 'X-SAMPA is printable ASCII', path: ['pronunciation'] });
+
+/** An agent's terms; each term at most once. */
+export const PronunciationsSchema = z
+  .array(PronunciationSchema)
+  .max(100, 'at most 100 pronunciations')
+  .refine((list) => new Set(list.map((p) => p.term)).size === list.length, 'each term at most once');
+
+/** Integrated loudness target in LUFS (`off` keeps the voice's own level). */
+export const LoudnessSchema = z.union([z.literal('off'), z.literal(-23), z.literal(-16), z.literal(-14)]);
 
 export const AgentInputSchema = z
   .object({
@@ -35,6 +65,8 @@ export const AgentInputSchema = z
     tone: z.string().trim().min(1).max(200).default('warm, clear and engaging'),
     targetMinutes: z.number().min(0.1).max(60).default(5),
     voiceStyle: VoiceStyle.optional(),
+    pronunciations: PronunciationsSchema.optional(),
+    loudness: LoudnessSchema.optional(),
   })
   .strict();
 
@@ -43,6 +75,8 @@ export const AudioOptionsSchema = z
     encoding: z.enum(['MP3', 'OGG_OPUS', 'LINEAR16']).default('MP3'),
     speakingRate: z.number().min(0.25).max(4).optional(),
     pitch: z.number().min(-20).max(20).optional(),
+    /** Overrides the agent's loudness target for this batch. */
+    loudness: LoudnessSchema.optional(),
   })
   .strict();
 
@@ -58,10 +92,13 @@ export const WebhookSchema = z
   })
   .strict();
 
+/** Most titles one batch takes. */
+export const MAX_TITLES = 1000;
+
 export const CreateBatchSchema = z
   .object({
     mode: z.enum([BatchMode.matrix, BatchMode.expandLanguages, BatchMode.expandTitles]),
-    titles: z.array(Title).min(1, 'at least one title').max(1000, 'at most 1,000 titles per batch'),
+    titles: z.array(Title).min(1, 'at least one title').max(MAX_TITLES, 'at most 1,000 titles per batch'),
     languages: z.array(LanguageVoiceSchema).min(1, 'at least one language').max(100, 'at most 100 languages per batch'),
     masterLanguage: LanguageCode.optional(),
     variations: z.number().int().min(1).max(5).default(1),
@@ -79,6 +116,13 @@ export const CreateBatchSchema = z
   .superRefine((b, ctx) => {
     if (b.agent && b.agentId) ctx.addIssue({ code: 'custom', message: 'give either agent or agentId, not both', path: ['agentId'] });
     if (b.agentVersion !== undefined && !b.agentId) ctx.addIssue({ code: 'custom', message: 'agentVersion needs agentId', path: ['agentVersion'] });
+    // The same title twice would make the same scripts twice (api/title-rules.ts, which the page shows as you type).
+    const seen = new Map<string, number>();
+    b.titles.forEach((t, i) => {
+      const first = seen.get(t.toLowerCase());
+      if (first !== undefined) ctx.addIssue({ code: 'custom', message: `duplicate of title ${first + 1}`, path: ['titles', i] });
+      else seen.set(t.toLowerCase(), i);
+    });
   });
 
 export type CreateBatchInput = z.infer<typeof CreateBatchSchema>;
@@ -120,6 +164,9 @@ export const AgentSchema = z
     targetMinutes: z.number().min(0.1).max(60),
     masterLanguage: LanguageCode.nullable().default(null),
     voiceStyle: VoiceStyle.nullable().default(null),
+    pronunciations: PronunciationsSchema.default([]),
+    /** null: the default (-16 LUFS). */
+    loudness: LoudnessSchema.nullable().default(null),
   })
   .strict();
 
@@ -143,7 +190,9 @@ export const PageQuery = z.object({
 });
 
 export const BatchListQuery = PageQuery.extend({
-  status: z.enum(['running', 'paused', 'completed', 'cancelled', 'failed', 'budget_exhausted']).optional(),
+  status: z.enum(['pending_start', 'running', 'paused', 'completed', 'cancelled', 'failed', 'budget_exhausted']).optional(),
+  all: z.enum(['true', 'false']).optional().meta({ description: "admins: every user's batches" }),
+  userId: z.string().uuid('not a valid user id').optional().meta({ description: "admins: one user's batches" }),
 }).strict();
 
 export const JobListQuery = PageQuery.extend({

@@ -2,13 +2,18 @@
 // from storage), and each user's favourite voice per language.
 import { WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
+import { countActiveKeys } from '../db/keys';
 import { clearFavourite, listFavourites, setFavourite } from '../db/favourites';
 import { ErrorCode } from '../domain/errors';
 import { previewKey } from '../domain/preview';
 import type { voicePreviewWorkflow } from '../workflows';
 import { ApiError, ApiErrorCode } from './errors';
 import { route, type Api } from './http';
+import { pipeToResponse } from './stream-release';
 import { LanguageCode, VoiceName } from './schemas';
+
+/** How long a first preview request waits for the worker before answering 503 (the run goes on). */
+const PREVIEW_WAIT_MS = 20_000;
 
 const VoiceParam = z.object({ name: VoiceName });
 const LanguageParam = z.object({ language: LanguageCode });
@@ -33,6 +38,7 @@ export function voiceRoutes(api: Api): void {
         200: { description: 'the sample', contentType: 'audio/mpeg' },
         404: { description: 'the catalog has no such voice' },
         502: { description: 'the TTS provider could not make the sample (`provider_unavailable`, with the reason)' },
+        503: { description: 'no TTS key can serve now (all disabled, or all waiting for quota): `provider_unavailable` with the reason and Retry-After' },
       },
     },
     async ({ res, params }) => {
@@ -41,15 +47,26 @@ export function voiceRoutes(api: Api): void {
       const key = previewKey(voice.name, voice.language);
       let size = await storage.size(key);
       if (size === undefined) {
+        // Without a key that can serve, the worker would wait for one for minutes: say so now instead.
+        if ((await countActiveKeys(db, 'tts')) === 0) {
+          throw new ApiError(503, ErrorCode.providerUnavailable, 'no TTS key can make this preview: every key in the pool is disabled, spent or removed (an admin can add or enable one)', null, {
+            'Retry-After': '60',
+          });
+        }
         try {
           // One workflow id per voice: concurrent first requests share one run, so one paid call.
-          const made = await temporal.workflow.execute<typeof voicePreviewWorkflow>('voicePreviewWorkflow', {
+          const handle = await temporal.workflow.start<typeof voicePreviewWorkflow>('voicePreviewWorkflow', {
             workflowId: `voice-preview-${voice.name}`,
             taskQueue: api.deps.taskQueue,
             args: [{ voice: voice.name, language: voice.language }],
             workflowIdConflictPolicy: 'USE_EXISTING',
             workflowExecutionTimeout: '5 minutes',
           });
+          // Keys that exist but wait for quota: the run goes on (and is cached); this request does not hang.
+          const made = await Promise.race([handle.result(), new Promise<undefined>((r) => setTimeout(() => r(undefined), PREVIEW_WAIT_MS).unref())]);
+          if (!made) {
+            throw new ApiError(503, ErrorCode.providerUnavailable, `the preview of ${voice.name} is waiting for a TTS key with quota; try again shortly`, null, { 'Retry-After': '30' });
+          }
           size = made.bytes;
         } catch (err) {
           if (!(err instanceof WorkflowFailedError)) throw err;
@@ -60,12 +77,7 @@ export function voiceRoutes(api: Api): void {
         }
       }
       res.set({ 'Content-Type': 'audio/mpeg', 'Content-Length': String(size), 'Cache-Control': 'private, max-age=86400' });
-      const body = await storage.stream(key);
-      body.on('error', (err) => {
-        api.deps.log(`preview stream failed: ${err.message}`);
-        res.destroy();
-      });
-      body.pipe(res);
+      pipeToResponse(await storage.stream(key), res, api.deps.log, 'preview stream');
     },
   );
 

@@ -1,6 +1,8 @@
 // Agents (saved script templates) and their immutable versions: an edit adds a version, never rewrites one.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { parseLoudnessTarget, type LoudnessTarget } from '../domain/loudness';
+import type { Pronunciation } from '../domain/pronunciation';
 import type { AgentVersion, Database } from './schema';
 
 /** The fields of one agent version, as the API speaks them. */
@@ -13,6 +15,10 @@ export interface AgentFields {
   masterLanguage: string | null;
   /** Style prompt for voices that take one (Gemini-TTS); null for none. */
   voiceStyle: string | null;
+  /** Terms and how to say them, versioned with the agent. */
+  pronunciations: Pronunciation[];
+  /** null: the default loudness target. */
+  loudness: LoudnessTarget | null;
 }
 
 /** An agent with the fields of one of its versions. */
@@ -33,6 +39,8 @@ const toRow = (f: AgentFields) => ({
   target_minutes: f.targetMinutes,
   master_language: f.masterLanguage,
   voice_style: f.voiceStyle,
+  pronunciations: JSON.stringify(f.pronunciations),
+  loudness_target: f.loudness === null ? null : String(f.loudness),
 });
 
 function fromRows(a: { id: string; current_version: number; created_at: Date; updated_at: Date }, v: AgentVersion): AgentWithVersion {
@@ -47,6 +55,8 @@ function fromRows(a: { id: string; current_version: number; created_at: Date; up
     targetMinutes: v.target_minutes,
     masterLanguage: v.master_language,
     voiceStyle: v.voice_style,
+    pronunciations: v.pronunciations,
+    loudness: parseLoudnessTarget(v.loudness_target) ?? null,
     createdAt: a.created_at,
     updatedAt: a.updated_at,
     versionCreatedAt: v.created_at,

@@ -8,13 +8,14 @@ export interface Page<T> {
   total: number;
 }
 
-/** The user's batches, newest first, optionally in one status. */
+/** The user's batches (everyone's when `userId` is undefined: admins only), newest first, optionally in one status. */
 export async function listBatches(
   db: Kysely<Database>,
-  userId: string,
+  userId: string | undefined,
   opts: { status?: BatchStatus; limit: number; offset: number },
 ): Promise<Page<Batch>> {
-  let q = db.selectFrom('batches').where('user_id', '=', userId);
+  let q = db.selectFrom('batches');
+  if (userId !== undefined) q = q.where('user_id', '=', userId);
   if (opts.status) q = q.where('status', '=', opts.status);
   const [items, total] = await Promise.all([
     q.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(opts.limit).offset(opts.offset).execute(),

@@ -19,6 +19,7 @@ interface ScriptRow {
   agent: AgentSnapshot | null;
   job_title: string | null;
   created_at: Date;
+  calls: number | null;
 }
 
 // Narration as synthesized: blocks joined by blank lines, counted in characters (code points).
@@ -32,7 +33,11 @@ export async function recentScriptSamples(db: Kysely<Database>, opts: { limit?: 
   let q = db
     .selectFrom('scripts as s')
     .innerJoin('batches as b', 'b.id', 's.batch_id')
+    .leftJoin('script_checks as c', (j) =>
+      j.onRef('c.batch_id', '=', 's.batch_id').onRef('c.title_index', '=', 's.title_index').onRef('c.variation', '=', 's.variation').onRef('c.language', '=', 's.language'),
+    )
     .select([
+      sql<number | null>`jsonb_array_length(c.attempts)`.as('calls'),
       's.batch_id',
       's.title_index',
       's.variation',
@@ -69,6 +74,7 @@ export async function recentScriptSamples(db: Kysely<Database>, opts: { limit?: 
       outputTitleChars: Number(r.title_chars),
       inputTokens: r.input_tokens,
       outputTokens: r.output_tokens,
+      calls: r.calls ?? 1,
     });
   }
   return samples;
@@ -128,6 +134,8 @@ export interface CacheLookup {
   /** The model the workers write with (part of the cache key). */
   model: string;
   agent: AgentSnapshot;
+  /** Count only cells this user has scripts for, so an estimate reveals nothing of other users' titles. */
+  userId?: string;
 }
 
 /**
@@ -165,7 +173,28 @@ export async function cachedScriptCells(db: Kysely<Database>, b: CacheLookup): P
     const rows = await db.selectFrom('script_cache').select('key').where('key', 'in', aKeys.slice(i, i + 1000)).execute();
     for (const r of rows) scripts.push(adaptationKeys.get(r.key)!);
   }
-  return { masters, scripts };
+  if (b.userId === undefined) return { masters, scripts };
+  const own = await ownScriptCells(db, b.userId, b);
+  const mine = (kind: string, c: CacheCell, language: string) => own.has(`${kind}|${b.titles[c.titleIndex]}|${c.variation}|${language}`);
+  return { masters: masters.filter((c) => mine('master', c, b.masterLanguage)), scripts: scripts.filter((c) => mine('adaptation', c, c.language!)) };
+}
+
+/** `kind|title|variation|language` of the scripts this user's own batches hold for these titles and model. */
+async function ownScriptCells(db: Kysely<Database>, userId: string, b: CacheLookup): Promise<Set<string>> {
+  const own = new Set<string>();
+  const titles = [...new Set(b.titles)];
+  for (let i = 0; i < titles.length; i += 1000) {
+    const rows = await db
+      .selectFrom('scripts as s')
+      .innerJoin('batches as bt', 'bt.id', 's.batch_id')
+      .select(['s.kind', 's.variation', 's.language', sql<string>`bt.titles ->> s.title_index`.as('title')])
+      .where('bt.user_id', '=', userId)
+      .where('s.model', '=', b.model)
+      .where(sql<string>`bt.titles ->> s.title_index`, 'in', titles.slice(i, i + 1000))
+      .execute();
+    for (const r of rows) own.add(`${r.kind}|${r.title}|${r.variation}|${r.language}`);
+  }
+  return own;
 }
 
 /** Recent Gemini-TTS narrations (characters, locale, measured duration): how fast the family really speaks. */

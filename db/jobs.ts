@@ -1,6 +1,7 @@
 // Job rows and the batch counters that mirror them: every status change moves exactly one count, once.
 import { sql, type Kysely } from 'kysely';
-import { addSpend } from './batches';
+import { addSpend, setBatchStatus } from './batches';
+import { countJobStart } from './user-limits';
 import type { Database, Job, JobStatus, JobUpdate } from './schema';
 
 /** Workflow id of a job: `job-<batchId>-<seq>`. */
@@ -67,6 +68,8 @@ export async function transitionJob(
       })
       .where('id', '=', job.batch_id)
       .execute();
+    // Each attempt counts once against its owner's jobs per day.
+    if (opts.countAttempt && to === 'running') await countJobStart(trx, job.batch_id);
     return true;
   });
 }
@@ -151,4 +154,14 @@ export async function recordTtsSpend(
       .executeTakeFirst();
     if (set) await addSpend(trx, r.batchId, r.usd);
   });
+}
+
+/**
+ * Cancels a batch whose workflow never started: its queued jobs (rows, or the counter alone when the
+ * rows were deferred and never written) become cancelled, and the batch too.
+ */
+export async function cancelUnstarted(db: Kysely<Database>, id: string, reason?: { code: string; message: string }): Promise<void> {
+  await transitionAll(db, id, 'queued', 'cancelled', reason ? { error_stage: 'orchestration', error_code: reason.code, error_message: reason.message } : {});
+  await db.updateTable('batches').set({ cancelled: sql<number>`cancelled + queued`, queued: 0 }).where('id', '=', id).execute();
+  await setBatchStatus(db, id, 'cancelled');
 }

@@ -396,3 +396,9 @@ export async function batchQuotaWait(db: Kysely<Database>, batchId: string): Pro
     .executeTakeFirstOrThrow();
   return { waiting: Number(r.waiting), since: (r.since as Date | null) ?? null, until: (r.until as Date | null) ?? null };
 }
+
+/** How many keys of a service are active (not disabled, spent or removed): 0 means no call can be made. */
+export async function countActiveKeys(db: Kysely<Database>, service: KeyService): Promise<number> {
+  const row = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll<string>().as('n')).where('service', '=', service).where('status', '=', 'active').executeTakeFirstOrThrow();
+  return Number(row.n);
+}

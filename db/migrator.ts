@@ -12,7 +12,12 @@ import * as batchMessage from './migrations/2026_11_25_0700_batch_message';
 import * as audioCache from './migrations/2026_11_25_0900_audio_cache';
 import * as batchCosts from './migrations/2026_12_01_0100_batch_costs';
 import * as favouriteVoices from './migrations/2026_12_01_0200_favourite_voices';
+import * as userLimits from './migrations/2026_12_02_0200_user_limits';
+import * as loginThrottle from './migrations/2026_12_02_0100_login_throttle';
+import * as webhookSealingKeys from './migrations/2026_12_02_0110_webhook_sealing_keys';
+import * as estimateIndexes from './migrations/2026_12_02_0120_estimate_indexes';
 import * as geminiTts from './migrations/2026_12_02_0500_gemini_tts';
+import * as narrationQuality from './migrations/2026_12_02_0600_narration_quality';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -26,7 +31,12 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0900_audio_cache': audioCache,
   '2026_12_01_0100_batch_costs': batchCosts,
   '2026_12_01_0200_favourite_voices': favouriteVoices,
+  '2026_12_02_0200_user_limits': userLimits,
+  '2026_12_02_0100_login_throttle': loginThrottle,
+  '2026_12_02_0110_webhook_sealing_keys': webhookSealingKeys,
+  '2026_12_02_0120_estimate_indexes': estimateIndexes,
   '2026_12_02_0500_gemini_tts': geminiTts,
+  '2026_12_02_0600_narration_quality': narrationQuality,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

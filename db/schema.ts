@@ -2,6 +2,9 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AgentSnapshot } from '../domain/prompts';
 import type { BatchActualFigures, BatchEstimate } from '../domain/estimates';
+import type { LoudnessReport, LoudnessTarget } from '../domain/loudness';
+import type { Pronunciation, PronunciationNotes } from '../domain/pronunciation';
+import type { ScriptCheckAttempt, ScriptCheckOutcome } from '../domain/script-check';
 
 /** jsonb column: read as T, written as a JSON string. */
 type Json<T> = ColumnType<T, string, string>;
@@ -10,6 +13,8 @@ type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 
 /** Statuses of a batch. */
 export const BatchStatus = {
+  /** Written, but its workflow is not started yet (Temporal was unreachable); the reconciler starts it. */
+  pendingStart: 'pending_start',
   running: 'running',
   paused: 'paused',
   completed: 'completed',
@@ -42,8 +47,14 @@ export interface BatchOptions {
   agentRef?: { id: string; version: number };
   /** Spending cap in USD, when the user set one. */
   budgetUsd?: number;
-  /** Completion webhook; the secret signs deliveries and is never returned by the API. */
-  webhook?: { url: string; secret: string };
+  /**
+   * Completion webhook; the secret signs deliveries and is never returned by the API. It is stored
+   * sealed (`sealedSecret`, base64, to the public key `keyId` derived from the master key); batches made
+   * before that keep a plain `secret`.
+   */
+  webhook?: { url: string; secret?: string; sealedSecret?: string; keyId?: string };
+  /** Loudness every narration is normalised to; overrides the agent's. @default the agent's, else -16 */
+  loudness?: LoudnessTarget;
 }
 
 export interface BatchTable {
@@ -74,6 +85,11 @@ export interface BatchTable {
   spent_usd: Generated<number>;
   /** What the batch really used, written when it ends, to set beside `estimate`. */
   actuals: ColumnType<BatchActualFigures | null, string | null | undefined, string | null>;
+  /** Why the batch's next job is not starting now (a user limit), while that lasts. */
+  waiting_for: ColumnType<WaitingFor | null, string | null | undefined, string | null>;
+  /** Attempts granted to the batch workflow by its allowance, and attempts that started (see user limits). */
+  granted_attempts: Generated<number>;
+  started_attempts: Generated<number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   finished_at: Date | null;
@@ -109,6 +125,10 @@ export interface JobTable {
   tts_model: ColumnType<string | null, string | null | undefined, string | null>;
   tts_input_tokens: ColumnType<number | null, number | null | undefined, number | null>;
   tts_output_tokens: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Integrated loudness and true peak measured before and after normalisation (null before synthesis). */
+  loudness: ColumnType<LoudnessReport | null, string | null | undefined, string | null>;
+  /** Pronunciations the voice could not take, noted when the audio was made. */
+  pronunciation_notes: ColumnType<PronunciationNotes | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   started_at: Date | null;
@@ -146,6 +166,8 @@ export interface UserTable {
   role: UserRole;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Set when an admin deleted the user: the row stays for the records, logins and tokens stop. */
+  deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** Kinds of bearer token: one made by a login (expires), or a personal API token (until revoked). */
@@ -187,7 +209,39 @@ export interface AgentVersionTable {
   master_language: string | null;
   /** Style prompt for voices that take one (Gemini-TTS); null when the version has none. */
   voice_style: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Terms with their pronunciation (IPA or X-SAMPA), versioned with the agent. */
+  pronunciations: ColumnType<Pronunciation[], string | undefined, string>;
+  /** `off`, `-23`, `-16` or `-14` (LUFS); null means the default. */
+  loudness_target: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
+}
+
+/** The script check of one script (master or adaptation): every attempt and how it ended. */
+export interface ScriptCheckTable {
+  batch_id: string;
+  title_index: number;
+  variation: number;
+  language: string;
+  kind: 'master' | 'adaptation';
+  outcome: ScriptCheckOutcome;
+  attempts: Json<ScriptCheckAttempt[]>;
+  reasons: Json<string[]>;
+  created_at: CreatedAt;
+}
+
+/** Login attempts counted per (email, client) and per client, before passwords are checked. */
+export interface LoginThrottleTable {
+  key: string;
+  attempts: number;
+  next_allowed_at: Date;
+  updated_at: Generated<Date>;
+}
+
+/** A public key webhook secrets are sealed to, published by workers. */
+export interface WebhookSealingKeyTable {
+  key_id: string;
+  public_key: Buffer;
+  published_at: Date;
 }
 
 /** Requests of the last minute per (service, project or key, model): quotas a model has apart from its service's. */
@@ -258,6 +312,35 @@ export interface FavouriteVoiceTable {
   updated_at: UpdatedAt;
 }
 
+/** A user limit that holds a batch's next job back, as GET /api/batches/:id shows it. */
+export interface WaitingFor {
+  reason: 'user_running_jobs_limit' | 'user_jobs_per_day_limit' | 'user_spend_per_day_limit';
+  limit: number;
+  used: number;
+  /** When the limit is expected to allow more (the next UTC day), when known. */
+  until: string | null;
+  since: string;
+}
+
+/** Per-user limits an admin sets; null means no limit. */
+export interface UserLimitsTable {
+  user_id: string;
+  jobs_per_day: number | null;
+  running_jobs: number | null;
+  spend_per_day_usd: number | null;
+  /** Budget cap of the user's batches that set none. */
+  default_budget_usd: number | null;
+  updated_at: UpdatedAt;
+}
+
+/** What a user used in one UTC day: job attempts started and USD spent on paid calls. */
+export interface UserDailyUsageTable {
+  user_id: string;
+  day: ColumnType<string, string, string>;
+  jobs_started: Generated<number>;
+  spent_usd: Generated<number>;
+}
+
 /** Every table Bolt IA owns. */
 export interface Database {
   batches: BatchTable;
@@ -276,6 +359,11 @@ export interface Database {
   api_key_model_usage: ApiKeyModelUsageTable;
   webhook_deliveries: WebhookDeliveryTable;
   favourite_voices: FavouriteVoiceTable;
+  login_throttle: LoginThrottleTable;
+  webhook_sealing_keys: WebhookSealingKeyTable;
+  script_checks: ScriptCheckTable;
+  user_limits: UserLimitsTable;
+  user_daily_usage: UserDailyUsageTable;
 }
 
 export type Batch = Selectable<BatchTable>;
@@ -292,6 +380,8 @@ export type Agent = Selectable<AgentTable>;
 export type AgentVersion = Selectable<AgentVersionTable>;
 export type NewAgentVersion = Insertable<AgentVersionTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
+export type ScriptCheck = Selectable<ScriptCheckTable>;
+export type UserLimits = Selectable<UserLimitsTable>;
 
 /** Services a pooled API key can serve. */
 export const KeyService = { gemini: 'gemini', tts: 'tts' } as const;

@@ -18,7 +18,7 @@ export async function createUser(db: Kysely<Database>, input: { email: string; p
   const row = await db
     .insertInto('users')
     .values({ id: randomUUID(), email: normaliseEmail(input.email), password_hash: passwordHash, role: input.role })
-    .onConflict((oc) => oc.column('email').doNothing())
+    .onConflict((oc) => oc.column('email').where('deleted_at', 'is', null).doNothing())
     .returningAll()
     .executeTakeFirst();
   if (!row) throw new DuplicateEmailError(`a user with email ${normaliseEmail(input.email)} already exists`);
@@ -26,7 +26,7 @@ export async function createUser(db: Kysely<Database>, input: { email: string; p
 }
 
 export async function findUserByEmail(db: Kysely<Database>, email: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('email', '=', normaliseEmail(email)).executeTakeFirst();
+  return db.selectFrom('users').selectAll().where('email', '=', normaliseEmail(email)).where('deleted_at', 'is', null).executeTakeFirst();
 }
 
 export async function getUser(db: Kysely<Database>, id: string): Promise<User | undefined> {
@@ -83,6 +83,7 @@ export async function authenticateToken(db: Kysely<Database>, token: string): Pr
     .select(['t.id as token_id', 't.last_used_at'])
     .where('t.token_hash', '=', tokenHash(token))
     .where('t.revoked_at', 'is', null)
+    .where('u.deleted_at', 'is', null)
     .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', new Date())]))
     .executeTakeFirst();
   if (!row) return undefined;
@@ -154,4 +155,32 @@ export async function ensureAdminAtStart(
   } else {
     log(`created the first admin: ${r.email} (password from BOLT_ADMIN_PASSWORD)`);
   }
+}
+
+/** Replaces a user's password hash (a new password, or an old-scheme hash upgraded at login). */
+export async function setPasswordHash(db: Kysely<Database>, userId: string, passwordHash: string): Promise<boolean> {
+  const r = await db.updateTable('users').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', userId).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Revokes a user's login sessions, all of them or all but one; returns how many were ended. */
+export async function revokeSessions(db: Kysely<Database>, userId: string, exceptTokenId?: string): Promise<number> {
+  let q = db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('user_id', '=', userId).where('kind', '=', 'session').where('revoked_at', 'is', null);
+  if (exceptTokenId) q = q.where('id', '!=', exceptTokenId);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** A user's live sessions (neither revoked nor expired), newest first. */
+export async function listSessions(db: Kysely<Database>, userId: string): Promise<ApiToken[]> {
+  return db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'session')
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date())]))
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
 }

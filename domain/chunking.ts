@@ -131,13 +131,15 @@ export interface PlanOptions {
   maxBytes?: number;
   /** @default MAX_SENTENCE_BYTES */
   maxSentenceBytes?: number;
+  /** Renders a unit's text as SSML (for example with `<phoneme>` around terms). @default escapeSsml */
+  renderSsml?: (text: string) => string;
 }
 
 const SPEAK_OPEN = '<speak>';
 const SPEAK_CLOSE = '</speak>';
 /** The SSML of one unit: its mark, then its text; a piece of a longer sentence is its own `<s>`. */
-const renderUnit = (u: SpeechUnit, mark: string, ownSentence: boolean) =>
-  `<mark name="${mark}"/>${ownSentence ? `<s>${escapeSsml(u.text)}</s>` : escapeSsml(u.text)}`;
+const renderUnit = (u: SpeechUnit, mark: string, ownSentence: boolean, render: (s: string) => string = escapeSsml) =>
+  `<mark name="${mark}"/>${ownSentence ? `<s>${render(u.text)}</s>` : render(u.text)}`;
 
 /**
  * Plans the TTS requests for a script: sentence units packed greedily so every request, as sent (SSML
@@ -149,7 +151,8 @@ export function planSpeechRequests(text: string, options: PlanOptions): SpeechRe
   const overhead = options.ssml ? utf8Bytes(SPEAK_OPEN + SPEAK_CLOSE) : 0;
   // Worst case of one unit's markup: the longest mark name this plan can use and an `<s>` pair.
   const markupMax = options.ssml ? utf8Bytes(renderUnit({ text: '', endsSentence: false }, `u${text.length}`, true)) : 0;
-  const measure = options.ssml ? (s: string) => utf8Bytes(escapeSsml(s)) : utf8Bytes;
+  const render = options.renderSsml ?? escapeSsml;
+  const measure = options.ssml ? (s: string) => utf8Bytes(render(s)) : utf8Bytes;
   const units = speechUnits(text, {
     locale: options.locale,
     maxSentenceBytes: options.maxSentenceBytes,
@@ -177,7 +180,7 @@ export function planSpeechRequests(text: string, options: PlanOptions): SpeechRe
     const mark = `u${i}`;
     const prev = i > 0 ? units[i - 1]! : undefined;
     const piece = !u.endsSentence || (prev !== undefined && !prev.endsSentence);
-    const rendered = options.ssml ? renderUnit(u, mark, piece) : u.text;
+    const rendered = options.ssml ? renderUnit(u, mark, piece, render) : u.text;
     const size = utf8Bytes(rendered);
     if (current.length > 0 && bytes + size > maxBytes) flush();
     current.push(u);

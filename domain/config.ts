@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseMasterKey, type MasterKey } from './crypto';
+import { parseAllowList, type DestinationPolicy } from './destinations';
 
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
@@ -43,6 +44,28 @@ const EnvSchema = z.object({
   BOLT_TEMPORAL_METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   OTEL_SERVICE_NAME: optionalString,
+  BOLT_MAX_JOBS_PER_BATCH: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000_000).default(20_000)),
+  BOLT_WEBHOOK_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+  BOLT_WEBHOOK_ALLOW_HOSTS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .superRefine((v, ctx) => {
+        try {
+          parseAllowList(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        }
+      })
+      .optional(),
+  ),
+  BOLT_TRUST_PROXY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/,\sa-z]+)$/, 'true, false, a number of proxies, or addresses/subnets (loopback, 10.0.0.0/8, …)')
+      .default('false'),
+  ),
 });
 
 /** Validated configuration of one Bolt IA process. */
@@ -85,6 +108,12 @@ export interface Config {
     /** service.name of exported spans. @default 'bolt-api' or 'bolt-worker' */
     serviceName?: string;
   };
+  /** Most jobs one batch may have; a bigger request is refused before anything is written. @default 20000 */
+  maxJobsPerBatch: number;
+  /** Where completion webhooks may go besides public addresses (see domain/destinations.ts). */
+  webhooks: DestinationPolicy;
+  /** Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address. @default false */
+  trustProxy: boolean | number | string[];
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -137,5 +166,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: e.OTEL_SERVICE_NAME,
     },
+    maxJobsPerBatch: e.BOLT_MAX_JOBS_PER_BATCH,
+    webhooks: { allowPrivate: e.BOLT_WEBHOOK_ALLOW_PRIVATE === 'true', allowHosts: parseAllowList(e.BOLT_WEBHOOK_ALLOW_HOSTS ?? '') },
+    trustProxy: parseTrustProxy(e.BOLT_TRUST_PROXY),
   };
+}
+
+/** `true`/`false`, a hop count, or a list of trusted proxy addresses and subnets, as Express takes them. */
+function parseTrustProxy(v: string): boolean | number | string[] {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

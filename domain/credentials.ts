@@ -1,22 +1,27 @@
-// Secrets without I/O: scrypt password hashes, bearer tokens stored as hashes, HMAC signatures.
+// Secrets without I/O: Argon2id password hashes (scrypt ones still verify), bearer tokens stored as hashes, HMAC signatures.
+import * as argon2 from '@node-rs/argon2';
 import { createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
 
-/** scrypt cost parameters (N=2^15, r=8, p=1: about 32 MiB and tens of milliseconds per hash). */
-const COST = { N: 32768, r: 8, p: 1 } as const;
-const KEY_BYTES = 32;
+/**
+ * Argon2id with OWASP's first recommended setting (19 MiB, 2 passes, 1 lane). `Algorithm` is a const
+ * enum the module does not export at run time: 2 is Argon2id.
+ */
+const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1, outputLen: 32 } as const;
 
-/** Hashes a password as `scrypt$N$r$p$salt$hash` (base64url), with a fresh random salt. */
+/** Hashes a password as an Argon2id PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`), with a fresh salt. */
 export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scrypt(password, salt, KEY_BYTES, { ...COST, maxmem: 128 * COST.N * COST.r * 2 });
-  return ['scrypt', COST.N, COST.r, COST.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  return argon2.hash(password, ARGON2);
 }
 
-/** Checks a password against a stored hash in constant time; false for any malformed hash. */
+/**
+ * Checks a password against a stored hash: Argon2id, or the scrypt hashes (`scrypt$N$r$p$salt$hash`)
+ * of earlier versions. False for any malformed hash.
+ */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  if (stored.startsWith('$argon2')) return argon2.verify(stored, password).catch(() => false);
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !n || !r || !p || salt === undefined || hash === undefined) return false;
   const expected = Buffer.from(hash, 'base64url');
@@ -25,8 +30,19 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+/** Whether a stored hash is older than today's setting and should be replaced at the next successful login. */
+export function needsRehash(stored: string): boolean {
+  if (!stored.startsWith('$argon2id$')) return true;
+  try {
+    const o = argon2.parseOptions(stored);
+    return o.memoryCost < ARGON2.memoryCost || o.timeCost < ARGON2.timeCost;
+  } catch {
+    return true;
+  }
+}
+
 /** A hash to compare against when the email is unknown, so a miss costs as much time as a wrong password. */
-export const DUMMY_PASSWORD_HASH = `scrypt$${COST.N}$${COST.r}$${COST.p}$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(KEY_BYTES).toString('base64url')}`;
+export const DUMMY_PASSWORD_HASH = argon2.hashSync('no account has this password', { ...ARGON2, salt: Buffer.alloc(16) });
 
 /** Prefix of every bearer token, so leaked tokens are easy to recognise (and to scan for). */
 export const TOKEN_PREFIX = 'bolt_';

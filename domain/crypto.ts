@@ -1,6 +1,6 @@
 // Encryption of API keys at rest: AES-256-GCM under a 32-byte master key, bound to the key's row id,
 // plus the helpers that let keys be matched and shown without their plaintext. Computation only, no I/O.
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -68,4 +68,42 @@ export const maskKey = (last4: string): string => `…${last4}`;
 export function scrubSecret(text: string, secret: string): string {
   if (!secret) return text;
   return text.split(secret).join(maskKey(lastFour(secret)));
+}
+
+// ---- sealing to a public key (webhook secrets) ----
+// The API seals webhook secrets without holding the master key: it encrypts to an X25519 public key that
+// workers derive from the master key and publish; only a process with the master key can open them.
+
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+/** The X25519 key pair derived from a master key; the public half (32 bytes) may be published. */
+export function sealingKeyPair(master: MasterKey): { privateKey: KeyObject; publicKey: Buffer; keyId: string } {
+  const seed = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'bolt-webhook-sealing-key', 32));
+  const privateKey = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const publicKey = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(X25519_SPKI_PREFIX.length);
+  return { privateKey, publicKey, keyId: masterKeyId(master) };
+}
+
+const publicKeyObject = (raw: Buffer): KeyObject => createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+
+function sharedKey(privateKey: KeyObject, publicKey: KeyObject, ephemeral: Buffer, recipient: Buffer): Buffer {
+  const shared = diffieHellman({ privateKey, publicKey });
+  return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([ephemeral, recipient]), 'bolt-webhook-secret', 32));
+}
+
+/** Encrypts `plaintext` to a published public key: ephemeral X25519, HKDF-SHA256, AES-256-GCM bound to `context`. */
+export function sealToPublicKey(recipient: Buffer, plaintext: string, context: string): Buffer {
+  const eph = generateKeyPairSync('x25519');
+  const ephRaw = eph.publicKey.export({ format: 'der', type: 'spki' }).subarray(X25519_SPKI_PREFIX.length);
+  const key = sharedKey(eph.privateKey, publicKeyObject(recipient), ephRaw, recipient);
+  return Buffer.concat([ephRaw, sealSecret(key, plaintext, context)]);
+}
+
+/** Opens what {@link sealToPublicKey} sealed to this master key's public key. */
+export function openWithMasterKey(master: MasterKey, sealed: Buffer, context: string): string {
+  if (sealed.length < 32) throw new SecretError('the stored secret is too short to be one');
+  const { privateKey, publicKey } = sealingKeyPair(master);
+  const ephRaw = sealed.subarray(0, 32);
+  return openSecret(sharedKey(privateKey, publicKeyObject(ephRaw), ephRaw, publicKey), sealed.subarray(32), context);
 }

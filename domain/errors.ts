@@ -4,6 +4,8 @@
 export const Stage = {
   master: 'master',
   adaptation: 'adaptation',
+  /** The script check between a script and its speech (language, length, artefacts). */
+  qa: 'qa',
   synthesis: 'synthesis',
   storage: 'storage',
   bookkeeping: 'bookkeeping',
@@ -24,6 +26,7 @@ export const ErrorCode = {
   providerUnavailable: 'provider_unavailable',
   badRequest: 'provider_bad_request',
   storageFailed: 'storage_failed',
+  scriptCheckFailed: 'script_check_failed',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -58,6 +58,8 @@ export interface Calibration {
   outputTokens: number;
   /** Scripts the factors were measured on. */
   samples: number;
+  /** Share of scripts that needed the script check's one paid regeneration (0–1). @default 0 */
+  regenerationRate?: number;
 }
 
 export const NO_CALIBRATION: Calibration = { chars: {}, inputTokens: 1, outputTokens: 1, samples: 0 };
@@ -136,6 +138,8 @@ export interface BatchEstimate {
     gemini: {
       model: string;
       calls: number;
+      /** Of `calls`, the expected paid regenerations of scripts that fail the script check. */
+      regenerations?: number;
       inputTokens: number;
       outputTokens: number;
       costUsd: number;
@@ -251,10 +255,12 @@ export function estimateBatch(input: EstimateInput, prices: PriceTable): BatchEs
     masterIn += masterInputTokens(agent, title, masterLanguage);
   }
   const masterChars = scriptCharacters(agent, masterLanguage, calibration);
+  // Scripts that fail the check are written twice: the expected share adds calls, tokens and cost.
+  const regen = 1 + Math.min(1, Math.max(0, calibration.regenerationRate ?? 0));
   const masterCalls = T * variations - masterHits;
   const masterShare = masterCalls / (T * variations);
-  const masterInputTokensTotal = masterIn * variations * masterShare * calibration.inputTokens;
-  const masterOutputTokensTotal = T * variations * masterShare * outputTokens(masterChars, titleChars / T, masterLanguage) * calibration.outputTokens;
+  const masterInputTokensTotal = masterIn * variations * masterShare * calibration.inputTokens * regen;
+  const masterOutputTokensTotal = T * variations * masterShare * outputTokens(masterChars, titleChars / T, masterLanguage) * calibration.outputTokens * regen;
   const masterCost = tokensUsd(model, masterInputTokensTotal, masterOutputTokensTotal);
 
   const byFamily: BatchEstimate['providers']['tts']['byFamily'] = {};
@@ -283,8 +289,8 @@ export function estimateBatch(input: EstimateInput, prices: PriceTable): BatchEs
     const isMaster = language === masterLanguage;
     const hitsA = isMaster ? 0 : (scriptHitsByLang.get(language) ?? 0);
     const adaptations = isMaster ? 0 : jobs - hitsA;
-    const inTok = adaptations * adaptationInputTokens(agent, language, avgTitle, masterChars, masterLanguage) * calibration.inputTokens;
-    const outTok = adaptations * outputTokens(chars, avgTitle, language) * calibration.outputTokens;
+    const inTok = adaptations * adaptationInputTokens(agent, language, avgTitle, masterChars, masterLanguage) * calibration.inputTokens * regen;
+    const outTok = adaptations * outputTokens(chars, avgTitle, language) * calibration.outputTokens * regen;
     const hitsS = audioHitsByLang.get(language) ?? 0;
     const syntheses = jobs - hitsS;
     const lTtsChars = syntheses * chars;
@@ -343,7 +349,7 @@ export function estimateBatch(input: EstimateInput, prices: PriceTable): BatchEs
   const lat: Latencies = { ...prices.latencies, ...stripUndefined(input.latencies ?? {}) };
   const keys = { gemini: Math.max(1, input.keys?.gemini ?? 1), tts: Math.max(1, input.keys?.tts ?? 1) };
   const slots = { gemini: Math.max(1, input.slots?.gemini ?? 10), tts: Math.max(1, input.slots?.tts ?? 8) };
-  const geminiCalls = masterCalls + adaptationsTotal;
+  const geminiCalls = Math.round((masterCalls + adaptationsTotal) * regen);
   const quota = prices.quotas.gemini[input.model];
   const tokensPerCall = geminiCalls > 0 ? (inTokens + outTokens) / geminiCalls : 0;
   const avgGeminiMs = geminiCalls > 0 ? (masterCalls * lat.geminiMasterMs + adaptationsTotal * lat.geminiAdaptationMs) / geminiCalls : lat.geminiMasterMs;
@@ -371,6 +377,7 @@ export function estimateBatch(input: EstimateInput, prices: PriceTable): BatchEs
       gemini: {
         model: input.model,
         calls: geminiCalls,
+        regenerations: geminiCalls - masterCalls - adaptationsTotal,
         inputTokens: Math.round(inTokens),
         outputTokens: Math.round(outTokens),
         costUsd: usd(geminiUsd),
@@ -409,6 +416,8 @@ export interface ScriptSample {
   outputTitleChars: number;
   inputTokens: number;
   outputTokens: number;
+  /** Gemini calls the script took: 2 when the script check asked for a regeneration. @default 1 */
+  calls?: number;
 }
 
 /**
@@ -422,21 +431,25 @@ export function calibrate(samples: readonly ScriptSample[]): Calibration {
   let inExpected = 0;
   let outActual = 0;
   let outExpected = 0;
+  let extraCalls = 0;
   for (const s of samples) {
+    // Tokens are compared per call; the regeneration share is learned on its own.
+    const calls = Math.max(1, s.calls ?? 1);
+    extraCalls += calls - 1;
     const base = s.language.split('-')[0]!.toLowerCase();
     const c = chars.get(base) ?? { actual: 0, expected: 0 };
     c.actual += s.characters;
     c.expected += scriptCharacters(s.agent, s.language);
     chars.set(base, c);
     if (s.inputTokens > 0) {
-      inActual += s.inputTokens;
+      inActual += s.inputTokens / calls;
       inExpected +=
         s.kind === 'master'
           ? masterInputTokens(s.agent, s.title, s.masterLanguage)
           : adaptationInputTokens(s.agent, s.language, s.title.length, s.masterCharacters ?? scriptCharacters(s.agent, s.masterLanguage), s.masterLanguage);
     }
     if (s.outputTokens > 0) {
-      outActual += s.outputTokens;
+      outActual += s.outputTokens / calls;
       outExpected += outputTokens(s.characters, s.outputTitleChars, s.language);
     }
   }
@@ -446,6 +459,7 @@ export function calibrate(samples: readonly ScriptSample[]): Calibration {
     inputTokens: ratio(inActual, inExpected),
     outputTokens: ratio(outActual, outExpected),
     samples: samples.length,
+    regenerationRate: extraCalls / samples.length,
   };
 }
 

@@ -1,4 +1,6 @@
 // Pure prompt building for the two Gemini steps: the master script and its cultural adaptation.
+import type { LoudnessTarget } from './loudness';
+import type { Pronunciation } from './pronunciation';
 
 /** A saved script template (an agent), as a batch captured it. */
 export interface AgentSnapshot {
@@ -9,6 +11,10 @@ export interface AgentSnapshot {
   targetMinutes: number;
   /** Style prompt for voices that take one (Gemini-TTS `input.prompt`); other families ignore it, with a note on the job. */
   voiceStyle?: string;
+  /** Terms and how to say them (IPA or X-SAMPA), applied where the voice family allows. */
+  pronunciations?: Pronunciation[];
+  /** Loudness every narration is normalised to, unless the batch sets its own. @default -16 */
+  loudness?: LoudnessTarget;
 }
 
 /** Words spoken per minute of narration, by base language; used to turn target minutes into words. */

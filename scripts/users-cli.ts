@@ -1,34 +1,48 @@
-// `npm run users -- create --email a@b.c --password … [--admin]`: manages accounts from the shell, against
+// `npm run users -- create --email a@b.c --password -|… [--admin]`: manages accounts from the shell, against
 // DATABASE_URL or the embedded PostgreSQL of the data directory (running or not). Exits non-zero on any error.
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { migrateToLatest } from '../db/migrator';
-import { createUser, DuplicateEmailError } from '../db/users';
+import { createUser, DuplicateEmailError, findUserByEmail, normaliseEmail, revokeSessions, setPasswordHash } from '../db/users';
+import { hashPassword } from '../domain/credentials';
 import { loadConfig } from '../domain/config';
 import { openDatabase } from '../stack/database';
 
 const USAGE = `usage:
-  npm run users -- create --email <email> --password <password> [--admin]
-  npm run users -- list`;
+  npm run users -- create --email <email> --password <password>|- [--admin]
+  npm run users -- password --email <email> --password <password>|-
+  npm run users -- list
+(--password - reads the password from standard input, so it stays out of ps and the shell history)`;
 
 const CreateArgs = z
   .object({
     email: z.string().trim().max(254).email('--email must be an email address'),
-    password: z.string().min(8, '--password needs at least 8 characters').max(1024),
+    password: z.union([z.literal('-'), z.string().min(8, '--password needs at least 8 characters').max(1024)]),
     admin: z.boolean().default(false),
   })
   .strict();
 
 /** Parses argv (without node and script) into a command; throws with a readable message. */
-export function parseCommand(argv: string[]): { command: 'create'; email: string; password: string; admin: boolean } | { command: 'list' } {
+export function parseCommand(argv: string[]): { command: 'create' | 'password'; email: string; password: string; admin: boolean } | { command: 'list' } {
   const [command, ...rest] = argv;
   if (command === 'list' && rest.length === 0) return { command: 'list' };
-  if (command !== 'create') throw new Error(`unknown or missing command\n${USAGE}`);
+  if (command !== 'create' && command !== 'password') throw new Error(`unknown or missing command\n${USAGE}`);
   const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' }, admin: { type: 'boolean' } }, strict: true, allowPositionals: false });
   const parsed = CreateArgs.safeParse(values);
   if (!parsed.success) throw new Error(`${parsed.error.issues.map((i) => (i.path.length ? i.message.replace(/^(?!--)/, `--${i.path.join('.')}: `) : i.message)).join('\n')}\n${USAGE}`);
-  return { command: 'create', ...parsed.data };
+  if (command === 'password' && parsed.data.admin) throw new Error(`--admin is for create only\n${USAGE}`);
+  return { command, ...parsed.data };
+}
+
+/** The password from standard input: its first line, without the line break. */
+export async function readPasswordFromStdin(input: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of input) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
+  const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  if (password.length < 8) throw new Error('the password on standard input needs at least 8 characters');
+  if (password.length > 1024) throw new Error('the password on standard input has more than 1,024 characters');
+  return password;
 }
 
 async function main(): Promise<void> {
@@ -43,7 +57,15 @@ async function main(): Promise<void> {
       for (const u of users) console.log(`${u.email}\t${u.role}\t${u.created_at.toISOString()}`);
       return;
     }
-    const user = await createUser(db, { email: cmd.email, password: cmd.password, role: cmd.admin ? 'admin' : 'member' });
+    const password = cmd.password === '-' ? await readPasswordFromStdin() : cmd.password;
+    if (cmd.command === 'password') {
+      const user = await findUserByEmail(db, cmd.email);
+      if (!user) throw new Error(`no user with email ${normaliseEmail(cmd.email)}`);
+      await setPasswordHash(db, user.id, await hashPassword(password));
+      console.log(`password of ${user.email} changed; ${await revokeSessions(db, user.id)} login session(s) ended`);
+      return;
+    }
+    const user = await createUser(db, { email: cmd.email, password, role: cmd.admin ? 'admin' : 'member' });
     console.log(`created ${user.role} ${user.email} (${user.id})`);
   } finally {
     await close();

@@ -4,6 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CallCounters } from './counters';
 import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
+import { REJECTION_LINE, wordsToTarget } from '../domain/script-check';
+import { declarationBlocks, scriptFaultOf, withArtefacts, wrongLanguageFor } from './narration-text';
 import { fillerBlocks } from './text';
 
 export interface GeminiSimOptions extends CommonSimOptions {
@@ -104,6 +106,8 @@ const ratings = (blocked: boolean) =>
 export class GeminiSimulator {
   readonly counters = new CallCounters();
   readonly quotas = new QuotaMeter();
+  /** Rejection lines received in regeneration prompts (what the script check told the model), oldest first. */
+  readonly rejections: string[] = [];
   constructor(public options: GeminiSimOptions = {}) {}
 
   /** Handles a request; returns false when the path is not Gemini's. */
@@ -168,7 +172,7 @@ export class GeminiSimulator {
       return;
     }
 
-    const blocks = fillerBlocks(`${prompt}`, language, words, blockCount);
+    const blocks = this.narration(prompt, language, words, title, blockCount);
     const output = JSON.stringify({ title, blocks, description: `${title}.` });
     let text = body.generationConfig?.responseMimeType === 'application/json' ? output : blocks.join('\n\n');
     let outputTokens = Math.ceil(text.length / 4);
@@ -185,5 +189,18 @@ export class GeminiSimulator {
       usageMetadata: { promptTokenCount: promptTokens, candidatesTokenCount: outputTokens, totalTokenCount: promptTokens + outputTokens },
       ...base,
     });
+  }
+
+  /** Narration of about `words` words in real text of the language, with the fault a title marker asks for. */
+  private narration(prompt: string, language: string, words: number, title: string, blockCount?: number): string[] {
+    const rejection = new RegExp(`^${REJECTION_LINE} (.*)$`, 'm').exec(prompt)?.[1];
+    if (rejection) this.rejections.push(rejection);
+    const fault = scriptFaultOf(prompt, rejection !== undefined);
+    const spoken = fault === 'wrong-language' ? wrongLanguageFor(language) : language;
+    const factor = fault === 'short' ? 0.5 : fault === 'long' ? 2 : 1;
+    const count = Math.max(1, Math.round(wordsToTarget(words, language).target * factor));
+    const n = blockCount ?? Math.max(1, Math.min(12, Math.round(words / 60)));
+    const blocks = declarationBlocks(prompt, spoken, count, n) ?? fillerBlocks(prompt, spoken, Math.round(words * factor), blockCount);
+    return fault === 'markdown' || fault === 'artefacts' ? withArtefacts(title, blocks, fault) : blocks;
   }
 }

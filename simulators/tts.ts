@@ -9,6 +9,7 @@ import { CallCounters } from './counters';
 import { checkGeminiTtsRequest, type GeminiTtsSimOptions } from './gemini-tts';
 import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
 import { speak, speakSegments, type SpeechEngine } from './speech';
+import { atVoiceLevel, checkCustomPronunciations, phonemesIn, voiceLevelDb, type ReceivedInput } from './tts-quality';
 import { SEED_VOICES, type SimVoice } from './voices';
 
 export interface TtsSimOptions extends CommonSimOptions {
@@ -17,6 +18,8 @@ export interface TtsSimOptions extends CommonSimOptions {
   maxSentenceBytes?: number;
   /** `tone` skips espeak-ng: fast, and the length follows the text exactly. @default 'auto' */
   speech?: SpeechEngine;
+  /** Level (dB) a voice speaks at; other voices get one of 0, -4, -8, -12 dB by a hash of their name. */
+  voiceLevelsDb?: Record<string, number>;
   /** Gemini-TTS models, speakers, locales and request limits. @default the shipped catalog and documented limits */
   geminiTts?: GeminiTtsSimOptions;
 }
@@ -51,7 +54,7 @@ const QUOTA_NAMES: QuotaNames = {
 };
 
 interface SynthesizeBody {
-  input?: { text?: unknown; ssml?: unknown; markup?: unknown; prompt?: unknown };
+  input?: { text?: unknown; ssml?: unknown; markup?: unknown; prompt?: unknown; customPronunciations?: unknown };
   voice?: { languageCode?: unknown; name?: unknown; modelName?: unknown };
   audioConfig?: { audioEncoding?: string | number; speakingRate?: number; pitch?: number; volumeGainDb?: number; sampleRateHertz?: number };
   enableTimePointing?: Array<string | number>;
@@ -141,6 +144,8 @@ export function checkSentences(groups: string[], locale: string, limit: number):
 export class TtsSimulator {
   readonly counters = new CallCounters();
   readonly quotas = new QuotaMeter();
+  /** The last 500 inputs received (text or SSML, phonemes, custom pronunciations), oldest first. */
+  readonly receivedInputs: ReceivedInput[] = [];
   /** The last synthesize bodies received (at most 200), newest last. */
   readonly received: ReceivedSynthesize[] = [];
   constructor(public options: TtsSimOptions = {}) {}
@@ -221,6 +226,9 @@ export class TtsSimulator {
     if (rate !== 0 && rate !== 1 && !features.speakingRate) throw new HttpError(400, `This voice (${voice.name}) does not support speaking rate parameters.`);
 
     const ssml = given[0] === 'ssml' ? parseSsml(raw) : undefined;
+    const customPronunciations = checkCustomPronunciations(input.customPronunciations, voice.name, ssml ? raw : undefined);
+    this.receivedInputs.push({ voice: voice.name, kind: given[0]!, input: raw, phonemes: ssml ? phonemesIn(raw) : [], ...(customPronunciations ? { customPronunciations } : {}) });
+    if (this.receivedInputs.length > 500) this.receivedInputs.shift();
     const plain = ssml ? ssml.segments.join('') : raw;
     checkSentences(ssml ? ssml.sentenceGroups : [plain], languageCode, this.options.maxSentenceBytes ?? SENTENCE_LIMIT_BYTES);
 
@@ -235,6 +243,7 @@ export class TtsSimulator {
     } else {
       pcm = await speak(plain, languageCode, rate || 1, this.options.speech);
     }
+    pcm = atVoiceLevel(pcm, voiceLevelDb(voice.name, this.options.voiceLevelsDb));
     if (sampleRate) {
       const from = pcm.sampleRate;
       pcm = resamplePcm(pcm, sampleRate);

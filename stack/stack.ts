@@ -14,8 +14,12 @@ import { BoltMetrics } from '../adapters/metrics';
 import { startTracing } from '../adapters/tracing';
 import { createProviders, preparePool, type Providers } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
+import { DestinationGuard, type GuardOptions } from '../adapters/webhook-net';
 import { createApp } from '../api/app';
+import { startReconciler } from '../api/batch-starter';
 import { createDb } from '../db/connection';
+import { publishSealingKey } from '../db/sealing-keys';
+import { sealingKeyPair, type MasterKey } from '../domain/crypto';
 import { migrateToLatest } from '../db/migrator';
 import { ensureAdminAtStart } from '../db/users';
 import { newPassword } from '../domain/credentials';
@@ -45,6 +49,8 @@ export interface StackOptions {
   simulators?: Parameters<typeof startSimulators>[0];
   /** Concurrent Gemini and TTS calls of the in-process workers. @default DEFAULT_CONCURRENCY */
   concurrency?: { gemini?: number; tts?: number };
+  /** Name resolution and a connection observer for webhooks (tests inject names that resolve to loopback). */
+  webhookNet?: Omit<GuardOptions, 'policy'>;
 }
 
 export interface Stack {
@@ -65,6 +71,8 @@ export interface Stack {
   /** Port of the workers' /metrics, /healthz and /readyz, when BOLT_METRICS_PORT asked for them. */
   workerMetricsPort?: number;
   taskQueue: string;
+  /** Master keys in use (current first): they open pooled keys and sealed webhook secrets. */
+  masterKeys: MasterKey[];
   stop(): Promise<void>;
 }
 
@@ -120,6 +128,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     // Keys live encrypted in the pool; the master key comes from BOLT_MASTER_KEY or the data directory.
     const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: true });
     const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
+    await publishSealingKey(db, masterKeys.current);
     let simulators: SimulatorServer | undefined;
     if (pool.needsSimulators) {
       simulators = await startSimulators(o.simulators);
@@ -137,6 +146,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const interceptors = tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, interceptors });
 
+    const webhookGuard = new DestinationGuard({ ...o.webhookNet, policy: config.webhooks });
     const bundle = o.bundle ?? (await bundleWorkflows({ tracing: !!tracing }));
     const taskQueue = config.temporal.taskQueue;
     let workers: BoltWorkers | undefined;
@@ -147,7 +157,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         namespace: config.temporal.namespace,
         taskQueue,
         bundle,
-        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, metrics },
+        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard, masterKeys: [masterKeys.current, ...masterKeys.others], metrics },
         geminiPerSecond: rates.gemini,
         ttsPerSecond: rates.tts,
         geminiConcurrency: o.concurrency?.gemini,
@@ -185,7 +195,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         urlSigningSecret: config.urlSigningSecret,
         catalog,
         geminiModel: config.gemini.model,
+        maxJobsPerBatch: config.maxJobsPerBatch,
+        webhookGuard,
+        webhookSealingKey: async () => sealingKeyPair(masterKeys.current),
+        trustProxy: config.trustProxy,
       });
+      // Batches whose workflow could not be started (Temporal unreachable) start from here later.
+      const reconciler = startReconciler({ db, temporal: client, taskQueue, log });
+      stops.push(() => reconciler.stop());
       const server: Server = await new Promise((resolve, reject) => {
         const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
         s.once('error', reject);
@@ -201,7 +218,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       apiUrl = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
     }
 
-    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, metrics, workerMetricsPort, stop };
+    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, masterKeys: [masterKeys.current, ...masterKeys.others], metrics, workerMetricsPort, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -6,12 +6,15 @@
 import { createLogger } from '../adapters/logger';
 import { loadConfig } from '../domain/config';
 import { startStack } from './stack';
+import { ensureWebBuild } from './web-build';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   // Readable lines in a terminal, JSON lines (one object each) when the output goes to a file or a collector.
   const log = createLogger({ level: config.logLevel, name: 'bolt', pretty: process.stdout.isTTY === true });
   log(`data directory: ${config.dataDir}`);
+  // The page is served at / from web/dist; a missing or stale build is rebuilt first (a failed build is reported, the API still starts).
+  await ensureWebBuild(log).catch((err: unknown) => log(`the page is not served: ${err instanceof Error ? err.message : String(err)}`));
   const stack = await startStack({ config, log, persistent: true });
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
   log(`storage: ${stack.storage.description}`);
   const sim = stack.simulators ? ` (simulators at ${stack.simulators.url})` : '';
   log(`providers: Gemini=${stack.providers.kind.gemini}, TTS=${stack.providers.kind.tts}${sim}`);
-  log(`API: ${stack.apiUrl} — ready. Ctrl-C stops everything.`);
+  log(`API: ${stack.apiUrl} — ready; the page is at ${stack.apiUrl}/. Ctrl-C stops everything.`);
 }
 
 main().catch((err: unknown) => {

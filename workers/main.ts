@@ -9,6 +9,8 @@ import { BoltMetrics } from '../adapters/metrics';
 import { startTracing } from '../adapters/tracing';
 import { createProviders, preparePool } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
+import { DestinationGuard } from '../adapters/webhook-net';
+import { publishSealingKey } from '../db/sealing-keys';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
 import { loadConfig } from '../domain/config';
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
   // Workers decrypt keys, so they need the master key the keys were sealed with.
   const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
   const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
+  // The API seals webhook secrets to this key's public half without holding the master key.
+  await publishSealingKey(db, masterKeys.current);
   const sims = pool.needsSimulators && !config.simulatorUrl ? await startSimulators() : undefined;
   const simulatorUrl = config.simulatorUrl ?? sims?.url;
   const reloadMasterKeys = () => resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
@@ -51,7 +55,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     bundle: await bundleWorkflows({ tracing: !!tracing }),
-    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, metrics },
+    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard: new DestinationGuard({ policy: config.webhooks }), masterKeys: [masterKeys.current, ...masterKeys.others], metrics },
     metrics,
     tracing,
     geminiPerSecond: rates.gemini,

@@ -16,7 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BookkeepingActivities } from '../activities';
-import type { JobRef, OrchestrationActivities } from '../activities/orchestration';
+import type { JobAllowance, JobRef, OrchestrationActivities } from '../activities/orchestration';
 import type { WebhookActivities } from '../activities/webhooks';
 import {
   MAX_WINDOW,
@@ -31,6 +31,7 @@ import {
   type BatchWorkflowInput,
 } from './definitions';
 import { jobWorkflow } from './job';
+import { batchWebhookWorkflow, webhookWorkflowId } from './webhook';
 
 const retry = { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 } as const;
 const bookkeeping = proxyActivities<BookkeepingActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
@@ -45,6 +46,16 @@ const webhooks = proxyActivities<WebhookActivities>({
 /** Sends the completion webhook (if the batch has one); a failed delivery is logged, never fails the batch. */
 async function notify(batchId: string): Promise<void> {
   if (!patched('completion-webhook')) return;
+  if (patched('webhook-workflow')) {
+    // Its own workflow, abandoned on close: retries to a silent receiver do not keep this batch open.
+    await startChild(batchWebhookWorkflow, {
+      workflowId: webhookWorkflowId(batchId, workflowInfo().runId),
+      args: [{ batchId }],
+      // Named by its id only (`webhook-<batchId>-…`): filters on BatchId keep meaning the batch and its jobs.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    return;
+  }
   try {
     await webhooks.deliverBatchWebhook({ batchId });
   } catch {
@@ -159,7 +170,40 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
     allowance--;
     return true;
   };
+  // Batches started before user limits existed replay with the budget-only allowance above.
+  const userLimited = budgeted && patched('user-limits');
+  /**
+   * 'go' when the budget cap and the owner's limits let one more job start now; 'over' when the cap is
+   * reached; 'wait' after waiting for a user limit (until one of this batch's jobs ends, a pause or
+   * resume, or the recheck time), after which the caller asks again.
+   */
+  const limitsAllow = async (want: number): Promise<'go' | 'over' | 'wait'> => {
+    if (allowance > 0) {
+      allowance--;
+      return 'go';
+    }
+    const a: JobAllowance = await orchestration.jobAllowance({ batchId, running: running.size, want: Math.max(1, want) });
+    if (a.jobs > 0) {
+      allowance = a.jobs - 1;
+      return 'go';
+    }
+    if (a.budgetExhausted) return 'over';
+    const before = running.size;
+    await condition(() => running.size < before || !stateSynced, a.recheckMs);
+    return 'wait';
+  };
+  /** Waits for a free slot in the window while not paused, mirroring pause changes on the way. */
+  const slotFree = async () => {
+    for (;;) {
+      await condition(() => (!paused && running.size < window) || !stateSynced);
+      if (stateSynced) return;
+      await syncState();
+    }
+  };
   try {
+    // A big batch is accepted before its job rows exist: the first run writes them (a no-op otherwise).
+    // Not cancellable: a cancel waits for every row, so the cancelled batch's books close over all of them.
+    if (run === 0 && patched('deferred-job-rows')) await CancellationScope.nonCancellable(() => orchestration.writeJobs({ batchId }));
     await syncState();
     for (;;) {
       if (retryRequested) {
@@ -178,13 +222,21 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
         }
         continue;
       }
-      for (const job of page) {
-        for (;;) {
-          await condition(() => (!paused && running.size < window) || !stateSynced);
-          if (stateSynced) break;
-          await syncState();
-        }
-        if (!(await budgetAllows())) {
+      for (const [i, job] of page.entries()) {
+        await slotFree();
+        if (userLimited) {
+          let verdict = await limitsAllow(page.length - i);
+          while (verdict === 'wait' && !workflowInfo().continueAsNewSuggested) {
+            await slotFree();
+            verdict = await limitsAllow(page.length - i);
+          }
+          // A long wait grows the history: hand over to a new run, which pages on from the cursor.
+          if (verdict === 'wait') break;
+          if (verdict === 'over') {
+            overBudget = true;
+            break;
+          }
+        } else if (!(await budgetAllows())) {
           overBudget = true;
           break;
         }

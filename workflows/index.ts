@@ -2,3 +2,5 @@
 export { batchWorkflow } from './batch';
 export { jobWorkflow } from './job';
 export { voicePreviewWorkflow } from './voice-preview';
+export { keyTestWorkflow } from './key-test';
+export { batchWebhookWorkflow } from './webhook';

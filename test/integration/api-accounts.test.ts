@@ -91,7 +91,7 @@ describe('API accounts', function () {
     assert.ok(rows.some((r) => r.token_hash === tokenHash(token)));
     assert.ok(rows.every((r) => r.token_hash !== token && !r.token_hash.startsWith('bolt_')));
     const user = await stack.db.selectFrom('users').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow();
-    assert.match(user.password_hash, /^scrypt\$/);
+    assert.match(user.password_hash, /^\$argon2id\$/);
     assert.ok(await verifyPassword(u.password, user.password_hash));
 
     const revoked = await call(stack, u.token, 'DELETE', `/api/tokens/${created.json.record.id}`);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
+import { DEFAULT_LOGIN_LIMITS } from '../../domain/login-throttle';
 import { createApp } from '../../api/app';
 import { call, smallBatch } from '../support/http';
 import { eventually, newTestUser, testStack, type TestStack } from '../support/stack';
@@ -196,8 +197,16 @@ describe('API fuzz: malformed requests over every route', function () {
     const jobId: string = (await call(stack, owner.token, 'GET', `/api/batches/${batchId}/jobs`)).json.jobs[0].id;
     const agentId: string = (await call(stack, owner.token, 'POST', '/api/agents', { name: 'n', premisePrompt: 'p', structurePrompt: 's', tone: 't', targetMinutes: 1 })).json.agent.id;
 
-    // Its own app on the real stack, so its login limiter cannot lock other tests out.
-    const app = createApp({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue, storage: stack.storage, providers: stack.providers.kind, log: () => undefined });
+    // Its own app on the real stack, with its own login counters, so its guesses cannot lock other tests out.
+    const app = createApp({
+      db: stack.db,
+      temporal: stack.client,
+      taskQueue: stack.taskQueue,
+      storage: stack.storage,
+      providers: stack.providers.kind,
+      log: () => undefined,
+      loginLimits: { ...DEFAULT_LOGIN_LIMITS, scope: 'fuzz' },
+    });
     const server = await new Promise<http.Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -35,6 +35,8 @@ describe('API isolation between users', function () {
       ['GET', `/api/batches/${batchId}/jobs`],
       ['GET', `/api/batches/${batchId}/jobs?status=completed`],
       ['GET', `/api/batches/${batchId}/events`],
+      ['GET', `/api/batches/${batchId}/events?jobs=1`],
+      ['GET', `/api/batches/${batchId}/matrix`],
       ['GET', `/api/batches/${batchId}/manifest`],
       ['GET', `/api/batches/${batchId}/manifest?format=csv`],
       ['GET', `/api/batches/${batchId}/download`],
@@ -46,6 +48,7 @@ describe('API isolation between users', function () {
       ['PUT', `/api/agents/${agentId}`, { name: 'B was here', premisePrompt: 'p', structurePrompt: 's', tone: 't', targetMinutes: 1 }],
       ['DELETE', `/api/agents/${agentId}`],
       ['DELETE', `/api/tokens/${tokenId}`],
+      ['DELETE', `/api/me/sessions/${(await call(stack, a.token, 'GET', '/api/me/sessions')).json.sessions[0].id}`],
     ];
     // Batch controls join the matrix when the API serves them.
     const doc = (await call(stack, undefined, 'GET', '/api/openapi.json')).json;

@@ -153,6 +153,13 @@ describe('catalog and estimate routes', function () {
     assert.equal(again.json.estimate.cost.geminiUsd, 0);
     assert.equal(again.json.estimate.counts.syntheses, 100, 'audio is still made');
     assert.ok(again.json.estimate.providers.tts.characters > 0);
+
+    // Another user asking the same: the cache holds those scripts, but not theirs, so nothing is revealed.
+    const other = await support.newTestUser(stack, 'estimator');
+    const theirs = await fetch(`${stack.apiUrl}/api/estimates`, { method: 'POST', headers: { authorization: `Bearer ${other.token}`, 'content-type': 'application/json' }, body: JSON.stringify(request) });
+    const theirEstimate = ((await theirs.json()) as { estimate: BatchEstimate }).estimate;
+    assert.deepEqual(theirEstimate.counts.cacheHits, { masters: 0, adaptations: 0, syntheses: 0 });
+    assert.deepEqual([theirEstimate.counts.masters, theirEstimate.counts.adaptations], [20, 80]);
   });
 });
 

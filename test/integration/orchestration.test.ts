@@ -224,6 +224,8 @@ describe('orchestration', function () {
     try {
       const { batchId, handle } = await launchBatch(stack, { titles: 1, label: 'Webhook', webhook: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, secret } });
       await handle.result();
+      // The delivery runs in its own workflow, which outlives the batch workflow.
+      await eventually(async () => received.length >= 2, 'the retried delivery', 60_000);
       assert.equal(received.length, 2, 'one failed attempt, then one delivered');
       const last = received[1]!;
       // The documented recipe: HMAC-SHA256 over "<t>.<raw body>" with the webhook secret, hex, in v1.

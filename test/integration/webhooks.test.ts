@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createWebhookActivities } from '../../activities/webhooks';
+import { DestinationGuard } from '../../adapters/webhook-net';
 import { call, smallBatch } from '../support/http';
 import { eventually, newTestUser, testStack, type TestStack } from '../support/stack';
 
@@ -53,6 +54,10 @@ describe('completion webhooks', function () {
     assert.equal(created.status, 201, created.text);
     assert.deepEqual(created.json.batch.webhook, { url }, 'the secret is never returned');
     const id = created.json.batch.id;
+    // At rest the secret is sealed (to the workers' public key), not in clear.
+    const stored = await stack.db.selectFrom('batches').select('options').where('id', '=', id).executeTakeFirstOrThrow();
+    assert.ok(!JSON.stringify(stored.options).includes(secret), 'the stored options do not hold the secret');
+    assert.match(stored.options.webhook?.sealedSecret ?? '', /^[A-Za-z0-9+/]+=*$/);
     await eventually(async () => (await call(stack, user.token, 'GET', `/api/batches/${id}`)).json.batch.status === 'completed', 'the batch', 120_000);
     // The batch workflow itself delivers once when the batch ends.
     await eventually(async () => received.length > start, "the batch workflow's own delivery", 60_000);
@@ -60,7 +65,7 @@ describe('completion webhooks', function () {
     assert.ok(verify(received[start]!.body, String(received[start]!.headers['bolt-signature']), secret, Math.floor(Date.now() / 1000)));
     assert.equal(JSON.parse(received[start]!.body).batch.id, created.json.batch.id);
 
-    const activities = createWebhookActivities({ db: stack.db });
+    const activities = createWebhookActivities({ db: stack.db, webhookGuard: new DestinationGuard({ policy: stack.config.webhooks }), masterKeys: stack.masterKeys });
     const before = received.length;
     // Attempt 1: the receiver fails with 503 → a retryable failure.
     answers.push(503);
@@ -118,7 +123,7 @@ describe('completion webhooks', function () {
   it('skips batches without a webhook and refuses bad webhook settings', async () => {
     const user = await newTestUser(stack, 'nohook');
     const created = await call(stack, user.token, 'POST', '/api/batches', smallBatch());
-    const r = (await new MockActivityEnvironment().run(createWebhookActivities({ db: stack.db }).deliverBatchWebhook, { batchId: created.json.batch.id })) as { delivered: boolean; skipped?: string };
+    const r = (await new MockActivityEnvironment().run(createWebhookActivities({ db: stack.db, webhookGuard: new DestinationGuard({ policy: stack.config.webhooks }), masterKeys: stack.masterKeys }).deliverBatchWebhook, { batchId: created.json.batch.id })) as { delivered: boolean; skipped?: string };
     assert.equal(r.delivered, false);
     assert.match(r.skipped ?? '', /no webhook/);
     for (const webhook of [{ url: 'ftp://example.com/x', secret: 'long-enough-secret' }, { url, secret: 'short' }, { url }]) {

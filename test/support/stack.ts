@@ -6,6 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '../../domain/config';
 import { startS3Server, type S3Server } from '../../stack/s3-server';
 import { startStack, type Stack } from '../../stack/stack';
+import { recordConnection, testResolver } from './webhook-dns';
 
 export interface TestStack extends Stack {
   s3Server: S3Server;
@@ -40,11 +41,14 @@ export function testStack(): Promise<TestStack> {
       TEMPORAL_TASK_QUEUE: `bolt-test-${process.pid}`,
       BOLT_ADMIN_EMAIL: TEST_ADMIN.email,
       BOLT_ADMIN_PASSWORD: TEST_ADMIN.password,
+      // Receivers of the webhook tests listen on 127.0.0.1; every other private address stays refused.
+      BOLT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
     });
     const bucket = 'bolt-test';
     const stack = await startStack({
       config,
       log: quiet,
+      webhookNet: { resolve: testResolver, onConnect: recordConnection },
       s3: {
         bucket,
         endpoint: s3Server.endpoint,

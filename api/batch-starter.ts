@@ -1,0 +1,98 @@
+// Starts batch workflows so that no batch is left without one: the API writes a batch as `pending_start`,
+// starts `batch-<id>`, then marks it running; when Temporal is unreachable the batch stays pending and the
+// reconciler starts it later. Starts are idempotent (one workflow id, duplicates of a closed run refused).
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import { getBatch, markStarted } from '../db/batches';
+import type { Batch, Database } from '../db/schema';
+import type { batchWorkflow } from '../workflows';
+import { SearchAttr, type BatchWorkflowInput } from '../workflows/definitions';
+
+export interface BatchStarterDeps {
+  db: Kysely<Database>;
+  temporal: Client;
+  taskQueue: string;
+  log: (line: string) => void;
+}
+
+/** What the batch workflow starts with, from the batch row (also when a closed batch is started again). */
+export const workflowInput = (b: Batch): BatchWorkflowInput => ({ batchId: b.id, userId: b.user_id, mode: b.mode, priority: b.options.priority });
+
+/** Search attributes of a batch workflow, for filters in the Web UI and `temporal workflow cancel --query`. */
+export const batchSearchAttributes = (b: Batch) => [
+  { key: SearchAttr.BatchId, value: b.id },
+  { key: SearchAttr.UserId, value: b.user_id },
+  { key: SearchAttr.Mode, value: b.mode },
+];
+
+/** How long one start may take before the batch is left to the reconciler. */
+const START_TIMEOUT_MS = 5000;
+
+const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`Temporal did not answer within ${ms} ms`)), ms).unref())]);
+
+/**
+ * Starts the batch's workflow (or finds it started) and marks the batch running. Returns false, and
+ * leaves the batch `pending_start`, when Temporal cannot be reached; the reconciler tries again.
+ */
+export async function startBatchWorkflow(deps: BatchStarterDeps, batch: Batch): Promise<boolean> {
+  try {
+    await withTimeout(
+      deps.temporal.workflow.start<typeof batchWorkflow>('batchWorkflow', {
+        workflowId: batch.workflow_id,
+        taskQueue: deps.taskQueue,
+        args: [workflowInput(batch)],
+        // A run that already closed is never started again by this path (retry-failed restarts on purpose).
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: batchSearchAttributes(batch),
+        memo: { titles: batch.titles.length, languages: batch.languages.map((l) => l.language).join(','), jobs: batch.total_jobs },
+      }),
+      START_TIMEOUT_MS,
+    );
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+      deps.log(`batch ${batch.id}: its workflow could not be started now (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); it stays pending_start and starts later`);
+      return false;
+    }
+  }
+  if (!(await markStarted(deps.db, batch.id))) {
+    // Cancelled while pending (or already running or finished): a cancelled batch must not run.
+    const now = await getBatch(deps.db, batch.id);
+    if (now?.status === 'cancelled') await deps.temporal.workflow.getHandle(batch.workflow_id).cancel().catch(() => undefined);
+  }
+  return true;
+}
+
+/** Starts the workflows of batches left `pending_start` for at least `minAgeMs`; returns how many started. */
+export async function startPendingBatches(deps: BatchStarterDeps, minAgeMs = 3000): Promise<number> {
+  const pending = await deps.db
+    .selectFrom('batches')
+    .selectAll()
+    .where('status', '=', 'pending_start')
+    .where('created_at', '<', new Date(Date.now() - minAgeMs))
+    .orderBy('created_at')
+    .limit(100)
+    .execute();
+  let started = 0;
+  for (const b of pending) {
+    if (!(await startBatchWorkflow(deps, b))) break; // Temporal is still down: try again next round.
+    started++;
+  }
+  if (started) deps.log(`reconciler: started the workflows of ${started} pending batch(es)`);
+  return started;
+}
+
+/** Runs {@link startPendingBatches} every `everyMs` until stopped. */
+export function startReconciler(deps: BatchStarterDeps, everyMs = 5000): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => startPendingBatches(deps)).catch((err: unknown) => deps.log(`reconciler: ${err instanceof Error ? err.message : String(err)}`));
+  }, everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
