@@ -6,6 +6,7 @@ import type { DestinationGuard } from '../adapters/webhook-net';
 import type { MasterKey } from '../domain/crypto';
 import type { GeminiScriptWriter } from '../adapters/gemini';
 import type { KeyedProvider, KeyProbeResult } from '../adapters/key-pool';
+import type { BoltMetrics } from '../adapters/metrics';
 import type { ObjectStorage } from '../adapters/storage';
 import { countTtsRequests, synthesizeNarration, type NarrationRequest } from '../adapters/tts';
 import { getBatch, setBatchStatus } from '../db/batches';
@@ -37,6 +38,8 @@ export interface ActivityDeps {
   geminiModel?: string;
   /** Prices that turn tokens and characters into the batch's spend. @default the shipped price file */
   prices?: PriceTable;
+  /** Counts finished jobs, spend and cache hits for /metrics. */
+  metrics?: BoltMetrics;
   /** Where completion webhooks may connect. @default public addresses only */
   webhookGuard?: DestinationGuard;
   /** Master keys that open sealed webhook secrets. */
@@ -62,7 +65,7 @@ async function mustGetBatch(db: Kysely<Database>, batchId: string) {
 }
 
 /** Activities that touch only Postgres and storage; they run on the main task queue. */
-export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 'db' | 'storage'>) {
+export function createBookkeepingActivities({ db, storage, metrics }: Pick<ActivityDeps, 'db' | 'storage' | 'metrics'>) {
   return {
     /** Next jobs to start, by seq; only ids travel through history. */
     async nextJobs(input: { batchId: string; afterSeq: number; limit: number; statuses?: JobStatus[] }) {
@@ -93,11 +96,13 @@ export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 
     },
 
     async completeJob(input: { jobId: string }): Promise<void> {
-      await withStage(Stage.bookkeeping, () => transitionJob(db, input.jobId, 'completed', { finished_at: new Date(), stage: null }));
+      const moved = await withStage(Stage.bookkeeping, () => transitionJob(db, input.jobId, 'completed', { finished_at: new Date(), stage: null }));
+      // Counted when the job moved, so a retried activity does not count it twice.
+      if (moved) metrics?.jobsCompleted.inc();
     },
 
     async failJob(input: { jobId: string; stage: string; code: string; message: string }): Promise<void> {
-      await withStage(Stage.bookkeeping, () =>
+      const moved = await withStage(Stage.bookkeeping, () =>
         transitionJob(db, input.jobId, 'failed', {
           finished_at: new Date(),
           error_stage: input.stage,
@@ -105,6 +110,7 @@ export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 
           error_message: input.message.slice(0, 2000),
         }),
       );
+      if (moved) metrics?.jobsFailed.inc({ code: input.code, stage: input.stage });
     },
 
     async cancelJob(input: { jobId: string }): Promise<void> {
@@ -125,7 +131,7 @@ export function createBookkeepingActivities({ db, storage }: Pick<ActivityDeps, 
 }
 
 /** Gemini activities; they run on the Gemini task queue, whose rate limit protects the quota. */
-export function createScriptActivities({ db, gemini, geminiModel = 'default', prices = shippedCatalog().prices }: Pick<ActivityDeps, 'db' | 'gemini' | 'geminiModel' | 'prices'>) {
+export function createScriptActivities({ db, gemini, geminiModel = 'default', prices = shippedCatalog().prices, metrics }: Pick<ActivityDeps, 'db' | 'gemini' | 'geminiModel' | 'prices' | 'metrics'>) {
   return {
     /** An admin's test of one Gemini key (runs where Gemini keys are opened). */
     testGeminiKey: (input: { keyId: string }) => probeKey(gemini, input.keyId),
@@ -145,10 +151,12 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
             const prompt = masterPrompt(batch.options.agent, job.title, batch.master_language, job.variation);
             // Checked before any speech is bought; a regeneration's tokens and cost add to this script's.
             const s = await writeCheckedScript({ db, gemini, prices, kind: 'master', identity, jobId: job.id, agent: batch.options.agent, prompt });
+            metrics?.spendUsd.inc({ provider: 'gemini' }, s.costUsd);
             return { kind: 'master', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd: s.costUsd };
           },
           cacheKey,
         );
+        if (cached) metrics?.cacheHits.inc({ kind: 'script' });
         return { produced, cached };
       });
     },
@@ -170,10 +178,12 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
           async () => {
             const prompt = adaptationPrompt(batch.options.agent, master, job.language);
             const s = await writeCheckedScript({ db, gemini, prices, kind: 'adaptation', identity, jobId: job.id, agent: batch.options.agent, prompt });
+            metrics?.spendUsd.inc({ provider: 'gemini' }, s.costUsd);
             return { kind: 'adaptation', title: s.title, blocks: JSON.stringify(s.blocks), model: s.model, input_tokens: s.inputTokens, output_tokens: s.outputTokens, cost_usd: s.costUsd };
           },
           cacheKey,
         );
+        if (cached) metrics?.cacheHits.inc({ kind: 'script' });
         return { produced, cached };
       });
     },
@@ -181,7 +191,7 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
 }
 
 /** TTS activities; they run on the TTS task queue. */
-export function createSpeechActivities({ db, storage, tts, prices = shippedCatalog().prices }: Pick<ActivityDeps, 'db' | 'storage' | 'tts' | 'prices'>) {
+export function createSpeechActivities({ db, storage, tts, prices = shippedCatalog().prices, metrics }: Pick<ActivityDeps, 'db' | 'storage' | 'tts' | 'prices' | 'metrics'>) {
   return {
     /** An admin's test of one TTS key (runs where TTS keys are opened). */
     testTtsKey: (input: { keyId: string }) => probeKey(tts, input.keyId),
@@ -226,6 +236,7 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
           if (assembled) await recordNarrationQuality(db, job.id, assembled);
           if (copiedFrom) await copyNarrationQuality(db, job.id, copiedFrom);
         });
+        if (cached) metrics?.cacheHits.inc({ kind: 'audio' });
         const key = narration.audioKey;
         await storeWhenPostgresIsBack(async () => {
           if (cached) await countCacheHit(db, batch.id);

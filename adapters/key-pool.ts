@@ -15,6 +15,8 @@ import { BoltError, ErrorCode, type Stage } from '../domain/errors';
 import { queueRatePerSecond } from '../domain/quota';
 import { shippedCatalog } from '../domain/catalog';
 import { GeminiScriptWriter } from './gemini';
+import type { BoltMetrics, ProviderCallOutcome } from './metrics';
+import { observeProviderCall } from './provider-calls';
 import { classifyTtsError, createTtsClient } from './tts';
 
 /** The master key in use, plus any other one found (a rotation interrupted before its last step). */
@@ -105,6 +107,8 @@ export interface KeyPoolOptions {
   /** Keys tried by one call (after quota or invalid-key answers) before it gives up to Temporal. @default 5 */
   maxKeysPerCall?: number;
   log?: (line: string) => void;
+  /** Counts calls, their outcomes and latency, and waits for a key. */
+  metrics?: BoltMetrics;
 }
 
 /** Polling step while waiting for a key. */
@@ -133,6 +137,15 @@ export function outcomeOf(err: unknown): CallOutcome | undefined {
       // Content refusals, bad requests, truncation: the key answered, so it works.
       return { kind: 'success' };
   }
+}
+
+/** The `outcome` label of a provider call that threw `err`. */
+function outcomeLabel(err: unknown): ProviderCallOutcome {
+  const kind = outcomeOf(err)?.kind;
+  if (kind === 'quota') return 'quota';
+  if (kind === 'invalid') return 'invalid_key';
+  if (kind === 'success') return 'refused';
+  return 'failure';
 }
 
 /** The same error with every occurrence of the key replaced by its mask (SDK messages may quote request URLs). */
@@ -217,6 +230,7 @@ export class KeyPool {
     const maxKeys = this.o.maxKeysPerCall ?? 5;
     const waitRow = ctx.jobId && ctx.batchId ? { jobId: ctx.jobId, batchId: ctx.batchId, service } : undefined;
     let waitingUntil: number | null | undefined; // undefined: not marked as waiting
+    let waitStarted: number | undefined;
     let tried = 0;
     try {
       for (;;) {
@@ -224,6 +238,10 @@ export class KeyPool {
         // Before the call: a PostgreSQL restart here only delays it.
         const lease = await untilPostgres(() => leaseKey(this.o.db, service, { cost: ctx.cost, policy: this.policy, ...(ctx.model && rpm ? { model: { name: ctx.model, rpm } } : {}) }));
         if (!('keyId' in lease)) {
+          if (waitStarted === undefined) {
+            waitStarted = Date.now();
+            this.o.metrics?.keyWaits.inc({ provider: service });
+          }
           const until = lease.waitUntil?.getTime() ?? null;
           if (waitRow && waitingUntil !== until) {
             await markWaiting(this.o.db, { ...waitRow, until: lease.waitUntil });
@@ -248,6 +266,10 @@ export class KeyPool {
           await clearWaiting(this.o.db, waitRow.jobId, service);
           waitingUntil = undefined;
         }
+        if (waitStarted !== undefined) {
+          this.o.metrics?.keyWaitSeconds.observe({ provider: service }, (Date.now() - waitStarted) / 1000);
+          waitStarted = undefined;
+        }
         tried++;
         let entry;
         try {
@@ -257,7 +279,8 @@ export class KeyPool {
           throw err;
         }
         try {
-          const result = await call(entry.client);
+          const attributes = { 'bolt.stage': ctx.stage, 'bolt.key_id': lease.keyId, 'bolt.requests': ctx.cost ?? 1, ...(ctx.model ? { 'bolt.model': ctx.model } : {}), ...(ctx.jobId ? { 'bolt.job_id': ctx.jobId } : {}) };
+          const result = await observeProviderCall(this.o.metrics, { provider: service, attributes, outcomeOf: outcomeLabel }, () => call(entry.client));
           // The call is bought: a PostgreSQL restart while its success is noted must not throw the result away.
           await untilPostgres(() => reportOutcome(this.o.db, lease, { kind: 'success' }, undefined, { policy: this.policy }), { maxMs: 60_000 }).catch((err: unknown) =>
             this.o.log?.(`${service} key …${lease.last4}: success not recorded (${err instanceof Error ? err.message : String(err)})`),
@@ -280,6 +303,7 @@ export class KeyPool {
       }
     } finally {
       if (waitRow && waitingUntil !== undefined) await clearWaiting(this.o.db, waitRow.jobId, service).catch(() => undefined);
+      if (waitStarted !== undefined) this.o.metrics?.keyWaitSeconds.observe({ provider: service }, (Date.now() - waitStarted) / 1000);
     }
   }
 

@@ -6,6 +6,8 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { agentRoutes } from './agent-routes';
 import { loadCatalog } from '../adapters/catalog-files';
+import { asLog } from '../adapters/logger';
+import { BoltMetrics } from '../adapters/metrics';
 import { S3Storage } from '../adapters/storage';
 import { DestinationGuard } from '../adapters/webhook-net';
 import { loadConfig } from '../domain/config';
@@ -22,6 +24,7 @@ import { keyRoutes } from './key-routes';
 import { route, type Api, type ApiDeps } from './http';
 import { LinkSigner } from './links';
 import { ApiRegistry, DOCS_PAGE, DOCS_SCRIPT, type RouteDoc } from './openapi';
+import { requestLogging, requestMetrics, requestTracing } from './observability';
 import { matrixRoutes } from './matrix-routes';
 import { ProgressHub, progressRoutes } from './progress';
 import { userLimitRoutes } from './user-limit-routes';
@@ -71,6 +74,12 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
 export function createApp(deps: ApiDeps): BoltApp {
   const app = express() as BoltApp;
   app.disable('x-powered-by');
+  // A bare app (tests, embedders) gets its own metrics; the stack passes the process's.
+  const metrics = deps.metrics ?? new BoltMetrics({ processMetrics: false }).watchDatabase(deps.db);
+  deps = { ...deps, log: asLog(deps.log), metrics };
+  app.use(requestLogging(asLog(deps.log)));
+  if (deps.tracing) app.use(requestTracing());
+  app.use(requestMetrics(metrics));
   // Behind a reverse proxy, req.ip is the client only when the proxy's hops are trusted (BOLT_TRUST_PROXY).
   app.set('trust proxy', deps.trustProxy ?? loadConfig().trustProxy);
   // helmet's policy, plus the audio the page plays: previews it fetched with its token (blob:) and job audio
@@ -141,6 +150,15 @@ export function createApp(deps: ApiDeps): BoltApp {
     },
     ({ res }) => {
       res.json({ providers: deps.providers });
+    },
+  );
+
+  route(
+    api,
+    { method: 'get', path: '/metrics', tag: 'health', auth: false, summary: 'Prometheus metrics of this process (batches, keys, jobs, provider calls, spend, HTTP)', responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } } },
+    async ({ res }) => {
+      const { contentType, body } = await metrics.scrape();
+      res.type(contentType).send(body);
     },
   );
 

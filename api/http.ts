@@ -4,6 +4,8 @@ import type { Client } from '@temporalio/client';
 import type { Request, Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
+import type { BoltMetrics } from '../adapters/metrics';
+import { withLogContext } from '../adapters/logger';
 import type { ObjectStorage } from '../adapters/storage';
 import type { DestinationGuard } from '../adapters/webhook-net';
 import type { Database, User } from '../db/schema';
@@ -24,7 +26,12 @@ export interface ApiDeps {
   storage: ObjectStorage;
   /** Providers in use, shown to users so simulated output is never mistaken for real. */
   providers: { gemini: 'google' | 'simulator'; tts: 'google' | 'simulator' };
+  /** The process's logger (adapters/logger.ts); a plain callback receives each JSON line. */
   log: (line: string) => void;
+  /** The process's metrics, served at /metrics with request durations by route. @default the app's own */
+  metrics?: BoltMetrics;
+  /** A server span per request (tracing is on in this process). @default false */
+  tracing?: boolean;
   /** Origins allowed by CORS; empty means none (same-origin only), `*` any. @default [] */
   corsOrigins?: string[];
   /** Secret for expiring links to local-folder outputs. @default random per process */
@@ -115,8 +122,19 @@ export function route<P extends z.ZodObject | undefined = undefined, Q extends z
     }
     const query = doc.query ? doc.query.parse(req.query) : undefined;
     const body = doc.body ? doc.body.parse(req.body) : undefined;
-    await handler({ req, res, params: params as Infer<P>, query: query as Infer<Q>, body: body as Infer<B>, user });
+    const run = () => handler({ req, res, params: params as Infer<P>, query: query as Infer<Q>, body: body as Infer<B>, user });
+    const about = subjectOf(doc.path, params);
+    await (about ? withLogContext(about, run) : run());
   });
+}
+
+/** The batch or job a route is about, for the lines logged while serving it. */
+function subjectOf(path: string, params: unknown): { batchId: string } | { jobId: string } | undefined {
+  const id = (params as { id?: unknown } | undefined)?.id;
+  if (typeof id !== 'string') return undefined;
+  if (path.startsWith('/api/batches/:id')) return { batchId: id };
+  if (path.startsWith('/api/jobs/:id')) return { jobId: id };
+  return undefined;
 }
 
 /** Admin-only guard. */

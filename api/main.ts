@@ -2,7 +2,11 @@
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { loadCatalog } from '../adapters/catalog-files';
+import { createLogger } from '../adapters/logger';
+import { BoltMetrics } from '../adapters/metrics';
+import { startTracing } from '../adapters/tracing';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
 import { connectClient, describeTarget, resolveTemporalTarget } from '../adapters/temporal-connection';
 import { createDb } from '../db/connection';
@@ -16,7 +20,8 @@ import { serveApi } from './serve';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = (l: string) => console.log(`[api] ${l}`);
+  const log = createLogger({ level: config.logLevel, name: 'api' });
+  const tracing = startTracing({ endpoint: config.observability.otlpEndpoint, serviceName: config.observability.serviceName ?? 'bolt-api' });
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required for a standalone API');
   const target = resolveTemporalTarget(config.temporal);
   if (!target.address) throw new Error('TEMPORAL_ADDRESS (or a Temporal config profile with an address) is required for a standalone API');
@@ -32,7 +37,7 @@ async function main(): Promise<void> {
     storage = new LocalFolderStorage(path.join(config.dataDir, 'outputs'));
   }
   const connection = await connectClient(target);
-  const client = new Client({ connection, namespace: target.namespace });
+  const client = new Client({ connection, namespace: target.namespace, interceptors: tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined });
   const app = createApp({
     db,
     temporal: client,
@@ -40,6 +45,8 @@ async function main(): Promise<void> {
     storage,
     providers: { gemini: config.gemini.apiKey ? 'google' : 'simulator', tts: config.tts.apiKey ? 'google' : 'simulator' },
     log,
+    metrics: new BoltMetrics().watchDatabase(db),
+    tracing: !!tracing,
     corsOrigins: config.corsOrigins,
     urlSigningSecret: config.urlSigningSecret,
     catalog: loadCatalog(config.catalog),
@@ -59,7 +66,7 @@ async function main(): Promise<void> {
     void reconciler
       .stop()
       .then(() => serving.close(Math.min(config.shutdownGraceSeconds * 1000, 30_000)))
-      .then(() => Promise.all([db.destroy(), connection.close()]))
+      .then(() => Promise.all([db.destroy(), connection.close(), tracing?.shutdown()]))
       .then(
         () => process.exit(0),
         () => process.exit(1),

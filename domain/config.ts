@@ -41,6 +41,10 @@ const EnvSchema = z.object({
   BOLT_ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(8, 'at least 8 characters').optional()),
   BOLT_CORS_ORIGINS: optionalString,
   BOLT_URL_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'at least 32 characters').optional()),
+  BOLT_METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
+  BOLT_TEMPORAL_METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  OTEL_SERVICE_NAME: optionalString,
   BOLT_MAX_JOBS_PER_BATCH: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000_000).default(20_000)),
   BOLT_WEBHOOK_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
   BOLT_WEBHOOK_ALLOW_HOSTS: z.preprocess(
@@ -107,6 +111,16 @@ export interface Config {
   corsOrigins: string[];
   /** Secret that signs expiring download links of local-folder outputs; random per process when unset. */
   urlSigningSecret?: string;
+  observability: {
+    /** Port of a worker's /metrics, /healthz and /readyz; 0 turns it off. Unset: 9464 for `npm run worker`, off in `npm start`. */
+    metricsPort?: number;
+    /** Port of the Temporal SDK's own Prometheus exporter; unset or 0: off. */
+    temporalMetricsPort?: number;
+    /** OTLP/HTTP endpoint of a trace collector (`/v1/traces` is appended); traces are off when unset. */
+    otlpEndpoint?: string;
+    /** service.name of exported spans. @default 'bolt-api' or 'bolt-worker' */
+    serviceName?: string;
+  };
   /** Most jobs one batch may have; a bigger request is refused before anything is written. @default 20000 */
   maxJobsPerBatch: number;
   /** Where completion webhooks may go besides public addresses (see domain/destinations.ts). */
@@ -166,6 +180,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((o) => o.trim())
       .filter(Boolean),
     urlSigningSecret: e.BOLT_URL_SIGNING_SECRET,
+    observability: {
+      metricsPort: e.BOLT_METRICS_PORT,
+      temporalMetricsPort: e.BOLT_TEMPORAL_METRICS_PORT || undefined,
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
     maxJobsPerBatch: e.BOLT_MAX_JOBS_PER_BATCH,
     webhooks: { allowPrivate: e.BOLT_WEBHOOK_ALLOW_PRIVATE === 'true', allowHosts: parseAllowList(e.BOLT_WEBHOOK_ALLOW_HOSTS ?? '') },
     trustProxy: parseTrustProxy(e.BOLT_TRUST_PROXY),

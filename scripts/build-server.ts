@@ -3,7 +3,7 @@
 // data files the compiled code reads (catalog/, the built page) beside it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflows } from '../workers/worker';
 
 async function main(): Promise<void> {
   // Run as dist/scripts/build-server.js: dist is one folder up, the repository two.
@@ -11,8 +11,10 @@ async function main(): Promise<void> {
   const repo = path.resolve(dist, '..');
   const workflows = path.join(dist, 'workflows', 'index.js');
   if (!fs.existsSync(workflows)) throw new Error(`${workflows} is missing: run tsc -p tsconfig.build.json first`);
-  const { code } = await bundleWorkflowCode({ workflowsPath: workflows, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+  // Two bundles: without and with the OpenTelemetry workflow interceptors (used when tracing is on).
+  const { code } = await bundleWorkflows();
   fs.writeFileSync(path.join(dist, 'workflow-bundle.js'), code);
+  fs.writeFileSync(path.join(dist, 'workflow-bundle.tracing.js'), (await bundleWorkflows({ tracing: true })).code);
   fs.cpSync(path.join(repo, 'catalog'), path.join(dist, 'catalog'), { recursive: true });
   // The page (npm run build:web runs first in `npm run build`): the compiled API serves it from dist/web/dist.
   const page = path.join(repo, 'web', 'dist');

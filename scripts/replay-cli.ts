@@ -6,6 +6,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { installRuntime, loadWorkflowBundle } from '../workers/worker';
+import { createLogger } from '../adapters/logger';
 
 const USAGE = 'usage: npm run replay -- <history.json> [more.json …]   (export one with: temporal workflow show -w <workflow id> -o json > history.json)';
 
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  installRuntime('ERROR');
+  installRuntime({ log: createLogger({ level: 'error', name: 'replay' }) });
   // The same bundle the workers run: the pre-built one in a compiled deployment, else built now.
   const workflowBundle = await loadWorkflowBundle();
   let failed = 0;

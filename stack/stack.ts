@@ -3,10 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { NativeConnection, WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
+import { asLog, createLogger, type Log } from '../adapters/logger';
+import { BoltMetrics } from '../adapters/metrics';
+import { startTracing } from '../adapters/tracing';
 import { createProviders, preparePool, type Providers } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
 import { DestinationGuard, type GuardOptions } from '../adapters/webhook-net';
@@ -23,13 +27,15 @@ import { newPassword } from '../domain/credentials';
 import type { Database } from '../db/schema';
 import type { Config } from '../domain/config';
 import { startSimulators, type SimulatorServer } from '../simulators/server';
+import { startWorkerEndpoints, workerReadiness } from '../workers/observability';
 import { BoltWorkers, createWorkers, loadWorkflowBundle, installRuntime, workerPoolSize } from '../workers/worker';
 import { startPostgres, type PostgresServer } from './postgres';
 import { startTemporal, type TemporalServer } from './temporal';
 
 export interface StackOptions {
   config: Config;
-  log?: (line: string) => void;
+  /** The process's logger; a plain callback receives each JSON line. @default JSON on stdout at BOLT_LOG_LEVEL */
+  log?: Log | ((line: string) => void);
   /** Persist Temporal to SQLite and serve its UI (npm start); in memory and headless otherwise. */
   persistent?: boolean;
   /** S3 settings that override the configuration (tests pass their own S3 server). */
@@ -61,6 +67,10 @@ export interface Stack {
   bundle: WorkflowBundleOption;
   workers?: BoltWorkers;
   apiUrl?: string;
+  /** The metrics of this process (served at the API's /metrics). */
+  metrics: BoltMetrics;
+  /** Port of the workers' /metrics, /healthz and /readyz, when BOLT_METRICS_PORT asked for them. */
+  workerMetricsPort?: number;
   taskQueue: string;
   /** Master keys in use (current first): they open pooled keys and sealed webhook secrets. */
   masterKeys: MasterKey[];
@@ -69,14 +79,18 @@ export interface Stack {
 
 export async function startStack(o: StackOptions): Promise<Stack> {
   const { config } = o;
-  const log = o.log ?? ((l: string) => console.log(l));
+  const log = o.log ? asLog(o.log, config.logLevel) : createLogger({ level: config.logLevel, name: 'bolt' });
+  // Off (nothing registered, no-op spans) unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = startTracing({ endpoint: config.observability.otlpEndpoint, serviceName: config.observability.serviceName ?? 'bolt' });
+  const metrics = new BoltMetrics();
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) {
-      await s().catch((err: unknown) => log(`stop: ${err instanceof Error ? err.message : String(err)}`));
+      await s().catch((err: unknown) => log.warn(`stop: ${err instanceof Error ? err.message : String(err)}`));
     }
     stops.length = 0;
   };
+  if (tracing) stops.push(() => tracing.shutdown());
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
     // An address from the environment or a Temporal config profile means an existing server (TLS, API key…).
@@ -100,6 +114,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const db = createDb(postgres.url, workerPoolSize(o.concurrency) + 10, log);
     stops.push(() => db.destroy());
     await migrateToLatest(db as Kysely<unknown>);
+    metrics.watchDatabase(db);
     await ensureAdminAtStart(db, config.admin, log, newPassword);
 
     const s3 = o.s3 ?? (config.s3 ? { ...config.s3 } : undefined);
@@ -123,19 +138,20 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       stops.push(() => simulators!.close());
     }
     const reloadMasterKeys = () => resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
-    const providers = createProviders({ db, masterKeys, reloadMasterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl: simulators?.url, kind: pool.kind, log });
+    const providers = createProviders({ db, masterKeys, reloadMasterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl: simulators?.url, kind: pool.kind, log, metrics });
 
     // The SDK's runtime must be installed before the first native connection instantiates a default one.
-    installRuntime();
+    installRuntime({ log, temporalMetricsPort: config.observability.temporalMetricsPort });
     const connectTo = { ...target, address: temporal.address };
     const connection = await connectNative(connectTo);
     stops.push(() => connection.close());
     const clientConnection = await connectClient(connectTo);
     stops.push(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: target.namespace });
+    const interceptors = tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
+    const client = new Client({ connection: clientConnection, namespace: target.namespace, interceptors });
 
     const webhookGuard = new DestinationGuard({ ...o.webhookNet, policy: config.webhooks });
-    const bundle = o.bundle ?? (await loadWorkflowBundle(config.workflowBundlePath));
+    const bundle = o.bundle ?? (await loadWorkflowBundle(config.workflowBundlePath, { tracing: !!tracing }));
     const taskQueue = config.temporal.taskQueue;
     let workers: BoltWorkers | undefined;
     if (o.worker ?? true) {
@@ -145,12 +161,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         namespace: target.namespace,
         taskQueue,
         bundle,
-        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard, masterKeys: [masterKeys.current, ...masterKeys.others] },
+        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard, masterKeys: [masterKeys.current, ...masterKeys.others], metrics },
         geminiPerSecond: rates.gemini,
         ttsPerSecond: rates.tts,
         geminiConcurrency: o.concurrency?.gemini,
         ttsConcurrency: o.concurrency?.tts,
         shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+        metrics,
+        tracing,
       });
       const running = w.run();
       stops.push(async () => {
@@ -158,6 +176,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         await running;
       });
       workers = w;
+    }
+    let workerMetricsPort: number | undefined;
+    if (workers && config.observability.metricsPort) {
+      const w = workers;
+      const endpoints = await startWorkerEndpoints({ port: config.observability.metricsPort, metrics, ready: () => workerReadiness(w, db) });
+      stops.push(() => endpoints.close());
+      workerMetricsPort = endpoints.port;
     }
 
     let apiUrl: string | undefined;
@@ -169,6 +194,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         storage,
         providers: providers.kind,
         log,
+        metrics,
+        tracing: !!tracing,
         corsOrigins: config.corsOrigins,
         urlSigningSecret: config.urlSigningSecret,
         catalog,
@@ -186,7 +213,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       apiUrl = `http://localhost:${serving.port}`;
     }
 
-    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, masterKeys: [masterKeys.current, ...masterKeys.others], stop };
+    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, masterKeys: [masterKeys.current, ...masterKeys.others], metrics, workerMetricsPort, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -3,13 +3,15 @@
 // `sh`, which dies and leaves this process running unsignalled; and tsx's own wrapper SIGKILLs a child
 // that is slow to acknowledge a relayed signal, which would skip the ordered stop and orphan Temporal
 // and PostgreSQL. `npm run api` and `npm run worker` are run the same way, for `docker stop`.
+import { createLogger } from '../adapters/logger';
 import { loadConfig } from '../domain/config';
 import { startStack } from './stack';
 import { ensureWebBuild } from './web-build';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = (line: string) => console.log(`[bolt] ${line}`);
+  // Readable lines in a terminal, JSON lines (one object each) when the output goes to a file or a collector.
+  const log = createLogger({ level: config.logLevel, name: 'bolt', pretty: process.stdout.isTTY === true });
   log(`data directory: ${config.dataDir}`);
   // The page is served at / from web/dist; a missing or stale build is rebuilt first (a failed build is reported, the API still starts).
   await ensureWebBuild(log).catch((err: unknown) => log(`the page is not served: ${err instanceof Error ? err.message : String(err)}`));

@@ -3,6 +3,9 @@ import type { Kysely } from 'kysely';
 import path from 'node:path';
 import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
+import { createLogger } from '../adapters/logger';
+import { BoltMetrics } from '../adapters/metrics';
+import { startTracing } from '../adapters/tracing';
 import { createProviders, preparePool } from '../adapters/providers';
 import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
 import { DestinationGuard } from '../adapters/webhook-net';
@@ -12,11 +15,14 @@ import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
 import { loadConfig } from '../domain/config';
 import { startSimulators } from '../simulators/server';
+import { startWorkerEndpoints, workerReadiness } from './observability';
 import { createWorkers, installRuntime, loadWorkflowBundle, workerPoolSize } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = (l: string) => console.log(`[worker] ${l}`);
+  const log = createLogger({ level: config.logLevel, name: 'worker' });
+  const metrics = new BoltMetrics();
+  const tracing = startTracing({ endpoint: config.observability.otlpEndpoint, serviceName: config.observability.serviceName ?? 'bolt-worker' });
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required for a standalone worker');
   const target = resolveTemporalTarget(config.temporal);
   if (!target.address) throw new Error('TEMPORAL_ADDRESS (or a Temporal config profile with an address) is required for a standalone worker');
@@ -41,21 +47,27 @@ async function main(): Promise<void> {
   const sims = pool.needsSimulators && !config.simulatorUrl ? await startSimulators() : undefined;
   const simulatorUrl = config.simulatorUrl ?? sims?.url;
   const reloadMasterKeys = () => resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
-  const providers = createProviders({ db, masterKeys, reloadMasterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl, kind: pool.kind, log });
+  const providers = createProviders({ db, masterKeys, reloadMasterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl, kind: pool.kind, log, metrics });
   const rates = await poolQueueRates(db);
-  installRuntime();
+  installRuntime({ log, temporalMetricsPort: config.observability.temporalMetricsPort });
   const connection = await connectNative(target);
   const grace = config.shutdownGraceSeconds;
   const workers = await createWorkers({
     connection,
     namespace: target.namespace,
     taskQueue: config.temporal.taskQueue,
-    bundle: await loadWorkflowBundle(config.workflowBundlePath),
+    bundle: await loadWorkflowBundle(config.workflowBundlePath, { tracing: !!tracing }),
     shutdownGraceMs: grace * 1000,
-    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard: new DestinationGuard({ policy: config.webhooks }), masterKeys: [masterKeys.current, ...masterKeys.others] },
+    deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard: new DestinationGuard({ policy: config.webhooks }), masterKeys: [masterKeys.current, ...masterKeys.others], metrics },
+    metrics,
+    tracing,
     geminiPerSecond: rates.gemini,
     ttsPerSecond: rates.tts,
   });
+  // /metrics, /healthz and /readyz on the worker's own port (9464 unless BOLT_METRICS_PORT says; 0: none).
+  const metricsPort = config.observability.metricsPort ?? 9464;
+  const endpoints = metricsPort ? await startWorkerEndpoints({ port: metricsPort, metrics, ready: () => workerReadiness(workers, db) }) : undefined;
+  if (endpoints) log(`metrics, healthz and readyz on :${endpoints.port}`);
   // A stop polls no more and lets the activities in flight (paid calls) finish within the grace time.
   const stop = (signal: string) => {
     log(`${signal}: no new tasks; running activities get up to ${grace} s to finish`);
@@ -65,6 +77,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   log(`polling ${config.temporal.taskQueue} on ${describeTarget(target)}; storage: ${storage.description}; providers: ${JSON.stringify(providers.kind)}`);
   await workers.run();
+  await endpoints?.close();
+  await tracing?.shutdown();
   log('stopped: every running activity finished or was handed back');
   await connection.close();
   await db.destroy();

@@ -1,61 +1,72 @@
 // Builds the three workers of one process: workflows + bookkeeping, Gemini activities, TTS activities.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogEntry, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
+import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type ActivityInterceptorsFactory, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createBookkeepingActivities, createScriptActivities, createSpeechActivities, type ActivityDeps } from '../activities';
 import { createOrchestrationActivities } from '../activities/orchestration';
 import { createWebhookActivities } from '../activities/webhooks';
 import { taskQueues } from '../workflows/definitions';
+import { createLogger, temporalLogger, type Log } from '../adapters/logger';
+import type { BoltMetrics } from '../adapters/metrics';
+import type { Tracing } from '../adapters/tracing';
 import { heartbeatInterceptor } from './heartbeat';
-
-/**
- * One line per SDK log entry. An activity failure is an expected outcome here (a blocked title, a
- * missing voice) and is recorded on its job, so it is logged as type and message, not a stack dump.
- */
-function compactLog(entry: LogEntry): void {
-  // The Gemini and TTS workers poll activities only, by design.
-  if (entry.message.startsWith('No workflows registered')) return;
-  const meta = (entry.meta ?? {}) as Record<string, unknown>;
-  const err = meta.error as { type?: string; message?: string } | undefined;
-  const where = [meta.activityType ?? meta.workflowType, meta.workflowId, meta.attempt !== undefined ? `attempt ${String(meta.attempt)}` : undefined]
-    .filter((x) => x !== undefined)
-    .join(' ');
-  const what = err ? `${err.type ?? 'error'}: ${err.message ?? ''}` : '';
-  const line = `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${where ? ` (${where})` : ''}${what ? ` — ${what}` : ''}`;
-  if (entry.level === 'ERROR' || entry.level === 'WARN') console.error(line);
-  else console.log(line);
-}
+import { observabilityInterceptor } from './observability';
 
 let runtimeInstalled = false;
-/** Sets the Temporal SDK's log level for this process; call before the first NativeConnection. @default 'WARN' */
-export function installRuntime(level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' = 'WARN'): void {
+
+/** What the Temporal SDK's runtime of this process is set up with. */
+export interface RuntimeSetup {
+  /** The process's logger: SDK, core and workflow lines go through it. @default warnings and errors as JSON on stdout */
+  log?: Log;
+  /** Port of the SDK's own Prometheus exporter (worker and client metrics); off when absent or 0. */
+  temporalMetricsPort?: number;
+}
+
+/** Installs the Temporal SDK's runtime (logger, SDK metrics); call before the first NativeConnection. */
+export function installRuntime(o: RuntimeSetup = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  const log = o.log ?? createLogger({ level: 'warn', name: 'bolt' });
+  const debug = log.pino.isLevelEnabled('debug');
   try {
-    Runtime.install({ logger: new DefaultLogger(level, compactLog) });
+    Runtime.install({
+      logger: temporalLogger(log),
+      telemetryOptions: {
+        // Core's own lines are forwarded to the same logger instead of going to the console.
+        logging: { filter: { core: debug ? 'INFO' : 'WARN', other: 'ERROR' }, forward: {} },
+        ...(o.temporalMetricsPort ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${o.temporalMetricsPort}`, countersTotalSuffix: true, useSecondsForDurations: true } } } : {}),
+      },
+    });
   } catch {
     // Something already created the runtime (a connection made first): keep its logger.
   }
 }
 
-/** Bundles the workflow code once; reuse the bundle for every worker of a process or test run. */
-export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+/**
+ * Bundles the workflow code once; reuse the bundle for every worker of a process or test run. With
+ * `tracing`, Temporal's OpenTelemetry workflow interceptors are bundled too (they only add headers).
+ */
+export async function bundleWorkflows(o: { tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+  const workflowInterceptorModules = [require.resolve('../workflows/log-attributes')];
+  if (o.tracing) workflowInterceptorModules.push(require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'));
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules, logger: quietBundlerLogger });
 }
 
 /**
  * The workflow bundle a worker runs: the file `npm run build:server` wrote (production: no bundler, no
  * TypeScript at start), else a bundle made now from the sources (development, tests).
  */
-export async function loadWorkflowBundle(configured?: string): Promise<WorkflowBundleOption> {
-  // Compiled code (dist/workers/worker.js) finds the bundle the build wrote beside it, dist/workflow-bundle.js.
-  const besideBuild = path.join(__dirname, '..', 'workflow-bundle.js');
+export async function loadWorkflowBundle(configured?: string, o: { tracing?: boolean } = {}): Promise<WorkflowBundleOption> {
+  // Compiled code (dist/workers/worker.js) finds the bundle the build wrote beside it: dist/workflow-bundle.js,
+  // or dist/workflow-bundle.tracing.js (with the OpenTelemetry workflow interceptors) when tracing is on.
+  const besideBuild = path.join(__dirname, '..', o.tracing ? 'workflow-bundle.tracing.js' : 'workflow-bundle.js');
   const prebuilt = configured ?? (__filename.endsWith('.js') && fs.existsSync(besideBuild) ? besideBuild : undefined);
   if (prebuilt) {
     if (!fs.existsSync(prebuilt)) throw new Error(`BOLT_WORKFLOW_BUNDLE points to ${prebuilt}, which does not exist (run npm run build:server)`);
     return { codePath: prebuilt };
   }
-  return bundleWorkflows();
+  return bundleWorkflows(o);
 }
 
 const quietBundlerLogger = {
@@ -86,6 +97,10 @@ export interface WorkerOptions {
   geminiPerSecond?: number;
   /** Queue-wide TTS activity starts per second, across all workers. */
   ttsPerSecond?: number;
+  /** Stage durations (and, through `deps`, job, provider and spend counters). */
+  metrics?: BoltMetrics;
+  /** Tracing in effect: activities get spans, workflow spans are exported; the bundle must be built with `tracing`. */
+  tracing?: Tracing;
 }
 
 /** Concurrent activities per worker of one process, by default. */
@@ -106,6 +121,11 @@ export class BoltWorkers {
   run(): Promise<void> {
     return Promise.all(this.workers.map((w) => w.run())).then(() => undefined);
   }
+  /** 'ok' while every worker polls; otherwise the first state that is not RUNNING (for /readyz). */
+  state(): string {
+    const notRunning = this.workers.find((w) => w.getState() !== 'RUNNING');
+    return notRunning ? `worker ${notRunning.getState().toLowerCase()}` : 'ok';
+  }
   shutdown(): void {
     for (const w of this.workers) if (w.getState() === 'RUNNING') w.shutdown();
   }
@@ -121,18 +141,29 @@ export class BoltWorkers {
   }
 }
 
+/** Interceptors of every activity: heartbeats, log context and stage timing, and spans when tracing. */
+function activityInterceptors(o: WorkerOptions): ActivityInterceptorsFactory[] {
+  const list: ActivityInterceptorsFactory[] = [heartbeatInterceptor, observabilityInterceptor(o.metrics)];
+  if (o.tracing) list.push((ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }));
+  return list;
+}
+
 export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
   installRuntime();
   const queues = taskQueues(o.taskQueue);
   // The SDK's default grace is 0: a stop would cancel calls already paid for, to be bought again elsewhere.
   const grace = o.shutdownGraceMs ?? 60_000;
+  const activity = activityInterceptors(o);
+  // Workflow spans leave the sandbox through this sink, to the same exporter as the activities' spans.
+  const sinks = o.tracing ? { exporter: makeWorkflowExporter(o.tracing.spanProcessor, o.tracing.resource) } : undefined;
   const main = await Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: queues.main,
     workflowBundle: o.bundle,
+    ...(sinks ? { sinks } : {}),
     activities: { ...createBookkeepingActivities(o.deps), ...createOrchestrationActivities(o.deps), ...createWebhookActivities(o.deps) },
-    interceptors: { activity: [heartbeatInterceptor] },
+    interceptors: { activity },
     maxConcurrentActivityTaskExecutions: DEFAULT_CONCURRENCY.main,
     shutdownGraceTime: grace,
   });
@@ -141,7 +172,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     namespace: o.namespace,
     taskQueue: queues.gemini,
     activities: createScriptActivities(o.deps),
-    interceptors: { activity: [heartbeatInterceptor] },
+    interceptors: { activity },
     maxConcurrentActivityTaskExecutions: o.geminiConcurrency ?? DEFAULT_CONCURRENCY.gemini,
     shutdownGraceTime: grace,
     ...(o.geminiPerSecond ? { maxTaskQueueActivitiesPerSecond: o.geminiPerSecond } : {}),
@@ -151,7 +182,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     namespace: o.namespace,
     taskQueue: queues.tts,
     activities: createSpeechActivities(o.deps),
-    interceptors: { activity: [heartbeatInterceptor] },
+    interceptors: { activity },
     maxConcurrentActivityTaskExecutions: o.ttsConcurrency ?? DEFAULT_CONCURRENCY.tts,
     shutdownGraceTime: grace,
     ...(o.ttsPerSecond ? { maxTaskQueueActivitiesPerSecond: o.ttsPerSecond } : {}),
