@@ -13,18 +13,18 @@ import { getBatch, setBatchStatus } from '../db/batches';
 import { batchActuals } from '../db/estimates';
 import { getJob, pageJobs, recordTtsSpend, transitionJob, updateJob } from '../db/jobs';
 import type { Database, Job, JobStatus } from '../db/schema';
-import { onceForAudio, type CachedAudio } from '../db/audio-cache';
-import { contentKey, countCacheHit, findScript, onceForScript } from '../db/scripts';
+import { contentKey, countCacheHit, findScript } from '../db/scripts';
 import { FAMILY_CAPABILITIES, familyOf, shippedCatalog, type PriceTable } from '../domain/catalog';
-import { billedCharacters, ttsUsd } from '../domain/costs';
 import { Stage } from '../domain/errors';
-import { geminiTtsUsd, geminiVoice } from '../domain/gemini-tts';
+import { geminiVoice } from '../domain/gemini-tts';
 import { previewKey, previewText } from '../domain/preview';
 import { adaptationPrompt, masterPrompt } from '../domain/prompts';
 import { withStage } from './failures';
+import { narrateOnce } from './narration';
 import { writeCheckedScript } from './script-check';
 import { copyNarrationQuality, narrationQuality, qualityKey, recordNarrationQuality } from './narration-quality';
 import { jobPrefix } from './outputs';
+import { onceForScript, storeWhenPostgresIsBack } from './paid-once';
 
 /** What the activities need; tests pass real infrastructure and simulator-backed clients. */
 export interface ActivityDeps {
@@ -44,13 +44,6 @@ export interface ActivityDeps {
   webhookGuard?: DestinationGuard;
   /** Master keys that open sealed webhook secrets. */
   masterKeys?: MasterKey[];
-}
-
-/** Content type of a stored narration, from its file name. */
-function contentTypeOf(key: string): string {
-  if (key.endsWith('.mp3')) return 'audio/mpeg';
-  if (key.endsWith('.ogg')) return 'audio/ogg';
-  return 'audio/wav';
 }
 
 /** Runs a key test through the provider's pool. */
@@ -230,7 +223,6 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
           pitch: batch.options.pitch,
           ...(style.prompt ? { prompt: style.prompt } : {}),
           ...(prices.geminiTts ? { geminiTts: { limits: prices.geminiTts.limits, tokens: prices.geminiTts.tokens } } : {}),
-          onProgress: (done, total) => heartbeat({ done, total }),
           ...narrationQuality(batch.options),
         };
         // The style prompt changes the speech, so it is part of the narration's content address.
@@ -239,50 +231,19 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
           ...(style.prompt ? { prompt: style.prompt } : {}),
           ...qualityKey(request),
         });
-        let stored: CachedAudio | undefined;
-        const hit = await onceForAudio(
-          db,
-          cacheKey,
-          async (e) => (await storage.size(e.audioKey)) === e.bytes && (await storage.size(e.srtKey)) !== undefined && (await storage.size(e.vttKey)) !== undefined,
-          async () => {
-            // One request per chunk: the lease counts them all against the key's quota.
-            const cost = countTtsRequests(request);
-            const model = geminiVoice(job.voice)?.model;
-            const narration = await tts.run({ stage: Stage.synthesis, jobId: job.id, batchId: batch.id, cost, ...(model ? { model } : {}) }, (client) => synthesizeNarration(client, request));
-            const key = `${prefix}audio.${narration.extension}`;
-            await withStage(Stage.storage, async () => {
-              await storage.put(subtitleKeys.srt, narration.subtitles.srt, 'application/x-subrip; charset=utf-8');
-              await storage.put(subtitleKeys.vtt, narration.subtitles.vtt, 'text/vtt; charset=utf-8');
-              await storage.put(key, narration.body, narration.contentType);
-            });
-            stored = { audioKey: key, srtKey: subtitleKeys.srt, vttKey: subtitleKeys.vtt, bytes: narration.body.length, durationMs: narration.durationMs };
-            await recordNarrationQuality(db, job.id, narration);
-            const characters = billedCharacters(request.text);
-            // Gemini-TTS is billed by tokens (text and prompt in, audio out); every other family by characters.
-            const t = narration.tokens;
-            const usd = t ? geminiTtsUsd(prices.geminiTts, t.model, t.input, t.output) : ttsUsd(prices, job.voice, characters);
-            metrics?.spendUsd.inc({ provider: 'tts' }, usd);
-            await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters, usd, ...(t ? { tokens: t } : {}) });
-            return stored;
-          },
-        );
-        if (hit) {
-          // The same narration exists (another job, any batch): copy it, pay nothing.
-          const key = `${prefix}${hit.audioKey.slice(hit.audioKey.lastIndexOf('/') + 1)}`;
-          await withStage(Stage.storage, async () => {
-            await storage.put(subtitleKeys.srt, await storage.get(hit.srtKey), 'application/x-subrip; charset=utf-8');
-            await storage.put(subtitleKeys.vtt, await storage.get(hit.vttKey), 'text/vtt; charset=utf-8');
-            await storage.put(key, await storage.get(hit.audioKey), contentTypeOf(key));
-          });
-          stored = { ...hit, audioKey: key };
-          await copyNarrationQuality(db, job.id, hit.audioKey);
-          await countCacheHit(db, batch.id);
-          metrics?.cacheHits.inc({ kind: 'audio' });
-          await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters: 0, usd: 0 });
-        }
-        const narration = stored!;
+        const { narration, cached, assembled, copiedFrom } = await narrateOnce({ db, storage, tts, prices }, { jobId: job.id, batchId: batch.id, prefix, subtitleKeys }, request, cacheKey);
+        await storeWhenPostgresIsBack(async () => {
+          if (assembled) await recordNarrationQuality(db, job.id, assembled);
+          if (copiedFrom) await copyNarrationQuality(db, job.id, copiedFrom);
+        });
+        if (cached) metrics?.cacheHits.inc({ kind: 'audio' });
         const key = narration.audioKey;
-        await updateJob(db, job.id, { audio_key: key, audio_bytes: narration.bytes, audio_duration_ms: narration.durationMs });
+        await storeWhenPostgresIsBack(async () => {
+          if (cached) await countCacheHit(db, batch.id);
+          // Chunks this job bought are already in its figures; a job that bought none shows zero.
+          await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters: 0, usd: 0 });
+          await updateJob(db, job.id, { audio_key: key, audio_bytes: narration.bytes, audio_duration_ms: narration.durationMs });
+        });
         return { audioKey: key, durationMs: narration.durationMs, bytes: narration.bytes, subtitleKeys };
       });
     },

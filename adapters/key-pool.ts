@@ -6,6 +6,7 @@ import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import { Context, sleep as activitySleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
+import { untilPostgres } from '../db/leases';
 import { clearWaiting, leaseKey, listKeys, listProjects, markWaiting, reportOutcome, restModel, sealedSecret, type Lease } from '../db/keys';
 import type { Database, KeyService } from '../db/schema';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type CallOutcome, type QuotaScope } from '../domain/breaker';
@@ -234,7 +235,8 @@ export class KeyPool {
     try {
       for (;;) {
         const rpm = ctx.model ? this.modelQuotas[ctx.model] : undefined;
-        const lease = await leaseKey(this.o.db, service, { cost: ctx.cost, policy: this.policy, ...(ctx.model && rpm ? { model: { name: ctx.model, rpm } } : {}) });
+        // Before the call: a PostgreSQL restart here only delays it.
+        const lease = await untilPostgres(() => leaseKey(this.o.db, service, { cost: ctx.cost, policy: this.policy, ...(ctx.model && rpm ? { model: { name: ctx.model, rpm } } : {}) }));
         if (!('keyId' in lease)) {
           if (waitStarted === undefined) {
             waitStarted = Date.now();
@@ -279,7 +281,10 @@ export class KeyPool {
         try {
           const attributes = { 'bolt.stage': ctx.stage, 'bolt.key_id': lease.keyId, 'bolt.requests': ctx.cost ?? 1, ...(ctx.model ? { 'bolt.model': ctx.model } : {}), ...(ctx.jobId ? { 'bolt.job_id': ctx.jobId } : {}) };
           const result = await observeProviderCall(this.o.metrics, { provider: service, attributes, outcomeOf: outcomeLabel }, () => call(entry.client));
-          await reportOutcome(this.o.db, lease, { kind: 'success' }, undefined, { policy: this.policy });
+          // The call is bought: a PostgreSQL restart while its success is noted must not throw the result away.
+          await untilPostgres(() => reportOutcome(this.o.db, lease, { kind: 'success' }, undefined, { policy: this.policy }), { maxMs: 60_000 }).catch((err: unknown) =>
+            this.o.log?.(`${service} key …${lease.last4}: success not recorded (${err instanceof Error ? err.message : String(err)})`),
+          );
           return result;
         } catch (raw) {
           const err = scrubbed(raw, entry.secret);

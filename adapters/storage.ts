@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -24,6 +25,8 @@ export interface ObjectStorage {
   /** Size in bytes, or undefined when the object does not exist. */
   size(key: string): Promise<number | undefined>;
   list(prefix: string): Promise<string[]>;
+  /** Deletes an object; deleting one that does not exist is not an error. */
+  remove(key: string): Promise<void>;
 }
 
 /** Rejects keys that could escape the storage root or are not plain relative paths. */
@@ -65,6 +68,9 @@ export class LocalFolderStorage implements ObjectStorage {
     } catch {
       return undefined;
     }
+  }
+  async remove(key: string): Promise<void> {
+    await fs.rm(this.file(key), { force: true });
   }
   async list(prefix: string): Promise<string[]> {
     const out: string[] = [];
@@ -142,6 +148,9 @@ export class S3Storage implements ObjectStorage {
       if (status === 404) return undefined;
       throw err;
     }
+  }
+  async remove(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: checkKey(key) }));
   }
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];

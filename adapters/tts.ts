@@ -115,7 +115,8 @@ function callOptions(timeoutMs: number) {
   } as never;
 }
 
-interface ChunkAudio {
+/** One spoken request of a narration, before assembly. */
+export interface ChunkAudio {
   pcm: Pcm;
   /** Mark name → seconds from the start of this chunk's audio. */
   marks: Map<string, number>;
@@ -160,10 +161,23 @@ export function countTtsRequests(req: PlanInput): number {
 
 /** Speaks a whole script and returns one encoded file with its real duration and its subtitles. */
 export async function synthesizeNarration(client: TextToSpeechClient, req: NarrationRequest): Promise<Narration> {
-  const features = voiceFeatures(req.voice);
-  const beta = features.ssml && features.timepoints ? betaClients.get(client) : undefined;
   const plan = planNarration(req);
   if (plan.length === 0) throw new BoltError(ErrorCode.badRequest, 'the script has no text to speak', { stage: Stage.synthesis });
+  const audio: ChunkAudio[] = [];
+  for (const [i, request] of plan.entries()) {
+    audio.push(await synthesizeChunk(client, req, request));
+    req.onProgress?.(i + 1, plan.length);
+  }
+  return assembleNarration(req, plan, audio);
+}
+
+/**
+ * Speaks one planned request of a narration as LINEAR16 PCM (with its `<mark>` times where the voice
+ * gives timepoints): one paid call, whose result the caller may keep until the narration is assembled.
+ */
+export async function synthesizeChunk(client: TextToSpeechClient, req: NarrationRequest, request: SpeechRequest): Promise<ChunkAudio> {
+  const features = voiceFeatures(req.voice);
+  const beta = features.ssml && features.timepoints ? betaClients.get(client) : undefined;
   const audioConfig = {
     audioEncoding: 'LINEAR16' as const,
     ...(req.speakingRate !== undefined && features.speakingRate ? { speakingRate: req.speakingRate } : {}),
@@ -176,42 +190,53 @@ export async function synthesizeNarration(client: TextToSpeechClient, req: Narra
   const voice = voiceSelection(req.voice, req.language);
   // Gemini-TTS: the style prompt rides with every chunk.
   const prompt = gemini && req.prompt ? { prompt: req.prompt } : {};
-  const audio: ChunkAudio[] = [];
-  for (const [i, request] of plan.entries()) {
-    let audioContent: Uint8Array | string | null | undefined;
-    const marks = new Map<string, number>();
-    try {
-      // Temporal owns retries: the SDK's own would repeat paid calls unseen.
-      if (beta) {
-        const [res] = await withTimeout(beta.synthesizeSpeech({ input: inputOf(request, req), voice, audioConfig, enableTimePointing: ['SSML_MARK' as never] }, options), timeoutMs);
-        audioContent = res.audioContent;
-        for (const tp of res.timepoints ?? []) if (tp.markName && typeof tp.timeSeconds === 'number') marks.set(tp.markName, tp.timeSeconds);
-      } else {
-        const [res] = await withTimeout(client.synthesizeSpeech({ input: { ...inputOf(request, req), ...prompt }, voice, audioConfig }, options), timeoutMs);
-        audioContent = res.audioContent;
-      }
-    } catch (err) {
-      throw classifyTtsError(err);
+  let audioContent: Uint8Array | string | null | undefined;
+  const marks = new Map<string, number>();
+  try {
+    // Temporal owns retries: the SDK's own would repeat paid calls unseen.
+    if (beta) {
+      const [res] = await withTimeout(beta.synthesizeSpeech({ input: inputOf(request, req), voice, audioConfig, enableTimePointing: ['SSML_MARK' as never] }, options), timeoutMs);
+      audioContent = res.audioContent;
+      for (const tp of res.timepoints ?? []) if (tp.markName && typeof tp.timeSeconds === 'number') marks.set(tp.markName, tp.timeSeconds);
+    } else {
+      const [res] = await withTimeout(client.synthesizeSpeech({ input: { ...inputOf(request, req), ...prompt }, voice, audioConfig }, options), timeoutMs);
+      audioContent = res.audioContent;
     }
-    if (!audioContent || audioContent.length === 0) {
-      throw new BoltError(ErrorCode.providerUnavailable, 'TTS returned no audio', { stage: Stage.synthesis, retryable: true });
-    }
-    const bytes = typeof audioContent === 'string' ? Buffer.from(audioContent, 'base64') : Buffer.from(audioContent);
-    let pcm: Pcm;
-    try {
-      pcm = decodeWav(bytes);
-    } catch (err) {
-      throw new BoltError(ErrorCode.providerUnavailable, `TTS returned audio that is not LINEAR16: ${String(err)}`, { stage: Stage.synthesis, retryable: true });
-    }
-    audio.push({ pcm: audio.length > 0 ? resamplePcm(pcm, audio[0]!.pcm.sampleRate) : pcm, marks });
-    req.onProgress?.(i + 1, plan.length);
+  } catch (err) {
+    throw classifyTtsError(err);
   }
+  if (!audioContent || audioContent.length === 0) {
+    throw new BoltError(ErrorCode.providerUnavailable, 'TTS returned no audio', { stage: Stage.synthesis, retryable: true });
+  }
+  const bytes = typeof audioContent === 'string' ? Buffer.from(audioContent, 'base64') : Buffer.from(audioContent);
+  try {
+    return { pcm: decodeWav(bytes), marks };
+  } catch (err) {
+    throw new BoltError(ErrorCode.providerUnavailable, `TTS returned audio that is not LINEAR16: ${String(err)}`, { stage: Stage.synthesis, retryable: true });
+  }
+}
+
+/**
+ * The one assembly step of a narration: the chunks' PCM joined in plan order (at the first chunk's rate),
+ * encoded once, and the subtitles timed from marks or chunk durations. Work on the whole PCM (loudness,
+ * for one) belongs here, between the join and the encoding.
+ */
+export async function assembleNarration(
+  req: Pick<NarrationRequest, 'text' | 'language' | 'voice' | 'encoding' | 'prompt' | 'geminiTts' | 'loudness' | 'pronunciations'>,
+  plan: SpeechRequest[],
+  chunks: ChunkAudio[],
+): Promise<Narration> {
+  if (chunks.length !== plan.length) throw new Error(`a narration of ${plan.length} requests cannot be assembled from ${chunks.length} chunks`);
+  const features = voiceFeatures(req.voice);
+  const gemini = geminiVoice(req.voice);
+  const rate = chunks[0]!.pcm.sampleRate;
+  const audio = chunks.map((c) => ({ pcm: resamplePcm(c.pcm, rate), marks: c.marks }));
   // Loudness is set once on the whole narration (per chunk would pump at every join).
   const { pcm: joined, report: loudness } = await normaliseNarration(concatPcm(audio.map((a) => a.pcm)), req.loudness ?? DEFAULT_LOUDNESS, req.encoding);
   const durationMs = pcmDurationMs(joined);
   const encoded = await encodeAudio(joined, req.encoding);
   const chunkDurationsMs = audio.map((a) => pcmDurationMs(a.pcm));
-  const timing = beta ? 'marks' : 'chunks';
+  const timing = features.ssml && features.timepoints ? 'marks' : 'chunks';
   const cues = buildCues(timedUnits(plan, audio, chunkDurationsMs), durationMs, { locale: req.language });
   const rates = req.geminiTts?.tokens ?? DEFAULT_GEMINI_TTS_TOKENS;
   const chunkTexts = plan.map((r) => r.units.map((u) => u.text).join(''));

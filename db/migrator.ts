@@ -16,6 +16,7 @@ import * as userLimits from './migrations/2026_12_02_0200_user_limits';
 import * as loginThrottle from './migrations/2026_12_02_0100_login_throttle';
 import * as webhookSealingKeys from './migrations/2026_12_02_0110_webhook_sealing_keys';
 import * as estimateIndexes from './migrations/2026_12_02_0120_estimate_indexes';
+import * as paidLeases from './migrations/2026_12_02_0300_paid_leases';
 import * as geminiTts from './migrations/2026_12_02_0500_gemini_tts';
 import * as narrationQuality from './migrations/2026_12_02_0600_narration_quality';
 
@@ -35,6 +36,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0100_login_throttle': loginThrottle,
   '2026_12_02_0110_webhook_sealing_keys': webhookSealingKeys,
   '2026_12_02_0120_estimate_indexes': estimateIndexes,
+  '2026_12_02_0300_paid_leases': paidLeases,
   '2026_12_02_0500_gemini_tts': geminiTts,
   '2026_12_02_0600_narration_quality': narrationQuality,
 };

@@ -304,6 +304,29 @@ export interface AudioCacheTable {
   created_at: CreatedAt;
 }
 
+/** Who may make (and store) one paid call right now; a store must name the current token. */
+export interface PaidLeaseTable {
+  key: string;
+  owner: string;
+  token: number;
+  expires_at: Date;
+  acquired_at: CreatedAt;
+}
+
+/** One bought TTS chunk of a narration not yet assembled; its PCM is in storage at `object_key`. */
+export interface NarrationChunkTable {
+  narration_key: string;
+  idx: number;
+  token: number;
+  object_key: string;
+  /** Mark name → seconds from the start of the chunk. */
+  marks: ColumnType<Record<string, number>, string, string>;
+  characters: number;
+  cost_usd: number;
+  job_id: string | null;
+  created_at: CreatedAt;
+}
+
 /** A user's favourite voice for one language. */
 export interface FavouriteVoiceTable {
   user_id: string;
@@ -359,6 +382,8 @@ export interface Database {
   api_key_model_usage: ApiKeyModelUsageTable;
   webhook_deliveries: WebhookDeliveryTable;
   favourite_voices: FavouriteVoiceTable;
+  paid_leases: PaidLeaseTable;
+  narration_chunks: NarrationChunkTable;
   login_throttle: LoginThrottleTable;
   webhook_sealing_keys: WebhookSealingKeyTable;
   script_checks: ScriptCheckTable;

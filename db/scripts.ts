@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { addSpend } from './batches';
+import { assertLease, type Lease } from './leases';
 import type { Database, NewScript, Script } from './schema';
 
 export interface ScriptIdentity {
@@ -46,50 +47,50 @@ export function contentKey(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex');
 }
 
-type Produced = Omit<NewScript, 'batch_id' | 'title_index' | 'variation' | 'language'>;
+/** What a paid Gemini call produced for one script identity. */
+export type ProducedScript = Omit<NewScript, 'batch_id' | 'title_index' | 'variation' | 'language'>;
+
+const identityColumns = (id: ScriptIdentity) => ({ batch_id: id.batchId, title_index: id.titleIndex, variation: id.variation, language: id.language });
 
 /**
- * Runs `produce` at most once per script identity across every worker: a transaction-scoped
- * advisory lock serialises concurrent callers, and the second finds the first one's row.
- * A crash releases the lock with the connection, so only the call in flight is ever repeated.
- * With a `cacheKey`, a script made earlier for the same content (any batch) is reused instead:
- * no paid call, zero tokens on this batch's row, and one more cache hit on the batch.
+ * Copies a script made earlier for the same content (any batch) into `id`, if the lease is still ours:
+ * no paid call, zero tokens on this batch's row, one more cache hit. Undefined when the cache has none.
  */
-export async function onceForScript(
-  db: Kysely<Database>,
-  id: ScriptIdentity,
-  produce: () => Promise<Produced>,
-  cacheKey?: string,
-): Promise<{ script: Script; produced: boolean; cached: boolean }> {
-  const existing = await findScript(db, id);
-  if (existing) return { script: existing, produced: false, cached: false };
+export async function takeFromScriptCache(db: Kysely<Database>, lease: Lease, id: ScriptIdentity, cacheKey: string): Promise<Script | undefined> {
   return db.transaction().execute(async (trx) => {
-    const lockKey = `script:${id.batchId}:${id.titleIndex}:${id.variation}:${id.language}`;
-    await sql`select pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`.execute(trx);
-    const again = await findScript(trx, id);
-    if (again) return { script: again, produced: false, cached: false };
-    const identity = { batch_id: id.batchId, title_index: id.titleIndex, variation: id.variation, language: id.language };
-    if (cacheKey) {
-      // Same lock for the same content in other batches: two batches never pay for one script.
-      await sql`select pg_advisory_xact_lock(hashtextextended(${`cache:${cacheKey}`}, 0))`.execute(trx);
-      const hit = await trx.updateTable('script_cache').set({ hits: sql<number>`hits + 1` }).where('key', '=', cacheKey).returningAll().executeTakeFirst();
-      if (hit) {
-        const script = await saveScript(trx, { ...identity, kind: hit.kind, title: hit.title, blocks: JSON.stringify(hit.blocks), model: hit.model, input_tokens: 0, output_tokens: 0 });
-        await countCacheHit(trx, id.batchId);
-        return { script, produced: false, cached: true };
-      }
-    }
-    const made = await produce();
-    const script = await saveScript(trx, { ...made, ...identity });
+    await assertLease(trx, lease);
+    const hit = await trx.updateTable('script_cache').set({ hits: sql<number>`hits + 1` }).where('key', '=', cacheKey).returningAll().executeTakeFirst();
+    if (!hit) return undefined;
+    const script = await saveScript(trx, { ...identityColumns(id), kind: hit.kind, title: hit.title, blocks: JSON.stringify(hit.blocks), model: hit.model, input_tokens: 0, output_tokens: 0 });
+    await countCacheHit(trx, id.batchId);
+    return script;
+  });
+}
+
+/**
+ * Stores what a paid call produced, with its spend and its cache entry, in one short transaction that
+ * first checks the lease token (the fence): a writer whose lease was taken over stores nothing.
+ */
+export async function storeProducedScript(db: Kysely<Database>, lease: Lease, id: ScriptIdentity, made: ProducedScript, cacheKey?: string): Promise<Script> {
+  return db.transaction().execute(async (trx) => {
+    await assertLease(trx, lease);
+    const inserted = await trx
+      .insertInto('scripts')
+      .values({ ...made, ...identityColumns(id) })
+      .onConflict((oc) => oc.columns(['batch_id', 'title_index', 'variation', 'language']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
     // Same transaction as the script row: the spend moves exactly when the script is first stored.
-    await addSpend(trx, id.batchId, script.cost_usd);
+    if (inserted) await addSpend(trx, id.batchId, inserted.cost_usd);
     if (cacheKey) {
       await trx
         .insertInto('script_cache')
-        .values({ key: cacheKey, kind: script.kind, title: script.title, blocks: JSON.stringify(script.blocks), model: script.model })
+        .values({ key: cacheKey, kind: made.kind, title: made.title, blocks: made.blocks, model: made.model })
         .onConflict((oc) => oc.column('key').doNothing())
         .execute();
     }
-    return { script, produced: true, cached: false };
+    const row = inserted ?? (await findScript(trx, id));
+    if (!row) throw new Error('script vanished after insert');
+    return row;
   });
 }

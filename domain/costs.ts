@@ -29,3 +29,11 @@ export function ttsUsd(prices: PriceTable, voice: string, characters: number): n
 
 /** Characters Google bills for a narration: code points of the text as sent. */
 export const billedCharacters = (text: string): number => [...text].length;
+
+/**
+ * Characters Google bills for one TTS request as sent: every code point of its text, or of its SSML with
+ * the tags in (Google counts them), `<mark>` tags excepted.
+ */
+export function billedRequestCharacters(input: { text: string } | { ssml: string }): number {
+  return 'ssml' in input ? billedCharacters(input.ssml.replace(/<mark\b[^>]*\/>/gu, '')) : billedCharacters(input.text);
+}

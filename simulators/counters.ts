@@ -7,6 +7,8 @@ export interface CounterSnapshot {
   byKey: Record<string, number>;
   /** Requests answered with an error, by HTTP status. */
   errors: Record<string, number>;
+  /** Characters billed for successful requests, as Google counts them (TTS). */
+  billedCharacters: number;
 }
 
 export class CallCounters {
@@ -14,7 +16,7 @@ export class CallCounters {
   /** When each request arrived, per key (`…last4`): for checks of requests in any sliding minute. */
   private times = new Map<string, number[]>();
   private static empty(): CounterSnapshot {
-    return { total: 0, byEndpoint: {}, byKind: {}, byKey: {}, errors: {} };
+    return { total: 0, byEndpoint: {}, byKind: {}, byKey: {}, errors: {}, billedCharacters: 0 };
   }
   /** Counts one request that reached the API (successful or not). */
   record(endpoint: string, key: string | undefined, kind?: string): void {
@@ -30,6 +32,10 @@ export class CallCounters {
   /** Arrival times (ms since the epoch) of the requests made with a key, by its `…last4` label. */
   callTimes(label: string): number[] {
     return [...(this.times.get(label) ?? [])];
+  }
+  /** Counts the characters of a request that was answered with audio (Google bills those only). */
+  bill(characters: number): void {
+    this.state.billedCharacters += characters;
   }
   recordError(status: number): void {
     this.state.errors[String(status)] = (this.state.errors[String(status)] ?? 0) + 1;

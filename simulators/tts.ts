@@ -251,6 +251,8 @@ export class TtsSimulator {
     }
     const audio = encoding === 'MP3' ? await encodeMp3(pcm) : encoding === 'OGG_OPUS' ? encodeOggOpus(pcm) : encodeWav(pcm);
     const audioConfig = { audioEncoding: encoding, speakingRate: rate || 1, pitch, sampleRateHertz: pcm.sampleRate };
+    // Google bills every character sent, SSML tags included, except <mark> tags.
+    this.counters.bill([...(ssml ? raw.replace(/<mark\b[^>]*\/>/g, '') : raw)].length);
     sendJson(res, 200, { audioContent: audio.toString('base64'), ...(beta ? { timepoints: timepoints ?? [], audioConfig } : {}) });
   }
 

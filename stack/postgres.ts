@@ -13,6 +13,8 @@ export interface PostgresServer {
   url: string;
   source: string;
   stop(): Promise<void>;
+  /** Starts the embedded server again on the same data folder and port after `stop` (restart drills). */
+  start?(): Promise<void>;
 }
 
 export interface PostgresOptions {
@@ -118,15 +120,18 @@ export async function startPostgres(o: PostgresOptions): Promise<PostgresServer>
   const password = fs.readFileSync(passwordFile, 'utf8').trim();
   await stopLeftoverPostgres(pgData, o.log);
   const port = await freePort();
-  const child: ChildProcess = spawnServer(
-    path.join(binDir, 'bin', 'postgres'),
-    ['-D', pgData, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'fsync=on'],
-    { ...(ids ?? {}) },
-    'SIGINT',
-  );
-  const lastLines = tail(child);
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawnServer(
+      path.join(binDir, 'bin', 'postgres'),
+      ['-D', pgData, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'fsync=on'],
+      { ...(ids ?? {}) },
+      'SIGINT',
+    );
+    await waitForPostgres(adminUrl, child, tail(child));
+    return child;
+  };
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-  await waitForPostgres(adminUrl, child, lastLines);
+  let child = await launch();
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
@@ -140,6 +145,10 @@ export async function startPostgres(o: PostgresOptions): Promise<PostgresServer>
     source: `embedded PostgreSQL ${version} (${pgData})`,
     // SIGINT is PostgreSQL's fast shutdown: clean, and quick.
     stop: () => stopProcess(child, 15_000, 'SIGINT'),
+    start: async () => {
+      if (child.exitCode === null && child.signalCode === null) return;
+      child = await launch();
+    },
   };
 }
 

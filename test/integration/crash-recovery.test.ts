@@ -2,41 +2,14 @@
 // during a 200-job batch and restarted; every job completes once and paid calls repeat only what
 // was in flight at the kills.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { getBatch } from '../../db/batches';
 import { launchBatch, waitForBatch } from '../support/batches';
 import { eventually, testStack, type TestStack } from '../support/stack';
+import { startWorkerProcess } from '../support/worker-process';
 
-const ROOT = path.join(__dirname, '..', '..');
 const PAID = new Set(['writeMasterScript', 'adaptScript', 'synthesizeSpeech']);
 
-function startWorker(stack: TestStack, taskQueue: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'workers', 'main.ts')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.postgres.url,
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      BOLT_DATA_DIR: stack.dataDir,
-      BOLT_SIMULATOR_URL: stack.simulators!.url,
-      S3_ENDPOINT: stack.s3Server.endpoint,
-      S3_BUCKET: stack.bucket,
-      AWS_ACCESS_KEY_ID: stack.s3Server.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: stack.s3Server.secretAccessKey,
-      AWS_REGION: stack.s3Server.region,
-    },
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}):\n${out}`);
-    return out.includes('polling') ? { child, output: () => out } : undefined;
-  }, 'the worker process to poll', 60_000, 100);
-}
+const startWorker = startWorkerProcess;
 
 /** Paid activities (Gemini or TTS calls) started and not finished, across the batch's running jobs. */
 async function paidInFlight(stack: TestStack, batchId: string): Promise<number> {

@@ -29,6 +29,8 @@ export interface LaunchOptions {
   webhook?: { url: string; secret: string };
   /** @default 'MP3' */
   encoding?: 'MP3' | 'OGG_OPUS' | 'LINEAR16';
+  /** Length of the scripts asked for. @default 0.1 */
+  targetMinutes?: number;
 }
 
 export const DEFAULT_LANGUAGES = [
@@ -52,7 +54,7 @@ export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{
     variations,
     masterLanguage,
     options: {
-      agent: { name: 'test', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 },
+      agent: { name: 'test', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: o.targetMinutes ?? 0.1 },
       audioEncoding: o.encoding ?? 'MP3',
       priority: o.priority ?? 'normal',
       ...(o.budgetUsd !== undefined ? { budgetUsd: o.budgetUsd } : {}),

@@ -1,7 +1,7 @@
 // Pricing of calls really made, and how a finished batch is set beside its estimate.
 import assert from 'node:assert/strict';
 import { shippedCatalog } from '../../domain/catalog';
-import { billedCharacters, geminiCallUsd, ttsUsd } from '../../domain/costs';
+import { billedCharacters, billedRequestCharacters, geminiCallUsd, ttsUsd } from '../../domain/costs';
 import { compareFigure, estimateBatch, judgeEstimate } from '../../domain/estimates';
 
 const { prices } = shippedCatalog();
@@ -26,6 +26,11 @@ describe('costs of calls made', () => {
   it('bills characters as code points, not UTF-16 units or bytes', () => {
     assert.equal(billedCharacters('ação 🎉'), 6);
     assert.equal(billedCharacters('日本語'), 3);
+  });
+
+  it('bills a TTS request as sent: SSML tags count, <mark> tags do not', () => {
+    assert.equal(billedRequestCharacters({ text: 'Olá, mundo.' }), 11);
+    assert.equal(billedRequestCharacters({ ssml: '<speak><mark name="u0"/>Hi &amp; bye.</speak>' }), '<speak>Hi &amp; bye.</speak>'.length);
   });
 
   it('sets actual figures beside the estimate with the relative error', () => {
