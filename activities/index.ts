@@ -231,7 +231,7 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
           ...(style.prompt ? { prompt: style.prompt } : {}),
           ...qualityKey(request),
         });
-        const { narration, cached, assembled, copiedFrom } = await narrateOnce({ db, storage, tts, prices }, { jobId: job.id, batchId: batch.id, prefix, subtitleKeys }, request, cacheKey);
+        const { narration, cached, assembled, copiedFrom } = await narrateOnce({ db, storage, tts, prices, metrics }, { jobId: job.id, batchId: batch.id, prefix, subtitleKeys }, request, cacheKey);
         await storeWhenPostgresIsBack(async () => {
           if (assembled) await recordNarrationQuality(db, job.id, assembled);
           if (copiedFrom) await copyNarrationQuality(db, job.id, copiedFrom);

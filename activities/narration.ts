@@ -12,6 +12,7 @@ import { dropChunk, dropChunks, listChunks, storeChunk } from '../db/narration-c
 import type { Database } from '../db/schema';
 import { decodeWav, encodeWav, pcmDurationMs } from '../domain/audio';
 import type { PriceTable } from '../domain/catalog';
+import type { BoltMetrics } from '../adapters/metrics';
 import { billedRequestCharacters, ttsUsd } from '../domain/costs';
 import { BoltError, ErrorCode, Stage } from '../domain/errors';
 import { audioTokens, DEFAULT_GEMINI_TTS_TOKENS, geminiTtsUsd, geminiVoice, textTokens } from '../domain/gemini-tts';
@@ -22,6 +23,8 @@ export interface NarrationDeps {
   storage: ObjectStorage;
   tts: KeyedProvider<TextToSpeechClient>;
   prices: PriceTable;
+  /** Counts the spend of each chunk bought for /metrics. */
+  metrics?: BoltMetrics;
 }
 
 /** Who a narration is for and where its files go. */
@@ -110,6 +113,7 @@ async function buyChunks(deps: NarrationDeps, target: NarrationTarget, request: 
     const characters = billedRequestCharacters(part.input);
     const chunk = { narrationKey: cacheKey, idx, objectKey, marks: Object.fromEntries(audio.marks), characters, ...chunkCost(prices, request, part, audio), jobId: target.jobId, batchId: target.batchId };
     await storeWhenPostgresIsBack(() => storeChunk(db, lease, chunk));
+    deps.metrics?.spendUsd.inc({ provider: 'tts' }, chunk.usd);
     chunks.push(audio);
     beat({ done: idx + 1, total: plan.length });
   }
