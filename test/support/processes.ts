@@ -35,6 +35,8 @@ export function stackEnv(stack: TestStack, taskQueue: string): Record<string, st
   return {
     ...env,
     PORT: '0',
+    // No fixed metrics port: several workers of one test (scale-out, a stopping and a new one) run at once.
+    BOLT_METRICS_PORT: '0',
     DATABASE_URL: stack.postgres.url,
     TEMPORAL_ADDRESS: stack.temporal.address,
     TEMPORAL_TASK_QUEUE: taskQueue,

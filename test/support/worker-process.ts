@@ -17,6 +17,7 @@ export function startWorkerProcess(stack: TestStack, taskQueue: string): Promise
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
+      BOLT_METRICS_PORT: '0', // a killed worker's successor starts at once; no fixed port to collide on
       DATABASE_URL: stack.postgres.url,
       TEMPORAL_ADDRESS: stack.temporal.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
