@@ -198,8 +198,9 @@ describe('the batch page in Chromium', function () {
     await page.getByRole('radio', { name: /Many titles, one language/ }).check();
     const fileTitles = [`Rivers that run backwards ${run}`, `The secret life of moss ${run}`, `How lighthouses work ${run}`];
     await page.locator('input[name=titles-file]').setInputFiles({ name: 'titles.txt', mimeType: 'text/plain', buffer: Buffer.from(fileTitles.join('\n') + '\n') });
-    assert.equal(await page.getByLabel('Titles, one a line').inputValue(), fileTitles.join('\n'));
+    // The file is read asynchronously: wait for the count it produces, then compare the text.
     await page.getByText('3 titles').waitFor();
+    assert.equal(await page.getByLabel('Titles, one a line').inputValue(), fileTitles.join('\n'));
     assert.ok((await page.locator('input[name=language-choice][type=radio]').count()) > 0, 'one language: radio buttons');
     await chooseLanguage(page, 'pt-BR');
     await chooseLanguage(page, 'es-ES');
