@@ -76,7 +76,7 @@ export function VoicePicker({ language, voice, favourite, onChange, onFavourite 
           {current.familyLabel} · {current.gender.toLowerCase()} · {tier(current)}
         </span>
       ) : null}
-      <button type="button" onClick={play} disabled={!voice || playing} aria-label={`Play a preview of ${voice ?? 'the voice'}`}>
+      <button type="button" onClick={play} disabled={!voice || playing} aria-label={playing ? `Loading the preview of ${voice ?? 'the voice'}` : `Play a preview of ${voice ?? 'the voice'}`}>
         {playing ? 'Loading…' : '▶ Preview'}
       </button>
       <button type="button" onClick={favour} disabled={!voice || voice === favourite} aria-label={voice && voice === favourite ? `Favourite for ${language}: ${voice}` : `Set favourite for ${language}: ${voice ?? ''}`}>
