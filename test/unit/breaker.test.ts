@@ -173,7 +173,7 @@ describe('quota reset times', () => {
 describe('quota headroom', () => {
   const empty: Usage = { rpm: 3, rpd: 5, minuteLog: [], dayWindow: null, dayCount: 0 };
 
-  it('fills a sliding minute up to its RPM, then waits until the oldest request has left the 61 s window', () => {
+  it('fills a sliding minute up to its RPM, then waits until the oldest request has left the 62 s window', () => {
     let u = empty;
     const times = [t0, later(10_000), later(20_000)];
     for (const at of times) {
@@ -181,17 +181,17 @@ describe('quota headroom', () => {
       u = { ...u, ...countRequests(u, at) };
     }
     assert.equal(u.minuteLog.length, 3);
-    assert.deepEqual(headroomAt(u, later(20_000)), later(61_001), 'room when the first request leaves the window');
+    assert.deepEqual(headroomAt(u, later(20_000)), later(62_001), 'room when the first request leaves the window');
     // A new calendar minute does not reset a sliding window: 10:16:00 is only 29.5 s after the first request.
-    assert.deepEqual(headroomAt(u, nextMinute(t0)), later(61_001));
-    assert.deepEqual(headroomAt(u, later(61_001)), later(61_001));
-    assert.deepEqual(countRequests(u, later(61_001)).minuteLog, [later(10_000), later(20_000), later(61_001)].map((d) => d.getTime()), 'old requests drop out of the log');
+    assert.deepEqual(headroomAt(u, nextMinute(t0)), later(62_001));
+    assert.deepEqual(headroomAt(u, later(62_001)), later(62_001));
+    assert.deepEqual(countRequests(u, later(62_001)).minuteLog, [later(10_000), later(20_000), later(62_001)].map((d) => d.getTime()), 'old requests drop out of the log');
   });
 
   it('needs room for the whole cost of a multi-request call', () => {
     const u = { ...empty, rpd: null, minuteLog: [t0.getTime(), later(1000).getTime()] };
     assert.deepEqual(headroomAt(u, later(2000), 1), later(2000));
-    assert.deepEqual(headroomAt(u, later(2000), 2), later(61_001), 'one of the two must leave first');
+    assert.deepEqual(headroomAt(u, later(2000), 2), later(62_001), 'one of the two must leave first');
   });
 
   it('fills a day up to its RPD, then waits for midnight Pacific', () => {
@@ -204,7 +204,7 @@ describe('quota headroom', () => {
     const minuteOnly = { ...empty, rpd: null };
     assert.deepEqual(headroomAt(minuteOnly, t0, 10), t0);
     const used = { ...minuteOnly, ...countRequests(minuteOnly, t0, 1) };
-    assert.deepEqual(headroomAt(used, t0, 10), later(61_001));
+    assert.deepEqual(headroomAt(used, t0, 10), later(62_001));
   });
 
   it('keeps no log for keys without an RPM', () => {
