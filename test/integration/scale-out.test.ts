@@ -128,8 +128,9 @@ describe('scale-out across worker processes', function () {
     assert.ok(perMinute.tts180 <= 180, `the 180-RPM key got ${perMinute.tts180} calls in one minute`);
     assert.ok(perMinute.project <= 120, `the 120-RPM project got ${perMinute.project} calls in one minute`);
     assert.ok(perMinute.gemini120 <= 120, `the 120-RPM Gemini key got ${perMinute.gemini120} calls in one minute`);
-    // The limits were reached, not merely unneeded: 300 TTS calls against 240 a minute of room.
+    // The limits were reached, not merely unneeded: more TTS calls than the two keys' 240 a minute of room
+    // (identical narrations come from the audio cache, so there can be fewer calls than jobs).
     assert.ok(perMinute.tts60 >= 50, `the 60-RPM key was driven to its limit (${perMinute.tts60} in its busiest minute)`);
-    assert.ok(totals.tts60 + totals.tts180 >= 300);
+    assert.ok(totals.tts60 + totals.tts180 > 240, `${totals.tts60 + totals.tts180} TTS calls, more than a minute of both keys' room`);
   });
 });
