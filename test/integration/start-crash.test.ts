@@ -60,7 +60,7 @@ describe('npm start after a crash', function () {
     c.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     await eventually(async () => {
       if (c.exitCode !== null) throw new Error(`npm start exited (${c.exitCode}):\n${output}`);
-      return output.includes('ready.');
+      return output.includes(' — ready');
     }, 'npm start to be ready', 300_000, 200);
     return c;
   }
