@@ -1,6 +1,7 @@
 // A Bolt IA worker as its own process on the test stack, so a test can SIGKILL it mid-call.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { stackEnv } from './processes';
 import { eventually, type TestStack } from './stack';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -15,20 +16,8 @@ export function startWorkerProcess(stack: TestStack, taskQueue: string): Promise
   const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'workers', 'main.ts')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      BOLT_METRICS_PORT: '0', // a killed worker's successor starts at once; no fixed port to collide on
-      DATABASE_URL: stack.postgres.url,
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      BOLT_DATA_DIR: stack.dataDir,
-      BOLT_SIMULATOR_URL: stack.simulators!.url,
-      S3_ENDPOINT: stack.s3Server.endpoint,
-      S3_BUCKET: stack.bucket,
-      AWS_ACCESS_KEY_ID: stack.s3Server.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: stack.s3Server.secretAccessKey,
-      AWS_REGION: stack.s3Server.region,
-    },
+    // The same environment as every other separate process of the test stack (no fixed metrics port).
+    env: stackEnv(stack, taskQueue),
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
