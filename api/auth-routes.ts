@@ -47,9 +47,14 @@ async function checkPassword(db: Kysely<Database>, email: string, password: stri
 async function reserveLogin(db: Kysely<Database>, limits: LoginLimits, email: string, address: string): Promise<[string, string]> {
   const scope = limits.scope ? `${limits.scope}:` : '';
   const keys: [string, string] = [`${scope}e:${tokenHash(email)}:${address}`, `${scope}a:${address}`];
-  for (const [key, rule] of [[keys[0], limits.perEmail], [keys[1], limits.perAddress]] as const) {
-    const wait = await reserveAttempt(db, key, rule, limits.forgetAfterMs);
-    if (wait > 0) throw new ApiError(429, ApiErrorCode.rateLimited, `too many login attempts; try again in ${wait} s`, null, { 'Retry-After': String(wait) });
+  const refuse = (wait: number) => new ApiError(429, ApiErrorCode.rateLimited, `too many login attempts; try again in ${wait} s`, null, { 'Retry-After': String(wait) });
+  const emailWait = await reserveAttempt(db, keys[0], limits.perEmail, limits.forgetAfterMs);
+  if (emailWait > 0) throw refuse(emailWait);
+  const addressWait = await reserveAttempt(db, keys[1], limits.perAddress, limits.forgetAfterMs);
+  if (addressWait > 0) {
+    // Refused before any password was checked: the email's count only holds guesses that were checked.
+    await refundAttempt(db, keys[0], limits.perEmail);
+    throw refuse(addressWait);
   }
   return keys;
 }

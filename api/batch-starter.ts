@@ -25,11 +25,14 @@ export const batchSearchAttributes = (b: Batch) => [
   { key: SearchAttr.Mode, value: b.mode },
 ];
 
-/** How long one start may take before the batch is left to the reconciler. */
+/** How long one start may take before the batch is left to the reconciler (a gRPC deadline, so no retry outlives it). */
 const START_TIMEOUT_MS = 5000;
 
-const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`Temporal did not answer within ${ms} ms`)), ms).unref())]);
+/**
+ * How old a pending batch must be before the reconciler starts it: longer than one start may take, so the
+ * reconciler never races the API that is still starting it (that API may serve another task queue).
+ */
+export const RECONCILE_MIN_AGE_MS = 3 * START_TIMEOUT_MS;
 
 /**
  * Starts the batch's workflow (or finds it started) and marks the batch running. Returns false, and
@@ -37,7 +40,9 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
  */
 export async function startBatchWorkflow(deps: BatchStarterDeps, batch: Batch): Promise<boolean> {
   try {
-    await withTimeout(
+    // A deadline rather than a race: the SDK's own retries of an unreachable server end with it, so no call
+    // lingers (and none fires on a connection closed meanwhile).
+    await deps.temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
       deps.temporal.workflow.start<typeof batchWorkflow>('batchWorkflow', {
         workflowId: batch.workflow_id,
         taskQueue: deps.taskQueue,
@@ -47,7 +52,6 @@ export async function startBatchWorkflow(deps: BatchStarterDeps, batch: Batch): 
         typedSearchAttributes: batchSearchAttributes(batch),
         memo: { titles: batch.titles.length, languages: batch.languages.map((l) => l.language).join(','), jobs: batch.total_jobs },
       }),
-      START_TIMEOUT_MS,
     );
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
@@ -64,7 +68,7 @@ export async function startBatchWorkflow(deps: BatchStarterDeps, batch: Batch): 
 }
 
 /** Starts the workflows of batches left `pending_start` for at least `minAgeMs`; returns how many started. */
-export async function startPendingBatches(deps: BatchStarterDeps, minAgeMs = 3000): Promise<number> {
+export async function startPendingBatches(deps: BatchStarterDeps, minAgeMs = RECONCILE_MIN_AGE_MS): Promise<number> {
   const pending = await deps.db
     .selectFrom('batches')
     .selectAll()

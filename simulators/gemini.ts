@@ -3,6 +3,7 @@
 // requested length, and counts every call.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CallCounters } from './counters';
+import { RecentLog } from './recent';
 import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
 import { REJECTION_LINE, wordsToTarget } from '../domain/script-check';
 import { declarationBlocks, scriptFaultOf, withArtefacts, wrongLanguageFor } from './narration-text';
@@ -108,6 +109,8 @@ export class GeminiSimulator {
   readonly quotas = new QuotaMeter();
   /** Rejection lines received in regeneration prompts (what the script check told the model), oldest first. */
   readonly rejections: string[] = [];
+  /** Master and adaptation requests received (the title a master was asked for), the newest 5,000 kept. */
+  readonly scriptRequests = new RecentLog<{ kind: 'master' | 'adaptation'; title: string | undefined }>(5000);
   constructor(public options: GeminiSimOptions = {}) {}
 
   /** Handles a request; returns false when the path is not Gemini's. */
@@ -130,6 +133,7 @@ export class GeminiSimulator {
     const prompt = Array.isArray(body.contents) ? textOf(body.contents as Content[]) : '';
     const kind = kindOf(prompt);
     this.counters.record('generateContent', key, kind);
+    if (kind !== 'other') this.scriptRequests.push({ kind, title: field(prompt, 'TITLE') });
     const opts = this.options;
     admit(key, opts, this.quotas, QUOTA_NAMES(model));
     validate(body);

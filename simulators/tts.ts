@@ -8,6 +8,7 @@ import { voiceFeatures } from '../domain/voice-features';
 import { CallCounters } from './counters';
 import { checkGeminiTtsRequest, type GeminiTtsSimOptions } from './gemini-tts';
 import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
+import { RecentLog } from './recent';
 import { speak, speakSegments, type SpeechEngine } from './speech';
 import { atVoiceLevel, checkCustomPronunciations, phonemesIn, voiceLevelDb, type ReceivedInput } from './tts-quality';
 import { SEED_VOICES, type SimVoice } from './voices';
@@ -144,10 +145,10 @@ export function checkSentences(groups: string[], locale: string, limit: number):
 export class TtsSimulator {
   readonly counters = new CallCounters();
   readonly quotas = new QuotaMeter();
-  /** The last 500 inputs received (text or SSML, phonemes, custom pronunciations), oldest first. */
-  readonly receivedInputs: ReceivedInput[] = [];
-  /** The last synthesize bodies received (at most 200), newest last. */
-  readonly received: ReceivedSynthesize[] = [];
+  /** The inputs received (text or SSML, phonemes, custom pronunciations), the newest 2,000 kept. */
+  readonly receivedInputs = new RecentLog<ReceivedInput>(2000);
+  /** The synthesize bodies received, the newest 2,000 kept. */
+  readonly received = new RecentLog<ReceivedSynthesize>(2000);
   constructor(public options: TtsSimOptions = {}) {}
 
   get voices(): SimVoice[] {
@@ -188,7 +189,6 @@ export class TtsSimulator {
   private async synthesize(req: IncomingMessage, res: ServerResponse, beta: boolean): Promise<void> {
     const body = (await readJson(req)) as SynthesizeBody;
     this.received.push({ version: beta ? 'v1beta1' : 'v1', body });
-    if (this.received.length > 200) this.received.shift();
     const gemini = checkGeminiTtsRequest(body, this.options.geminiTts);
     if (gemini) return this.synthesizeGemini(res, body, gemini.text, beta);
     const input = body.input ?? {};
@@ -228,7 +228,6 @@ export class TtsSimulator {
     const ssml = given[0] === 'ssml' ? parseSsml(raw) : undefined;
     const customPronunciations = checkCustomPronunciations(input.customPronunciations, voice.name, ssml ? raw : undefined);
     this.receivedInputs.push({ voice: voice.name, kind: given[0]!, input: raw, phonemes: ssml ? phonemesIn(raw) : [], ...(customPronunciations ? { customPronunciations } : {}) });
-    if (this.receivedInputs.length > 500) this.receivedInputs.shift();
     const plain = ssml ? ssml.segments.join('') : raw;
     checkSentences(ssml ? ssml.sentenceGroups : [plain], languageCode, this.options.maxSentenceBytes ?? SENTENCE_LIMIT_BYTES);
 

@@ -62,6 +62,10 @@ export async function startTemporal(o: TemporalOptions): Promise<TemporalServer>
   if (o.dbFile) {
     fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
     args.push('--db-filename', o.dbFile);
+    // Write-ahead logging with normal syncs: each history write no longer waits for a full fsync (a raw
+    // Temporal program went from 4.7 to 14.9 jobs/s on a 2-core machine); a crash of the machine (not of
+    // the process) may lose the last writes, which a development server can afford.
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   if (o.uiPort) args.push('--ui-port', String(o.uiPort), '--ui-ip', '127.0.0.1');
   else args.push('--headless');

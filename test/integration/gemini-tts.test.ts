@@ -71,7 +71,7 @@ describe('Gemini-TTS through the API', function () {
     // A first, smaller batch gives the estimator its calibration (script lengths and speaking rate), as real use would.
     const warm = await launch(['The salt roads of the Sahara'], voices);
     assert.equal((await waitDone(warm)).status, 'completed');
-    const before = stack.simulators!.tts.received.length;
+    const before = stack.simulators!.tts.received.total;
 
     const batchId = await launch(['How volcanoes shape islands', 'The long history of coffee', 'Why the sky is blue'], voices);
     const batch = await waitDone(batchId);
@@ -106,7 +106,7 @@ describe('Gemini-TTS through the API', function () {
     }
 
     // On the wire: the bare speaker, the model, the locale and the agent's style prompt, as Cloud TTS documents them.
-    const sent = stack.simulators!.tts.received.slice(before).map((r) => r.body as { voice: Record<string, string>; input: Record<string, string> });
+    const sent = stack.simulators!.tts.received.since(before).map((r) => r.body as { voice: Record<string, string>; input: Record<string, string> });
     assert.ok(sent.length >= 15);
     for (const b of sent) {
       assert.ok(['Kore', 'Charon', 'Puck', 'Aoede', 'Fenrir'].includes(b.voice.name!), JSON.stringify(b.voice));
@@ -132,7 +132,7 @@ describe('Gemini-TTS through the API', function () {
 
     const preview = await call(stack, user.token, 'GET', '/api/voices/lo-LA-GeminiPro25-Zephyr/preview');
     assert.equal(preview.status, 200, preview.text);
-    const last = stack.simulators!.tts.received.at(-1)!.body as { voice: Record<string, string> };
+    const last = stack.simulators!.tts.received.last()!.body as { voice: Record<string, string> };
     assert.deepEqual(last.voice, { languageCode: 'lo-LA', name: 'Zephyr', modelName: 'gemini-2.5-pro-tts' });
   });
 

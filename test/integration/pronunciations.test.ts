@@ -27,9 +27,9 @@ describe('custom pronunciations through the TTS simulator', function () {
     synthesizeNarration(createTtsClient({ apiKey: 'pron-key-0001', baseUrl: sim.url }), { text, language: 'en-US', voice, encoding: 'LINEAR16', pronunciations: terms, loudness: 'off' });
 
   it('an SSML voice receives <phoneme> around each term, escaped, and the job notes them applied', async () => {
-    const from = sim.tts.receivedInputs.length;
+    const from = sim.tts.receivedInputs.total;
     const narration = await speak('en-US-Neural2-C');
-    const got = sim.tts.receivedInputs.slice(from);
+    const got = sim.tts.receivedInputs.since(from);
     assert.equal(got.length, 1);
     assert.equal(got[0]!.kind, 'ssml');
     assert.deepEqual(
@@ -47,9 +47,9 @@ describe('custom pronunciations through the TTS simulator', function () {
   });
 
   it('a Chirp 3: HD voice receives input.customPronunciations (plain text, no <phoneme>)', async () => {
-    const from = sim.tts.receivedInputs.length;
+    const from = sim.tts.receivedInputs.total;
     const narration = await speak('en-US-Chirp3-HD-Charon');
-    const got = sim.tts.receivedInputs.slice(from);
+    const got = sim.tts.receivedInputs.since(from);
     assert.equal(got.length, 1);
     assert.equal(got[0]!.kind, 'text');
     assert.equal(got[0]!.input, text);
@@ -61,9 +61,9 @@ describe('custom pronunciations through the TTS simulator', function () {
   });
 
   it('a family with neither (Chirp HD) gets plain text and the job notes which terms could not be applied', async () => {
-    const from = sim.tts.receivedInputs.length;
+    const from = sim.tts.receivedInputs.total;
     const narration = await speak('en-US-Chirp-HD-D');
-    const got = sim.tts.receivedInputs.slice(from);
+    const got = sim.tts.receivedInputs.since(from);
     assert.equal(got[0]!.kind, 'text');
     assert.equal(got[0]!.customPronunciations, undefined);
     assert.deepEqual(narration.pronunciations?.applied, []);
@@ -115,7 +115,7 @@ describe('pronunciations from a saved agent to the job (real stack)', function (
     const versions = await call(stack, user.token, 'GET', `/api/agents/${v1.json.agent.id}/versions`);
     assert.deepEqual(versions.json.versions.map((v: any) => v.pronunciations.length), [0, 1]);
 
-    const from = stack.simulators!.tts.receivedInputs.length;
+    const from = stack.simulators!.tts.receivedInputs.total;
     const created = await call(stack, user.token, 'POST', '/api/batches', {
       mode: 'expand_languages',
       titles: ['How harbours shelter boats'],
@@ -138,7 +138,7 @@ describe('pronunciations from a saved agent to the job (real stack)', function (
     assert.equal(byVoice.get('en-GB-Chirp3-HD-Charon').pronunciations.mechanism, 'custom-pronunciations');
     // The agent's loudness target (-14) applies, since the batch set none.
     assert.equal(byVoice.get('en-US-Neural2-C').loudness.target, -14);
-    const got = stack.simulators!.tts.receivedInputs.slice(from);
+    const got = stack.simulators!.tts.receivedInputs.since(from);
     assert.ok(got.some((r) => r.voice === 'en-US-Neural2-C' && r.phonemes.some((p) => p.ph === 'ðiː' && p.text === 'the')), 'phoneme reached the SSML voice');
     assert.ok(got.some((r) => r.voice === 'en-GB-Chirp3-HD-Charon' && r.customPronunciations?.some((p) => p.phrase === 'the')), 'custom pronunciation reached Chirp 3: HD');
   });

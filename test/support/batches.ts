@@ -39,7 +39,7 @@ export const DEFAULT_LANGUAGES = [
   { language: 'es-ES', voice: 'es-ES-Neural2-A' },
 ];
 
-export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{ batchId: string; input: BatchWorkflowInput; handle: WorkflowHandle<typeof batchWorkflow> }> {
+export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{ batchId: string; input: BatchWorkflowInput; handle: WorkflowHandle<typeof batchWorkflow>; titles: string[] }> {
   const languages = o.languages ?? DEFAULT_LANGUAGES;
   const titles = o.titleList ?? Array.from({ length: o.titles }, (_, i) => `${o.label ?? 'Orchestration title'} ${i + 1} ${Math.random().toString(36).slice(2, 8)}`);
   const variations = o.variations ?? 1;
@@ -81,7 +81,7 @@ export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{
       { key: SearchAttr.Mode, value: 'matrix' },
     ],
   });
-  return { batchId: batch.id, input, handle };
+  return { batchId: batch.id, input, handle, titles };
 }
 
 /** Waits until the batch row reaches one of `statuses`. */
