@@ -2,7 +2,7 @@
 // calibrated on recent scripts and job latencies and aware of what the script cache already holds.
 // POST /api/estimates answers with it, and POST /api/batches stores its answer on the new batch.
 import type { Kysely } from 'kysely';
-import { cachedScriptCells, recentGeminiSpeech, recentJobMedianMs, recentScriptSamples } from '../db/estimates';
+import { cachedScriptCells, recentBatchIdsOf, recentGeminiSpeech, recentJobMedianMs, recentScriptSamples } from '../db/estimates';
 import type { Database } from '../db/schema';
 import type { PriceTable, VoiceCatalog } from '../domain/catalog';
 import { ErrorCode } from '../domain/errors';
@@ -34,6 +34,12 @@ export function latenciesFromJobs(jobMs: number | undefined, defaults: Latencies
   return { geminiMasterMs: defaults.geminiMasterMs * k, geminiAdaptationMs: defaults.geminiAdaptationMs * k, ttsRequestMs: defaults.ttsRequestMs * k };
 }
 
+/**
+ * The caller's own recent work calibrates their estimates once there is enough of it (their agents,
+ * languages and script lengths); until then, everyone's recent work does.
+ */
+export const OWN_CALIBRATION_MIN = { scripts: 10, speech: 5 } as const;
+
 export class BatchEstimator {
   constructor(
     private readonly db: Kysely<Database>,
@@ -55,12 +61,15 @@ export class BatchEstimator {
   async estimate(q: EstimateQuestion, before?: Date): Promise<BatchEstimate> {
     this.checkVoices(q.languages);
     const masterLanguage = q.masterLanguage ?? q.languages[0]!.language;
-    const [samples, jobMs, cache, speech] = await Promise.all([
-      recentScriptSamples(this.db, { before }),
+    const own = q.userId ? await recentBatchIdsOf(this.db, q.userId, { before }) : [];
+    const [ownSamples, ownSpeech, jobMs, cache] = await Promise.all([
+      recentScriptSamples(this.db, { before, batchIds: own }),
+      recentGeminiSpeech(this.db, { before, batchIds: own }),
       recentJobMedianMs(this.db, { before }),
       cachedScriptCells(this.db, { titles: q.titles, variations: q.variations, masterLanguage, languages: q.languages.map((l) => l.language), model: this.model, agent: q.agent, userId: q.userId }),
-      recentGeminiSpeech(this.db, { before }),
     ]);
+    const samples = ownSamples.length >= OWN_CALIBRATION_MIN.scripts ? ownSamples : await recentScriptSamples(this.db, { before });
+    const speech = ownSpeech.length >= OWN_CALIBRATION_MIN.speech ? ownSpeech : await recentGeminiSpeech(this.db, { before });
     try {
       return estimateBatch(
         {

@@ -29,7 +29,8 @@ const narrationChars = sql<number>`(select coalesce(sum(char_length(x)), 0) + 2 
  * The most recent scripts as calibration samples, optionally only those written before `before`
  * (so a batch is never estimated from its own scripts).
  */
-export async function recentScriptSamples(db: Kysely<Database>, opts: { limit?: number; before?: Date } = {}): Promise<ScriptSample[]> {
+export async function recentScriptSamples(db: Kysely<Database>, opts: { limit?: number; before?: Date; batchIds?: readonly string[] } = {}): Promise<ScriptSample[]> {
+  if (opts.batchIds?.length === 0) return [];
   let q = db
     .selectFrom('scripts as s')
     .innerJoin('batches as b', 'b.id', 's.batch_id')
@@ -55,6 +56,7 @@ export async function recentScriptSamples(db: Kysely<Database>, opts: { limit?: 
     .orderBy('s.created_at', 'desc')
     .limit(opts.limit ?? 400);
   if (opts.before) q = q.where('s.created_at', '<', opts.before);
+  if (opts.batchIds) q = q.where('s.batch_id', 'in', opts.batchIds);
   const rows = (await q.execute()) as ScriptRow[];
   const masters = new Map<string, ScriptRow>();
   for (const r of rows) if (r.kind === 'master') masters.set(`${r.batch_id}|${r.title_index}|${r.variation}`, r);
@@ -198,7 +200,18 @@ async function ownScriptCells(db: Kysely<Database>, userId: string, b: CacheLook
 }
 
 /** Recent Gemini-TTS narrations (characters, locale, measured duration): how fast the family really speaks. */
-export async function recentGeminiSpeech(db: Kysely<Database>, opts: { limit?: number; before?: Date } = {}): Promise<Array<{ characters: number; language: string; durationMs: number }>> {
+/** The user's most recent batches (by the `batches_user_created` index), optionally created before `before`. */
+export async function recentBatchIdsOf(db: Kysely<Database>, userId: string, opts: { limit?: number; before?: Date } = {}): Promise<string[]> {
+  let q = db.selectFrom('batches').select('id').where('user_id', '=', userId);
+  if (opts.before) q = q.where('created_at', '<', opts.before);
+  return (await q.orderBy('created_at', 'desc').limit(opts.limit ?? 50).execute()).map((r) => r.id);
+}
+
+export async function recentGeminiSpeech(
+  db: Kysely<Database>,
+  opts: { limit?: number; before?: Date; batchIds?: readonly string[] } = {},
+): Promise<Array<{ characters: number; language: string; durationMs: number }>> {
+  if (opts.batchIds?.length === 0) return [];
   let q = db
     .selectFrom('jobs')
     .select(['tts_characters', 'language', 'audio_duration_ms'])
@@ -206,6 +219,7 @@ export async function recentGeminiSpeech(db: Kysely<Database>, opts: { limit?: n
     .where('tts_characters', '>', 0)
     .where('audio_duration_ms', 'is not', null);
   if (opts.before) q = q.where('finished_at', '<', opts.before);
+  if (opts.batchIds) q = q.where('batch_id', 'in', opts.batchIds);
   const rows = await q.orderBy('finished_at', 'desc').limit(opts.limit ?? 200).execute();
   return rows.map((r) => ({ characters: r.tts_characters ?? 0, language: r.language, durationMs: r.audio_duration_ms ?? 0 }));
 }

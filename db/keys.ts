@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { DEFAULT_BREAKER_POLICY, leasableAt, onLease, onOutcome, onProjectQuota, type BreakerPolicy, type BreakerState, type CallOutcome } from '../domain/breaker';
 import { lastFour, masterKeyId, openSecret, sealSecret, secretLookup, type MasterKey } from '../domain/crypto';
-import { countRequests, headroomAt, recentRequests, RPM_WINDOW_MS, type Usage } from '../domain/quota';
+import { countRequests, headroomAt, recentRequests, restampRequests, RPM_WINDOW_MS, type Usage } from '../domain/quota';
 import type { ApiKey, ApiKeyProject, Database, KeyService, KeyTarget } from './schema';
 
 /** A key row without its sealed secret: what lists, tests and the API may see. */
@@ -139,6 +139,8 @@ export interface Lease {
   /** True when this lease is the half-open probe of the key. */
   probe: boolean;
   leasedAt: Date;
+  /** Requests this lease counted in the key's (and its project's) minute log. @default 1 */
+  cost?: number;
 }
 
 /** No key can serve now: the earliest time one is expected back (null when no key is active at all). */
@@ -283,7 +285,7 @@ export async function leaseKey(
         .where('project', '=', project.project)
         .execute();
     }
-    return { keyId: best.id, service, target: best.target, last4: best.last4, project: best.project, probe: best.circuit !== 'closed', leasedAt: now };
+    return { keyId: best.id, service, target: best.target, last4: best.last4, project: best.project, probe: best.circuit !== 'closed', leasedAt: now, cost };
   });
 }
 
@@ -294,7 +296,7 @@ export async function leaseKey(
  */
 export async function reportOutcome(
   db: Kysely<Database>,
-  lease: Pick<Lease, 'keyId' | 'service'>,
+  lease: Pick<Lease, 'keyId' | 'service'> & Partial<Pick<Lease, 'leasedAt' | 'cost' | 'project'>>,
   outcome: CallOutcome,
   message?: string,
   opts: { policy?: BreakerPolicy; now?: () => Date } = {},
@@ -316,10 +318,23 @@ export async function reportOutcome(
         ...error,
         ...(outcome.kind === 'success' ? { last_success_at: now } : {}),
         ...(t.disable && key.status === 'active' ? { status: 'disabled' as const, disabled_reason: t.disable.slice(0, 1000), disabled_at: now } : {}),
+        // The call's requests count in the minute window from now, when they have surely reached Google.
+        ...(lease.leasedAt && key.rpm !== null ? { minute_log: JSON.stringify(restampRequests(key.minute_log, lease.leasedAt.getTime(), now.getTime(), lease.cost ?? 1)) } : {}),
         updated_at: now,
       })
       .where('id', '=', key.id)
       .execute();
+    if (lease.leasedAt && key.project !== null) {
+      const project = await trx.selectFrom('api_key_projects').select(['rpm', 'minute_log']).where('service', '=', key.service).where('project', '=', key.project).executeTakeFirst();
+      if (project && project.rpm !== null) {
+        await trx
+          .updateTable('api_key_projects')
+          .set({ minute_log: JSON.stringify(restampRequests(project.minute_log, lease.leasedAt.getTime(), now.getTime(), lease.cost ?? 1)), updated_at: now })
+          .where('service', '=', key.service)
+          .where('project', '=', key.project)
+          .execute();
+      }
+    }
     if (t.projectReopenAt && key.project !== null) {
       const siblings = await trx
         .selectFrom('api_keys')

@@ -118,6 +118,24 @@ export function countRequests(u: Usage, now: Date, cost = 1): Pick<Usage, 'minut
   return { minuteLog, dayWindow: quotaDay(now), dayCount: day + cost };
 }
 
+/**
+ * The log with up to `count` requests logged at `from` (the lease) moved to `to` (the end of the call), in
+ * order. The provider counts a request when it arrives, which may be well after the lease on a loaded
+ * worker; by the end of the call it has arrived, so a window counted from there never lets a later lease
+ * land inside the provider's minute with it.
+ */
+export function restampRequests(log: readonly number[], from: number, to: number, count = 1): number[] {
+  const out = [...log];
+  let left = count;
+  for (let i = 0; i < out.length && left > 0; i++) {
+    if (out[i] === from) {
+      out[i] = to;
+      left--;
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
 /** One usable key as the queue-wide rate sees it. */
 export interface KeyQuota {
   project: string | null;

@@ -13,7 +13,7 @@ import {
   quotaResetAt,
   type BreakerState,
 } from '../../domain/breaker';
-import { countRequests, headroomAt, nextMinute, nextQuotaMidnight, queueRatePerSecond, quotaDay, type Usage } from '../../domain/quota';
+import { countRequests, headroomAt, nextMinute, nextQuotaMidnight, queueRatePerSecond, quotaDay, restampRequests, type Usage } from '../../domain/quota';
 
 const policy = { ...DEFAULT_BREAKER_POLICY, failureThreshold: 3, backoffBaseMs: 1000, backoffMaxMs: 5000, probeTimeoutMs: 30_000 };
 const t0 = new Date('2026-11-25T10:15:30.500Z');
@@ -205,6 +205,17 @@ describe('quota headroom', () => {
     assert.deepEqual(headroomAt(minuteOnly, t0, 10), t0);
     const used = { ...minuteOnly, ...countRequests(minuteOnly, t0, 1) };
     assert.deepEqual(headroomAt(used, t0, 10), later(62_001));
+  });
+
+  it('counts a finished call from its end: the window frees later, by the time the call took', () => {
+    // Two calls leased at t0 (one of them a 2-request call) and one at +1 s; the 2-request call ends at +5 s.
+    let u: Usage = { ...empty, rpd: null };
+    u = { ...u, ...countRequests(u, t0, 2) };
+    u = { ...u, ...countRequests(u, later(1000), 1) };
+    const moved = restampRequests(u.minuteLog, t0.getTime(), later(5000).getTime(), 2);
+    assert.deepEqual(moved, [later(1000), later(5000), later(5000)].map((d) => d.getTime()), 'in order, both requests of the call moved');
+    assert.deepEqual(headroomAt({ ...u, minuteLog: moved }, later(6000)), later(63_001), 'room when the call that ended first leaves');
+    assert.deepEqual(restampRequests(u.minuteLog, later(9000).getTime(), later(10_000).getTime()), u.minuteLog, 'a lease no longer logged moves nothing');
   });
 
   it('keeps no log for keys without an RPM', () => {

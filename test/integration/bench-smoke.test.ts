@@ -1,0 +1,59 @@
+// Smoke check of `npm run bench -- overhead`: a short run on its own stack, both server modes. It checks
+// that the scenario runs and reports figures that add up (every job of both runs completed, the ratio is
+// the quotient of the two rates); it asserts nothing about speed (BENCHMARKS.md reports that).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../support/processes';
+
+interface Result {
+  mode: string;
+  jobs: number;
+  bolt: { completed: number; failed: number; jobsPerSecond: number; seconds: number };
+  raw: { completed: number; jobsPerSecond: number; seconds: number };
+  ratio: number;
+}
+
+describe('benchmark smoke check', function () {
+  this.timeout(600_000);
+
+  /** Runs the bench script without blocking this process (the shared stack's workers live in it). */
+  const bench = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'scripts/bench.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('error', reject);
+      child.once('exit', (status) => resolve({ status, stdout, stderr }));
+    });
+
+  it('overhead: a 3 × 2 batch and its raw-engine baseline complete in memory and persisted, and the ratio is theirs', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-bench-smoke-'));
+    try {
+      const run = await bench(['overhead', '--titles', '3', '--languages', '2', '--window', '4', '--out', out]);
+      assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+      assert.match(run.stdout, /\| mode \| jobs \| Bolt s \|/);
+      const files = fs.readdirSync(out).filter((f) => f.startsWith('overhead-') && f.endsWith('.json'));
+      assert.equal(files.length, 1);
+      const report = JSON.parse(fs.readFileSync(path.join(out, files[0]!), 'utf8')) as { results: Result[]; machine: { cores: number } };
+      assert.ok(report.machine.cores > 0);
+      assert.deepEqual(report.results.map((r) => r.mode), ['memory', 'persisted']);
+      for (const r of report.results) {
+        assert.equal(r.jobs, 6);
+        assert.deepEqual([r.bolt.completed, r.bolt.failed, r.raw.completed], [6, 0, 6], JSON.stringify(r));
+        assert.ok(r.bolt.seconds > 0 && r.raw.seconds > 0);
+        assert.ok(Math.abs(r.ratio - r.bolt.jobsPerSecond / r.raw.jobsPerSecond) < 1e-9);
+      }
+      // A scenario the script does not know is refused with a message and exit code 2.
+      const bad = await bench(['nope']);
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /unknown scenario "nope"/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
