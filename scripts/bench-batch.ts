@@ -8,13 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createBatch, getBatch } from '../db/batches';
+import { getBatch } from '../db/batches';
 import { loadConfig } from '../domain/config';
-import { planJobs } from '../domain/plan';
 import { startStack } from '../stack/stack';
-import type { batchWorkflow } from '../workflows';
+import { BENCH_LANGUAGES, startBenchBatch } from './bench/batch';
 
-const LANGUAGES = ['en-US', 'pt-BR', 'es-ES', 'fr-FR', 'de-DE', 'it-IT', 'ja-JP', 'ko-KR', 'hi-IN', 'ru-RU'];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -30,7 +28,7 @@ async function main(): Promise<void> {
   const parsed = z
     .object({
       titles: z.coerce.number().int().min(1).max(100_000),
-      languages: z.coerce.number().int().min(1).max(LANGUAGES.length),
+      languages: z.coerce.number().int().min(1).max(BENCH_LANGUAGES.length),
       window: z.coerce.number().int().min(1).max(1000),
       speech: z.enum(['tone', 'auto']),
       'gemini-slots': z.coerce.number().int().min(1).max(200),
@@ -58,30 +56,8 @@ async function main(): Promise<void> {
     });
   }
   try {
-    // The first voice the simulator serves for each language: every job can succeed.
-    const languages = LANGUAGES.slice(0, args.languages).map((language) => {
-      const voice = stack.simulators!.tts.voices.find((v) => v.languageCodes.includes(language));
-      if (!voice) throw new Error(`the simulator has no ${language} voice`);
-      return { language, voice: voice.name };
-    });
-    const titles = Array.from({ length: args.titles }, (_, i) => `Benchmark title number ${i + 1}`);
-    const jobs = planJobs({ mode: 'matrix', titles, languages, variations: 1, masterLanguage: 'en-US' });
     const t0 = Date.now();
-    const { batch } = await createBatch(stack.db, {
-      userId: 'bench',
-      mode: 'matrix',
-      titles,
-      languages,
-      variations: 1,
-      masterLanguage: 'en-US',
-      options: { agent: { name: 'bench', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 }, audioEncoding: 'MP3', priority: 'normal' },
-      jobs,
-    });
-    const handle = await stack.client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
-      workflowId: batch.workflow_id,
-      taskQueue: stack.taskQueue,
-      args: [{ batchId: batch.id, userId: 'bench', mode: 'matrix', window: args.window }],
-    });
+    const { batch, handle, jobs } = await startBenchBatch(stack, { titles: args.titles, languages: args.languages, window: args.window, label: 'Benchmark title number' });
     const timer = setInterval(() => {
       void getBatch(stack.db, batch.id).then((b) => b && console.log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${b.completed}/${b.total_jobs} done, ${b.running} running, ${b.failed} failed`));
     }, 15_000);
@@ -93,7 +69,7 @@ async function main(): Promise<void> {
       sizes.push((await stack.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory()).events?.length ?? 0);
     }
     let largestJob = 0;
-    for (const seq of [0, Math.floor(jobs.length / 2), jobs.length - 1]) {
+    for (const seq of [0, Math.floor(jobs / 2), jobs - 1]) {
       largestJob = Math.max(largestJob, (await stack.client.workflow.getHandle(`job-${batch.id}-${seq}`).fetchHistory()).events?.length ?? 0);
     }
     console.log(`jobs: ${outcome.total} (${outcome.completed} completed, ${outcome.failed} failed)`);

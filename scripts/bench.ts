@@ -9,20 +9,17 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from '@temporalio/worker';
 import { z } from 'zod';
-import { createBatch } from '../db/batches';
 import { loadConfig } from '../domain/config';
-import { planJobs } from '../domain/plan';
 import { freePort } from '../stack/processes';
 import { startStack, type Stack } from '../stack/stack';
-import type { batchWorkflow } from '../workflows';
+import { BENCH_LANGUAGES, startBenchBatch } from './bench/batch';
 import type { rawBatch } from './bench/raw-workflows';
 
-const LANGUAGES = ['en-US', 'pt-BR', 'es-ES', 'fr-FR', 'de-DE', 'it-IT', 'ja-JP', 'ko-KR', 'hi-IN', 'ru-RU'];
 const SCENARIOS = ['overhead'] as const;
 
 const Args = z.object({
   titles: z.coerce.number().int().min(1).max(10_000),
-  languages: z.coerce.number().int().min(1).max(LANGUAGES.length),
+  languages: z.coerce.number().int().min(1).max(BENCH_LANGUAGES.length),
   window: z.coerce.number().int().min(1).max(1000),
   modes: z.string().transform((s, ctx) => {
     const modes = s.split(',').map((m) => m.trim());
@@ -41,30 +38,10 @@ interface ModeResult {
   ratio: number;
 }
 
-async function boltRun(stack: Stack, titleCount: number, languageCount: number, window: number): Promise<ModeResult['bolt']> {
-  const languages = LANGUAGES.slice(0, languageCount).map((language) => {
-    const voice = stack.simulators!.tts.voices.find((v) => v.languageCodes.includes(language));
-    if (!voice) throw new Error(`the simulator has no ${language} voice`);
-    return { language, voice: voice.name };
-  });
-  const titles = Array.from({ length: titleCount }, (_, i) => `Overhead benchmark title ${i + 1} ${Date.now().toString(36)}`);
-  const jobs = planJobs({ mode: 'matrix', titles, languages, variations: 1, masterLanguage: 'en-US' });
+async function boltRun(stack: Stack, titles: number, languages: number, window: number): Promise<ModeResult['bolt']> {
   const t0 = Date.now();
-  const { batch } = await createBatch(stack.db, {
-    userId: 'bench',
-    mode: 'matrix',
-    titles,
-    languages,
-    variations: 1,
-    masterLanguage: 'en-US',
-    options: { agent: { name: 'bench', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 }, audioEncoding: 'MP3', priority: 'normal' },
-    jobs,
-  });
-  const outcome = await stack.client.workflow.execute<typeof batchWorkflow>('batchWorkflow', {
-    workflowId: batch.workflow_id,
-    taskQueue: stack.taskQueue,
-    args: [{ batchId: batch.id, userId: 'bench', mode: 'matrix', window }],
-  });
+  const { handle } = await startBenchBatch(stack, { titles, languages, window, label: `Overhead benchmark title ${Date.now().toString(36)}` });
+  const outcome = await handle.result();
   const seconds = (Date.now() - t0) / 1000;
   return { seconds, jobsPerSecond: outcome.completed / seconds, completed: outcome.completed, failed: outcome.failed };
 }

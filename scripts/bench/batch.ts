@@ -1,0 +1,39 @@
+// A benchmark batch: a matrix of generated titles over the first `languageCount` benchmark languages, each
+// with the first voice the simulator serves for it (so every job can succeed), written as rows and started.
+import type { WorkflowHandle } from '@temporalio/client';
+import { createBatch } from '../../db/batches';
+import type { Batch } from '../../db/schema';
+import { planJobs } from '../../domain/plan';
+import type { Stack } from '../../stack/stack';
+import type { batchWorkflow } from '../../workflows';
+
+export const BENCH_LANGUAGES = ['en-US', 'pt-BR', 'es-ES', 'fr-FR', 'de-DE', 'it-IT', 'ja-JP', 'ko-KR', 'hi-IN', 'ru-RU'];
+
+export async function startBenchBatch(
+  stack: Stack,
+  o: { titles: number; languages: number; window: number; label: string },
+): Promise<{ batch: Batch; handle: WorkflowHandle<typeof batchWorkflow>; jobs: number }> {
+  const languages = BENCH_LANGUAGES.slice(0, o.languages).map((language) => {
+    const voice = stack.simulators!.tts.voices.find((v) => v.languageCodes.includes(language));
+    if (!voice) throw new Error(`the simulator has no ${language} voice`);
+    return { language, voice: voice.name };
+  });
+  const titles = Array.from({ length: o.titles }, (_, i) => `${o.label} ${i + 1}`);
+  const jobs = planJobs({ mode: 'matrix', titles, languages, variations: 1, masterLanguage: 'en-US' });
+  const { batch } = await createBatch(stack.db, {
+    userId: 'bench',
+    mode: 'matrix',
+    titles,
+    languages,
+    variations: 1,
+    masterLanguage: 'en-US',
+    options: { agent: { name: 'bench', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 }, audioEncoding: 'MP3', priority: 'normal' },
+    jobs,
+  });
+  const handle = await stack.client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
+    workflowId: batch.workflow_id,
+    taskQueue: stack.taskQueue,
+    args: [{ batchId: batch.id, userId: 'bench', mode: 'matrix', window: o.window }],
+  });
+  return { batch, handle, jobs: jobs.length };
+}
