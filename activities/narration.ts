@@ -11,6 +11,7 @@ import type { Lease } from '../db/leases';
 import { dropChunk, dropChunks, listChunks, storeChunk } from '../db/narration-chunks';
 import type { Database } from '../db/schema';
 import { decodeWav, encodeWav, pcmDurationMs } from '../domain/audio';
+import { contentTypeOf } from '../domain/content-types';
 import type { PriceTable } from '../domain/catalog';
 import type { BoltMetrics } from '../adapters/metrics';
 import { billedRequestCharacters, ttsUsd } from '../domain/costs';
@@ -34,13 +35,6 @@ export interface NarrationTarget {
   /** Storage prefix of the job's outputs. */
   prefix: string;
   subtitleKeys: { srt: string; vtt: string };
-}
-
-/** Content type of a stored narration, from its file name. */
-function contentTypeOf(key: string): string {
-  if (key.endsWith('.mp3')) return 'audio/mpeg';
-  if (key.endsWith('.ogg')) return 'audio/ogg';
-  return 'audio/wav';
 }
 
 /**

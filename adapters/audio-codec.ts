@@ -3,6 +3,7 @@
 import OpusScript from 'opusscript';
 import { createMp3Encoder } from 'wasm-media-encoders';
 import { encodeWav, mp3InfoFrame, parseMp3, resamplePcm, writeOggOpus, type Pcm } from '../domain/audio';
+import { contentTypeOf } from '../domain/content-types';
 
 /** Encodings Bolt IA can produce for a finished narration. */
 export const AudioEncoding = { mp3: 'MP3', linear16: 'LINEAR16', oggOpus: 'OGG_OPUS' } as const;
@@ -10,9 +11,9 @@ export type AudioEncoding = (typeof AudioEncoding)[keyof typeof AudioEncoding];
 
 /** File facts of each encoding. */
 export const ENCODING_FILES: Readonly<Record<AudioEncoding, { contentType: string; extension: string }>> = {
-  MP3: { contentType: 'audio/mpeg', extension: 'mp3' },
-  LINEAR16: { contentType: 'audio/wav', extension: 'wav' },
-  OGG_OPUS: { contentType: 'audio/ogg', extension: 'ogg' },
+  MP3: { contentType: contentTypeOf('audio.mp3'), extension: 'mp3' },
+  LINEAR16: { contentType: contentTypeOf('audio.wav'), extension: 'wav' },
+  OGG_OPUS: { contentType: contentTypeOf('audio.ogg'), extension: 'ogg' },
 };
 
 const MP3_RATES = new Set([8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]);

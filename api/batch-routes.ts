@@ -23,7 +23,8 @@ import { MAX_WINDOW, pauseSignal, resumeSignal, retryFailedSignal, setConcurrenc
 import { batchSearchAttributes, startBatchWorkflow, workflowInput } from './batch-starter';
 import { ApiError, ApiErrorCode } from './errors';
 import { route, type Api, type AuthUser } from './http';
-import { contentTypeOf, type LinkSigner } from './links';
+import { contentTypeOf } from '../domain/content-types';
+import type { LinkSigner } from './links';
 import { jobQualityView } from './quality-view';
 import { checkLaunchLimits } from './user-limit-routes';
 import { AgentInputSchema, BatchListQuery, ConcurrencySchema, CreateBatchSchema, EmptyBody, FileQuery, IdParam, JobListQuery } from './schemas';

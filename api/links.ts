@@ -1,10 +1,10 @@
 // Expiring links to outputs: S3 presigned GET URLs when outputs are in S3, and for the local folder an
 // HMAC-signed URL that this API serves itself (GET /api/files), checked for key, expiry and signature.
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { S3Storage, type ObjectStorage } from '../adapters/storage';
+import { contentTypeOf } from '../domain/content-types';
 import { hmacHex, sameSignature } from '../domain/credentials';
 
 /** How long links live. @default 15 minutes */
@@ -16,18 +16,6 @@ export interface SignedLink {
   expiresAt: Date;
 }
 
-const contentTypes: Record<string, string> = {
-  '.mp3': 'audio/mpeg',
-  '.wav': 'audio/wav',
-  '.ogg': 'audio/ogg',
-  '.txt': 'text/plain; charset=utf-8',
-  '.srt': 'application/x-subrip; charset=utf-8',
-  '.vtt': 'text/vtt; charset=utf-8',
-  '.json': 'application/json',
-};
-
-/** Content type of an output, from its extension. */
-export const contentTypeOf = (key: string): string => contentTypes[path.extname(key).toLowerCase()] ?? 'application/octet-stream';
 
 export class LinkSigner {
   private readonly secret: string;

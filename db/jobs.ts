@@ -4,9 +4,6 @@ import { addSpend, setBatchStatus } from './batches';
 import { countJobStart } from './user-limits';
 import type { Database, Job, JobStatus, JobUpdate } from './schema';
 
-/** Workflow id of a job: `job-<batchId>-<seq>`. */
-export const jobWorkflowId = (batchId: string, seq: number): string => `job-${batchId}-${seq}`;
-
 /** Transitions a job may make; anything else is ignored, which makes repeated calls harmless. */
 const ALLOWED: Record<JobStatus, readonly JobStatus[]> = {
   queued: ['running', 'cancelled'],

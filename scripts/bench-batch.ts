@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { getBatch } from '../db/batches';
 import { loadConfig } from '../domain/config';
 import { startStack } from '../stack/stack';
+import { jobAttemptWorkflowId } from '../workflows/definitions';
 import { BENCH_LANGUAGES, startBenchBatch } from './bench/batch';
 
 
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     }
     let largestJob = 0;
     for (const seq of [0, Math.floor(jobs / 2), jobs - 1]) {
-      largestJob = Math.max(largestJob, (await stack.client.workflow.getHandle(`job-${batch.id}-${seq}`).fetchHistory()).events?.length ?? 0);
+      largestJob = Math.max(largestJob, (await stack.client.workflow.getHandle(jobAttemptWorkflowId(batch.id, { seq, attempts: 0 })).fetchHistory()).events?.length ?? 0);
     }
     console.log(`jobs: ${outcome.total} (${outcome.completed} completed, ${outcome.failed} failed)`);
     console.log(`wall time: ${seconds.toFixed(1)} s, throughput: ${(outcome.completed / seconds).toFixed(1)} jobs/s, window ${args.window}, speech ${args.speech}, slots gemini ${concurrency.gemini} tts ${concurrency.tts}`);

@@ -20,6 +20,7 @@ import type { JobAllowance, JobRef, OrchestrationActivities } from '../activitie
 import type { WebhookActivities } from '../activities/webhooks';
 import {
   MAX_WINDOW,
+  jobAttemptWorkflowId,
   PRIORITY_KEYS,
   SearchAttr,
   pauseSignal,
@@ -62,10 +63,6 @@ async function notify(batchId: string): Promise<void> {
     // Every attempt and its answer is in the webhook delivery log.
   }
 }
-
-/** Workflow id of one attempt of a job: the first keeps the plain id, retries get a suffix. */
-export const jobAttemptWorkflowId = (batchId: string, job: Pick<JobRef, 'seq' | 'attempts'>): string =>
-  job.attempts === 0 ? `job-${batchId}-${job.seq}` : `job-${batchId}-${job.seq}-a${job.attempts + 1}`;
 
 export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOutcome> {
   const { batchId } = input;

@@ -89,3 +89,7 @@ export interface BatchOutcome {
   failed: number;
   cancelled: number;
 }
+
+/** Workflow id of one attempt of a job: `job-<batchId>-<seq>` for the first, `…-a<n>` for the nth. */
+export const jobAttemptWorkflowId = (batchId: string, job: { seq: number; attempts: number }): string =>
+  job.attempts === 0 ? `job-${batchId}-${job.seq}` : `job-${batchId}-${job.seq}-a${job.attempts + 1}`;
