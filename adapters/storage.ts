@@ -163,3 +163,14 @@ export class S3Storage implements ObjectStorage {
     return keys.sort();
   }
 }
+
+/**
+ * The outputs store of a process (API, worker or local stack): S3 when configured, its bucket created when
+ * missing, else the `outputs` folder of the data directory.
+ */
+export async function openStorage(s3: S3StorageOptions | undefined, dataDir: string): Promise<ObjectStorage> {
+  if (!s3) return new LocalFolderStorage(path.join(dataDir, 'outputs'));
+  const storage = new S3Storage({ ...s3 });
+  await storage.ensureBucket();
+  return storage;
+}

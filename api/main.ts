@@ -1,5 +1,4 @@
 // Standalone API process (`npm run api`): serves the REST API against an existing Temporal and PostgreSQL.
-import path from 'node:path';
 import { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
@@ -7,7 +6,7 @@ import { loadCatalog } from '../adapters/catalog-files';
 import { createLogger } from '../adapters/logger';
 import { BoltMetrics } from '../adapters/metrics';
 import { startTracing } from '../adapters/tracing';
-import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
+import { openStorage } from '../adapters/storage';
 import { connectClient, describeTarget, resolveTemporalTarget } from '../adapters/temporal-connection';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
@@ -28,14 +27,7 @@ async function main(): Promise<void> {
   const db = createDb(config.databaseUrl, 10, log);
   await migrateToLatest(db as Kysely<unknown>);
   await ensureAdminAtStart(db, config.admin, log, newPassword);
-  let storage: ObjectStorage;
-  if (config.s3) {
-    const s3 = new S3Storage({ ...config.s3 });
-    await s3.ensureBucket();
-    storage = s3;
-  } else {
-    storage = new LocalFolderStorage(path.join(config.dataDir, 'outputs'));
-  }
+  const storage = await openStorage(config.s3, config.dataDir);
   const connection = await connectClient(target);
   const client = new Client({ connection, namespace: target.namespace, interceptors: tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined });
   const app = createApp({

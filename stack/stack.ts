@@ -12,7 +12,7 @@ import { asLog, createLogger, type Log } from '../adapters/logger';
 import { BoltMetrics } from '../adapters/metrics';
 import { startTracing } from '../adapters/tracing';
 import { createProviders, preparePool, type Providers } from '../adapters/providers';
-import { LocalFolderStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
+import { openStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
 import { DestinationGuard, type GuardOptions } from '../adapters/webhook-net';
 import { connectClient, connectNative, resolveTemporalTarget } from '../adapters/temporal-connection';
 import { createApp } from '../api/app';
@@ -117,16 +117,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     metrics.watchDatabase(db);
     await ensureAdminAtStart(db, config.admin, log, newPassword);
 
-    const s3 = o.s3 ?? (config.s3 ? { ...config.s3 } : undefined);
-    let storage: ObjectStorage;
-    if (s3) {
-      const s3Storage = new S3Storage(s3);
-      await s3Storage.ensureBucket();
-      storage = s3Storage;
-      stops.push(async () => s3Storage.client.destroy());
-    } else {
-      storage = new LocalFolderStorage(path.join(config.dataDir, 'outputs'));
-    }
+    const storage = await openStorage(o.s3 ?? config.s3, config.dataDir);
+    if (storage instanceof S3Storage) stops.push(async () => storage.client.destroy());
 
     // Keys live encrypted in the pool; the master key comes from BOLT_MASTER_KEY or the data directory.
     const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: true });

@@ -1,13 +1,12 @@
 // Standalone worker process (`npm run worker`): for deployments where workers scale apart from the API.
 import type { Kysely } from 'kysely';
-import path from 'node:path';
 import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
 import { createLogger } from '../adapters/logger';
 import { BoltMetrics } from '../adapters/metrics';
 import { startTracing } from '../adapters/tracing';
 import { createProviders, preparePool } from '../adapters/providers';
-import { LocalFolderStorage, S3Storage, type ObjectStorage } from '../adapters/storage';
+import { openStorage } from '../adapters/storage';
 import { DestinationGuard } from '../adapters/webhook-net';
 import { publishSealingKey } from '../db/sealing-keys';
 import { connectNative, describeTarget, resolveTemporalTarget } from '../adapters/temporal-connection';
@@ -31,14 +30,7 @@ async function main(): Promise<void> {
   // The worker may start before any API has migrated a new database (docker-compose starts both at
   // once), and its first query reads the key pool; Kysely's migration lock makes running both safe.
   await migrateToLatest(db as Kysely<unknown>);
-  let storage: ObjectStorage;
-  if (config.s3) {
-    const s3 = new S3Storage(config.s3);
-    await s3.ensureBucket();
-    storage = s3;
-  } else {
-    storage = new LocalFolderStorage(path.join(config.dataDir, 'outputs'));
-  }
+  const storage = await openStorage(config.s3, config.dataDir);
   // Workers decrypt keys, so they need the master key the keys were sealed with.
   const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
   const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
