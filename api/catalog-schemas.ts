@@ -1,8 +1,7 @@
 // zod schemas of the catalog routes' inputs: voice and language queries, and estimate requests.
 import { z } from 'zod';
 import { VoiceFamily } from '../domain/catalog';
-import { BatchMode } from '../domain/plan';
-import { AgentInputSchema, AudioOptionsSchema, LanguageCode, Title } from './schemas';
+import { AgentInputSchema, AudioOptionsSchema, BatchShapeFields, LanguageCode, languageList } from './schemas';
 
 /** `GET /api/voices`: a locale (pt-BR, es-419) or a base language (pt), optionally one family, model and gender. */
 export const VoicesQuery = z
@@ -35,11 +34,8 @@ const count = (max: number) => z.number().int().min(1).max(max);
  */
 export const EstimateSchema = z
   .object({
-    mode: z.enum([BatchMode.matrix, BatchMode.expandLanguages, BatchMode.expandTitles]),
-    titles: z.array(Title).min(1, 'at least one title').max(1000, 'at most 1,000 titles per batch'),
-    languages: z.array(EstimateLanguageVoice).min(1, 'at least one language').max(100, 'at most 100 languages per batch'),
-    masterLanguage: LanguageCode.optional(),
-    variations: z.number().int().min(1).max(5).default(1),
+    ...BatchShapeFields,
+    languages: languageList(EstimateLanguageVoice),
     priority: z.enum(['low', 'normal', 'high']).optional(),
     agent: AgentInputSchema.prefault({}),
     audio: AudioOptionsSchema.optional(),
@@ -48,7 +44,6 @@ export const EstimateSchema = z
     /** Keys (projects) per provider and concurrent worker slots to assume. */
     keys: z.object({ gemini: count(1000).optional(), tts: count(1000).optional() }).strict().optional(),
     slots: z.object({ gemini: count(10_000).optional(), tts: count(10_000).optional() }).strict().optional(),
-    budgetUsd: z.number().positive().max(1_000_000).optional(),
   })
   .strict();
 

@@ -95,13 +95,25 @@ export const WebhookSchema = z
 /** Most titles one batch takes. */
 export const MAX_TITLES = 1000;
 
+/**
+ * The fields every description of a batch shares (`POST /api/batches` and `POST /api/estimates`); each
+ * route's schema extends them with what differs (how languages are checked, agents, delivery, assumptions).
+ */
+export const BatchShapeFields = {
+  mode: z.enum([BatchMode.matrix, BatchMode.expandLanguages, BatchMode.expandTitles]),
+  titles: z.array(Title).min(1, 'at least one title').max(MAX_TITLES, 'at most 1,000 titles per batch'),
+  masterLanguage: LanguageCode.optional(),
+  variations: z.number().int().min(1).max(5).default(1),
+  budgetUsd: z.number().positive().max(1_000_000).optional(),
+};
+
+/** The languages of a batch: 1 to 100 of them. */
+export const languageList = <T extends z.ZodTypeAny>(item: T) => z.array(item).min(1, 'at least one language').max(100, 'at most 100 languages per batch');
+
 export const CreateBatchSchema = z
   .object({
-    mode: z.enum([BatchMode.matrix, BatchMode.expandLanguages, BatchMode.expandTitles]),
-    titles: z.array(Title).min(1, 'at least one title').max(MAX_TITLES, 'at most 1,000 titles per batch'),
-    languages: z.array(LanguageVoiceSchema).min(1, 'at least one language').max(100, 'at most 100 languages per batch'),
-    masterLanguage: LanguageCode.optional(),
-    variations: z.number().int().min(1).max(5).default(1),
+    ...BatchShapeFields,
+    languages: languageList(LanguageVoiceSchema),
     priority: z.enum(['low', 'normal', 'high']).default('normal'),
     /** An inline agent; mutually exclusive with `agentId`. */
     agent: AgentInputSchema.optional(),
@@ -109,7 +121,6 @@ export const CreateBatchSchema = z
     agentId: z.string().uuid('not a valid agent id').optional(),
     agentVersion: z.number().int().min(1).optional(),
     audio: AudioOptionsSchema.prefault({}),
-    budgetUsd: z.number().positive().max(1_000_000).optional(),
     webhook: WebhookSchema.optional(),
   })
   .strict()
