@@ -88,7 +88,9 @@ async function overhead(args: z.infer<typeof Args>): Promise<ModeResult[]> {
       const bolt = await boltRun(stack, args.titles, args.languages, args.window);
       console.log(`[${mode}] raw-engine baseline: ${jobs} children × 6 no-op activities, window ${args.window}`);
       const raw = await rawRun(stack, jobs, args.window);
-      results.push({ mode, jobs, bolt, raw, ratio: bolt.jobsPerSecond / raw.jobsPerSecond });
+      const ratio = bolt.jobsPerSecond / raw.jobsPerSecond;
+      results.push({ mode, jobs, bolt, raw, ratio });
+      console.log(`[${mode}] Bolt ${bolt.jobsPerSecond.toFixed(2)} jobs/s (${bolt.seconds.toFixed(1)} s), raw ${raw.jobsPerSecond.toFixed(2)} jobs/s (${raw.seconds.toFixed(1)} s), ratio ${ratio.toFixed(2)}`);
     } finally {
       await stack.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
