@@ -71,6 +71,8 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
     );
     return { capUsd, perJobUsd: estimate.cost.totalUsd / Math.max(1, estimate.counts.jobs) };
   };
+  const runningJobs = async (batchId: string) =>
+    Number((await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', batchId).where('status', '=', 'running').executeTakeFirst())?.n ?? 0);
   const attemptsSoFar = async (batchId: string) =>
     Number((await db.selectFrom('jobs').select((eb) => eb.fn.sum<number>('attempts').as('n')).where('batch_id', '=', batchId).executeTakeFirst())?.n ?? 0);
 
@@ -92,8 +94,14 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
         const batch = await getBatch(db, input.batchId);
         if (!batch) throw new Error(`batch ${input.batchId} does not exist`);
         const { capUsd, perJobUsd } = await perJobCost(input.batchId);
-        const budget = attemptsAllowed(capUsd, perJobUsd, capUsd === undefined ? 0 : await attemptsSoFar(input.batchId));
-        if (budget <= 0) return { jobs: 0, budgetExhausted: true, recheckMs: 0 };
+        const recorded = capUsd === undefined ? 0 : await attemptsSoFar(input.batchId);
+        if (attemptsAllowed(capUsd, perJobUsd, recorded) <= 0) return { jobs: 0, budgetExhausted: true, recheckMs: 0 };
+        // Children the workflow started whose first activity has not yet counted their attempt: without
+        // them a grant asked for right after a start would let one attempt more than the cap through.
+        const unrecorded = capUsd === undefined ? 0 : Math.max(0, input.running - (await runningJobs(input.batchId)));
+        const budget = attemptsAllowed(capUsd, perJobUsd, recorded + unrecorded);
+        // Room only once those starts are counted (or turn out to be children that just ended): ask again soon.
+        if (budget <= 0) return { jobs: 0, budgetExhausted: false, recheckMs: 1000 };
         const want = Math.max(1, Math.min(input.want, budget, MAX_GRANT));
         return db.transaction().execute(async (trx) => {
           await lockUser(trx, batch.user_id);
