@@ -6,9 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { DEFAULT_LOGIN_LIMITS } from '../../domain/login-throttle';
-import { createApp } from '../../api/app';
 import { call, smallBatch } from '../support/http';
-import { eventually, newTestUser, testStack, type TestStack } from '../support/stack';
+import { appOnStack, eventually, newTestUser, testStack, type TestStack } from '../support/stack';
 
 /** A small seeded PRNG (mulberry32), so a failure can be replayed with the printed seed. */
 function prng(seed: number) {
@@ -198,15 +197,7 @@ describe('API fuzz: malformed requests over every route', function () {
     const agentId: string = (await call(stack, owner.token, 'POST', '/api/agents', { name: 'n', premisePrompt: 'p', structurePrompt: 's', tone: 't', targetMinutes: 1 })).json.agent.id;
 
     // Its own app on the real stack, with its own login counters, so its guesses cannot lock other tests out.
-    const app = createApp({
-      db: stack.db,
-      temporal: stack.client,
-      taskQueue: stack.taskQueue,
-      storage: stack.storage,
-      providers: stack.providers.kind,
-      log: () => undefined,
-      loginLimits: { ...DEFAULT_LOGIN_LIMITS, scope: 'fuzz' },
-    });
+    const app = appOnStack(stack, { loginLimits: { ...DEFAULT_LOGIN_LIMITS, scope: 'fuzz' } });
     const server = await new Promise<http.Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

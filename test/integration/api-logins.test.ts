@@ -10,22 +10,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { createApp } from '../../api/app';
 import { DEFAULT_LOGIN_LIMITS } from '../../domain/login-throttle';
 import { call } from '../support/http';
-import { login, newTestUser, testAdminToken, testStack, type TestStack } from '../support/stack';
+import { appOnStack, login, newTestUser, testAdminToken, testStack, type TestStack } from '../support/stack';
 
 async function serve(stack: TestStack, scope: string, trustProxy: boolean | string[] = false): Promise<{ url: string; close: () => void }> {
-  const app = createApp({
-    db: stack.db,
-    temporal: stack.client,
-    taskQueue: stack.taskQueue,
-    storage: stack.storage,
-    providers: stack.providers.kind,
-    log: () => undefined,
-    loginLimits: { ...DEFAULT_LOGIN_LIMITS, scope },
-    trustProxy,
-  });
+  const app = appOnStack(stack, { loginLimits: { ...DEFAULT_LOGIN_LIMITS, scope }, trustProxy });
   const server = await new Promise<http.Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

