@@ -2,20 +2,20 @@
 // and reads state. Every route is declared through `route()` so it is also in the OpenAPI document.
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { sql } from 'kysely';
-import { z } from 'zod';
 import { agentRoutes } from './agent-routes';
 import { loadCatalog } from '../adapters/catalog-files';
 import { asLog } from '../adapters/logger';
 import { BoltMetrics } from '../adapters/metrics';
 import { S3Storage } from '../adapters/storage';
 import { DestinationGuard } from '../adapters/webhook-net';
-import { loadConfig } from '../domain/config';
 import { createCatalogRouter, estimateRoute } from './catalog-routes';
 import { BatchEstimator } from './estimator';
 import { LanguagesQuery, VoicesQuery } from './catalog-schemas';
 import { authRoutes } from './auth-routes';
 import { batchRoutes } from './batch-routes';
+import { fileRoutes } from './file-routes';
+import { healthRoutes } from './health-routes';
+import { jobRoutes } from './job-routes';
 import { sessionRoutes } from './session-routes';
 import { refuseUnstorableText } from './text-guard';
 import { errorHandler, notFound } from './errors';
@@ -32,7 +32,7 @@ import { voiceRoutes } from './voice-routes';
 import { serveWeb } from './web';
 
 export type { ApiDeps } from './http';
-export { batchView } from './batch-routes';
+export { batchView } from './batch-views';
 
 /** The app, with the parts tests and the stack may want to reach. */
 export interface BoltApp extends express.Express {
@@ -68,104 +68,72 @@ function mediaSources(storage: ApiDeps['storage']): string[] {
   return sources;
 }
 
-const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
-
-export function createApp(deps: ApiDeps): BoltApp {
-  const app = express() as BoltApp;
+/** Security headers, CORS, body parsing and the request's log line, metrics and trace, before any route. */
+function useMiddleware(app: BoltApp, deps: ApiDeps, metrics: BoltMetrics): void {
   app.disable('x-powered-by');
-  // A bare app (tests, embedders) gets its own metrics; the stack passes the process's.
-  const metrics = deps.metrics ?? new BoltMetrics({ processMetrics: false }).watchDatabase(deps.db);
-  deps = { ...deps, log: asLog(deps.log), metrics };
   app.use(requestLogging(asLog(deps.log)));
   if (deps.tracing) app.use(requestTracing());
   app.use(requestMetrics(metrics));
   // Behind a reverse proxy, req.ip is the client only when the proxy's hops are trusted (BOLT_TRUST_PROXY).
-  app.set('trust proxy', deps.trustProxy ?? loadConfig().trustProxy);
+  app.set('trust proxy', deps.config.trustProxy);
   // helmet's policy, plus the audio the page plays: previews it fetched with its token (blob:) and job audio
   // through presigned links when outputs are in S3.
   app.use(helmet({ contentSecurityPolicy: { directives: { 'media-src': mediaSources(deps.storage) } } }));
   app.use(cors(deps.corsOrigins ?? []));
   app.use(express.json({ limit: '1mb' }));
   app.use(refuseUnstorableText);
+}
 
-  const registry = new ApiRegistry();
-  // The stack passes the catalog and model it loaded; apps built bare (tests) read the configuration.
-  const { catalog, prices } = deps.catalog ?? loadCatalog(loadConfig().catalog);
-  const estimator = new BatchEstimator(deps.db, catalog, prices, deps.geminiModel ?? loadConfig().gemini.model);
-  const webhookGuard = deps.webhookGuard ?? new DestinationGuard({ policy: loadConfig().webhooks });
-  const api: Api = { router: express.Router(), registry, deps, estimator, webhookGuard };
+/** The OpenAPI document, the page that lists every operation, and its script. */
+function docsRoutes(api: Api): void {
+  const { registry } = api;
+  const open = { method: 'get', tag: 'docs', auth: false } as const;
+  let doc: Record<string, unknown> | undefined;
+  const document = () => (doc ??= registry.document({ title: 'Bolt IA API', version: '1', description: 'Scripts by Gemini and narration by Google TTS, at batch scale.' }));
+  route(api, { ...open, path: '/api/openapi.json', summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'the document' } } }, ({ res }) => {
+    res.json(document());
+  });
+  route(api, { ...open, path: '/api/docs', summary: 'A page that lists every operation', responses: { 200: { description: 'HTML', contentType: 'text/html' } } }, ({ res }) => {
+    res.type('html').send(DOCS_PAGE);
+  });
+  route(api, { ...open, path: '/api/docs.js', summary: "The docs page's script", responses: { 200: { description: 'JavaScript', contentType: 'text/javascript' } } }, ({ res }) => {
+    res.type('text/javascript').send(DOCS_SCRIPT);
+  });
+  // The catalog routes are a plain router (public data, no token); declared here for the document.
+  const catalogDocs: RouteDoc[] = [
+    { method: 'get', path: '/api/languages', tag: 'catalog', auth: false, summary: 'Every language with voices, with its name and voice count', query: LanguagesQuery, responses: { 200: { description: 'languages' } } },
+    { method: 'get', path: '/api/voices', tag: 'catalog', auth: false, summary: 'Voices, filtered by language (pt-BR or pt), family, Gemini-TTS model and gender', query: VoicesQuery, responses: { 200: { description: 'voices' } } },
+  ];
+  for (const d of catalogDocs) registry.add(d);
+}
+
+/** The pieces every route module is built from; what the caller did not pass is made from `deps.config`. */
+function apiOf(deps: ApiDeps): Api {
+  const { catalog, prices } = deps.catalog ?? loadCatalog(deps.config.catalog);
+  const estimator = new BatchEstimator(deps.db, catalog, prices, deps.config.gemini.model);
+  const webhookGuard = deps.webhookGuard ?? new DestinationGuard({ policy: deps.config.webhooks });
+  return { router: express.Router(), registry: new ApiRegistry(), deps, estimator, webhookGuard };
+}
+
+export function createApp(deps: ApiDeps): BoltApp {
+  const app = express() as BoltApp;
+  // A bare app (tests, embedders) gets its own metrics; the stack passes the process's.
+  const metrics = deps.metrics ?? new BoltMetrics({ processMetrics: false }).watchDatabase(deps.db);
+  deps = { ...deps, log: asLog(deps.log), metrics };
+  useMiddleware(app, deps, metrics);
+  const api = apiOf(deps);
   const progress = new ProgressHub(deps.db, deps.log, deps.progressPollMs ?? 500);
   const links = new LinkSigner(deps.storage, deps.urlSigningSecret);
-  app.locals.registry = registry;
+  app.locals.registry = api.registry;
   app.locals.progress = progress;
 
-  route(api, { method: 'get', path: '/healthz', tag: 'health', auth: false, summary: 'Liveness: the process answers', responses: { 200: { description: 'alive', schema: z.object({ ok: z.literal(true) }) } } }, ({ res }) => {
-    res.json({ ok: true });
-  });
-
-  route(
-    api,
-    {
-      method: 'get',
-      path: '/readyz',
-      tag: 'health',
-      auth: false,
-      summary: 'Readiness: PostgreSQL and Temporal are reachable',
-      responses: { 200: { description: 'ready' }, 503: { description: 'a dependency is unreachable; `failing` names it (the driver error is logged, not returned)' } },
-    },
-    async ({ res }) => {
-      // The driver's error text (host names, ports, user names) goes to the log only; the answer names the dependency.
-      const check = async (name: string, fn: () => Promise<unknown>) =>
-        withTimeout(fn(), 3000).then(
-          () => 'ok' as const,
-          (err: unknown) => {
-            deps.log(`readyz: ${name} unreachable: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-            return 'unreachable' as const;
-          },
-        );
-      const [postgres, temporal] = await Promise.all([
-        check('postgres', () => sql`select 1`.execute(deps.db)),
-        check('temporal', () => deps.temporal.workflowService.getSystemInfo({})),
-      ]);
-      const ok = postgres === 'ok' && temporal === 'ok';
-      const failing = Object.entries({ postgres, temporal }).filter(([, v]) => v !== 'ok').map(([k]) => k);
-      if (!ok) {
-        res.status(503).json({ ok, checks: { postgres, temporal }, failing, message: `not ready: ${failing.join(' and ')} unreachable` });
-        return;
-      }
-      res.status(ok ? 200 : 503).json({ ok, checks: { postgres, temporal } });
-    },
-  );
-
-  route(
-    api,
-    {
-      method: 'get',
-      path: '/api/status',
-      tag: 'health',
-      auth: false,
-      summary: 'Which providers are real and which simulated',
-      responses: { 200: { description: 'providers', schema: z.object({ providers: z.object({ gemini: z.enum(['google', 'simulator']), tts: z.enum(['google', 'simulator']) }) }) } },
-    },
-    ({ res }) => {
-      res.json({ providers: deps.providers });
-    },
-  );
-
-  route(
-    api,
-    { method: 'get', path: '/metrics', tag: 'health', auth: false, summary: 'Prometheus metrics of this process (batches, keys, jobs, provider calls, spend, HTTP)', responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } } },
-    async ({ res }) => {
-      const { contentType, body } = await metrics.scrape();
-      res.type(contentType).send(body);
-    },
-  );
-
+  healthRoutes(api, metrics);
   authRoutes(api);
   sessionRoutes(api);
   agentRoutes(api);
-  batchRoutes(api, links);
+  batchRoutes(api);
+  jobRoutes(api, links);
+  fileRoutes(api, links);
   progressRoutes(api, progress);
   matrixRoutes(api);
   exportRoutes(api);
@@ -173,28 +141,10 @@ export function createApp(deps: ApiDeps): BoltApp {
   voiceRoutes(api);
   userLimitRoutes(api);
   estimateRoute(api);
-
-  route(api, { method: 'get', path: '/api/openapi.json', tag: 'docs', auth: false, summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'the document' } } }, ({ res }) => {
-    res.json(document());
-  });
-  route(api, { method: 'get', path: '/api/docs', tag: 'docs', auth: false, summary: 'A page that lists every operation', responses: { 200: { description: 'HTML', contentType: 'text/html' } } }, ({ res }) => {
-    res.type('html').send(DOCS_PAGE);
-  });
-  route(api, { method: 'get', path: '/api/docs.js', tag: 'docs', auth: false, summary: "The docs page's script", responses: { 200: { description: 'JavaScript', contentType: 'text/javascript' } } }, ({ res }) => {
-    res.type('text/javascript').send(DOCS_SCRIPT);
-  });
-  let doc: Record<string, unknown> | undefined;
-  const document = () => (doc ??= registry.document({ title: 'Bolt IA API', version: '1', description: 'Scripts by Gemini and narration by Google TTS, at batch scale.' }));
-
-  // The catalog routes are a plain router (public data, no token); declared here for the document.
-  const catalogDocs: RouteDoc[] = [
-    { method: 'get', path: '/api/languages', tag: 'catalog', auth: false, summary: 'Every language with voices, with its name and voice count', query: LanguagesQuery, responses: { 200: { description: 'languages' } } },
-    { method: 'get', path: '/api/voices', tag: 'catalog', auth: false, summary: 'Voices, filtered by language (pt-BR or pt), family, Gemini-TTS model and gender', query: VoicesQuery, responses: { 200: { description: 'voices' } } },
-  ];
-  for (const d of catalogDocs) registry.add(d);
+  docsRoutes(api);
 
   app.use(api.router);
-  app.use(createCatalogRouter(estimator));
+  app.use(createCatalogRouter(api.estimator));
   if (deps.webDir !== null) serveWeb(app, deps.webDir);
   app.use(notFound);
   app.use(errorHandler(deps.log));

@@ -30,6 +30,9 @@ export class ApiError extends Error {
   }
 }
 
+/** 400 `validation_error` about one field of the request, with the same shape as a schema's refusal. */
+export const invalidField = (path: string, message: string) => new ApiError(400, ErrorCode.validation, 'the request is invalid', [{ path, message }]);
+
 /** Turns zod issues into `details`: one entry per field, with its path and message. */
 export function zodDetails(err: ZodError): Array<{ path: string; message: string }> {
   return err.issues.map((i) => ({

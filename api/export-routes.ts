@@ -7,10 +7,9 @@ import type { Response } from 'express';
 import type { Kysely } from 'kysely';
 import { ZipFile } from 'yazl';
 import { jobsInOrder } from '../db/batch-queries';
-import { getBatch } from '../db/batches';
 import type { Batch, Database, Job } from '../db/schema';
-import { batchView } from './batch-routes';
-import { ApiError, ApiErrorCode } from './errors';
+import { callerBatch } from './batch-access';
+import { batchView, errorView } from './batch-views';
 import { route, type Api } from './http';
 import { OpenStreams } from './stream-release';
 import { IdParam, ManifestQuery } from './schemas';
@@ -35,7 +34,7 @@ export function manifestEntry(j: Job) {
     audio: exportPath(j.batch_id, j.audio_key),
     audioBytes: j.audio_bytes,
     audioDurationMs: j.audio_duration_ms,
-    error: j.error_code ? { stage: j.error_stage, code: j.error_code, message: j.error_message } : null,
+    error: errorView(j),
   };
 }
 
@@ -82,8 +81,6 @@ async function pump(res: Response, chunks: AsyncIterable<string>): Promise<void>
   res.end();
 }
 
-const noBatch = () => new ApiError(404, ApiErrorCode.notFound, 'no such batch');
-
 export function exportRoutes(api: Api): void {
   const { db, storage, log } = api.deps;
 
@@ -100,8 +97,7 @@ export function exportRoutes(api: Api): void {
       responses: { 200: { description: 'the manifest (application/json or text/csv)' }, 404: { description: 'no such batch of yours' } },
     },
     async ({ res, params, query, user }) => {
-      const batch = await getBatch(db, params.id, user.role === 'admin' ? undefined : user.id);
-      if (!batch) throw noBatch();
+      const batch = await callerBatch(db, params.id, user);
       if (query.format === 'csv') {
         res.set('Content-Type', 'text/csv; charset=utf-8');
         res.attachment(`batch-${batch.id}-manifest.csv`);
@@ -125,8 +121,7 @@ export function exportRoutes(api: Api): void {
       responses: { 200: { description: 'the ZIP', contentType: 'application/zip' }, 404: { description: 'no such batch of yours' } },
     },
     async ({ res, params, user }) => {
-      const batch = await getBatch(db, params.id, user.role === 'admin' ? undefined : user.id);
-      if (!batch) throw noBatch();
+      const batch = await callerBatch(db, params.id, user);
       const keys = await storage.list(`batches/${batch.id}/`);
       const zip = new ZipFile();
       // An aborted download closes the entry being read (its S3 socket or file) and opens no further one.

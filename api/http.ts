@@ -10,12 +10,16 @@ import type { ObjectStorage } from '../adapters/storage';
 import type { DestinationGuard } from '../adapters/webhook-net';
 import type { Database, User } from '../db/schema';
 import type { PriceTable, VoiceCatalog } from '../domain/catalog';
+import type { Config } from '../domain/config';
 import type { LoginLimits } from '../domain/login-throttle';
 import { authenticateToken } from '../db/users';
 import { ApiError, ApiErrorCode } from './errors';
 import { checkParams } from './text-guard';
 import type { BatchEstimator } from './estimator';
 import type { ApiRegistry, RouteDoc } from './openapi';
+
+/** The settings the API reads from the configuration (domain/config.ts), which only its entry point loads. */
+export type ApiConfig = Pick<Config, 'catalog' | 'maxJobsPerBatch' | 'webhooks' | 'trustProxy'> & { gemini: Pick<Config['gemini'], 'model'> };
 
 /** What the API needs from the rest of the system. */
 export interface ApiDeps {
@@ -28,6 +32,11 @@ export interface ApiDeps {
   providers: { gemini: 'google' | 'simulator'; tts: 'google' | 'simulator' };
   /** The process's logger (adapters/logger.ts); a plain callback receives each JSON line. */
   log: (line: string) => void;
+  /**
+   * Catalog files, most jobs per batch (BOLT_MAX_JOBS_PER_BATCH), webhook policy, Express `trust proxy`
+   * (BOLT_TRUST_PROXY) and the Gemini model the workers write with (estimates and script-cache lookups).
+   */
+  config: ApiConfig;
   /** The process's metrics, served at /metrics with request durations by route. @default the app's own */
   metrics?: BoltMetrics;
   /** A server span per request (tracing is on in this process). @default false */
@@ -40,20 +49,14 @@ export interface ApiDeps {
   loginLimits?: LoginLimits;
   /** How often the progress stream reads PostgreSQL, in ms. @default 500 */
   progressPollMs?: number;
-  /** Voice catalog and prices. @default the files the configuration names (the shipped ones) */
+  /** Voice catalog and prices. @default loaded from the files `config.catalog` names (the shipped ones) */
   catalog?: { catalog: VoiceCatalog; prices: PriceTable };
-  /** Gemini model the workers write with (estimates and script-cache lookups). @default the configured one */
-  geminiModel?: string;
   /** The built page to serve at `/`; `null` serves none. @default web/dist (when built) */
   webDir?: string | null;
-  /** Most jobs one batch may have. @default the configured BOLT_MAX_JOBS_PER_BATCH (20,000) */
-  maxJobsPerBatch?: number;
-  /** Checks webhook destinations when a batch is created. @default the configured policy, system DNS */
+  /** Checks webhook destinations when a batch is created. @default `config.webhooks`, system DNS */
   webhookGuard?: DestinationGuard;
   /** The public key webhook secrets are sealed to. @default the one workers published in PostgreSQL */
   webhookSealingKey?: () => Promise<{ keyId: string; publicKey: Buffer } | undefined>;
-  /** Express `trust proxy` (client addresses behind a reverse proxy). @default the configured one */
-  trustProxy?: boolean | number | string[];
 }
 
 /** The authenticated caller. */
@@ -87,6 +90,9 @@ export interface RouteContext<P, Q, B> {
   /** The caller; only routes declared with `auth: false` run without one (and must not read it). */
   user: AuthUser;
 }
+
+/** What the handler of a route declared with these schemas receives (for handlers written as named functions). */
+export type HandlerContext<P extends z.ZodObject | undefined = undefined, Q extends z.ZodObject | undefined = undefined, B extends z.ZodType | undefined = undefined> = RouteContext<Infer<P>, Infer<Q>, Infer<B>>;
 
 const BEARER = /^Bearer\s+([A-Za-z0-9_-]{10,256})$/;
 

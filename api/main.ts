@@ -2,7 +2,6 @@
 import { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
-import { loadCatalog } from '../adapters/catalog-files';
 import { createLogger } from '../adapters/logger';
 import { BoltMetrics } from '../adapters/metrics';
 import { startTracing } from '../adapters/tracing';
@@ -14,7 +13,7 @@ import { ensureAdminAtStart } from '../db/users';
 import { loadConfig } from '../domain/config';
 import { newPassword } from '../domain/credentials';
 import { createApp } from './app';
-import { startReconciler } from './batch-starter';
+import { startReconciler } from './batch-control';
 import { serveApi } from './serve';
 
 async function main(): Promise<void> {
@@ -41,10 +40,7 @@ async function main(): Promise<void> {
     tracing: !!tracing,
     corsOrigins: config.corsOrigins,
     urlSigningSecret: config.urlSigningSecret,
-    catalog: loadCatalog(config.catalog),
-    geminiModel: config.gemini.model,
-    maxJobsPerBatch: config.maxJobsPerBatch,
-    trustProxy: config.trustProxy,
+    config,
   });
   // Batches whose workflow could not be started (Temporal unreachable) start from here later.
   const reconciler = startReconciler({ db, temporal: client, taskQueue: config.temporal.taskQueue, log });

@@ -3,18 +3,15 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { batchCounters } from '../db/batch-queries';
-import { getBatch } from '../db/batches';
 import { matrixStatuses } from '../db/matrix';
 import type { Database } from '../db/schema';
 import { MATRIX_MAX_JOBS } from '../domain/matrix';
-import { progressOf } from './batch-routes';
-import { ApiError, ApiErrorCode } from './errors';
+import { isFinished, progressOf } from '../domain/progress';
+import { callerBatch } from './batch-access';
 import { route, type Api } from './http';
 import { IdParam } from './schemas';
 
 type Row = Awaited<ReturnType<typeof batchCounters>>[number];
-
-const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget_exhausted']);
 
 /** One subscriber's callbacks. */
 export interface ProgressListener {
@@ -120,7 +117,7 @@ export class ProgressHub {
         if (!w) continue;
         const data = eventOf(row, now);
         const key = JSON.stringify(data.counts) + data.status;
-        const terminal = TERMINAL.has(row.status);
+        const terminal = isFinished(row.status);
         if (key !== w.lastKey || now - w.lastSentAt >= this.heartbeatMs || terminal) {
           w.lastKey = key;
           w.lastSentAt = now;
@@ -167,8 +164,7 @@ export function progressRoutes(api: Api, hub: ProgressHub): void {
       responses: { 200: { description: 'the event stream', contentType: 'text/event-stream' }, 404: { description: 'no such batch of yours' } },
     },
     async ({ res, params, query, user }) => {
-      const batch = await getBatch(api.deps.db, params.id, user.role === 'admin' ? undefined : user.id);
-      if (!batch) throw new ApiError(404, ApiErrorCode.notFound, 'no such batch');
+      const batch = await callerBatch(api.deps.db, params.id, user);
       const withJobs = query.jobs !== undefined && batch.total_jobs <= MATRIX_MAX_JOBS;
       res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
       res.flushHeaders();
@@ -176,7 +172,7 @@ export function progressRoutes(api: Api, hub: ProgressHub): void {
       const send = (event: string, data: unknown) => res.write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       res.write('retry: 2000\n\n');
       const first = eventOf(batch);
-      if (TERMINAL.has(batch.status)) {
+      if (isFinished(batch.status)) {
         if (withJobs) send('jobs', { codes: (await matrixStatuses(api.deps.db, [batch.id])).get(batch.id) ?? '' });
         send('progress', first);
         send('end', first);

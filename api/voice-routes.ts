@@ -7,7 +7,7 @@ import { clearFavourite, listFavourites, setFavourite } from '../db/favourites';
 import { ErrorCode } from '../domain/errors';
 import { previewKey } from '../domain/preview';
 import type { voicePreviewWorkflow } from '../workflows';
-import { ApiError, ApiErrorCode } from './errors';
+import { ApiError, ApiErrorCode, invalidField } from './errors';
 import { route, type Api } from './http';
 import { pipeToResponse } from './stream-release';
 import { LanguageCode, VoiceName } from './schemas';
@@ -109,10 +109,8 @@ export function voiceRoutes(api: Api): void {
     },
     async ({ res, params, body, user }) => {
       const voice = catalog.byName.get(body.voice);
-      if (!voice) throw new ApiError(400, ErrorCode.validation, 'the request is invalid', [{ path: 'voice', message: `unknown voice ${body.voice}; see GET /api/voices?language=${params.language}` }]);
-      if (!voice.languageCodes.some((c) => c.toLowerCase() === params.language.toLowerCase())) {
-        throw new ApiError(400, ErrorCode.validation, 'the request is invalid', [{ path: 'voice', message: `${voice.name} does not speak ${params.language}` }]);
-      }
+      if (!voice) throw invalidField('voice', `unknown voice ${body.voice}; see GET /api/voices?language=${params.language}`);
+      if (!voice.languageCodes.some((c) => c.toLowerCase() === params.language.toLowerCase())) throw invalidField('voice', `${voice.name} does not speak ${params.language}`);
       res.json({ favourite: await setFavourite(db, user.id, params.language, voice.name) });
     },
   );

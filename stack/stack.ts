@@ -16,7 +16,7 @@ import { openStorage, S3Storage, type ObjectStorage, type S3StorageOptions } fro
 import { DestinationGuard, type GuardOptions } from '../adapters/webhook-net';
 import { connectClient, connectNative, resolveTemporalTarget } from '../adapters/temporal-connection';
 import { createApp } from '../api/app';
-import { startReconciler } from '../api/batch-starter';
+import { startReconciler } from '../api/batch-control';
 import { serveApi } from '../api/serve';
 import { createDb } from '../db/connection';
 import { publishSealingKey } from '../db/sealing-keys';
@@ -191,11 +191,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         corsOrigins: config.corsOrigins,
         urlSigningSecret: config.urlSigningSecret,
         catalog,
-        geminiModel: config.gemini.model,
-        maxJobsPerBatch: config.maxJobsPerBatch,
+        config,
         webhookGuard,
         webhookSealingKey: async () => sealingKeyPair(masterKeys.current),
-        trustProxy: config.trustProxy,
       });
       // Batches whose workflow could not be started (Temporal unreachable) start from here later.
       const reconciler = startReconciler({ db, temporal: client, taskQueue, log });

@@ -5,13 +5,13 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalFolderStorage } from '../../adapters/storage';
-import { createApp, type BoltApp } from '../../api/app';
+import type { BoltApp } from '../../api/app';
 import { LinkSigner } from '../../api/links';
 import { shippedCatalog } from '../../domain/catalog';
 import { geminiCallUsd, ttsUsd } from '../../domain/costs';
 import { call, smallBatch } from '../support/http';
 import { readEvents } from '../support/sse';
-import { eventually, newTestUser, testStack, type TestStack } from '../support/stack';
+import { appOnStack, eventually, newTestUser, testStack, type TestStack } from '../support/stack';
 import { unzip } from '../support/zip';
 
 const agentFields = (extra: Record<string, unknown> = {}) => ({
@@ -267,7 +267,7 @@ describe('API agents, batches, jobs and exports', function () {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-links-'));
       const storage = new LocalFolderStorage(dir);
       const secret = 'x'.repeat(40);
-      const app = createApp({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue, storage, providers: stack.providers.kind, log: () => undefined, urlSigningSecret: secret });
+      const app = appOnStack(stack, { storage, urlSigningSecret: secret });
       const { url, server } = await listen(app);
       try {
         const key = 'batches/b/en-US/0001-v1-t/audio.mp3';
@@ -353,7 +353,7 @@ describe('API agents, batches, jobs and exports', function () {
 
   describe('live progress', () => {
     it('streams ordered progress events, from one shared poll, and ends at completion', async function () {
-      const app = createApp({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue, storage: stack.storage, providers: stack.providers.kind, log: () => undefined });
+      const app = appOnStack(stack);
       const { url, server } = await listen(app);
       try {
         const created = await call(stack, user.token, 'POST', '/api/batches', smallBatch({ titles: ['Why the sky is blue', 'How bees find flowers'] }));

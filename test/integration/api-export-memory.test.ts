@@ -7,9 +7,8 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalFolderStorage } from '../../adapters/storage';
-import { createApp } from '../../api/app';
 import { createBatch } from '../../db/batches';
-import { newTestUser, testStack, type TestStack } from '../support/stack';
+import { appOnStack, newTestUser, testStack, type TestStack } from '../support/stack';
 
 describe('streamed ZIP of a 2,000-job batch', function () {
   this.timeout(300_000);
@@ -50,7 +49,7 @@ describe('streamed ZIP of a 2,000-job batch', function () {
         fs.writeFileSync(path.join(folder, 'script.txt'), `Generated title ${t + 1}\n\nA short script.\n`);
       }
     }
-    const app = createApp({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue, storage, providers: stack.providers.kind, log: () => undefined });
+    const app = appOnStack(stack, { storage });
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import { createApp } from '../../api/app';
 import { createDb } from '../../db/connection';
 import { call, smallBatch } from '../support/http';
-import { eventually, newTestUser, testAdminToken, testStack, type TestStack } from '../support/stack';
+import { appOnStack, eventually, newTestUser, testAdminToken, testStack, type TestStack } from '../support/stack';
 
 type Schema = { type?: string | string[]; properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[] };
 
@@ -44,7 +43,7 @@ describe('API hardening', function () {
     assert.equal(ok.status, 200);
     const badDb = createDb('postgres://bolt:hunter2-secret@127.0.0.1:9/nowhere', 1, () => undefined);
     const lines: string[] = [];
-    const app = createApp({ db: badDb, temporal: stack.client, taskQueue: stack.taskQueue, storage: stack.storage, providers: stack.providers.kind, log: (l) => lines.push(l) });
+    const app = appOnStack(stack, { db: badDb, log: (l) => lines.push(l) });
     const server = await new Promise<http.Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

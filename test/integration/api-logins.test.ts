@@ -15,7 +15,7 @@ import { call } from '../support/http';
 import { appOnStack, login, newTestUser, testAdminToken, testStack, type TestStack } from '../support/stack';
 
 async function serve(stack: TestStack, scope: string, trustProxy: boolean | string[] = false): Promise<{ url: string; close: () => void }> {
-  const app = appOnStack(stack, { loginLimits: { ...DEFAULT_LOGIN_LIMITS, scope }, trustProxy });
+  const app = appOnStack(stack, { loginLimits: { ...DEFAULT_LOGIN_LIMITS, scope }, config: { trustProxy } });
   const server = await new Promise<http.Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

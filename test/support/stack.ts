@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp, type ApiDeps, type BoltApp } from '../../api/app';
+import type { ApiConfig } from '../../api/http';
 import { loadConfig } from '../../domain/config';
 import { startS3Server, type S3Server } from '../../stack/s3-server';
 import { startStack, type Stack } from '../../stack/stack';
@@ -119,7 +120,9 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
 /**
  * A second API app on the test stack (same database, Temporal, storage and providers), quiet unless told
  * otherwise, with `overrides` for what a test changes: login counters, a webhook guard, a dead Temporal…
+ * Its configuration is this process's environment, with the settings in `overrides.config` replaced.
  */
-export function appOnStack(stack: TestStack, overrides: Partial<ApiDeps> = {}): BoltApp {
-  return createApp({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue, storage: stack.storage, providers: stack.providers.kind, log: () => undefined, ...overrides });
+export function appOnStack(stack: TestStack, overrides: Partial<Omit<ApiDeps, 'config'>> & { config?: Partial<ApiConfig> } = {}): BoltApp {
+  const config = { ...loadConfig(), ...overrides.config };
+  return createApp({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue, storage: stack.storage, providers: stack.providers.kind, log: () => undefined, ...overrides, config });
 }

@@ -1,6 +1,7 @@
 // The API's answers as the page receives them, typed from the API's own view functions (types only: no
 // server code reaches the bundle).
-import type { batchView, costView, estimateView, jobSummary, progressOf } from '../../api/batch-routes';
+import type { batchView, costView, estimateView, jobSummary } from '../../api/batch-views';
+import type { progressOf } from '../../domain/progress';
 import type { keyView } from '../../api/key-routes';
 import type { Json } from './api';
 

@@ -1,7 +1,7 @@
 // The new-batch form: mode, titles, languages with a voice each, agent, options, the live estimate, and
 // Start (with an Idempotency-Key, so a double click makes one batch).
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { batchView } from '../../../api/batch-routes';
+import type { batchView } from '../../../api/batch-views';
 import { EstimateSchema, type EstimateRequest } from '../../../api/catalog-schemas';
 import { CreateBatchSchema } from '../../../api/schemas';
 import { api, ApiFailure, type Json } from '../api';

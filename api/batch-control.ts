@@ -1,14 +1,17 @@
-// Starts batch workflows so that no batch is left without one: the API writes a batch as `pending_start`,
-// starts `batch-<id>`, then marks it running; when Temporal is unreachable the batch stays pending and the
-// reconciler starts it later. Starts are idempotent (one workflow id, duplicates of a closed run refused).
+// Steers batch workflows through Temporal: start, pause, resume, cancel, retry of failed jobs, concurrency.
+// No batch is left without a workflow: the API writes a batch as `pending_start`, starts `batch-<id>`, then
+// marks it running; when Temporal is unreachable the batch stays pending and the reconciler starts it later.
+// Starts are idempotent (one workflow id, duplicates of a closed run refused).
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { getBatch, markStarted } from '../db/batches';
+import { getBatch, markStarted, setBatchStatus } from '../db/batches';
+import { cancelUnstarted } from '../db/jobs';
 import type { Batch, Database } from '../db/schema';
+import { isLive } from '../domain/progress';
 import type { batchWorkflow } from '../workflows';
-import { SearchAttr, type BatchWorkflowInput } from '../workflows/definitions';
+import { pauseSignal, resumeSignal, retryFailedSignal, SearchAttr, setConcurrencyUpdate, type BatchWorkflowInput } from '../workflows/definitions';
 
-export interface BatchStarterDeps {
+export interface BatchControlDeps {
   db: Kysely<Database>;
   temporal: Client;
   taskQueue: string;
@@ -38,7 +41,7 @@ export const RECONCILE_MIN_AGE_MS = 3 * START_TIMEOUT_MS;
  * Starts the batch's workflow (or finds it started) and marks the batch running. Returns false, and
  * leaves the batch `pending_start`, when Temporal cannot be reached; the reconciler tries again.
  */
-export async function startBatchWorkflow(deps: BatchStarterDeps, batch: Batch): Promise<boolean> {
+export async function startBatchWorkflow(deps: BatchControlDeps, batch: Batch): Promise<boolean> {
   try {
     // A deadline rather than a race: the SDK's own retries of an unreachable server end with it, so no call
     // lingers (and none fires on a connection closed meanwhile).
@@ -68,7 +71,7 @@ export async function startBatchWorkflow(deps: BatchStarterDeps, batch: Batch): 
 }
 
 /** Starts the workflows of batches left `pending_start` for at least `minAgeMs`; returns how many started. */
-export async function startPendingBatches(deps: BatchStarterDeps, minAgeMs = RECONCILE_MIN_AGE_MS): Promise<number> {
+export async function startPendingBatches(deps: BatchControlDeps, minAgeMs = RECONCILE_MIN_AGE_MS): Promise<number> {
   const pending = await deps.db
     .selectFrom('batches')
     .selectAll()
@@ -87,7 +90,7 @@ export async function startPendingBatches(deps: BatchStarterDeps, minAgeMs = REC
 }
 
 /** Runs {@link startPendingBatches} every `everyMs` until stopped. */
-export function startReconciler(deps: BatchStarterDeps, everyMs = 5000): { stop(): Promise<void> } {
+export function startReconciler(deps: BatchControlDeps, everyMs = 5000): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     running = running.then(() => startPendingBatches(deps)).catch((err: unknown) => deps.log(`reconciler: ${err instanceof Error ? err.message : String(err)}`));
@@ -99,4 +102,54 @@ export function startReconciler(deps: BatchStarterDeps, everyMs = 5000): { stop(
       await running;
     },
   };
+}
+
+const handle = (deps: BatchControlDeps, b: Batch) => deps.temporal.workflow.getHandle(b.workflow_id);
+
+/** Pause: the workflow starts no new jobs; running ones finish. */
+export async function pauseBatch(deps: BatchControlDeps, b: Batch): Promise<void> {
+  await handle(deps, b).signal(pauseSignal);
+}
+
+/** Resume a paused batch. */
+export async function resumeBatch(deps: BatchControlDeps, b: Batch): Promise<void> {
+  await handle(deps, b).signal(resumeSignal);
+}
+
+/** Cancel through Temporal workflow cancellation: running jobs are cancelled, queued ones never start. */
+export async function cancelBatch(deps: BatchControlDeps, b: Batch): Promise<void> {
+  if (b.status === 'pending_start') {
+    // No workflow yet: close the books here; the starter cancels a workflow that starts meanwhile.
+    await cancelUnstarted(deps.db, b.id);
+    await handle(deps, b).cancel().catch(() => undefined);
+    return;
+  }
+  await handle(deps, b).cancel();
+}
+
+/** Runs every failed job again: a signal to a live batch; a finished batch's workflow starts again for them. */
+export async function retryFailedJobs(deps: BatchControlDeps, b: Batch): Promise<void> {
+  if (isLive(b.status)) {
+    await handle(deps, b).signal(retryFailedSignal);
+    return;
+  }
+  // A finished batch: its workflow has closed, or is closing right after writing the final status. Let it
+  // close first (a signal to a run that is returning would be lost), then start it again with the retry asked for.
+  const closing = handle(deps, b).result().catch(() => undefined);
+  await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+  await setBatchStatus(deps.db, b.id, 'running');
+  await deps.temporal.workflow.signalWithStart<(input: BatchWorkflowInput) => Promise<unknown>, []>('batchWorkflow', {
+    workflowId: b.workflow_id,
+    taskQueue: deps.taskQueue,
+    args: [workflowInput(b)],
+    signal: retryFailedSignal,
+    signalArgs: [],
+    typedSearchAttributes: batchSearchAttributes(b),
+  });
+}
+
+/** Sets how many of the batch's jobs run at once; returns the window the workflow took. */
+export async function setBatchConcurrency(deps: BatchControlDeps, b: Batch, window: number): Promise<number> {
+  const result = await handle(deps, b).executeUpdate(setConcurrencyUpdate, { args: [window] });
+  return result.window;
 }
