@@ -1,8 +1,9 @@
 // Saved agents (script templates): CRUD where every edit is a new immutable version.
+import type { Response } from 'express';
 import { z } from 'zod';
 import { createAgent, deleteAgent, getAgent, listAgents, listAgentVersions, updateAgent, type AgentWithVersion } from '../db/agents';
 import { ApiError, ApiErrorCode } from './errors';
-import { route, type Api } from './http';
+import { removalRoute, route, type Api } from './http';
 import { AgentListQuery, AgentSchema, AgentVersionParams, IdParam } from './schemas';
 
 /** The JSON view of an agent version. */
@@ -35,7 +36,11 @@ const AgentView = AgentSchema.extend({
   versionCreatedAt: z.string(),
 });
 
-const noAgent = () => new ApiError(404, ApiErrorCode.notFound, 'no such agent');
+/** Answers with the agent, or 404 `not_found` when there is none. */
+function sendAgent(res: Response, agent: AgentWithVersion | undefined, notFound = 'no such agent'): void {
+  if (!agent) throw new ApiError(404, ApiErrorCode.notFound, notFound);
+  res.json({ agent: agentView(agent) });
+}
 
 export function agentRoutes(api: Api): void {
   const { db } = api.deps;
@@ -75,11 +80,7 @@ export function agentRoutes(api: Api): void {
       notFoundMessage: 'no such agent',
       responses: { 200: { description: 'the agent', schema: z.object({ agent: AgentView }) }, 404: { description: 'no such agent of yours' } },
     },
-    async ({ res, params, user }) => {
-      const agent = await getAgent(db, user.id, params.id);
-      if (!agent) throw noAgent();
-      res.json({ agent: agentView(agent) });
-    },
+    async ({ res, params, user }) => sendAgent(res, await getAgent(db, user.id, params.id)),
   );
 
   route(
@@ -94,29 +95,17 @@ export function agentRoutes(api: Api): void {
       notFoundMessage: 'no such agent',
       responses: { 200: { description: 'the agent at its new version', schema: z.object({ agent: AgentView }) }, 404: { description: 'no such agent of yours' } },
     },
-    async ({ res, params, body, user }) => {
-      const agent = await updateAgent(db, user.id, params.id, body);
-      if (!agent) throw noAgent();
-      res.json({ agent: agentView(agent) });
-    },
+    async ({ res, params, body, user }) => sendAgent(res, await updateAgent(db, user.id, params.id, body)),
   );
 
-  route(
-    api,
-    {
-      method: 'delete',
-      path: '/api/agents/:id',
-      tag: 'agents',
-      summary: 'Delete an agent and its versions (batches keep their own copy)',
-      params: IdParam,
-      notFoundMessage: 'no such agent',
-      responses: { 204: { description: 'deleted' }, 404: { description: 'no such agent of yours' } },
-    },
-    async ({ res, params, user }) => {
-      if (!(await deleteAgent(db, user.id, params.id))) throw noAgent();
-      res.status(204).end();
-    },
-  );
+  const deleted = { path: '/api/agents/:id', tag: 'agents', summary: 'Delete an agent and its versions (batches keep their own copy)', what: 'agent', removed: 'deleted' };
+  removalRoute(api, deleted, (user, id) => deleteAgent(db, user.id, id));
+  agentVersionRoutes(api);
+}
+
+/** GET /api/agents/:id/versions[/:version]: an agent's history. */
+function agentVersionRoutes(api: Api): void {
+  const { db } = api.deps;
 
   route(
     api,
@@ -131,7 +120,7 @@ export function agentRoutes(api: Api): void {
     },
     async ({ res, params, user }) => {
       const versions = await listAgentVersions(db, user.id, params.id);
-      if (!versions) throw noAgent();
+      if (!versions) throw new ApiError(404, ApiErrorCode.notFound, 'no such agent');
       res.json({ versions: versions.map(agentView) });
     },
   );
@@ -147,10 +136,6 @@ export function agentRoutes(api: Api): void {
       notFoundMessage: 'no such agent version',
       responses: { 200: { description: 'the version', schema: z.object({ agent: AgentView }) }, 404: { description: 'no such agent or version of yours' } },
     },
-    async ({ res, params, user }) => {
-      const agent = await getAgent(db, user.id, params.id, params.version);
-      if (!agent) throw new ApiError(404, ApiErrorCode.notFound, 'no such agent version');
-      res.json({ agent: agentView(agent) });
-    },
+    async ({ res, params, user }) => sendAgent(res, await getAgent(db, user.id, params.id, params.version), 'no such agent version'),
   );
 }

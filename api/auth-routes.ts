@@ -9,7 +9,7 @@ import type { Database, User } from '../db/schema';
 import { createUser, DuplicateEmailError, findUserByEmail, setPasswordHash, issueToken, listTokens, normaliseEmail, revokeToken, tokenView } from '../db/users';
 import { ApiError, ApiErrorCode } from './errors';
 import { deleteUser } from './user-limit-routes';
-import { requireAdmin, route, type Api } from './http';
+import { removalRoute, requireAdmin, route, type Api } from './http';
 import { CreateTokenSchema, CreateUserSchema, IdParam, LoginSchema } from './schemas';
 
 /** How long a login token lives. */
@@ -115,20 +115,18 @@ export function authRoutes(api: Api): void {
       res.json({ user: { id: user.id, email: user.email, role: user.role } });
     },
   );
+  tokenRoutes(api);
+  userRoutes(api);
+}
 
-  route(
-    api,
-    {
-      method: 'get',
-      path: '/api/tokens',
-      tag: 'accounts',
-      summary: "The caller's personal API tokens (masked), revoked ones included",
-      responses: { 200: { description: 'tokens', schema: z.object({ tokens: z.array(TokenView) }) } },
-    },
-    async ({ res, user }) => {
-      res.json({ tokens: (await listTokens(db, user.id, 'personal')).map(tokenView) });
-    },
-  );
+/** The caller's personal API tokens: list, create, revoke. */
+function tokenRoutes(api: Api): void {
+  const { db } = api.deps;
+
+  const tokens = { 200: { description: 'tokens', schema: z.object({ tokens: z.array(TokenView) }) } };
+  route(api, { method: 'get', path: '/api/tokens', tag: 'accounts', summary: "The caller's personal API tokens (masked), revoked ones included", responses: tokens }, async ({ res, user }) => {
+    res.json({ tokens: (await listTokens(db, user.id, 'personal')).map(tokenView) });
+  });
 
   route(
     api,
@@ -147,22 +145,13 @@ export function authRoutes(api: Api): void {
     },
   );
 
-  route(
-    api,
-    {
-      method: 'delete',
-      path: '/api/tokens/:id',
-      tag: 'accounts',
-      summary: "Revoke one of the caller's tokens",
-      params: IdParam,
-      notFoundMessage: 'no such token',
-      responses: { 204: { description: 'revoked (again: still 204)' }, 404: { description: 'no such token of yours' } },
-    },
-    async ({ res, params, user }) => {
-      if (!(await revokeToken(db, user.id, params.id))) throw new ApiError(404, ApiErrorCode.notFound, 'no such token');
-      res.status(204).end();
-    },
-  );
+  const revoked = { path: '/api/tokens/:id', tag: 'accounts', summary: "Revoke one of the caller's tokens", what: 'token', removed: 'revoked (again: still 204)' };
+  removalRoute(api, revoked, (user, id) => revokeToken(db, user.id, id));
+}
+
+/** Admin-only user management: list, create, delete. */
+function userRoutes(api: Api): void {
+  const { db } = api.deps;
 
   route(
     api,

@@ -10,7 +10,7 @@ import { jobsInOrder } from '../db/batch-queries';
 import type { Batch, Database, Job } from '../db/schema';
 import { callerBatch } from './batch-access';
 import { batchView, errorView } from './batch-views';
-import { route, type Api } from './http';
+import { route, type Api, type HandlerContext } from './http';
 import { OpenStreams } from './stream-release';
 import { IdParam, ManifestQuery } from './schemas';
 
@@ -81,8 +81,53 @@ async function pump(res: Response, chunks: AsyncIterable<string>): Promise<void>
   res.end();
 }
 
-export function exportRoutes(api: Api): void {
+/** Streams the ZIP of the caller's batch: its manifests, then every stored output, each opened only when the ZIP reaches it. */
+async function sendZip(api: Api, { res, params, user }: HandlerContext<typeof IdParam>): Promise<void> {
   const { db, storage, log } = api.deps;
+  const batch = await callerBatch(db, params.id, user);
+  const keys = await storage.list(`batches/${batch.id}/`);
+  const zip = new ZipFile();
+  // An aborted download closes the entry being read (its S3 socket or file) and opens no further one.
+  const open = new OpenStreams(res);
+  res.once('close', () => {
+    if (!res.writableFinished) (zip.outputStream as unknown as Readable).destroy();
+  });
+  const mtime = batch.finished_at ?? new Date();
+  zip.addReadStreamLazy('manifest.json', { mtime, compress: true }, (cb) => cb(null, open.add(ReadableStream.from(asBuffers(manifestJson(db, batch))))));
+  zip.addReadStreamLazy('manifest.csv', { mtime, compress: true }, (cb) => cb(null, open.add(ReadableStream.from(asBuffers(manifestCsv(db, batch))))));
+  for (const key of keys) {
+    const name = exportPath(batch.id, key)!;
+    if (name === 'manifest.json' || name === 'manifest.csv') continue;
+    // Audio is already compressed; deflating it again costs CPU for nothing.
+    const compress = /\.(txt|srt|vtt|json|csv)$/i.test(name);
+    zip.addReadStreamLazy(name, { mtime, compress }, (cb) => {
+      if (open.closed) return cb(new Error('the download was aborted'), undefined as unknown as Readable);
+      storage.stream(key).then(
+        (s: Readable) => {
+          // A source that breaks midway must end the download, not the process.
+          s.on('error', (err: Error) => {
+            if (!open.closed) log(`zip of batch ${batch.id}: reading ${name} failed: ${err.message}`);
+            res.destroy();
+          });
+          cb(null, open.add(s));
+        },
+        (err: Error) => cb(err, undefined as unknown as Readable),
+      );
+    });
+  }
+  zip.end();
+  res.status(200).set('Content-Type', 'application/zip');
+  res.attachment(`batch-${batch.id}.zip`);
+  zip.on('error', (err: Error) => {
+    if (!open.closed) log(`zip of batch ${batch.id} failed: ${err.message}`);
+    res.destroy();
+  });
+  zip.outputStream.on('error', () => res.destroy());
+  zip.outputStream.pipe(res);
+}
+
+export function exportRoutes(api: Api): void {
+  const { db } = api.deps;
 
   route(
     api,
@@ -120,47 +165,6 @@ export function exportRoutes(api: Api): void {
       notFoundMessage: 'no such batch',
       responses: { 200: { description: 'the ZIP', contentType: 'application/zip' }, 404: { description: 'no such batch of yours' } },
     },
-    async ({ res, params, user }) => {
-      const batch = await callerBatch(db, params.id, user);
-      const keys = await storage.list(`batches/${batch.id}/`);
-      const zip = new ZipFile();
-      // An aborted download closes the entry being read (its S3 socket or file) and opens no further one.
-      const open = new OpenStreams(res);
-      res.once('close', () => {
-        if (!res.writableFinished) (zip.outputStream as unknown as Readable).destroy();
-      });
-      const mtime = batch.finished_at ?? new Date();
-      zip.addReadStreamLazy('manifest.json', { mtime, compress: true }, (cb) => cb(null, open.add(ReadableStream.from(asBuffers(manifestJson(db, batch))))));
-      zip.addReadStreamLazy('manifest.csv', { mtime, compress: true }, (cb) => cb(null, open.add(ReadableStream.from(asBuffers(manifestCsv(db, batch))))));
-      for (const key of keys) {
-        const name = exportPath(batch.id, key)!;
-        if (name === 'manifest.json' || name === 'manifest.csv') continue;
-        // Audio is already compressed; deflating it again costs CPU for nothing.
-        const compress = /\.(txt|srt|vtt|json|csv)$/i.test(name);
-        zip.addReadStreamLazy(name, { mtime, compress }, (cb) => {
-          if (open.closed) return cb(new Error('the download was aborted'), undefined as unknown as Readable);
-          storage.stream(key).then(
-            (s: Readable) => {
-              // A source that breaks midway must end the download, not the process.
-              s.on('error', (err: Error) => {
-                if (!open.closed) log(`zip of batch ${batch.id}: reading ${name} failed: ${err.message}`);
-                res.destroy();
-              });
-              cb(null, open.add(s));
-            },
-            (err: Error) => cb(err, undefined as unknown as Readable),
-          );
-        });
-      }
-      zip.end();
-      res.status(200).set('Content-Type', 'application/zip');
-      res.attachment(`batch-${batch.id}.zip`);
-      zip.on('error', (err: Error) => {
-        if (!open.closed) log(`zip of batch ${batch.id} failed: ${err.message}`);
-        res.destroy();
-      });
-      zip.outputStream.on('error', () => res.destroy());
-      zip.outputStream.pipe(res);
-    },
+    (ctx) => sendZip(api, ctx),
   );
 }

@@ -17,6 +17,7 @@ import { ApiError, ApiErrorCode } from './errors';
 import { checkParams } from './text-guard';
 import type { BatchEstimator } from './estimator';
 import type { ApiRegistry, RouteDoc } from './openapi';
+import { IdParam } from './schemas';
 
 /** The settings the API reads from the configuration (domain/config.ts), which only its entry point loads. */
 export type ApiConfig = Pick<Config, 'catalog' | 'maxJobsPerBatch' | 'webhooks' | 'trustProxy'> & { gemini: Pick<Config['gemini'], 'model'> };
@@ -146,4 +147,17 @@ function subjectOf(path: string, params: unknown): { batchId: string } | { jobId
 /** Admin-only guard. */
 export function requireAdmin(user: AuthUser): void {
   if (user.role !== 'admin') throw new ApiError(403, ApiErrorCode.forbidden, 'only admins may do this');
+}
+
+/**
+ * Declares DELETE `path`, whose `:id` names one of the caller's things: 204 when `remove` found one to
+ * remove (or revoke, or end), else 404 `not_found` "no such <what>".
+ */
+export function removalRoute(api: Api, doc: { path: string; tag: string; summary: string; what: string; removed: string }, remove: (user: AuthUser, id: string) => Promise<boolean>): void {
+  const message = `no such ${doc.what}`;
+  const responses = { 204: { description: doc.removed }, 404: { description: `${message} of yours` } };
+  route(api, { method: 'delete', path: doc.path, tag: doc.tag, summary: doc.summary, params: IdParam, notFoundMessage: message, responses }, async ({ res, params, user }) => {
+    if (!(await remove(user, params.id))) throw new ApiError(404, ApiErrorCode.notFound, message);
+    res.status(204).end();
+  });
 }

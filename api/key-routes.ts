@@ -2,8 +2,10 @@
 // enable and remove. Adding keys stays in `npm run keys` (it needs the master key, which the API never holds).
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { listKeys, removeKey, setKeyStatus, type ApiKeyView } from '../db/keys';
+import type { Database } from '../db/schema';
 import { ApiError, ApiErrorCode } from './errors';
 import { requireAdmin, route, type Api } from './http';
 import { EmptyBody, IdParam } from './schemas';
@@ -32,6 +34,13 @@ export const keyView = (k: ApiKeyView) => ({
 const KeyListQuery = z.object({ service: z.enum(['gemini', 'tts']).optional(), status: z.enum(['active', 'disabled']).optional() }).strict();
 const DisableBody = z.object({ reason: z.string().trim().min(1).max(200).default('disabled by an admin') }).strict().prefault({});
 
+/** The pooled key with this id, or 404 `not_found`. */
+async function pooledKey(db: Kysely<Database>, id: string): Promise<ApiKeyView> {
+  const key = (await listKeys(db)).find((k) => k.id === id);
+  if (!key) throw new ApiError(404, ApiErrorCode.notFound, 'no such key');
+  return key;
+}
+
 export function keyRoutes(api: Api): void {
   const { db } = api.deps;
   const admin = { 403: { description: 'not an admin (`forbidden`)' } };
@@ -45,14 +54,12 @@ export function keyRoutes(api: Api): void {
     },
   );
 
-  const exists = async (id: string) => (await listKeys(db)).some((k) => k.id === id);
-
   route(
     api,
     { method: 'post', path: '/api/keys/:id/disable', tag: 'admin', summary: 'Stop using a key (admins only)', params: IdParam, body: DisableBody, notFoundMessage: 'no such key', responses: { 204: { description: 'disabled' }, ...admin } },
     async ({ res, params, body, user }) => {
       requireAdmin(user);
-      if (!(await exists(params.id))) throw new ApiError(404, ApiErrorCode.notFound, 'no such key');
+      await pooledKey(db, params.id);
       await setKeyStatus(db, params.id, { status: 'disabled', reason: body.reason });
       res.status(204).end();
     },
@@ -63,7 +70,7 @@ export function keyRoutes(api: Api): void {
     { method: 'post', path: '/api/keys/:id/enable', tag: 'admin', summary: 'Use a disabled key again, with a closed circuit (admins only)', params: IdParam, notFoundMessage: 'no such key', responses: { 204: { description: 'enabled' }, ...admin } },
     async ({ res, params, user }) => {
       requireAdmin(user);
-      if (!(await exists(params.id))) throw new ApiError(404, ApiErrorCode.notFound, 'no such key');
+      await pooledKey(db, params.id);
       await setKeyStatus(db, params.id, { status: 'active' });
       res.status(204).end();
     },
@@ -84,8 +91,7 @@ export function keyRoutes(api: Api): void {
     },
     async ({ res, params, user }) => {
       requireAdmin(user);
-      const key = (await listKeys(db)).find((k) => k.id === params.id);
-      if (!key) throw new ApiError(404, ApiErrorCode.notFound, 'no such key');
+      const key = await pooledKey(db, params.id);
       let result;
       try {
         result = await api.deps.temporal.workflow.execute<typeof keyTestWorkflow>('keyTestWorkflow', {

@@ -6,7 +6,7 @@ import { clearAttempts, reserveAttempt } from '../db/login-throttle';
 import { DEFAULT_LOGIN_LIMITS } from '../domain/login-throttle';
 import { getUser, listSessions, revokeSessions, revokeToken, setPasswordHash } from '../db/users';
 import { ApiError, ApiErrorCode } from './errors';
-import { requireAdmin, route, type Api } from './http';
+import { removalRoute, requireAdmin, route, type Api } from './http';
 import { IdParam, Password } from './schemas';
 
 const ChangePasswordSchema = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: Password }).strict();
@@ -85,21 +85,6 @@ export function sessionRoutes(api: Api): void {
     },
   );
 
-  route(
-    api,
-    {
-      method: 'delete',
-      path: '/api/me/sessions/:id',
-      tag: 'accounts',
-      summary: 'End one of the caller’s login sessions (this one included)',
-      params: IdParam,
-      notFoundMessage: 'no such session',
-      responses: { 204: { description: 'ended' }, 404: { description: 'no such session of yours' } },
-    },
-    async ({ res, params, user }) => {
-      const live = await listSessions(db, user.id);
-      if (!live.some((s) => s.id === params.id) || !(await revokeToken(db, user.id, params.id))) throw new ApiError(404, ApiErrorCode.notFound, 'no such session');
-      res.status(204).end();
-    },
-  );
+  const ended = { path: '/api/me/sessions/:id', tag: 'accounts', summary: 'End one of the caller’s login sessions (this one included)', what: 'session', removed: 'ended' };
+  removalRoute(api, ended, async (user, id) => (await listSessions(db, user.id)).some((s) => s.id === id) && (await revokeToken(db, user.id, id)));
 }
