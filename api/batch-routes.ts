@@ -101,8 +101,8 @@ function controlRoutes(api: Api, control: BatchControlDeps): void {
     ['retry-failed', 'Run every failed job again as a new attempt; a finished batch runs again for them', retryFailed],
     ['concurrency', `Set how many of the batch's jobs run at once (1–${MAX_WINDOW})`, concurrency, ConcurrencySchema],
   ];
+  const responses = { 202: { description: 'accepted; the batch shows the effect within moments' }, 404: { description: 'no such batch of yours' }, 409: { description: 'the batch is not in a state that allows this (`conflict`)' } };
   for (const [action, summary, act, body = EmptyBody] of controls) {
-    const responses = { 202: { description: 'accepted; the batch shows the effect within moments' }, 404: { description: 'no such batch of yours' }, 409: { description: 'the batch is not in a state that allows this (`conflict`)' } };
     route(api, { method: 'post', path: `/api/batches/:id/${action}`, tag: 'batch controls', summary, params: IdParam, body, notFoundMessage: 'no such batch', responses }, (ctx) => runControl(api, control, action, act, ctx));
   }
 }
