@@ -228,7 +228,7 @@ async function main(argv: string[]): Promise<number> {
   if (['add', 'list', 'limit', 'rotate-master-key'].includes(command) && positionals.length > 0) throw new UsageError(`${command} takes no positional arguments`);
   const id = ['disable', 'enable', 'remove', 'test'].includes(command) ? oneId(positionals, command) : undefined;
 
-  const config = loadConfig();
+  const config = loadConfig(process.env);
   const { db, close } = await openDatabase(config);
   try {
     await migrateToLatest(db as Kysely<unknown>);

@@ -18,7 +18,7 @@ import { startWorkerEndpoints, workerReadiness } from './observability';
 import { createWorkers, installRuntime, loadWorkflowBundle, workerPoolSize } from './worker';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env);
   const log = createLogger({ level: config.logLevel, name: 'worker' });
   const metrics = new BoltMetrics();
   const tracing = startTracing({ endpoint: config.observability.otlpEndpoint, serviceName: config.observability.serviceName ?? 'bolt-worker' });
