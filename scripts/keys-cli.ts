@@ -6,7 +6,7 @@ import { GoogleGenAI } from '@google/genai';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { classifyGeminiError } from '../adapters/gemini';
-import { masterKeyFile, nextMasterKeyFile, resolveMasterKey, writeMasterKeyFile, type MasterKeyRing } from '../adapters/key-pool';
+import { masterKeyFile, nextMasterKeyFile, resolveMasterKey, writeMasterKeyFile, type MasterKeyRing } from '../adapters/master-key-file';
 import { SIMULATOR_LABEL, SIMULATOR_SUPERSEDED } from '../adapters/providers';
 import { classifyTtsError, createTtsClient } from '../adapters/tts';
 import { reportOutcome } from '../db/key-leases';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { resolveMasterKey } from '../../adapters/key-pool';
+import { resolveMasterKey } from '../../adapters/master-key-file';
 import { SIMULATOR_LABEL } from '../../adapters/providers';
 import { createBatch } from '../../db/batches';
 import { createDb } from '../../db/connection';
