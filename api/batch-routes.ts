@@ -10,7 +10,7 @@ import { getJobForUser, languageCounts, listBatches, listJobs } from '../db/batc
 import { createBatch, getBatch, setBatchStatus } from '../db/batches';
 import { cancelUnstarted } from '../db/jobs';
 import type { AgentSnapshot, Batch, Job } from '../db/schema';
-import { batchQuotaWait } from '../db/keys';
+import { batchQuotaWait } from '../db/quota-waits';
 import { batchCheckCounts } from '../db/script-checks';
 import { listDeliveries } from '../db/webhooks';
 import { DESTINATION_REFUSED } from '../domain/destinations';
