@@ -44,6 +44,9 @@ async function pause(ms: number): Promise<void> {
   else await new Promise((r) => setTimeout(r, ms));
 }
 
+/** How the key pool waits for a key inside an activity: heartbeating, with the activity's sleep (a timer outside one). */
+export const activityWaiting = { sleep: pause, heartbeat: beat };
+
 /** Retries a store (or a read) while PostgreSQL restarts, heartbeating meanwhile. */
 export function storeWhenPostgresIsBack<T>(fn: () => Promise<T>): Promise<T> {
   return untilPostgres(fn, { maxMs: STORE_PATIENCE_MS, onWait: () => beat() });

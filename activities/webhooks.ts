@@ -10,7 +10,7 @@ import type { Batch, Database } from '../db/schema';
 import { recordDelivery } from '../db/webhooks';
 import { DestinationGuard, DestinationRefusedError } from '../adapters/webhook-net';
 import { hmacHex } from '../domain/credentials';
-import { masterKeyId, openWithMasterKey, type MasterKey } from '../domain/crypto';
+import { masterKeyId, openWithMasterKey, webhookSecretContext, type MasterKey } from '../domain/crypto';
 
 /** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. */
 export const SIGNATURE_HEADER = 'Bolt-Signature';
@@ -65,9 +65,6 @@ function attemptNumber(): { attempt: number; deliveryKey: string } {
     return { attempt: 1, deliveryKey: randomUUID() };
   }
 }
-
-/** The context a webhook secret is sealed under: its owner and URL, so it opens for that webhook only. */
-export const webhookSecretContext = (userId: string, url: string): string => `webhook:${userId}:${url}`;
 
 /** The batch's webhook secret in clear: opened with the master key it was sealed to, or a plain one of older batches. */
 function webhookSecret(batch: Batch, masterKeys: MasterKey[]): string {

@@ -1,68 +1,24 @@
-// The key pool as the workers use it: lease a key in PostgreSQL, decrypt it here (never in Temporal
-// history), call Google with a client cached per key, report the outcome, move to another key or wait.
-import fs from 'node:fs';
-import path from 'node:path';
+// The key pool as the workers use it: lease a key in PostgreSQL, call Google with that key's client, report
+// the outcome, move to another key or wait. Waiting sleeps and heartbeats through what the caller injects.
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
-import { Context, sleep as activitySleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
+import { leaseKey, reportOutcome, type Lease, type NoLease } from '../db/key-leases';
+import { restModel } from '../db/key-model-usage';
+import { listKeys, listProjects } from '../db/keys';
 import { untilPostgres } from '../db/leases';
-import { clearWaiting, leaseKey, listKeys, listProjects, markWaiting, reportOutcome, restModel, sealedSecret, type Lease } from '../db/keys';
+import { clearWaiting, markWaiting } from '../db/quota-waits';
 import type { Database, KeyService } from '../db/schema';
-import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type CallOutcome, type QuotaScope } from '../domain/breaker';
-import { formatMasterKey, generateMasterKey, masterKeyId, openSecret, parseMasterKey, scrubSecret, type MasterKey } from '../domain/crypto';
-import { BoltError, ErrorCode, type Stage } from '../domain/errors';
-import { queueRatePerSecond } from '../domain/quota';
+import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from '../domain/breaker';
 import { shippedCatalog } from '../domain/catalog';
-import { GeminiScriptWriter } from './gemini';
+import { BoltError, ErrorCode, type Stage } from '../domain/errors';
+import { outcomeOf, scrubbedError } from '../domain/key-outcomes';
+import { queueRatePerSecond } from '../domain/quota';
+import type { GeminiScriptWriter } from './gemini';
+import { KeyClients, type KeyClient, type KeyClientOptions } from './key-clients';
 import type { BoltMetrics, ProviderCallOutcome } from './metrics';
 import { observeProviderCall } from './provider-calls';
-import { classifyTtsError, createTtsClient } from './tts';
-
-/** The master key in use, plus any other one found (a rotation interrupted before its last step). */
-export interface MasterKeyRing {
-  current: MasterKey;
-  others: MasterKey[];
-  source: 'environment' | 'file';
-  file?: string;
-}
-
-/** Where the embedded default keeps its master key, and where a rotation stages the next one. */
-export const masterKeyFile = (dataDir: string) => path.join(dataDir, 'master.key');
-export const nextMasterKeyFile = (dataDir: string) => path.join(dataDir, 'master.key.next');
-
-/** Writes a master key file readable by its owner only. */
-export function writeMasterKeyFile(file: string, key: MasterKey): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${formatMasterKey(key)}\n`, { mode: 0o600 });
-  fs.chmodSync(tmp, 0o600);
-  fs.renameSync(tmp, file);
-}
-
-function readKeyFile(file: string): MasterKey | undefined {
-  if (!fs.existsSync(file)) return undefined;
-  const mode = fs.statSync(file).mode & 0o777;
-  if (mode & 0o077) fs.chmodSync(file, 0o600);
-  return parseMasterKey(fs.readFileSync(file, 'utf8'));
-}
-
-/**
- * The master key: `BOLT_MASTER_KEY` when set, else `<dataDir>/master.key`, generated (0600) on first
- * use when `create` is true. A `master.key.next` left by an interrupted rotation is kept as a second key.
- */
-export function resolveMasterKey(o: { configured?: MasterKey; dataDir: string; create: boolean }): MasterKeyRing {
-  const next = readKeyFile(nextMasterKeyFile(o.dataDir));
-  if (o.configured) return { current: o.configured, others: next ? [next] : [], source: 'environment' };
-  const file = masterKeyFile(o.dataDir);
-  let current = readKeyFile(file);
-  if (!current) {
-    if (!o.create) throw new Error(`no master key: set BOLT_MASTER_KEY or start Bolt IA once to create ${file}`);
-    current = generateMasterKey();
-    writeMasterKeyFile(file, current);
-  }
-  return { current, others: next ? [next] : [], source: 'file', file };
-}
+import { classifyTtsError } from './tts';
 
 /** What a provider call is for: the job it serves (to show "waiting for quota") and how many requests it makes. */
 export interface CallContext {
@@ -90,15 +46,15 @@ export interface KeyProbeResult {
   latencyMs: number;
 }
 
-export interface KeyPoolOptions {
-  db: Kysely<Database>;
-  masterKeys: MasterKeyRing;
-  /** Reads the master keys again, for keys sealed after a rotation this process has not seen. */
-  reloadMasterKeys?: () => MasterKeyRing;
-  gemini: { baseUrl?: string; model: string };
-  tts: { baseUrl?: string };
-  /** Base URL of the simulators, for keys whose target is `simulator`. */
-  simulatorUrl?: string;
+/** How a call waits for a key: inside an activity, the activity's sleep and heartbeat (the activity layer passes them). */
+export interface KeyWaiting {
+  /** @default a plain timer */
+  sleep?: (ms: number) => Promise<void>;
+  /** Called before each sleep, so a long wait does not look like a dead worker. */
+  heartbeat?: () => void;
+}
+
+export interface KeyPoolOptions extends KeyClientOptions, KeyWaiting {
   policy?: BreakerPolicy;
   /** Longest wait for a key inside one activity attempt before the wait is handed to Temporal's retry. @default 60000 */
   maxWaitInAttemptMs?: number;
@@ -118,27 +74,6 @@ const MAX_RETRY_DELAY_MS = 30 * 60_000;
 /** Wait when the service has no active key at all (an operator must add or enable one). */
 const NO_KEY_DELAY_MS = 60_000;
 
-/** Reads what the pool needs from a provider error: the breaker outcome, or undefined when it says nothing about the key. */
-export function outcomeOf(err: unknown): CallOutcome | undefined {
-  if (!(err instanceof BoltError)) return undefined;
-  const opts = err.options as { retryAfterMs?: number; quotaScope?: string };
-  switch (err.code) {
-    case ErrorCode.quotaExhausted:
-      return {
-        kind: 'quota',
-        retryAfterMs: typeof opts.retryAfterMs === 'number' ? opts.retryAfterMs : undefined,
-        scope: opts.quotaScope === 'day' || opts.quotaScope === 'minute' ? (opts.quotaScope as QuotaScope) : undefined,
-      };
-    case ErrorCode.keyInvalid:
-      return { kind: 'invalid', reason: err.message };
-    case ErrorCode.providerUnavailable:
-      return { kind: 'failure' };
-    default:
-      // Content refusals, bad requests, truncation: the key answered, so it works.
-      return { kind: 'success' };
-  }
-}
-
 /** The `outcome` label of a provider call that threw `err`. */
 function outcomeLabel(err: unknown): ProviderCallOutcome {
   const kind = outcomeOf(err)?.kind;
@@ -148,75 +83,33 @@ function outcomeLabel(err: unknown): ProviderCallOutcome {
   return 'failure';
 }
 
-/** The same error with every occurrence of the key replaced by its mask (SDK messages may quote request URLs). */
-function scrubbed(err: unknown, secret: string): unknown {
-  if (err instanceof BoltError) {
-    if (!err.message.includes(secret)) return err;
-    return new BoltError(err.code, scrubSecret(err.message, secret), err.options);
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return message.includes(secret) || (err instanceof Error && err.stack?.includes(secret)) ? new Error(scrubSecret(message, secret)) : err;
-}
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-function inActivity(): boolean {
-  try {
-    Context.current();
-    return true;
-  } catch {
-    return false;
-  }
+/** One call's wait for a key: when the call started, the job's "waiting for quota" mark, and since when it waits. */
+interface CallWait {
+  started: number;
+  /** The job's quota_waits row, when the call serves a job. */
+  row?: { jobId: string; batchId: string; service: KeyService };
+  /** Until when the row says the job waits; undefined while the job is not marked as waiting. */
+  markedUntil?: number | null;
+  /** When the current wait for a key began, for the wait metric. */
+  since?: number;
 }
 
 /** Leases keys for provider calls; one per worker process, shared by its activities. */
 export class KeyPool {
-  private readonly clients = new Map<string, { client: GeminiScriptWriter | TextToSpeechClient; secret: string }>();
+  private readonly clients: KeyClients;
   private readonly policy: BreakerPolicy;
   readonly gemini: KeyedProvider<GeminiScriptWriter>;
   readonly tts: KeyedProvider<TextToSpeechClient>;
-
-  private masterKeys: MasterKeyRing;
   private readonly modelQuotas: Readonly<Record<string, number>>;
 
   constructor(private readonly o: KeyPoolOptions) {
+    this.clients = new KeyClients(o);
     this.policy = o.policy ?? DEFAULT_BREAKER_POLICY;
     this.modelQuotas = o.modelQuotas ?? Object.fromEntries(Object.entries(shippedCatalog().prices.geminiTts?.models ?? {}).map(([m, q]) => [m, q.requestsPerMinute]));
-    this.masterKeys = o.masterKeys;
     this.gemini = { run: (ctx, call) => this.run('gemini', ctx, (c) => call(c as GeminiScriptWriter)), probe: (id) => this.probe('gemini', id) };
     this.tts = { run: (ctx, call) => this.run('tts', ctx, (c) => call(c as TextToSpeechClient)), probe: (id) => this.probe('tts', id) };
-  }
-
-  /** Forgets cached clients (after a key was removed or the master key rotated). */
-  forget(keyId?: string): void {
-    if (keyId) this.clients.delete(keyId);
-    else this.clients.clear();
-  }
-
-  private async clientFor(lease: Lease): Promise<{ client: GeminiScriptWriter | TextToSpeechClient; secret: string }> {
-    const cached = this.clients.get(lease.keyId);
-    if (cached) return cached;
-    const sealed = await sealedSecret(this.o.db, lease.keyId);
-    if (!sealed) throw new Error(`key ${lease.keyId} was removed while leased`);
-    const find = () => [this.masterKeys.current, ...this.masterKeys.others].find((k) => masterKeyId(k) === sealed.masterKeyId);
-    let master = find();
-    if (!master && this.o.reloadMasterKeys) {
-      // `keys rotate-master-key` ran while this worker was up: the data directory has the new key.
-      this.masterKeys = this.o.reloadMasterKeys();
-      master = find();
-    }
-    if (!master) throw new Error(`key ${lease.keyId} is sealed under master key ${sealed.masterKeyId}, which this worker does not have (BOLT_MASTER_KEY differs?)`);
-    const secret = openSecret(master, sealed.secret, lease.keyId);
-    let baseUrl: string | undefined;
-    if (lease.target === 'simulator') {
-      if (!this.o.simulatorUrl) throw new Error(`key …${lease.last4} targets the simulators, but none run in this worker`);
-      baseUrl = this.o.simulatorUrl;
-    } else {
-      baseUrl = lease.service === 'gemini' ? this.o.gemini.baseUrl : this.o.tts.baseUrl;
-    }
-    const client =
-      lease.service === 'gemini' ? new GeminiScriptWriter({ apiKey: secret, baseUrl, model: this.o.gemini.model }) : createTtsClient({ apiKey: secret, baseUrl });
-    const entry = { client, secret };
-    this.clients.set(lease.keyId, entry);
-    return entry;
   }
 
   /**
@@ -224,86 +117,109 @@ export class KeyPool {
    * another key; when no key can serve, it waits (heartbeating) and, past the attempt's waiting
    * budget, throws a retryable `quota_exhausted` failure whose next retry is the earliest reopen.
    */
-  async run<T>(service: KeyService, ctx: CallContext, call: (client: GeminiScriptWriter | TextToSpeechClient) => Promise<T>): Promise<T> {
-    const started = Date.now();
-    const maxWait = this.o.maxWaitInAttemptMs ?? 60_000;
+  async run<T>(service: KeyService, ctx: CallContext, call: (client: KeyClient['client']) => Promise<T>): Promise<T> {
     const maxKeys = this.o.maxKeysPerCall ?? 5;
-    const waitRow = ctx.jobId && ctx.batchId ? { jobId: ctx.jobId, batchId: ctx.batchId, service } : undefined;
-    let waitingUntil: number | null | undefined; // undefined: not marked as waiting
-    let waitStarted: number | undefined;
+    const wait: CallWait = { started: Date.now(), row: ctx.jobId && ctx.batchId ? { jobId: ctx.jobId, batchId: ctx.batchId, service } : undefined };
+    const rpm = ctx.model ? this.modelQuotas[ctx.model] : undefined;
     let tried = 0;
     try {
       for (;;) {
-        const rpm = ctx.model ? this.modelQuotas[ctx.model] : undefined;
         // Before the call: a PostgreSQL restart here only delays it.
         const lease = await untilPostgres(() => leaseKey(this.o.db, service, { cost: ctx.cost, policy: this.policy, ...(ctx.model && rpm ? { model: { name: ctx.model, rpm } } : {}) }));
         if (!('keyId' in lease)) {
-          if (waitStarted === undefined) {
-            waitStarted = Date.now();
-            this.o.metrics?.keyWaits.inc({ provider: service });
-          }
-          const until = lease.waitUntil?.getTime() ?? null;
-          if (waitRow && waitingUntil !== until) {
-            await markWaiting(this.o.db, { ...waitRow, until: lease.waitUntil });
-            waitingUntil = until;
-          }
-          const delay = until === null ? NO_KEY_DELAY_MS : Math.max(0, until - Date.now());
-          const left = maxWait - (Date.now() - started);
-          if (delay > left) {
-            const when = until === null ? `a ${service} key is added or enabled` : new Date(until).toISOString();
-            throw ApplicationFailure.create({
-              type: ErrorCode.quotaExhausted,
-              message: `waiting for quota: no ${service} key can serve until ${when}`,
-              nonRetryable: false,
-              nextRetryDelay: Math.min(MAX_RETRY_DELAY_MS, Math.max(1000, delay)),
-              details: [{ stage: ctx.stage }],
-            });
-          }
-          await this.pause(Math.min(WAIT_STEP_MS, Math.max(50, delay)));
+          await this.waitForKey(service, ctx, wait, lease);
           continue;
         }
-        if (waitRow && waitingUntil !== undefined) {
-          await clearWaiting(this.o.db, waitRow.jobId, service);
-          waitingUntil = undefined;
-        }
-        if (waitStarted !== undefined) {
-          this.o.metrics?.keyWaitSeconds.observe({ provider: service }, (Date.now() - waitStarted) / 1000);
-          waitStarted = undefined;
-        }
+        await this.endWait(service, wait);
         tried++;
-        let entry;
-        try {
-          entry = await this.clientFor(lease);
-        } catch (err) {
-          await reportOutcome(this.o.db, lease, { kind: 'failure' }, err instanceof Error ? err.message : String(err), { policy: this.policy });
-          throw err;
-        }
-        try {
-          const attributes = { 'bolt.stage': ctx.stage, 'bolt.key_id': lease.keyId, 'bolt.requests': ctx.cost ?? 1, ...(ctx.model ? { 'bolt.model': ctx.model } : {}), ...(ctx.jobId ? { 'bolt.job_id': ctx.jobId } : {}) };
-          const result = await observeProviderCall(this.o.metrics, { provider: service, attributes, outcomeOf: outcomeLabel }, () => call(entry.client));
-          // The call is bought: a PostgreSQL restart while its success is noted must not throw the result away.
-          await untilPostgres(() => reportOutcome(this.o.db, lease, { kind: 'success' }, undefined, { policy: this.policy }), { maxMs: 60_000 }).catch((err: unknown) =>
-            this.o.log?.(`${service} key …${lease.last4}: success not recorded (${err instanceof Error ? err.message : String(err)})`),
-          );
-          return result;
-        } catch (raw) {
-          const err = scrubbed(raw, entry.secret);
-          const outcome = outcomeOf(err);
-          if (outcome?.kind === 'quota' && ctx.model && rpm) {
-            // A model's own quota (Gemini-TTS): hold that model back, not the key, whose classic voices go on.
-            await restModel(this.o.db, service, { name: ctx.model, rpm }, lease, new Date(Date.now() + (outcome.retryAfterMs ?? 60_000)));
-            if (tried < maxKeys) continue;
-            throw err;
-          }
-          if (outcome) await reportOutcome(this.o.db, lease, outcome, err instanceof Error ? err.message : String(err), { policy: this.policy });
-          if (outcome?.kind === 'invalid') this.o.log?.(`${service} key …${lease.last4} (${lease.keyId}) disabled: ${err instanceof Error ? err.message : ''}`);
-          if ((outcome?.kind === 'quota' || outcome?.kind === 'invalid') && tried < maxKeys) continue;
-          throw err;
-        }
+        const done = await this.callOnKey(service, ctx, lease, call, rpm, tried < maxKeys);
+        if (done) return done.result;
       }
     } finally {
-      if (waitRow && waitingUntil !== undefined) await clearWaiting(this.o.db, waitRow.jobId, service).catch(() => undefined);
-      if (waitStarted !== undefined) this.o.metrics?.keyWaitSeconds.observe({ provider: service }, (Date.now() - waitStarted) / 1000);
+      if (wait.row && wait.markedUntil !== undefined) await clearWaiting(this.o.db, wait.row.jobId, service).catch(() => undefined);
+      if (wait.since !== undefined) this.o.metrics?.keyWaitSeconds.observe({ provider: service }, (Date.now() - wait.since) / 1000);
+    }
+  }
+
+  /** No key can serve: marks the job as waiting, then sleeps a step, or hands the wait to Temporal when it outlasts the attempt's budget. */
+  private async waitForKey(service: KeyService, ctx: CallContext, wait: CallWait, lease: NoLease): Promise<void> {
+    if (wait.since === undefined) {
+      wait.since = Date.now();
+      this.o.metrics?.keyWaits.inc({ provider: service });
+    }
+    const until = lease.waitUntil?.getTime() ?? null;
+    if (wait.row && wait.markedUntil !== until) {
+      await markWaiting(this.o.db, { ...wait.row, until: lease.waitUntil });
+      wait.markedUntil = until;
+    }
+    const delay = until === null ? NO_KEY_DELAY_MS : Math.max(0, until - Date.now());
+    const left = (this.o.maxWaitInAttemptMs ?? 60_000) - (Date.now() - wait.started);
+    if (delay > left) {
+      const when = until === null ? `a ${service} key is added or enabled` : new Date(until).toISOString();
+      throw ApplicationFailure.create({
+        type: ErrorCode.quotaExhausted,
+        message: `waiting for quota: no ${service} key can serve until ${when}`,
+        nonRetryable: false,
+        nextRetryDelay: Math.min(MAX_RETRY_DELAY_MS, Math.max(1000, delay)),
+        details: [{ stage: ctx.stage }],
+      });
+    }
+    this.o.heartbeat?.();
+    await (this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(Math.min(WAIT_STEP_MS, Math.max(50, delay)));
+  }
+
+  /** A key was leased: the job waits no more, and the wait is measured. */
+  private async endWait(service: KeyService, wait: CallWait): Promise<void> {
+    if (wait.row && wait.markedUntil !== undefined) {
+      await clearWaiting(this.o.db, wait.row.jobId, service);
+      wait.markedUntil = undefined;
+    }
+    if (wait.since !== undefined) {
+      this.o.metrics?.keyWaitSeconds.observe({ provider: service }, (Date.now() - wait.since) / 1000);
+      wait.since = undefined;
+    }
+  }
+
+  /**
+   * Makes the call on a leased key and reports its outcome. Returns the result, or undefined when the call
+   * should go on to another key (a quota or invalid-key answer, while `mayTryAnother`); throws otherwise.
+   */
+  private async callOnKey<T>(
+    service: KeyService,
+    ctx: CallContext,
+    lease: Lease,
+    call: (client: KeyClient['client']) => Promise<T>,
+    rpm: number | undefined,
+    mayTryAnother: boolean,
+  ): Promise<{ result: T } | undefined> {
+    let entry: KeyClient;
+    try {
+      entry = await this.clients.get(lease);
+    } catch (err) {
+      await reportOutcome(this.o.db, lease, { kind: 'failure' }, messageOf(err), { policy: this.policy });
+      throw err;
+    }
+    try {
+      const attributes = { 'bolt.stage': ctx.stage, 'bolt.key_id': lease.keyId, 'bolt.requests': ctx.cost ?? 1, ...(ctx.model ? { 'bolt.model': ctx.model } : {}), ...(ctx.jobId ? { 'bolt.job_id': ctx.jobId } : {}) };
+      const result = await observeProviderCall(this.o.metrics, { provider: service, attributes, outcomeOf: outcomeLabel }, () => call(entry.client));
+      // The call is bought: a PostgreSQL restart while its success is noted must not throw the result away.
+      await untilPostgres(() => reportOutcome(this.o.db, lease, { kind: 'success' }, undefined, { policy: this.policy }), { maxMs: 60_000 }).catch((err: unknown) =>
+        this.o.log?.(`${service} key …${lease.last4}: success not recorded (${messageOf(err)})`),
+      );
+      return { result };
+    } catch (raw) {
+      const err = scrubbedError(raw, entry.secret);
+      const outcome = outcomeOf(err);
+      if (outcome?.kind === 'quota' && ctx.model && rpm) {
+        // A model's own quota (Gemini-TTS): hold that model back, not the key, whose classic voices go on.
+        await restModel(this.o.db, service, { name: ctx.model, rpm }, lease, new Date(Date.now() + (outcome.retryAfterMs ?? 60_000)));
+        if (mayTryAnother) return undefined;
+        throw err;
+      }
+      if (outcome) await reportOutcome(this.o.db, lease, outcome, messageOf(err), { policy: this.policy });
+      if (outcome?.kind === 'invalid') this.o.log?.(`${service} key …${lease.last4} (${lease.keyId}) disabled: ${err instanceof Error ? err.message : ''}`);
+      if ((outcome?.kind === 'quota' || outcome?.kind === 'invalid') && mayTryAnother) return undefined;
+      throw err;
     }
   }
 
@@ -316,7 +232,7 @@ export class KeyPool {
     if (!row) throw new BoltError(ErrorCode.notFound, `no ${service} key ${keyId}`);
     const lease: Lease = { keyId, service, target: row.target, last4: row.last4, project: row.project, probe: true, leasedAt: new Date() };
     const started = Date.now();
-    const entry = await this.clientFor(lease);
+    const entry = await this.clients.get(lease);
     try {
       if (service === 'gemini') await (entry.client as GeminiScriptWriter).probe();
       else {
@@ -329,20 +245,11 @@ export class KeyPool {
       await reportOutcome(this.o.db, lease, { kind: 'success' }, undefined, { policy: this.policy });
       return { ok: true, message: service === 'gemini' ? 'Gemini answered' : 'Text-to-Speech listed its voices', latencyMs: Date.now() - started };
     } catch (raw) {
-      const err = scrubbed(raw, entry.secret);
-      const message = err instanceof Error ? err.message : String(err);
+      const err = scrubbedError(raw, entry.secret);
+      const message = messageOf(err);
       const outcome = outcomeOf(err) ?? { kind: 'failure' as const };
       await reportOutcome(this.o.db, lease, outcome, message, { policy: this.policy });
       return { ok: outcome.kind === 'success', message, latencyMs: Date.now() - started };
-    }
-  }
-
-  private async pause(ms: number): Promise<void> {
-    if (inActivity()) {
-      Context.current().heartbeat();
-      await activitySleep(ms);
-    } else {
-      await new Promise((r) => setTimeout(r, ms));
     }
   }
 }

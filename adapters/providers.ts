@@ -4,8 +4,12 @@ import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import type { Kysely } from 'kysely';
 import { addKey, listKeys, setKeyStatus } from '../db/keys';
 import type { Database, KeyService } from '../db/schema';
+import { publishSealingKey } from '../db/sealing-keys';
+import type { Config } from '../domain/config';
 import type { GeminiScriptWriter } from './gemini';
-import { KeyPool, type KeyPoolOptions, type KeyedProvider, type MasterKeyRing } from './key-pool';
+import { KeyPool, type KeyPoolOptions, type KeyWaiting, type KeyedProvider } from './key-pool';
+import { resolveMasterKey, type MasterKeyRing } from './master-key-file';
+import type { BoltMetrics } from './metrics';
 
 /** The key the embedded default uses against the simulators; it is not a secret. */
 export const SIMULATOR_API_KEY = 'bolt-simulator-key';
@@ -33,7 +37,7 @@ export interface Providers {
  * are added once; a service with an active Google key stops using its simulator key; a service
  * without one gets (or gets back) the simulator key. Returns the kinds and whether simulators are needed.
  */
-export async function preparePool(
+async function preparePool(
   db: Kysely<Database>,
   masterKeys: MasterKeyRing,
   s: ProviderSettings,
@@ -78,7 +82,50 @@ export async function preparePool(
 export const SIMULATOR_LABEL = 'built-in simulator';
 
 /** Builds the pooled providers every activity of this process shares. */
-export function createProviders(o: KeyPoolOptions & { kind: ProviderKinds }): Providers {
+function createProviders(o: KeyPoolOptions & { kind: ProviderKinds }): Providers {
   const pool = new KeyPool(o);
   return { gemini: pool.gemini, tts: pool.tts, pool, kind: o.kind };
+}
+
+/** What the key-pool set-up needs of the process. */
+export interface OpenProvidersOptions<S extends { url: string }> extends KeyWaiting {
+  db: Kysely<Database>;
+  config: Pick<Config, 'masterKey' | 'dataDir' | 'gemini' | 'tts'>;
+  /** Create `<dataDir>/master.key` when there is none (the local stack); a worker needs the key the pool was sealed with. */
+  createMasterKey: boolean;
+  /** Simulators already running elsewhere (BOLT_SIMULATOR_URL). */
+  simulatorUrl?: string;
+  /** Starts simulators here, when a simulator key serves and none run elsewhere. */
+  startSimulators: () => Promise<S>;
+  log: (line: string) => void;
+  metrics?: BoltMetrics;
+}
+
+/**
+ * The key pool of a process that makes provider calls: its master keys, the pool brought in line with the
+ * environment, the sealing key published for the API, simulators started when a simulator key serves, and
+ * the providers every activity shares. The caller stops the simulators it gets back.
+ */
+export async function openProviders<S extends { url: string }>(o: OpenProvidersOptions<S>): Promise<{ providers: Providers; masterKeys: MasterKeyRing; simulators?: S }> {
+  const { db, config, log } = o;
+  const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: o.createMasterKey });
+  const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
+  // The API seals webhook secrets to this key's public half without holding the master key.
+  await publishSealingKey(db, masterKeys.current);
+  const simulators = pool.needsSimulators && !o.simulatorUrl ? await o.startSimulators() : undefined;
+  const reloadMasterKeys = () => resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
+  const providers = createProviders({
+    db,
+    masterKeys,
+    reloadMasterKeys,
+    gemini: config.gemini,
+    tts: config.tts,
+    simulatorUrl: o.simulatorUrl ?? simulators?.url,
+    kind: pool.kind,
+    log,
+    metrics: o.metrics,
+    sleep: o.sleep,
+    heartbeat: o.heartbeat,
+  });
+  return { providers, masterKeys, simulators };
 }

@@ -1,7 +1,7 @@
 // The JSON views of batches and jobs: database rows shaped into the API's answers (also the page's types).
 import { z } from 'zod';
 import type { listAttempts } from '../db/attempts';
-import type { batchQuotaWait } from '../db/keys';
+import type { batchQuotaWait } from '../db/quota-waits';
 import type { Batch, Job, WebhookDelivery } from '../db/schema';
 import type { batchCheckCounts } from '../db/script-checks';
 import { judgeEstimate } from '../domain/estimates';

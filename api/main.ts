@@ -17,7 +17,7 @@ import { startReconciler } from './batch-control';
 import { serveApi } from './serve';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env);
   const log = createLogger({ level: config.logLevel, name: 'api' });
   const tracing = startTracing({ endpoint: config.observability.otlpEndpoint, serviceName: config.observability.serviceName ?? 'bolt-api' });
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required for a standalone API');

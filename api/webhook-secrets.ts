@@ -1,9 +1,8 @@
 // Webhook secrets are sealed before they are stored: to the public key the workers publish (derived from
 // the master key), so the API needs no master key and a database dump does not reveal them.
-import { webhookSecretContext } from '../activities/webhooks';
 import { currentSealingKey } from '../db/sealing-keys';
 import { ErrorCode } from '../domain/errors';
-import { sealToPublicKey } from '../domain/crypto';
+import { sealToPublicKey, webhookSecretContext } from '../domain/crypto';
 import { ApiError } from './errors';
 import type { Api } from './http';
 

@@ -1,19 +1,9 @@
 // Job rows and the batch counters that mirror them: every status change moves exactly one count, once.
 import { sql, type Kysely } from 'kysely';
+import { FINAL_JOB_STATUSES, JOB_TRANSITIONS } from '../domain/statuses';
 import { addSpend, setBatchStatus } from './batches';
 import { countJobStart } from './user-limits';
 import type { Database, Job, JobStatus, JobUpdate } from './schema';
-
-/** Transitions a job may make; anything else is ignored, which makes repeated calls harmless. */
-const ALLOWED: Record<JobStatus, readonly JobStatus[]> = {
-  queued: ['running', 'cancelled'],
-  running: ['completed', 'failed', 'cancelled', 'queued'],
-  failed: ['queued'],
-  cancelled: ['queued'],
-  completed: [],
-};
-
-const TERMINAL: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 
 /**
  * Moves a job to `to` (with extra column changes) and shifts the batch counters in the same
@@ -33,14 +23,14 @@ export async function transitionJob(
     if (!owner) throw new Error(`job ${jobId} does not exist`);
     await trx.selectFrom('batches').select('id').where('id', '=', owner.batch_id).forUpdate().executeTakeFirst();
     const job = await trx.selectFrom('jobs').select(['status', 'batch_id']).where('id', '=', jobId).forUpdate().executeTakeFirstOrThrow();
-    if (!ALLOWED[job.status].includes(to)) return false;
+    if (!JOB_TRANSITIONS[job.status].includes(to)) return false;
     const updated = await trx
       .updateTable('jobs')
       .set({ ...patch, status: to, updated_at: new Date(), ...(opts.countAttempt ? { attempts: sql<number>`attempts + 1` } : {}) })
       .where('id', '=', jobId)
       .returningAll()
       .executeTakeFirstOrThrow();
-    if (TERMINAL.includes(to) && job.status === 'running') {
+    if (FINAL_JOB_STATUSES.includes(to) && job.status === 'running') {
       // The attempt's record outlives a retry, which clears the job's own error columns.
       await trx
         .insertInto('job_attempts')
@@ -76,7 +66,7 @@ export async function transitionJob(
  * started) and shifts the counters by the number actually moved, in one transaction.
  */
 export async function transitionAll(db: Kysely<Database>, batchId: string, from: JobStatus, to: JobStatus, patch: JobUpdate = {}): Promise<number> {
-  if (!ALLOWED[from].includes(to)) throw new Error(`jobs cannot move from ${from} to ${to}`);
+  if (!JOB_TRANSITIONS[from].includes(to)) throw new Error(`jobs cannot move from ${from} to ${to}`);
   return db.transaction().execute(async (trx) => {
     // Lock the batch row first: concurrent single-job transitions wait, so counts stay exact.
     await trx.selectFrom('batches').select('id').where('id', '=', batchId).forUpdate().executeTakeFirst();

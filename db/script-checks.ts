@@ -1,6 +1,6 @@
 // Script check results: one row per script (master or adaptation) with every attempt, and the counts a batch shows.
 import { sql, type Kysely } from 'kysely';
-import type { ScriptIdentity } from './scripts';
+import { identityFilter, type ScriptIdentity } from './scripts';
 import type { Database, Job, ScriptCheck } from './schema';
 import type { ScriptCheckAttempt, ScriptCheckOutcome } from '../domain/script-check';
 
@@ -19,14 +19,7 @@ export async function saveScriptCheck(
 }
 
 export async function findScriptCheck(db: Kysely<Database>, id: ScriptIdentity): Promise<ScriptCheck | undefined> {
-  return db
-    .selectFrom('script_checks')
-    .selectAll()
-    .where('batch_id', '=', id.batchId)
-    .where('title_index', '=', id.titleIndex)
-    .where('variation', '=', id.variation)
-    .where('language', '=', id.language)
-    .executeTakeFirst();
+  return db.selectFrom('script_checks').selectAll().where((eb) => eb.and(identityFilter(id))).executeTakeFirst();
 }
 
 /** The checks of the scripts a job speaks: its master's and, when it has one, its adaptation's. */

@@ -12,15 +12,11 @@ export interface ScriptIdentity {
   language: string;
 }
 
+/** The columns that name one script (and its check), as a filter. */
+export const identityFilter = (id: ScriptIdentity) => ({ batch_id: id.batchId, title_index: id.titleIndex, variation: id.variation, language: id.language });
+
 export async function findScript(db: Kysely<Database> | Transaction<Database>, id: ScriptIdentity): Promise<Script | undefined> {
-  return db
-    .selectFrom('scripts')
-    .selectAll()
-    .where('batch_id', '=', id.batchId)
-    .where('title_index', '=', id.titleIndex)
-    .where('variation', '=', id.variation)
-    .where('language', '=', id.language)
-    .executeTakeFirst();
+  return db.selectFrom('scripts').selectAll().where((eb) => eb.and(identityFilter(id))).executeTakeFirst();
 }
 
 /** Inserts a script unless one with the same identity exists; returns the stored row either way. */

@@ -1,5 +1,4 @@
 // The one place that reads the environment: parsed and validated with zod, once, at start.
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseMasterKey, type MasterKey } from './crypto';
@@ -140,7 +139,10 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Parses an environment (defaults to `process.env`) into a {@link Config}. */
+/**
+ * Parses an environment into a {@link Config}. Only entry points (API, worker, stack, CLIs) call it, with
+ * `process.env`; everything below receives the parts of the Config it needs.
+ */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -190,7 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhooks: { allowPrivate: e.BOLT_WEBHOOK_ALLOW_PRIVATE === 'true', allowHosts: parseAllowList(e.BOLT_WEBHOOK_ALLOW_HOSTS ?? '') },
     trustProxy: parseTrustProxy(e.BOLT_TRUST_PROXY),
     shutdownGraceSeconds: e.BOLT_SHUTDOWN_GRACE,
-    pgToolsDir: path.resolve(e.BOLT_PG_TOOLS_DIR ?? path.join(os.homedir(), '.cache', 'bolt', 'pgtools-18.6.3')),
+    pgToolsDir: path.resolve(e.BOLT_PG_TOOLS_DIR ?? path.join(env.HOME ?? path.resolve(e.BOLT_DATA_DIR), '.cache', 'bolt', 'pgtools-18.6.3')),
     workflowBundlePath: e.BOLT_WORKFLOW_BUNDLE ? path.resolve(e.BOLT_WORKFLOW_BUNDLE) : undefined,
   };
 }

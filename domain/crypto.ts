@@ -56,6 +56,9 @@ export function openSecret(key: MasterKey, sealed: Buffer, context: string): str
 }
 
 /** A keyed digest of an API key, to find duplicates without storing or comparing plaintext. */
+/** The context a webhook secret is sealed under: its owner and URL, so it opens for that webhook only. */
+export const webhookSecretContext = (userId: string, url: string): string => `webhook:${userId}:${url}`;
+
 export const secretLookup = (key: MasterKey, plaintext: string): string => createHmac('sha256', key).update(plaintext, 'utf8').digest('hex');
 
 /** The last four characters, the only part of a key ever shown. */

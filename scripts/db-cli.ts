@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<void> {
   const [command, file, ...rest] = argv;
   if ((command !== 'dump' && command !== 'restore') || !file || rest.length > 0) throw new UsageError(USAGE);
   if (command === 'restore' && !fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
-  const config = loadConfig();
+  const config = loadConfig(process.env);
   const bin = tool(config, command === 'dump' ? 'pg_dump' : 'pg_restore');
   const { url, close } = await openDatabaseUrl(config);
   try {

@@ -47,7 +47,7 @@ export async function readPasswordFromStdin(input: NodeJS.ReadableStream = proce
 
 async function main(): Promise<void> {
   const cmd = parseCommand(process.argv.slice(2));
-  const config = loadConfig();
+  const config = loadConfig(process.env);
   // While `npm start` runs, its cluster owns the data folder: use it rather than start a second one.
   const { db, close } = await openDatabase(config);
   try {

@@ -66,7 +66,7 @@ export function formatReport(r: SyncReport, dryRun: boolean): string {
 
 async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
-  const config = loadConfig();
+  const config = loadConfig(process.env);
   if (args.command === 'stats') {
     const { catalog } = loadCatalog(config.catalog);
     const families = new Map<string, { voices: number; locales: Set<string> }>();

@@ -7,7 +7,7 @@ import { loadConfig } from '../domain/config';
 import { taskQueues } from '../workflows/definitions';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env);
   const target = resolveTemporalTarget(config.temporal);
   const connection = await connectClient(target);
   try {

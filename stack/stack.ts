@@ -7,19 +7,19 @@ import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors
 import type { NativeConnection, WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { loadCatalog } from '../adapters/catalog-files';
-import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
+import { poolQueueRates } from '../adapters/key-pool';
 import { asLog, createLogger, type Log } from '../adapters/logger';
 import { BoltMetrics } from '../adapters/metrics';
 import { startTracing } from '../adapters/tracing';
-import { createProviders, preparePool, type Providers } from '../adapters/providers';
+import { openProviders, type Providers } from '../adapters/providers';
 import { openStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
 import { DestinationGuard, type GuardOptions } from '../adapters/webhook-net';
 import { connectClient, connectNative, resolveTemporalTarget } from '../adapters/temporal-connection';
+import { activityWaiting } from '../activities/paid-once';
 import { createApp } from '../api/app';
 import { startReconciler } from '../api/batch-control';
 import { serveApi } from '../api/serve';
 import { createDb } from '../db/connection';
-import { publishSealingKey } from '../db/sealing-keys';
 import { sealingKeyPair, type MasterKey } from '../domain/crypto';
 import { migrateToLatest } from '../db/migrator';
 import { ensureAdminAtStart } from '../db/users';
@@ -121,16 +121,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     if (storage instanceof S3Storage) stops.push(async () => storage.client.destroy());
 
     // Keys live encrypted in the pool; the master key comes from BOLT_MASTER_KEY or the data directory.
-    const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: true });
-    const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
-    await publishSealingKey(db, masterKeys.current);
-    let simulators: SimulatorServer | undefined;
-    if (pool.needsSimulators) {
-      simulators = await startSimulators(o.simulators);
-      stops.push(() => simulators!.close());
-    }
-    const reloadMasterKeys = () => resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
-    const providers = createProviders({ db, masterKeys, reloadMasterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl: simulators?.url, kind: pool.kind, log, metrics });
+    const { providers, masterKeys, simulators } = await openProviders({ db, config, createMasterKey: true, startSimulators: () => startSimulators(o.simulators), log, metrics, ...activityWaiting });
+    if (simulators) stops.push(() => simulators.close());
 
     // The SDK's runtime must be installed before the first native connection instantiates a default one.
     installRuntime({ log, temporalMetricsPort: config.observability.temporalMetricsPort });

@@ -9,7 +9,7 @@ import { startStack } from './stack';
 import { ensureWebBuild } from './web-build';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env);
   // Readable lines in a terminal, JSON lines (one object each) when the output goes to a file or a collector.
   const log = createLogger({ level: config.logLevel, name: 'bolt', pretty: process.stdout.isTTY === true });
   log(`data directory: ${config.dataDir}`);

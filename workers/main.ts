@@ -1,14 +1,14 @@
 // Standalone worker process (`npm run worker`): for deployments where workers scale apart from the API.
 import type { Kysely } from 'kysely';
 import { loadCatalog } from '../adapters/catalog-files';
-import { poolQueueRates, resolveMasterKey } from '../adapters/key-pool';
+import { activityWaiting } from '../activities/paid-once';
+import { poolQueueRates } from '../adapters/key-pool';
 import { createLogger } from '../adapters/logger';
 import { BoltMetrics } from '../adapters/metrics';
 import { startTracing } from '../adapters/tracing';
-import { createProviders, preparePool } from '../adapters/providers';
+import { openProviders } from '../adapters/providers';
 import { openStorage } from '../adapters/storage';
 import { DestinationGuard } from '../adapters/webhook-net';
-import { publishSealingKey } from '../db/sealing-keys';
 import { connectNative, describeTarget, resolveTemporalTarget } from '../adapters/temporal-connection';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
@@ -18,7 +18,7 @@ import { startWorkerEndpoints, workerReadiness } from './observability';
 import { createWorkers, installRuntime, loadWorkflowBundle, workerPoolSize } from './worker';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env);
   const log = createLogger({ level: config.logLevel, name: 'worker' });
   const metrics = new BoltMetrics();
   const tracing = startTracing({ endpoint: config.observability.otlpEndpoint, serviceName: config.observability.serviceName ?? 'bolt-worker' });
@@ -32,14 +32,7 @@ async function main(): Promise<void> {
   await migrateToLatest(db as Kysely<unknown>);
   const storage = await openStorage(config.s3, config.dataDir);
   // Workers decrypt keys, so they need the master key the keys were sealed with.
-  const masterKeys = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
-  const pool = await preparePool(db, masterKeys, { gemini: config.gemini, tts: config.tts }, log);
-  // The API seals webhook secrets to this key's public half without holding the master key.
-  await publishSealingKey(db, masterKeys.current);
-  const sims = pool.needsSimulators && !config.simulatorUrl ? await startSimulators() : undefined;
-  const simulatorUrl = config.simulatorUrl ?? sims?.url;
-  const reloadMasterKeys = () => resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, create: false });
-  const providers = createProviders({ db, masterKeys, reloadMasterKeys, gemini: config.gemini, tts: config.tts, simulatorUrl, kind: pool.kind, log, metrics });
+  const { providers, masterKeys, simulators: sims } = await openProviders({ db, config, createMasterKey: false, simulatorUrl: config.simulatorUrl, startSimulators, log, metrics, ...activityWaiting });
   const rates = await poolQueueRates(db);
   installRuntime({ log, temporalMetricsPort: config.observability.temporalMetricsPort });
   const connection = await connectNative(target);

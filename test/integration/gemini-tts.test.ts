@@ -2,7 +2,8 @@
 // a batch in five locales only Gemini-TTS serves (audio, subtitles, spend in tokens, the style prompt on the wire),
 // the launch estimate against the real tokens, a style prompt a classic voice ignores (noted on the job), and previews.
 import assert from 'node:assert/strict';
-import { leaseKey, modelUsageNow, restModel } from '../../db/keys';
+import { leaseKey } from '../../db/key-leases';
+import { modelUsageNow, restModel } from '../../db/key-model-usage';
 import { parseMp3 } from '../../domain/audio';
 import { shippedCatalog } from '../../domain/catalog';
 import { geminiTtsUsd } from '../../domain/gemini-tts';

@@ -4,7 +4,7 @@
 // limit holds for its two keys together.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { resolveMasterKey } from '../../adapters/key-pool';
+import { resolveMasterKey } from '../../adapters/master-key-file';
 import { SIMULATOR_LABEL } from '../../adapters/providers';
 import { addKey, listKeys, removeKey, setKeyStatus, setProjectLimits } from '../../db/keys';
 import type { KeyService } from '../../db/schema';

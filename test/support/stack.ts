@@ -123,6 +123,6 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
  * Its configuration is this process's environment, with the settings in `overrides.config` replaced.
  */
 export function appOnStack(stack: TestStack, overrides: Partial<Omit<ApiDeps, 'config'>> & { config?: Partial<ApiConfig> } = {}): BoltApp {
-  const config = { ...loadConfig(), ...overrides.config };
+  const config = { ...loadConfig(process.env), ...overrides.config };
   return createApp({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue, storage: stack.storage, providers: stack.providers.kind, log: () => undefined, ...overrides, config });
 }

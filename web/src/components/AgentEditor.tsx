@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { agentView } from '../../../api/agent-routes';
 import { AgentInputSchema, AgentSchema } from '../../../api/schemas';
 import { api, type Json } from '../api';
+import { Select } from './Select';
 import { ErrorNote } from './ui';
 
 export type SavedAgent = Json<ReturnType<typeof agentView>>;
@@ -21,17 +22,10 @@ export const defaultAgent = (): AgentFields => {
 const fieldsOf = (a: SavedAgent): AgentFields => ({ name: a.name, premisePrompt: a.premisePrompt, structurePrompt: a.structurePrompt, tone: a.tone, targetMinutes: a.targetMinutes });
 
 export function AgentEditor({ value, onChange }: { value: AgentChoice; onChange(v: AgentChoice): void }) {
-  const [agents, setAgents] = useState<SavedAgent[]>([]);
-  const [versions, setVersions] = useState<SavedAgent[]>([]);
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(null);
-  const refresh = () => api<{ agents: SavedAgent[] }>('/api/agents?pageSize=200').then((r) => setAgents(r.agents), setError);
-  useEffect(() => void refresh(), []);
-  useEffect(() => {
-    if (!value.saved) return setVersions([]);
-    api<{ versions: SavedAgent[] }>(`/api/agents/${value.saved.id}/versions`).then((r) => setVersions(r.versions), setError);
-  }, [value.saved?.id]);
+  const { agents, versions, refresh } = useAgentLists(value.saved?.id, setError);
 
   const pick = (id: string) => {
     setSaved(null);
@@ -64,28 +58,9 @@ export function AgentEditor({ value, onChange }: { value: AgentChoice; onChange(
     <fieldset>
       <legend>Agent</legend>
       <div class="row">
-        <label>
-          Agent
-          <select value={value.saved?.id ?? ''} onChange={(e) => pick(e.currentTarget.value)}>
-            <option value="">Default narrator (not saved)</option>
-            {agents.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name} (v{a.currentVersion})
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select label="Agent" value={value.saved?.id ?? ''} choices={[['', 'Default narrator (not saved)'] as const, ...agents.map((a) => [a.id, `${a.name} (v${a.currentVersion})`] as const)]} onChange={pick} />
         {value.saved && versions.length > 0 ? (
-          <label>
-            Version
-            <select value={String(value.saved.version)} onChange={(e) => pickVersion(Number(e.currentTarget.value))}>
-              {versions.map((v) => (
-                <option key={v.version} value={String(v.version)}>
-                  v{v.version}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Select label="Version" value={String(value.saved.version)} choices={versions.map((v) => [String(v.version), `v${v.version}`] as const)} onChange={(v) => pickVersion(Number(v))} />
         ) : null}
         <button type="button" aria-expanded={editing} onClick={() => setEditing(!editing)}>
           {editing ? 'Close editor' : value.saved ? 'Edit agent' : 'Edit or save as new agent'}
@@ -95,34 +70,59 @@ export function AgentEditor({ value, onChange }: { value: AgentChoice; onChange(
         {value.fields.name} · {value.fields.tone} · {value.fields.targetMinutes} min
       </p>
       {saved ? <p role="status">{saved}</p> : null}
-      {editing ? (
-        <div class="agent-edit">
-          <label>
-            Name
-            <input value={value.fields.name} maxLength={100} onInput={(e) => set('name', e.currentTarget.value)} />
-          </label>
-          <label>
-            Premise prompt
-            <textarea rows={3} value={value.fields.premisePrompt} onInput={(e) => set('premisePrompt', e.currentTarget.value)} />
-          </label>
-          <label>
-            Structure prompt
-            <textarea rows={3} value={value.fields.structurePrompt} onInput={(e) => set('structurePrompt', e.currentTarget.value)} />
-          </label>
-          <label>
-            Tone
-            <input value={value.fields.tone} maxLength={200} onInput={(e) => set('tone', e.currentTarget.value)} />
-          </label>
-          <label>
-            Target minutes
-            <input type="number" min={0.1} max={60} step={0.1} value={value.fields.targetMinutes} onInput={(e) => set('targetMinutes', e.currentTarget.value)} />
-          </label>
-          <button type="button" onClick={save}>
-            {value.saved ? 'Save as a new version' : 'Save as a new agent'}
-          </button>
-        </div>
-      ) : null}
+      {editing ? <AgentFieldsForm fields={value.fields} asVersion={value.saved !== null} onSet={set} onSave={save} /> : null}
       <ErrorNote error={error} />
     </fieldset>
+  );
+}
+
+/** The saved agents, and the versions of the one chosen; errors go to `onError`. */
+function useAgentLists(savedId: string | undefined, onError: (err: unknown) => void) {
+  const [agents, setAgents] = useState<SavedAgent[]>([]);
+  const [versions, setVersions] = useState<SavedAgent[]>([]);
+  const refresh = () => api<{ agents: SavedAgent[] }>('/api/agents?pageSize=200').then((r) => setAgents(r.agents), onError);
+  useEffect(() => void refresh(), []);
+  useEffect(() => {
+    if (!savedId) return setVersions([]);
+    api<{ versions: SavedAgent[] }>(`/api/agents/${savedId}/versions`).then((r) => setVersions(r.versions), onError);
+  }, [savedId]);
+  return { agents, versions, refresh };
+}
+
+interface FormProps {
+  fields: AgentFields;
+  /** Saving makes a new version of the saved agent (else a new agent). */
+  asVersion: boolean;
+  onSet(k: keyof AgentFields, v: string): void;
+  onSave(): void;
+}
+
+function AgentFieldsForm({ fields, asVersion, onSet, onSave }: FormProps) {
+  return (
+    <div class="agent-edit">
+      <label>
+        Name
+        <input value={fields.name} maxLength={100} onInput={(e) => onSet('name', e.currentTarget.value)} />
+      </label>
+      <label>
+        Premise prompt
+        <textarea rows={3} value={fields.premisePrompt} onInput={(e) => onSet('premisePrompt', e.currentTarget.value)} />
+      </label>
+      <label>
+        Structure prompt
+        <textarea rows={3} value={fields.structurePrompt} onInput={(e) => onSet('structurePrompt', e.currentTarget.value)} />
+      </label>
+      <label>
+        Tone
+        <input value={fields.tone} maxLength={200} onInput={(e) => onSet('tone', e.currentTarget.value)} />
+      </label>
+      <label>
+        Target minutes
+        <input type="number" min={0.1} max={60} step={0.1} value={fields.targetMinutes} onInput={(e) => onSet('targetMinutes', e.currentTarget.value)} />
+      </label>
+      <button type="button" onClick={onSave}>
+        {asVersion ? 'Save as a new version' : 'Save as a new agent'}
+      </button>
+    </div>
   );
 }

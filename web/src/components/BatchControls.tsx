@@ -1,35 +1,29 @@
 // Steering a batch: pause, resume, cancel (after a confirmation), retry-failed, and the concurrency window.
 import { useState } from 'preact/hooks';
 import { ConcurrencySchema } from '../../../api/schemas';
+import { useAction } from '../action';
 import { api } from '../api';
 import type { BatchDetail } from '../types';
 import { ErrorNote } from './ui';
 
 export function BatchControls({ batch, onDone }: { batch: BatchDetail; onDone(): void }) {
-  const [error, setError] = useState<unknown>(null);
   const [note, setNote] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [window, setWindow] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const live = batch.status === 'running' || batch.status === 'paused';
 
   const act = async (action: string, body?: unknown, done?: string) => {
     setError(null);
     setNote(null);
-    setBusy(true);
-    try {
+    await run(async () => {
       await api(`/api/batches/${batch.id}/${action}`, { method: 'POST', body: body ?? {} });
       setNote(done ?? `${action}: accepted`);
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-      setConfirming(false);
-    }
+    });
+    setConfirming(false);
   };
-  const setConcurrency = (e: Event) => {
-    e.preventDefault();
+  const setConcurrency = () => {
     const parsed = ConcurrencySchema.safeParse({ window: Number(window) });
     if (!parsed.success) return setError(new Error(`window: ${parsed.error.issues[0]?.message ?? 'a whole number from 1 to 1,000'}`));
     void act('concurrency', parsed.data, `At most ${parsed.data.window} jobs at once.`);
@@ -70,19 +64,28 @@ export function BatchControls({ batch, onDone }: { batch: BatchDetail; onDone():
           </button>
         ) : null}
       </div>
-      {live ? (
-        <form class="row" onSubmit={setConcurrency}>
-          <label>
-            Jobs at once (1–1,000)
-            <input type="number" min={1} max={1000} value={window} onInput={(e) => setWindow(e.currentTarget.value)} />
-          </label>
-          <button type="submit" disabled={busy || window === ''}>
-            Set concurrency
-          </button>
-        </form>
-      ) : null}
+      {live ? <ConcurrencyForm busy={busy} window={window} onWindow={setWindow} onSet={setConcurrency} /> : null}
       {note ? <p role="status">{note}</p> : null}
       <ErrorNote error={error} />
     </section>
+  );
+}
+
+/** The concurrency window: at most this many of the batch's jobs at once. */
+function ConcurrencyForm({ busy, window, onWindow, onSet }: { busy: boolean; window: string; onWindow(window: string): void; onSet(): void }) {
+  const submit = (e: Event) => {
+    e.preventDefault();
+    onSet();
+  };
+  return (
+    <form class="row" onSubmit={submit}>
+      <label>
+        Jobs at once (1–1,000)
+        <input type="number" min={1} max={1000} value={window} onInput={(e) => onWindow(e.currentTarget.value)} />
+      </label>
+      <button type="submit" disabled={busy || window === ''}>
+        Set concurrency
+      </button>
+    </form>
   );
 }

@@ -1,4 +1,6 @@
 // Batch options: variations, priority, audio format, speaking rate, budget cap, webhook URL and secret.
+import { Select } from './Select';
+
 export interface Options {
   variations: number;
   priority: 'low' | 'normal' | 'high';
@@ -9,6 +11,14 @@ export interface Options {
   webhookSecret: string;
 }
 
+const VARIATIONS = ['1', '2', '3', '4', '5'];
+const PRIORITIES = ['high', 'normal', 'low'];
+const ENCODINGS = [
+  ['MP3', 'MP3'],
+  ['OGG_OPUS', 'Ogg Opus'],
+  ['LINEAR16', 'WAV (LINEAR16)'],
+] as const;
+
 export const defaultOptions: Options = { variations: 1, priority: 'normal', encoding: 'MP3', speakingRate: '', budgetUsd: '', webhookUrl: '', webhookSecret: '' };
 
 export function BatchOptions({ value, onChange }: { value: Options; onChange(o: Options): void }) {
@@ -17,32 +27,9 @@ export function BatchOptions({ value, onChange }: { value: Options; onChange(o: 
     <fieldset class="options">
       <legend>Options</legend>
       <div class="grid2">
-        <label>
-          Variations
-          <select value={String(value.variations)} onChange={(e) => set('variations', Number(e.currentTarget.value))}>
-            {[1, 2, 3, 4, 5].map((n) => (
-              <option key={n} value={String(n)}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Priority
-          <select value={value.priority} onChange={(e) => set('priority', e.currentTarget.value as Options['priority'])}>
-            <option value="high">high</option>
-            <option value="normal">normal</option>
-            <option value="low">low</option>
-          </select>
-        </label>
-        <label>
-          Audio format
-          <select value={value.encoding} onChange={(e) => set('encoding', e.currentTarget.value as Options['encoding'])}>
-            <option value="MP3">MP3</option>
-            <option value="OGG_OPUS">Ogg Opus</option>
-            <option value="LINEAR16">WAV (LINEAR16)</option>
-          </select>
-        </label>
+        <Select label="Variations" value={String(value.variations)} choices={VARIATIONS} onChange={(v) => set('variations', Number(v))} />
+        <Select label="Priority" value={value.priority} choices={PRIORITIES} onChange={(v) => set('priority', v as Options['priority'])} />
+        <Select label="Audio format" value={value.encoding} choices={ENCODINGS} onChange={(v) => set('encoding', v as Options['encoding'])} />
         <label>
           Speaking rate (0.25–4, empty for the voice's own)
           <input type="number" min={0.25} max={4} step={0.05} value={value.speakingRate} onInput={(e) => set('speakingRate', e.currentTarget.value)} />

@@ -1,33 +1,25 @@
 // Log in with email and password; the session (token and user) survives a reload.
 import { useState } from 'preact/hooks';
 import { LoginSchema } from '../../../api/schemas';
-import { api, ApiFailure } from '../api';
+import { useAction, validationFailure } from '../action';
+import { api } from '../api';
 import { ErrorNote } from '../components/ui';
 import { setSession, type SessionUser } from '../session';
 
 export function Login() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
     const parsed = LoginSchema.safeParse({ email, password });
-    if (!parsed.success) {
-      setError(new ApiFailure(400, 'validation_error', 'check the form', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))));
-      return;
-    }
-    setBusy(true);
-    try {
+    if (!parsed.success) return setError(validationFailure('check the form', parsed.error.issues));
+    await run(async () => {
       const r = await api<{ token: string; expiresAt: string; user: SessionUser }>('/api/auth/login', { method: 'POST', body: parsed.data });
       setSession({ token: r.token, user: r.user, expiresAt: r.expiresAt });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

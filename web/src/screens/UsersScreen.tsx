@@ -1,8 +1,12 @@
 // Admin: users — list, create (email, password, role) and delete.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { CreateUserSchema } from '../../../api/schemas';
-import { api, ApiFailure } from '../api';
+import { validationFailure } from '../action';
+import { api } from '../api';
+import { DataTable } from '../components/DataTable';
+import { Select } from '../components/Select';
 import { ErrorNote, when } from '../components/ui';
+import { useLoad } from '../load';
 import { useSession } from '../session';
 
 interface UserRow {
@@ -12,53 +16,77 @@ interface UserRow {
   createdAt: string;
 }
 
+const COLUMNS = ['Email', 'Role', 'Created', 'Actions'];
+const ROLES = ['member', 'admin'];
+
 export function UsersScreen() {
   const session = useSession();
-  const [users, setUsers] = useState<UserRow[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [formError, setFormError] = useState<unknown>(null);
+  const users = useLoad(() => api<{ users: UserRow[] }>('/api/users').then((r) => r.users), []);
   const [note, setNote] = useState<string | null>(null);
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [role, setRole] = useState<'member' | 'admin'>('member');
-  const load = () => api<{ users: UserRow[] }>('/api/users').then((r) => (setUsers(r.users), setError(null)), setError);
-  useEffect(() => void load(), []);
   if (session?.user.role !== 'admin') return <p>Only admins manage users.</p>;
 
-  const create = async (e: Event) => {
-    e.preventDefault();
-    setFormError(null);
-    setNote(null);
-    const parsed = CreateUserSchema.safeParse({ email, password, role });
-    if (!parsed.success) {
-      setFormError(new ApiFailure(400, 'validation_error', 'check the form', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))));
-      return;
-    }
-    try {
-      await api('/api/users', { method: 'POST', body: parsed.data });
-      setNote(`Created ${parsed.data.email}.`);
-      setEmail('');
-      setPassword('');
-      await load();
-    } catch (err) {
-      setFormError(err);
-    }
-  };
   const remove = async (u: UserRow) => {
     if (!window.confirm(`Delete ${u.email}?`)) return;
-    setError(null);
+    users.setError(null);
     try {
       await api(`/api/users/${u.id}`, { method: 'DELETE' });
       setNote(`Deleted ${u.email}.`);
-      await load();
+      await users.reload();
     } catch (err) {
-      setError(err);
+      users.setError(err);
     }
   };
 
   return (
     <section aria-labelledby="users-title">
       <h1 id="users-title">Users</h1>
+      <CreateUserForm onNote={setNote} onCreated={users.reload} />
+      {note ? <p role="status">{note}</p> : null}
+      <ErrorNote error={users.error} />
+      <DataTable class="users" columns={COLUMNS}>
+        {users.data?.map((u) => (
+          <tr key={u.id}>
+            <td>{u.email}</td>
+            <td>{u.role}</td>
+            <td>{when(u.createdAt)}</td>
+            <td>
+              <button type="button" class="danger" disabled={u.id === session.user.id} onClick={() => remove(u)} aria-label={`Delete ${u.email}`}>
+                Delete
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
+    </section>
+  );
+}
+
+/** The create form and its error; `onNote` says what happened, `onCreated` reloads the list. */
+function CreateUserForm({ onNote, onCreated }: { onNote(note: string | null): void; onCreated(): Promise<void> }) {
+  const [formError, setFormError] = useState<unknown>(null);
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [role, setRole] = useState<'member' | 'admin'>('member');
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    setFormError(null);
+    onNote(null);
+    const parsed = CreateUserSchema.safeParse({ email, password, role });
+    if (!parsed.success) return setFormError(validationFailure('check the form', parsed.error.issues));
+    try {
+      await api('/api/users', { method: 'POST', body: parsed.data });
+      onNote(`Created ${parsed.data.email}.`);
+      setEmail('');
+      setPassword('');
+      await onCreated();
+    } catch (err) {
+      setFormError(err);
+    }
+  };
+
+  return (
+    <>
       <form class="row" onSubmit={create} aria-label="Create a user">
         <label>
           Email
@@ -68,44 +96,10 @@ export function UsersScreen() {
           Password (8+ characters)
           <input type="password" value={password} required autoComplete="new-password" onInput={(e) => setPassword(e.currentTarget.value)} />
         </label>
-        <label>
-          Role
-          <select value={role} onChange={(e) => setRole(e.currentTarget.value as 'member' | 'admin')}>
-            <option value="member">member</option>
-            <option value="admin">admin</option>
-          </select>
-        </label>
+        <Select label="Role" value={role} choices={ROLES} onChange={(v) => setRole(v as 'member' | 'admin')} />
         <button type="submit">Create user</button>
       </form>
       <ErrorNote error={formError} label="Not created" />
-      {note ? <p role="status">{note}</p> : null}
-      <ErrorNote error={error} />
-      <div class="table-wrap">
-        <table class="users">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users?.map((u) => (
-              <tr key={u.id}>
-                <td>{u.email}</td>
-                <td>{u.role}</td>
-                <td>{when(u.createdAt)}</td>
-                <td>
-                  <button type="button" class="danger" disabled={u.id === session.user.id} onClick={() => remove(u)} aria-label={`Delete ${u.email}`}>
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </section>
+    </>
   );
 }

@@ -3,10 +3,10 @@
 import type { Kysely } from 'kysely';
 import { loadConfig } from '../domain/config';
 import { openDatabase } from '../stack/database';
-import { migrateToLatest } from './migrator';
+import { migrateToLatest } from '../db/migrator';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env);
   // While `npm start` runs, its cluster owns the data folder: use it rather than start a second one.
   const { db, close } = await openDatabase(config, (l) => console.log(l));
   try {
