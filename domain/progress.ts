@@ -1,14 +1,15 @@
 // Pure progress maths of a batch: jobs done, percent, rate and ETA, percent per language, and which batch
 // statuses are final or live. Shared by the batch detail view and the live progress stream.
+import { BatchStatus } from './statuses';
 
 /** Batch statuses after which nothing runs any more. */
-const FINISHED = new Set(['completed', 'cancelled', 'failed', 'budget_exhausted']);
+const FINISHED = new Set<string>([BatchStatus.completed, BatchStatus.cancelled, BatchStatus.failed, BatchStatus.budgetExhausted]);
 
 /** The batch has ended (completed, cancelled, failed or out of budget). */
 export const isFinished = (status: string): boolean => FINISHED.has(status);
 
 /** The batch has a workflow that takes signals (running or paused). */
-export const isLive = (status: string): boolean => status === 'running' || status === 'paused';
+export const isLive = (status: string): boolean => status === BatchStatus.running || status === BatchStatus.paused;
 
 /** The counters progress is computed from (a batch row, or the progress stream's reading of one). */
 export interface ProgressCounters {
@@ -27,7 +28,7 @@ export function progressOf(b: ProgressCounters, now = Date.now()) {
   const elapsedS = Math.max(0.001, (now - new Date(b.created_at).getTime()) / 1000);
   const perMinute = (done / elapsedS) * 60;
   const remaining = b.total_jobs - done;
-  const etaSeconds = isFinished(b.status) ? 0 : done > 0 && b.status === 'running' ? Math.round((remaining / perMinute) * 60) : null;
+  const etaSeconds = isFinished(b.status) ? 0 : done > 0 && b.status === BatchStatus.running ? Math.round((remaining / perMinute) * 60) : null;
   return {
     done,
     percent,
