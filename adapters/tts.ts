@@ -2,7 +2,8 @@
 // under 5,000 bytes as sent, each synthesized as LINEAR16 (with <mark> timepoints where the voice takes SSML),
 // the PCM joined and encoded once, and subtitles timed from the marks or the chunk durations.
 import { TextToSpeechClient, v1beta1 } from '@google-cloud/text-to-speech';
-import { concatPcm, decodeWav, pcmDurationMs, resamplePcm, type Pcm } from '../domain/audio';
+import { concatPcm, pcmDurationMs, resamplePcm, type Pcm } from '../domain/audio/pcm';
+import { decodeWav } from '../domain/audio/wav';
 import { planSpeechRequests, type SpeechRequest } from '../domain/chunking';
 import { BoltError, ErrorCode, Stage } from '../domain/errors';
 import { DEFAULT_GEMINI_TTS_LIMITS, DEFAULT_GEMINI_TTS_TOKENS, audioTokens, geminiVoice, maxTextBytes, textTokens, voiceSelection, type GeminiTtsLimits, type GeminiTtsTokenRates } from '../domain/gemini-tts';

@@ -3,7 +3,10 @@
 import { performance } from 'node:perf_hooks';
 import { encodeAudio, type AudioEncoding } from '../adapters/audio-codec';
 import { createTtsClient, synthesizeNarration } from '../adapters/tts';
-import { concatPcm, decodeWav, parseMp3, parseOggOpus } from '../domain/audio';
+import { parseMp3 } from '../domain/audio/mp3';
+import { parseOggOpus } from '../domain/audio/ogg';
+import { concatPcm } from '../domain/audio/pcm';
+import { decodeWav } from '../domain/audio/wav';
 import { startSimulators } from '../simulators/server';
 import { fillerBlocks } from '../simulators/text';
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { leaseKey } from '../../db/key-leases';
 import { modelUsageNow, restModel } from '../../db/key-model-usage';
-import { parseMp3 } from '../../domain/audio';
+import { parseMp3 } from '../../domain/audio/mp3';
 import { shippedCatalog } from '../../domain/catalog';
 import { geminiTtsUsd } from '../../domain/gemini-tts';
 import { parseSrt } from '../../domain/subtitles';

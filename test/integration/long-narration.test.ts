@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import { createTtsClient, synthesizeNarration } from '../../adapters/tts';
-import { decodeWav } from '../../domain/audio';
+import { decodeWav } from '../../domain/audio/wav';
 import { parseSrt, parseVtt } from '../../domain/subtitles';
 import { startSimulators, type SimulatorServer } from '../../simulators/server';
 import { fillerBlocks } from '../../simulators/text';

@@ -1,6 +1,6 @@
 // Voice previews (spoken once by a TTS worker, then served from storage) and favourite voices per user.
 import assert from 'node:assert/strict';
-import { parseMp3 } from '../../domain/audio';
+import { parseMp3 } from '../../domain/audio/mp3';
 import { call } from '../support/http';
 import { newTestUser, testStack, type TestStack } from '../support/stack';
 

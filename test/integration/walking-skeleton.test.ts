@@ -1,7 +1,7 @@
 // End to end on the real stack: a 2-title × 3-language batch through the REST API, Temporal,
 // PostgreSQL, versitygw S3 and the provider simulators driven by the production SDK clients.
 import assert from 'node:assert/strict';
-import { parseMp3 } from '../../domain/audio';
+import { parseMp3 } from '../../domain/audio/mp3';
 import { eventually, testAdminToken, testStack, type TestStack } from '../support/stack';
 
 interface BatchBody {

@@ -2,7 +2,10 @@
 // with subtitles that stay inside it.
 import assert from 'node:assert/strict';
 import type { Narration } from '../../adapters/tts';
-import { decodeWav, parseMp3, parseOggOpus, pcmDurationMs } from '../../domain/audio';
+import { parseMp3 } from '../../domain/audio/mp3';
+import { parseOggOpus } from '../../domain/audio/ogg';
+import { pcmDurationMs } from '../../domain/audio/pcm';
+import { decodeWav } from '../../domain/audio/wav';
 import { TTS_MAX_INPUT_BYTES } from '../../domain/chunking';
 import { parseSrt, parseVtt } from '../../domain/subtitles';
 

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import OpusScript from 'opusscript';
 import { encodeMp3, encodeOggOpus } from '../../adapters/audio-codec';
-import { concatPcm, decodeWav, encodeWav, parseMp3, parseOggOpus, pcmDurationMs } from '../../domain/audio';
+import { parseMp3 } from '../../domain/audio/mp3';
+import { parseOggOpus } from '../../domain/audio/ogg';
+import { concatPcm, pcmDurationMs } from '../../domain/audio/pcm';
+import { decodeWav, encodeWav } from '../../domain/audio/wav';
 
 const sine = (seconds: number, rate = 24000) => {
   const samples = new Int16Array(Math.round(seconds * rate));
