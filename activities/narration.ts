@@ -10,7 +10,8 @@ import { countAudioHit, findCachedAudio, storeCachedAudio, type CachedAudio } fr
 import type { Lease } from '../db/leases';
 import { dropChunk, dropChunks, listChunks, storeChunk } from '../db/narration-chunks';
 import type { Database } from '../db/schema';
-import { decodeWav, encodeWav, pcmDurationMs } from '../domain/audio';
+import { pcmDurationMs } from '../domain/audio/pcm';
+import { decodeWav, encodeWav } from '../domain/audio/wav';
 import { contentTypeOf } from '../domain/content-types';
 import type { PriceTable } from '../domain/catalog';
 import type { BoltMetrics } from '../adapters/metrics';

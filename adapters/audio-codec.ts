@@ -2,7 +2,10 @@
 // (libopus in WebAssembly, in our own Ogg pages) or WAV.
 import OpusScript from 'opusscript';
 import { createMp3Encoder } from 'wasm-media-encoders';
-import { encodeWav, mp3InfoFrame, parseMp3, resamplePcm, writeOggOpus, type Pcm } from '../domain/audio';
+import { mp3InfoFrame, parseMp3 } from '../domain/audio/mp3';
+import { writeOggOpus } from '../domain/audio/ogg';
+import { resamplePcm, type Pcm } from '../domain/audio/pcm';
+import { encodeWav } from '../domain/audio/wav';
 import { contentTypeOf } from '../domain/content-types';
 
 /** Encodings Bolt IA can produce for a finished narration. */

@@ -12,7 +12,7 @@ import {
   type LoudnessReport,
   type LoudnessTarget,
 } from '../domain/loudness';
-import type { Pcm } from '../domain/audio';
+import type { Pcm } from '../domain/audio/pcm';
 
 /**
  * Runs in a worker thread: metering takes about two seconds per minute of audio, which must not block the

@@ -3,9 +3,12 @@
 import { performance } from 'node:perf_hooks';
 import { encodeAudio, type AudioEncoding } from '../adapters/audio-codec';
 import { createTtsClient, synthesizeNarration } from '../adapters/tts';
-import { concatPcm, decodeWav, parseMp3, parseOggOpus } from '../domain/audio';
+import { parseMp3 } from '../domain/audio/mp3';
+import { concatPcm } from '../domain/audio/pcm';
+import { decodeWav } from '../domain/audio/wav';
 import { startSimulators } from '../simulators/server';
 import { fillerBlocks } from '../simulators/text';
+import { parseOggOpus } from '../test/support/ogg-opus';
 
 const cases: Array<{ name: string; language: string; voice: string; encoding: AudioEncoding; min: number; unit: 'words' | 'chars' }> = [
   { name: 'Portuguese, 9,000 words', language: 'pt-BR', voice: 'pt-BR-Neural2-A', encoding: 'MP3', min: 9000, unit: 'words' },

@@ -28,7 +28,7 @@ else
 fi
 
 # Debian packages: espeak-ng (real speech in the TTS simulator), chromium (the page's end-to-end tests,
-# driven by playwright-core; never a downloaded browser), ffmpeg (an independent audio meter in tests)
+# driven by playwright-core; never a downloaded browser), ffmpeg (an independent audio meter and decoder in tests)
 # and docker-compose (validates docker-compose.yml; no Docker engine is needed for that).
 missing=()
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)

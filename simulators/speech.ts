@@ -1,6 +1,7 @@
 // Real audio for the TTS simulator: espeak-ng speech when it is installed, a generated voice-like tone otherwise.
 import { spawn, spawnSync } from 'node:child_process';
-import { concatPcm, decodeWav, resamplePcm, type Pcm } from '../domain/audio';
+import { concatPcm, resamplePcm, type Pcm } from '../domain/audio/pcm';
+import { decodeWav } from '../domain/audio/wav';
 
 /** Sample rate of every simulated voice, like Google's 24 kHz voices. */
 export const SIM_SAMPLE_RATE = 24000;

@@ -1,7 +1,7 @@
 // What the TTS simulator adds for narration quality: each voice speaks at its own level (so loudness
 // normalisation has real differences to even out), and `customPronunciations` is checked as Google documents it.
 import { createHash } from 'node:crypto';
-import type { Pcm } from '../domain/audio';
+import type { Pcm } from '../domain/audio/pcm';
 import { familyOf } from '../domain/catalog';
 import { HttpError } from './http';
 

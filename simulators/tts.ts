@@ -2,7 +2,8 @@
 // (5,000 bytes of input, sentence length, SSML validity, existing voices, per-voice features, quotas) and real
 // audio whose length follows the text, in LINEAR16, MP3 or OGG_OPUS, with `<mark>` timepoints on v1beta1.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { encodeWav, resamplePcm, type Pcm } from '../domain/audio';
+import { resamplePcm, type Pcm } from '../domain/audio/pcm';
+import { encodeWav } from '../domain/audio/wav';
 import { encodeMp3, encodeOggOpus } from '../adapters/audio-codec';
 import { voiceFeatures } from '../domain/voice-features';
 import { CallCounters } from './counters';

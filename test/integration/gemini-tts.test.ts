@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { leaseKey } from '../../db/key-leases';
 import { modelUsageNow, restModel } from '../../db/key-model-usage';
-import { parseMp3 } from '../../domain/audio';
 import { shippedCatalog } from '../../domain/catalog';
 import { geminiTtsUsd } from '../../domain/gemini-tts';
 import { parseSrt } from '../../domain/subtitles';
+import { probeAudio } from '../support/audio-probe';
 import { call } from '../support/http';
 import { eventually, newTestUser, testStack, type TestStack } from '../support/stack';
 
@@ -90,7 +90,8 @@ describe('Gemini-TTS through the API', function () {
       assert.equal(job.status, 'completed');
       assert.equal(job.note, null, 'a Gemini-TTS voice takes the style prompt');
       const mp3 = Buffer.from(await (await fetch(job.audio.url)).arrayBuffer());
-      const info = parseMp3(mp3);
+      const info = await probeAudio(mp3);
+      assert.equal(info.codec, 'mp3');
       assert.ok(info.durationMs > 1000, `${job.language}: ${info.durationMs} ms of audio`);
       const srt = job.subtitles.find((s: { format: string }) => s.format === 'srt');
       const cues = parseSrt(await (await fetch(srt.url)).text());

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import { createTtsClient, synthesizeNarration } from '../../adapters/tts';
-import { decodeWav } from '../../domain/audio';
 import { parseSrt, parseVtt } from '../../domain/subtitles';
 import { startSimulators, type SimulatorServer } from '../../simulators/server';
 import { fillerBlocks } from '../../simulators/text';
+import { probeAudio } from '../support/audio-probe';
 import { checkNarration } from '../support/narration';
 
 /** Blocks of filler narration until the text holds at least `min` of what `count` counts. */
@@ -35,7 +35,7 @@ describe('long narrations through the TTS simulator', function () {
     const text = script('pt-BR', 9000, words);
     assert.ok(words(text) >= 9000);
     const n = await synthesizeNarration(client, { text, language: 'pt-BR', voice: 'pt-BR-Neural2-A', encoding: 'MP3' });
-    const m = checkNarration(n, 'mp3');
+    const m = await checkNarration(n, 'mp3');
     assert.equal(n.subtitles.timing, 'marks');
     assert.ok(m.requests > 10, `${m.requests} requests`);
     assert.ok(m.fileMs > 40 * 60_000, `a long narration (${m.fileMs} ms)`);
@@ -48,14 +48,14 @@ describe('long narrations through the TTS simulator', function () {
     const text = script('ja-JP', 6000, chars);
     assert.ok(chars(text) >= 6000 && !/ /.test(text));
     const n = await synthesizeNarration(client, { text, language: 'ja-JP', voice: 'ja-JP-Neural2-B', encoding: 'MP3' });
-    const m = checkNarration(n, 'mp3');
+    const m = await checkNarration(n, 'mp3');
     assert.ok(m.requests >= 4, `${m.requests} requests for ${Buffer.byteLength(text)} bytes`);
   });
 
   it('an Arabic script becomes one Ogg Opus file with subtitles', async () => {
     const text = script('ar-XA', 1500, words);
     const n = await synthesizeNarration(client, { text, language: 'ar-XA', voice: 'ar-XA-Wavenet-A', encoding: 'OGG_OPUS' });
-    const m = checkNarration(n, 'ogg');
+    const m = await checkNarration(n, 'ogg');
     assert.equal(n.contentType, 'audio/ogg');
     assert.ok(m.requests > 1);
   });
@@ -64,7 +64,7 @@ describe('long narrations through the TTS simulator', function () {
     const text = script('pt-BR', 1500, words);
     // The simulator rejects SSML and pitch for this voice, as Google does: success means neither was sent.
     const n = await synthesizeNarration(client, { text, language: 'pt-BR', voice: 'pt-BR-Chirp3-HD-Aoede', encoding: 'LINEAR16', pitch: 3, speakingRate: 1.1 });
-    checkNarration(n, 'wav');
+    await checkNarration(n, 'wav');
     assert.equal(n.subtitles.timing, 'chunks');
   });
 });
@@ -85,9 +85,9 @@ describe('text that SSML would choke on', function () {
     for (const voice of ['pt-BR-Neural2-A', 'pt-BR-Chirp3-HD-Aoede']) {
       sim.tts.counters.reset();
       const n = await synthesizeNarration(client, { text, language: 'pt-BR', voice, encoding: 'LINEAR16' });
-      checkNarration(n, 'wav');
+      await checkNarration(n, 'wav');
       assert.deepEqual(sim.tts.counters.snapshot().errors, {});
-      const pcm = decodeWav(n.body);
+      const pcm = (await probeAudio(n.body, { keepSamples: true })).pcm!;
       const loud = pcm.samples.reduce((a, s) => Math.max(a, Math.abs(s)), 0);
       assert.ok(loud > 1000, 'the audio is not silence');
       assert.ok(n.durationMs > 1500, `${n.durationMs} ms of speech`);

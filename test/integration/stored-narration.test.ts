@@ -53,7 +53,7 @@ describe('stored narrations: audio with subtitles', function () {
       const audioKey = j.audio_key!;
       const prefix = audioKey.slice(0, audioKey.lastIndexOf('/') + 1);
       const audio = await stack.storage.get(audioKey);
-      const fileMs = fileDurationMs(audio, audioKey.split('.').pop()!);
+      const fileMs = await fileDurationMs(audio, audioKey.split('.').pop()!);
       assert.ok(Math.abs(fileMs - j.audio_duration_ms!) <= 50, `${j.language}: file ${fileMs} ms, recorded ${j.audio_duration_ms} ms`);
       const srt = parseSrt((await stack.storage.get(`${prefix}subtitles.srt`)).toString('utf8'));
       const vtt = parseVtt((await stack.storage.get(`${prefix}subtitles.vtt`)).toString('utf8'));

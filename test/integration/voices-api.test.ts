@@ -1,6 +1,6 @@
 // Voice previews (spoken once by a TTS worker, then served from storage) and favourite voices per user.
 import assert from 'node:assert/strict';
-import { parseMp3 } from '../../domain/audio';
+import { probeAudio } from '../support/audio-probe';
 import { call } from '../support/http';
 import { newTestUser, testStack, type TestStack } from '../support/stack';
 
@@ -29,7 +29,8 @@ describe('voice previews and favourite voices', function () {
     const first = await preview(stack, a.token, 'pt-BR-Neural2-C');
     assert.equal(first.status, 200, first.body.toString());
     assert.equal(first.type, 'audio/mpeg');
-    const info = parseMp3(first.body);
+    const info = await probeAudio(first.body);
+    assert.equal(info.codec, 'mp3');
     assert.ok(info.durationMs > 500, `${info.durationMs} ms of speech`);
     assert.equal(syntheses() - before, 1);
     const again = await preview(stack, b.token, 'pt-BR-Neural2-C');

@@ -1,7 +1,7 @@
 // End to end on the real stack: a 2-title × 3-language batch through the REST API, Temporal,
 // PostgreSQL, versitygw S3 and the provider simulators driven by the production SDK clients.
 import assert from 'node:assert/strict';
-import { parseMp3 } from '../../domain/audio';
+import { probeAudio } from '../support/audio-probe';
 import { eventually, testAdminToken, testStack, type TestStack } from '../support/stack';
 
 interface BatchBody {
@@ -81,14 +81,15 @@ describe('walking skeleton: one batch end to end', function () {
     const batchRow = await stack.db.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     assert.ok(batchRow.finished_at);
 
-    // Objects in the S3-compatible server: 6 valid MP3s whose parsed length matches the recorded one.
+    // Objects in the S3-compatible server: 6 valid MP3s whose length, as ffmpeg plays them, matches the recorded one.
     const keys = await stack.storage.list(`batches/${id}/`);
     const audioKeys = keys.filter((k) => k.endsWith('.mp3'));
     assert.equal(audioKeys.length, 6);
     assert.equal(keys.filter((k) => k.endsWith('script.txt')).length, 6);
     for (const key of audioKeys) {
       const body = await stack.storage.get(key);
-      const info = parseMp3(body);
+      const info = await probeAudio(body);
+      assert.equal(info.codec, 'mp3', key);
       const job = jobs.find((j) => j.audio_key === key)!;
       assert.equal(body.length, job.audio_bytes);
       assert.ok(Math.abs(info.durationMs - job.audio_duration_ms!) < 150, `${key}: ${info.durationMs} vs ${job.audio_duration_ms}`);

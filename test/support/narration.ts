@@ -1,24 +1,23 @@
-// Checks shared by the provider tests: a narration is one valid file whose duration is the sum of its chunks,
-// with subtitles that stay inside it.
+// Checks shared by the provider tests: a narration is one valid file (as ffmpeg reads it) whose duration is the
+// sum of its chunks, with subtitles that stay inside it.
 import assert from 'node:assert/strict';
 import type { Narration } from '../../adapters/tts';
-import { decodeWav, parseMp3, parseOggOpus, pcmDurationMs } from '../../domain/audio';
 import { TTS_MAX_INPUT_BYTES } from '../../domain/chunking';
 import { parseSrt, parseVtt } from '../../domain/subtitles';
+import { probeAudio } from './audio-probe';
 
-/** Duration of an encoded file as a player reads it; throws unless the file is valid. */
-export function fileDurationMs(body: Buffer, extension: string): number {
-  if (extension === 'mp3') return parseMp3(body).durationMs;
-  if (extension === 'ogg') return parseOggOpus(body).durationMs;
-  if (extension === 'wav') return pcmDurationMs(decodeWav(body));
-  throw new Error(`unknown extension ${extension}`);
+/** Duration of an encoded file as ffmpeg plays it; throws unless the file is valid and in the extension's format. */
+export async function fileDurationMs(body: Buffer, extension: string): Promise<number> {
+  const probed = await probeAudio(body);
+  if (probed.format !== extension) throw new Error(`a .${extension} file that ffmpeg reads as ${probed.format}`);
+  return probed.durationMs;
 }
 
 /** Asserts every acceptance rule of a narration and returns its measured figures. */
-export function checkNarration(n: Narration, extension: string): { fileMs: number; sumMs: number; cues: number; requests: number } {
+export async function checkNarration(n: Narration, extension: string): Promise<{ fileMs: number; sumMs: number; cues: number; requests: number }> {
   assert.equal(n.extension, extension);
   for (const b of n.requestBytes) assert.ok(b <= TTS_MAX_INPUT_BYTES, `a request of ${b} bytes`);
-  const fileMs = fileDurationMs(n.body, extension);
+  const fileMs = await fileDurationMs(n.body, extension);
   const sumMs = n.chunkDurationsMs.reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(fileMs - sumMs) <= 50, `file lasts ${fileMs} ms, chunks add up to ${sumMs} ms`);
   assert.ok(Math.abs(n.durationMs - sumMs) <= 1, `recorded ${n.durationMs} ms, chunks add up to ${sumMs} ms`);
