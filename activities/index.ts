@@ -8,9 +8,9 @@ import { createSpeechActivities } from './speech';
 import { createWebhookActivities } from './webhooks';
 
 export type { ActivityDeps } from './deps';
-export { createBookkeepingActivities, type BookkeepingActivities } from './bookkeeping';
-export { createScriptActivities, type ScriptActivities } from './scripts';
-export { createSpeechActivities, styleFor, type SpeechActivities } from './speech';
+export type { BookkeepingActivities } from './bookkeeping';
+export type { ScriptActivities } from './scripts';
+export type { SpeechActivities } from './speech';
 
 /** Each task queue's activities, as the worker of that queue registers them (keys as in `taskQueues`). */
 export function activitiesByQueue(deps: ActivityDeps) {
