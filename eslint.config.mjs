@@ -31,7 +31,7 @@ export default tseslint.config(
             name,
             message: 'Workflow code is deterministic: Node built-ins are not allowed in workflows/.',
           })),
-          patterns: [{ group: ['../activities/*', '../adapters/*', '../db/*'], allowTypeImports: true, message: 'Workflows import activities and adapters as types only.' }],
+          patterns: [{ group: ['../activities', '../activities/*', '../adapters/*', '../db/*'], allowTypeImports: true, message: 'Workflows import activities and adapters as types only.' }],
         },
       ],
     },

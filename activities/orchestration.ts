@@ -4,14 +4,15 @@ import type { Kysely, Transaction } from 'kysely';
 import { attemptsAllowed, budgetMessage } from '../domain/budget';
 import { shippedCatalog, type PriceTable } from '../domain/catalog';
 import { estimateBatch } from '../domain/estimates';
-import { getBatch, setBatchStatus, writeMissingJobs } from '../db/batches';
+import { setBatchStatus, writeMissingJobs } from '../db/batches';
 import { pageJobs, transitionAll } from '../db/jobs';
-import type { Database } from '../db/schema';
+import type { Batch, Database } from '../db/schema';
 import { forgetFailedScriptChecks } from '../db/script-checks';
 import { Stage } from '../domain/errors';
 import { countGrant, getUserLimits, liveWork, lockUser, usageOn } from '../db/user-limits';
 import { userAllowance } from '../domain/user-limits';
 import type { WaitingFor } from '../db/schema';
+import { mustGetBatch } from './deps';
 import { withStage } from './failures';
 
 /** Most attempts granted at once, so a limit an admin sets while a batch runs applies within this many starts. */
@@ -48,96 +49,114 @@ export interface OrchestrationDeps {
   prices?: PriceTable;
 }
 
+/** What the budget maths needs: the database, the model the estimate prices and the price table (read once, when first needed). */
+interface BudgetContext {
+  db: Kysely<Database>;
+  geminiModel: string;
+  prices: () => PriceTable;
+}
+
+/** Estimated cost of one job of a batch: the batch estimate's total over its jobs. */
+async function perJobCost({ db, geminiModel, prices }: BudgetContext, batchId: string): Promise<{ capUsd?: number; perJobUsd: number }> {
+  const batch = await mustGetBatch(db, batchId);
+  const capUsd = batch.options.budgetUsd;
+  if (capUsd === undefined) return { perJobUsd: 0 };
+  const estimate = estimateBatch(
+    {
+      mode: batch.mode as 'matrix',
+      titles: batch.titles,
+      languages: batch.languages,
+      variations: batch.variations,
+      masterLanguage: batch.master_language,
+      agent: batch.options.agent,
+      model: geminiModel,
+    },
+    prices(),
+  );
+  return { capUsd, perJobUsd: estimate.cost.totalUsd / Math.max(1, estimate.counts.jobs) };
+}
+
+const runningJobs = async (db: Kysely<Database>, batchId: string) =>
+  Number((await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', batchId).where('status', '=', 'running').executeTakeFirst())?.n ?? 0);
+const attemptsSoFar = async (db: Kysely<Database>, batchId: string) =>
+  Number((await db.selectFrom('jobs').select((eb) => eb.fn.sum<number>('attempts').as('n')).where('batch_id', '=', batchId).executeTakeFirst())?.n ?? 0);
+
+async function setWaiting(trx: Transaction<Database>, batchId: string, waiting: WaitingFor | null): Promise<void> {
+  let q = trx.updateTable('batches').set({ waiting_for: waiting ? JSON.stringify(waiting) : null }).where('id', '=', batchId);
+  if (!waiting) q = q.where('waiting_for', 'is not', null);
+  await q.execute();
+}
+
+/** The owner's limits on a grant the budget allows: granted and counted, or none with the reason written on the batch. */
+async function grantUnderUserLimits(
+  trx: Transaction<Database>,
+  batch: Batch,
+  ask: { running: number; want: number; perJobUsd: number },
+): Promise<JobAllowance> {
+  await lockUser(trx, batch.user_id);
+  const limits = await getUserLimits(trx, batch.user_id);
+  const now = new Date();
+  const [usage, others] = await Promise.all([usageOn(trx, batch.user_id, now), liveWork(trx, batch.user_id, batch.id)]);
+  const estimatedPerJob = batch.estimate ? batch.estimate.cost.totalUsd / Math.max(1, batch.estimate.counts.jobs) : ask.perJobUsd;
+  const verdict = userAllowance(limits, usage, { running: others.running + ask.running, perJobUsd: estimatedPerJob, want: ask.want }, now);
+  if (verdict.jobs > 0) {
+    await countGrant(trx, batch.id, verdict.jobs);
+    await setWaiting(trx, batch.id, null);
+    return { jobs: verdict.jobs, budgetExhausted: false, recheckMs: 0 };
+  }
+  if (!('reason' in verdict)) return { jobs: 0, budgetExhausted: false, recheckMs: 10_000 };
+  const since = batch.waiting_for?.reason === verdict.reason ? batch.waiting_for.since : now.toISOString();
+  await setWaiting(trx, batch.id, { reason: verdict.reason, limit: verdict.limit, used: verdict.used, until: verdict.until?.toISOString() ?? null, since });
+  // Daily limits: look again every half minute (an admin may raise them); running jobs: sooner.
+  const recheckMs = verdict.until ? Math.max(1000, Math.min(30_000, verdict.until.getTime() - now.getTime())) : 10_000;
+  return { jobs: 0, budgetExhausted: false, recheckMs };
+}
+
+/**
+ * How many job attempts the batch may start now, under its budget cap and its owner's limits
+ * (running jobs, jobs and spend per UTC day). `running` is how many of the batch's jobs its workflow
+ * has running or starting; `want` how many it would start. When a user limit allows none, the reason
+ * is written on the batch (`waiting_for`) and the workflow waits and asks again: jobs wait, never fail.
+ */
+async function jobAllowance(ctx: BudgetContext, input: { batchId: string; running: number; want: number }): Promise<JobAllowance> {
+  const { db } = ctx;
+  const batch = await mustGetBatch(db, input.batchId);
+  const { capUsd, perJobUsd } = await perJobCost(ctx, input.batchId);
+  const recorded = capUsd === undefined ? 0 : await attemptsSoFar(db, input.batchId);
+  if (attemptsAllowed(capUsd, perJobUsd, recorded) <= 0) return { jobs: 0, budgetExhausted: true, recheckMs: 0 };
+  // Children the workflow started whose first activity has not yet counted their attempt: without
+  // them a grant asked for right after a start would let one attempt more than the cap through.
+  const unrecorded = capUsd === undefined ? 0 : Math.max(0, input.running - (await runningJobs(db, input.batchId)));
+  const budget = attemptsAllowed(capUsd, perJobUsd, recorded + unrecorded);
+  // Room only once those starts are counted (or turn out to be children that just ended): ask again soon.
+  if (budget <= 0) return { jobs: 0, budgetExhausted: false, recheckMs: 1000 };
+  const want = Math.max(1, Math.min(input.want, budget, MAX_GRANT));
+  return db.transaction().execute((trx) => grantUnderUserLimits(trx, batch, { running: input.running, want, perJobUsd }));
+}
+
+/** The main task queue's activities that steer a batch: its grants, job pages, pause state, retries and cancel. */
 export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-flash', prices }: OrchestrationDeps) {
   let priceTable = prices;
-  /** Estimated cost of one job of a batch: the batch estimate's total over its jobs. */
-  const perJobCost = async (batchId: string): Promise<{ capUsd?: number; perJobUsd: number }> => {
-    const batch = await getBatch(db, batchId);
-    if (!batch) throw new Error(`batch ${batchId} does not exist`);
-    const capUsd = batch.options.budgetUsd;
-    if (capUsd === undefined) return { perJobUsd: 0 };
-    priceTable ??= shippedCatalog().prices;
-    const estimate = estimateBatch(
-      {
-        mode: batch.mode as 'matrix',
-        titles: batch.titles,
-        languages: batch.languages,
-        variations: batch.variations,
-        masterLanguage: batch.master_language,
-        agent: batch.options.agent,
-        model: geminiModel,
-      },
-      priceTable,
-    );
-    return { capUsd, perJobUsd: estimate.cost.totalUsd / Math.max(1, estimate.counts.jobs) };
-  };
-  const runningJobs = async (batchId: string) =>
-    Number((await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', batchId).where('status', '=', 'running').executeTakeFirst())?.n ?? 0);
-  const attemptsSoFar = async (batchId: string) =>
-    Number((await db.selectFrom('jobs').select((eb) => eb.fn.sum<number>('attempts').as('n')).where('batch_id', '=', batchId).executeTakeFirst())?.n ?? 0);
-
-  const setWaiting = async (trx: Transaction<Database>, batchId: string, waiting: WaitingFor | null) => {
-    let q = trx.updateTable('batches').set({ waiting_for: waiting ? JSON.stringify(waiting) : null }).where('id', '=', batchId);
-    if (!waiting) q = q.where('waiting_for', 'is not', null);
-    await q.execute();
-  };
-
+  const ctx: BudgetContext = { db, geminiModel, prices: () => (priceTable ??= shippedCatalog().prices) };
   return {
-    /**
-     * How many job attempts the batch may start now, under its budget cap and its owner's limits
-     * (running jobs, jobs and spend per UTC day). `running` is how many of the batch's jobs its workflow
-     * has running or starting; `want` how many it would start. When a user limit allows none, the reason
-     * is written on the batch (`waiting_for`) and the workflow waits and asks again: jobs wait, never fail.
-     */
+    /** How many job attempts the batch may start now (see {@link jobAllowance}). */
     async jobAllowance(input: { batchId: string; running: number; want: number }): Promise<JobAllowance> {
-      return withStage(Stage.bookkeeping, async () => {
-        const batch = await getBatch(db, input.batchId);
-        if (!batch) throw new Error(`batch ${input.batchId} does not exist`);
-        const { capUsd, perJobUsd } = await perJobCost(input.batchId);
-        const recorded = capUsd === undefined ? 0 : await attemptsSoFar(input.batchId);
-        if (attemptsAllowed(capUsd, perJobUsd, recorded) <= 0) return { jobs: 0, budgetExhausted: true, recheckMs: 0 };
-        // Children the workflow started whose first activity has not yet counted their attempt: without
-        // them a grant asked for right after a start would let one attempt more than the cap through.
-        const unrecorded = capUsd === undefined ? 0 : Math.max(0, input.running - (await runningJobs(input.batchId)));
-        const budget = attemptsAllowed(capUsd, perJobUsd, recorded + unrecorded);
-        // Room only once those starts are counted (or turn out to be children that just ended): ask again soon.
-        if (budget <= 0) return { jobs: 0, budgetExhausted: false, recheckMs: 1000 };
-        const want = Math.max(1, Math.min(input.want, budget, MAX_GRANT));
-        return db.transaction().execute(async (trx) => {
-          await lockUser(trx, batch.user_id);
-          const limits = await getUserLimits(trx, batch.user_id);
-          const now = new Date();
-          const [usage, others] = await Promise.all([usageOn(trx, batch.user_id, now), liveWork(trx, batch.user_id, batch.id)]);
-          const estimatedPerJob = batch.estimate ? batch.estimate.cost.totalUsd / Math.max(1, batch.estimate.counts.jobs) : perJobUsd;
-          const verdict = userAllowance(limits, usage, { running: others.running + input.running, perJobUsd: estimatedPerJob, want }, now);
-          if (verdict.jobs > 0) {
-            await countGrant(trx, input.batchId, verdict.jobs);
-            await setWaiting(trx, input.batchId, null);
-            return { jobs: verdict.jobs, budgetExhausted: false, recheckMs: 0 };
-          }
-          if (!('reason' in verdict)) return { jobs: 0, budgetExhausted: false, recheckMs: 10_000 };
-          const since = batch.waiting_for?.reason === verdict.reason ? batch.waiting_for.since : now.toISOString();
-          await setWaiting(trx, input.batchId, { reason: verdict.reason, limit: verdict.limit, used: verdict.used, until: verdict.until?.toISOString() ?? null, since });
-          // Daily limits: look again every half minute (an admin may raise them); running jobs: sooner.
-          const recheckMs = verdict.until ? Math.max(1000, Math.min(30_000, verdict.until.getTime() - now.getTime())) : 10_000;
-          return { jobs: 0, budgetExhausted: false, recheckMs };
-        });
-      });
+      return withStage(Stage.bookkeeping, () => jobAllowance(ctx, input));
     },
 
     /** How many more job attempts the batch's budget cap allows now (a huge number without a cap). */
     async budgetAllowance(input: { batchId: string }): Promise<number> {
       return withStage(Stage.bookkeeping, async () => {
-        const { capUsd, perJobUsd } = await perJobCost(input.batchId);
-        return attemptsAllowed(capUsd, perJobUsd, capUsd === undefined ? 0 : await attemptsSoFar(input.batchId));
+        const { capUsd, perJobUsd } = await perJobCost(ctx, input.batchId);
+        return attemptsAllowed(capUsd, perJobUsd, capUsd === undefined ? 0 : await attemptsSoFar(db, input.batchId));
       });
     },
 
     /** Ends a batch stopped by its cap: jobs that never started are cancelled with the reason. */
     async closeOverBudget(input: { batchId: string }): Promise<void> {
       await withStage(Stage.bookkeeping, async () => {
-        const { capUsd, perJobUsd } = await perJobCost(input.batchId);
-        const message = budgetMessage(capUsd ?? 0, perJobUsd, await attemptsSoFar(input.batchId));
+        const { capUsd, perJobUsd } = await perJobCost(ctx, input.batchId);
+        const message = budgetMessage(capUsd ?? 0, perJobUsd, await attemptsSoFar(db, input.batchId));
         await transitionAll(db, input.batchId, 'queued', 'cancelled', { error_stage: 'orchestration', error_code: 'budget_exhausted', error_message: message });
         await setBatchStatus(db, input.batchId, 'budget_exhausted');
         await db.updateTable('batches').set({ status_message: message }).where('id', '=', input.batchId).execute();

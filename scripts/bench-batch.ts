@@ -3,17 +3,12 @@
 //   npm run bench:batch -- [--titles 1000] [--languages 10] [--window 200] [--speech tone|auto] [--gemini-slots 10] [--tts-slots 8]
 // It measures orchestration (Temporal, PostgreSQL, the workers), so by default the simulated voice is a
 // generated tone; `--speech auto` uses espeak-ng speech, whose CPU cost per call would be measured instead.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { getBatch } from '../db/batches';
-import { loadConfig } from '../domain/config';
-import { startStack } from '../stack/stack';
 import { jobAttemptWorkflowId } from '../workflows/definitions';
 import { BENCH_LANGUAGES, startBenchBatch } from './bench/batch';
-
+import { withScratchStack } from './bench/scratch-stack';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -41,22 +36,16 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const args = parsed.data;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-bench-'));
-  fs.chmodSync(dataDir, 0o755);
-  const config = loadConfig({ BOLT_DATA_DIR: dataDir, PORT: '0', TEMPORAL_TASK_QUEUE: 'bolt-bench' });
   const concurrency = { gemini: args['gemini-slots'], tts: args['tts-slots'] };
-  const stack = await startStack({ config, api: false, log: () => undefined, simulators: { tts: { speech: args.speech } }, concurrency });
-  // Ctrl-C ends the benchmark without leaving its servers behind.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      console.log(`${signal}: stopping the stack`);
-      void stack.stop().finally(() => {
-        fs.rmSync(dataDir, { recursive: true, force: true });
-        process.exit(130);
+  const stackOptions = { simulators: { tts: { speech: args.speech } }, concurrency };
+  await withScratchStack({ prefix: 'bolt-bench-', taskQueue: 'bolt-bench', stack: stackOptions }, async (stack, cleanUp) => {
+    // Ctrl-C ends the benchmark without leaving its servers behind.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        console.log(`${signal}: stopping the stack`);
+        void cleanUp().finally(() => process.exit(130));
       });
-    });
-  }
-  try {
+    }
     const t0 = Date.now();
     const { batch, handle, jobs } = await startBenchBatch(stack, { titles: args.titles, languages: args.languages, window: args.window, label: 'Benchmark title number' });
     const timer = setInterval(() => {
@@ -77,10 +66,7 @@ async function main(): Promise<void> {
     console.log(`wall time: ${seconds.toFixed(1)} s, throughput: ${(outcome.completed / seconds).toFixed(1)} jobs/s, window ${args.window}, speech ${args.speech}, slots gemini ${concurrency.gemini} tts ${concurrency.tts}`);
     console.log(`batch workflow runs: ${sizes.length}, largest batch history: ${Math.max(...sizes)} events, largest sampled job history: ${largestJob} events`);
     console.log(`peak RSS of this process (API-less stack, workers in-process): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
-  } finally {
-    await stack.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((err: unknown) => {

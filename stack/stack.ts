@@ -10,13 +10,14 @@ import { loadCatalog } from '../adapters/catalog-files';
 import { poolQueueRates } from '../adapters/key-pool';
 import { asLog, createLogger, type Log } from '../adapters/logger';
 import { BoltMetrics } from '../adapters/metrics';
-import { startTracing } from '../adapters/tracing';
+import { startTracing, type Tracing } from '../adapters/tracing';
 import { openProviders, type Providers } from '../adapters/providers';
 import { openStorage, S3Storage, type ObjectStorage, type S3StorageOptions } from '../adapters/storage';
 import { DestinationGuard, type GuardOptions } from '../adapters/webhook-net';
-import { connectClient, connectNative, resolveTemporalTarget } from '../adapters/temporal-connection';
-import { activityWaiting } from '../activities/paid-once';
+import { connectClient, connectNative, resolveTemporalTarget, type TemporalTarget } from '../adapters/temporal-connection';
 import { createApp } from '../api/app';
+import type { ApiDeps } from '../api/http';
+import { activityWaiting } from '../activities/paid-once';
 import { startReconciler } from '../api/batch-control';
 import { serveApi } from '../api/serve';
 import { createDb } from '../db/connection';
@@ -28,7 +29,7 @@ import type { Database } from '../db/schema';
 import type { Config } from '../domain/config';
 import { startSimulators, type SimulatorServer } from '../simulators/server';
 import { startWorkerEndpoints, workerReadiness } from '../workers/observability';
-import { BoltWorkers, createWorkers, loadWorkflowBundle, installRuntime, workerPoolSize } from '../workers/worker';
+import { BoltWorkers, createWorkers, loadWorkflowBundle, installRuntime, workerPoolSize, type WorkerOptions } from '../workers/worker';
 import { startPostgres, type PostgresServer } from './postgres';
 import { startTemporal, type TemporalServer } from './temporal';
 
@@ -77,36 +78,108 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** What a started stack must stop: each stop runs in reverse order of the starts; a failing one is logged. */
+class Stops {
+  private readonly fns: Array<() => Promise<void>> = [];
+  constructor(private readonly log: Log) {}
+  push(...fns: Array<() => Promise<void>>): void {
+    this.fns.push(...fns);
+  }
+  async run(): Promise<void> {
+    for (const s of this.fns.reverse()) {
+      await s().catch((err: unknown) => this.log.warn(`stop: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    this.fns.length = 0;
+  }
+}
+
+/** Temporal (the configured server, or a dev server of our own) and PostgreSQL, started side by side. */
+async function startServers(o: StackOptions, log: Log) {
+  const { config } = o;
+  // An address from the environment or a Temporal config profile means an existing server (TLS, API key…).
+  const target = resolveTemporalTarget(config.temporal);
+  const [temporal, postgres] = await Promise.all([
+    startTemporal({
+      address: target.address,
+      cliPath: config.temporal.cliPath,
+      namespace: target.namespace,
+      dbFile: o.persistent ? path.join(config.dataDir, 'temporal.sqlite') : undefined,
+      port: o.persistent ? config.temporal.port : undefined,
+      uiPort: o.persistent ? config.temporal.uiPort : undefined,
+      log,
+    }),
+    startPostgres({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'postgres'), log }),
+  ]);
+  return { target, temporal, postgres };
+}
+
+/** The native connection the workers poll with, and the client (traced when tracing is on). */
+async function connectTemporal(o: { target: TemporalTarget; address: string; config: Config; log: Log; tracing?: Tracing }, stops: Stops) {
+  // The SDK's runtime must be installed before the first native connection instantiates a default one.
+  installRuntime({ log: o.log, temporalMetricsPort: o.config.observability.temporalMetricsPort });
+  const connectTo = { ...o.target, address: o.address };
+  const connection = await connectNative(connectTo);
+  stops.push(() => connection.close());
+  const clientConnection = await connectClient(connectTo);
+  stops.push(() => clientConnection.close());
+  const interceptors = o.tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
+  const client = new Client({ connection: clientConnection, namespace: o.target.namespace, interceptors });
+  return { connection, client };
+}
+
+/** What the in-process workers are built from; the rest comes from the stack's options and configuration. */
+type InProcessWorkers = Pick<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'bundle' | 'deps' | 'tracing'> & { metrics: BoltMetrics };
+
+/** The in-process workers (unless `worker: false`), run until the stack stops, and their /metrics, /healthz and /readyz when configured. */
+async function runWorkers(o: StackOptions, w: InProcessWorkers, stops: Stops): Promise<{ workers?: BoltWorkers; workerMetricsPort?: number }> {
+  const { config } = o;
+  if (!(o.worker ?? true)) return {};
+  const rates = await poolQueueRates(w.deps.db);
+  const workers = await createWorkers({
+    ...w,
+    geminiPerSecond: rates.gemini,
+    ttsPerSecond: rates.tts,
+    geminiConcurrency: o.concurrency?.gemini,
+    ttsConcurrency: o.concurrency?.tts,
+    shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+  });
+  const running = workers.run();
+  stops.push(async () => {
+    workers.shutdown();
+    await running;
+  });
+  let workerMetricsPort: number | undefined;
+  if (config.observability.metricsPort) {
+    const endpoints = await startWorkerEndpoints({ port: config.observability.metricsPort, metrics: w.metrics, ready: () => workerReadiness(workers, w.deps.db) });
+    stops.push(() => endpoints.close());
+    workerMetricsPort = endpoints.port;
+  }
+  return { workers, workerMetricsPort };
+}
+
+/** The API and the reconciler that starts batches whose workflow could not be started; returns the API's URL. */
+async function serveStackApi(config: Config, deps: ApiDeps & { log: Log }, stops: Stops): Promise<string> {
+  const app = createApp(deps);
+  // Batches whose workflow could not be started (Temporal unreachable) start from here later.
+  const reconciler = startReconciler({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log });
+  stops.push(() => reconciler.stop());
+  const serving = await serveApi(app, config.port, '0.0.0.0', deps.log);
+  stops.push(() => serving.close(Math.min(config.shutdownGraceSeconds * 1000, 10_000)));
+  return `http://localhost:${serving.port}`;
+}
+
 export async function startStack(o: StackOptions): Promise<Stack> {
   const { config } = o;
   const log = o.log ? asLog(o.log, config.logLevel) : createLogger({ level: config.logLevel, name: 'bolt' });
   // Off (nothing registered, no-op spans) unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
   const tracing = startTracing({ endpoint: config.observability.otlpEndpoint, serviceName: config.observability.serviceName ?? 'bolt' });
   const metrics = new BoltMetrics();
-  const stops: Array<() => Promise<void>> = [];
-  const stop = async () => {
-    for (const s of stops.reverse()) {
-      await s().catch((err: unknown) => log.warn(`stop: ${err instanceof Error ? err.message : String(err)}`));
-    }
-    stops.length = 0;
-  };
+  const stops = new Stops(log);
+  const stop = () => stops.run();
   if (tracing) stops.push(() => tracing.shutdown());
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
-    // An address from the environment or a Temporal config profile means an existing server (TLS, API key…).
-    const target = resolveTemporalTarget(config.temporal);
-    const [temporal, postgres] = await Promise.all([
-      startTemporal({
-        address: target.address,
-        cliPath: config.temporal.cliPath,
-        namespace: target.namespace,
-        dbFile: o.persistent ? path.join(config.dataDir, 'temporal.sqlite') : undefined,
-        port: o.persistent ? config.temporal.port : undefined,
-        uiPort: o.persistent ? config.temporal.uiPort : undefined,
-        log,
-      }),
-      startPostgres({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'postgres'), log }),
-    ]);
+    const { target, temporal, postgres } = await startServers(o, log);
     stops.push(() => temporal.stop(), () => postgres.stop());
 
     const catalog = loadCatalog(config.catalog);
@@ -124,78 +197,32 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const { providers, masterKeys, simulators } = await openProviders({ db, config, createMasterKey: true, startSimulators: () => startSimulators(o.simulators), log, metrics, ...activityWaiting });
     if (simulators) stops.push(() => simulators.close());
 
-    // The SDK's runtime must be installed before the first native connection instantiates a default one.
-    installRuntime({ log, temporalMetricsPort: config.observability.temporalMetricsPort });
-    const connectTo = { ...target, address: temporal.address };
-    const connection = await connectNative(connectTo);
-    stops.push(() => connection.close());
-    const clientConnection = await connectClient(connectTo);
-    stops.push(() => clientConnection.close());
-    const interceptors = tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
-    const client = new Client({ connection: clientConnection, namespace: target.namespace, interceptors });
-
+    const { connection, client } = await connectTemporal({ target, address: temporal.address, config, log, tracing }, stops);
     const webhookGuard = new DestinationGuard({ ...o.webhookNet, policy: config.webhooks });
     const bundle = o.bundle ?? (await loadWorkflowBundle(config.workflowBundlePath, { tracing: !!tracing }));
     const taskQueue = config.temporal.taskQueue;
-    let workers: BoltWorkers | undefined;
-    if (o.worker ?? true) {
-      const rates = await poolQueueRates(db);
-      const w = await createWorkers({
-        connection,
-        namespace: target.namespace,
-        taskQueue,
-        bundle,
-        deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard, masterKeys: [masterKeys.current, ...masterKeys.others], metrics },
-        geminiPerSecond: rates.gemini,
-        ttsPerSecond: rates.tts,
-        geminiConcurrency: o.concurrency?.gemini,
-        ttsConcurrency: o.concurrency?.tts,
-        shutdownGraceMs: config.shutdownGraceSeconds * 1000,
-        metrics,
-        tracing,
-      });
-      const running = w.run();
-      stops.push(async () => {
-        w.shutdown();
-        await running;
-      });
-      workers = w;
-    }
-    let workerMetricsPort: number | undefined;
-    if (workers && config.observability.metricsPort) {
-      const w = workers;
-      const endpoints = await startWorkerEndpoints({ port: config.observability.metricsPort, metrics, ready: () => workerReadiness(w, db) });
-      stops.push(() => endpoints.close());
-      workerMetricsPort = endpoints.port;
-    }
+    const allKeys = [masterKeys.current, ...masterKeys.others];
+    const deps = { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard, masterKeys: allKeys, metrics };
+    const { workers, workerMetricsPort } = await runWorkers(o, { connection, namespace: target.namespace, taskQueue, bundle, deps, metrics, tracing }, stops);
+    const api: ApiDeps & { log: Log } = {
+      db,
+      temporal: client,
+      taskQueue,
+      storage,
+      providers: providers.kind,
+      log,
+      metrics,
+      tracing: !!tracing,
+      corsOrigins: config.corsOrigins,
+      urlSigningSecret: config.urlSigningSecret,
+      catalog,
+      config,
+      webhookGuard,
+      webhookSealingKey: async () => sealingKeyPair(masterKeys.current),
+    };
+    const apiUrl = (o.api ?? true) ? await serveStackApi(config, api, stops) : undefined;
 
-    let apiUrl: string | undefined;
-    if (o.api ?? true) {
-      const app = createApp({
-        db,
-        temporal: client,
-        taskQueue,
-        storage,
-        providers: providers.kind,
-        log,
-        metrics,
-        tracing: !!tracing,
-        corsOrigins: config.corsOrigins,
-        urlSigningSecret: config.urlSigningSecret,
-        catalog,
-        config,
-        webhookGuard,
-        webhookSealingKey: async () => sealingKeyPair(masterKeys.current),
-      });
-      // Batches whose workflow could not be started (Temporal unreachable) start from here later.
-      const reconciler = startReconciler({ db, temporal: client, taskQueue, log });
-      stops.push(() => reconciler.stop());
-      const serving = await serveApi(app, config.port, '0.0.0.0', log);
-      stops.push(() => serving.close(Math.min(config.shutdownGraceSeconds * 1000, 10_000)));
-      apiUrl = `http://localhost:${serving.port}`;
-    }
-
-    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, masterKeys: [masterKeys.current, ...masterKeys.others], metrics, workerMetricsPort, stop };
+    return { config, temporal, postgres, db, storage, simulators, providers, client, connection, bundle, workers, apiUrl, taskQueue, masterKeys: allKeys, metrics, workerMetricsPort, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -3,9 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type ActivityInterceptorsFactory, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createBookkeepingActivities, createScriptActivities, createSpeechActivities, type ActivityDeps } from '../activities';
-import { createOrchestrationActivities } from '../activities/orchestration';
-import { createWebhookActivities } from '../activities/webhooks';
+import { activitiesByQueue, type ActivityDeps } from '../activities';
 import { taskQueues } from '../workflows/definitions';
 import { createLogger, temporalLogger, type Log } from '../adapters/logger';
 import type { BoltMetrics } from '../adapters/metrics';
@@ -153,39 +151,22 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
   const queues = taskQueues(o.taskQueue);
   // The SDK's default grace is 0: a stop would cancel calls already paid for, to be bought again elsewhere.
   const grace = o.shutdownGraceMs ?? 60_000;
-  const activity = activityInterceptors(o);
+  const activities = activitiesByQueue(o.deps);
+  const common = { connection: o.connection, namespace: o.namespace, interceptors: { activity: activityInterceptors(o) }, shutdownGraceTime: grace };
   // Workflow spans leave the sandbox through this sink, to the same exporter as the activities' spans.
   const sinks = o.tracing ? { exporter: makeWorkflowExporter(o.tracing.spanProcessor, o.tracing.resource) } : undefined;
   const main = await Worker.create({
-    connection: o.connection,
-    namespace: o.namespace,
+    ...common,
     taskQueue: queues.main,
     workflowBundle: o.bundle,
     ...(sinks ? { sinks } : {}),
-    activities: { ...createBookkeepingActivities(o.deps), ...createOrchestrationActivities(o.deps), ...createWebhookActivities(o.deps) },
-    interceptors: { activity },
+    activities: activities.main,
     maxConcurrentActivityTaskExecutions: DEFAULT_CONCURRENCY.main,
-    shutdownGraceTime: grace,
   });
-  const gemini = await Worker.create({
-    connection: o.connection,
-    namespace: o.namespace,
-    taskQueue: queues.gemini,
-    activities: createScriptActivities(o.deps),
-    interceptors: { activity },
-    maxConcurrentActivityTaskExecutions: o.geminiConcurrency ?? DEFAULT_CONCURRENCY.gemini,
-    shutdownGraceTime: grace,
-    ...(o.geminiPerSecond ? { maxTaskQueueActivitiesPerSecond: o.geminiPerSecond } : {}),
-  });
-  const tts = await Worker.create({
-    connection: o.connection,
-    namespace: o.namespace,
-    taskQueue: queues.tts,
-    activities: createSpeechActivities(o.deps),
-    interceptors: { activity },
-    maxConcurrentActivityTaskExecutions: o.ttsConcurrency ?? DEFAULT_CONCURRENCY.tts,
-    shutdownGraceTime: grace,
-    ...(o.ttsPerSecond ? { maxTaskQueueActivitiesPerSecond: o.ttsPerSecond } : {}),
-  });
+  // A provider's queue: activities only, with this process's slots and, when set, a queue-wide start rate.
+  const providerWorker = (taskQueue: string, acts: object, slots: number, perSecond: number | undefined) =>
+    Worker.create({ ...common, taskQueue, activities: acts, maxConcurrentActivityTaskExecutions: slots, ...(perSecond ? { maxTaskQueueActivitiesPerSecond: perSecond } : {}) });
+  const gemini = await providerWorker(queues.gemini, activities.gemini, o.geminiConcurrency ?? DEFAULT_CONCURRENCY.gemini, o.geminiPerSecond);
+  const tts = await providerWorker(queues.tts, activities.tts, o.ttsConcurrency ?? DEFAULT_CONCURRENCY.tts, o.ttsPerSecond);
   return new BoltWorkers([main, gemini, tts]);
 }

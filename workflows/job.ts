@@ -1,5 +1,5 @@
 // One job: master script (shared), adaptation, stored script, speech, bookkeeping. Failures are recorded, not thrown.
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
 import type { BookkeepingActivities, ScriptActivities, SpeechActivities } from '../activities';
 import type { JobOutcome, JobWorkflowInput } from './definitions';
 import { taskQueues } from './definitions';
@@ -7,6 +7,7 @@ import { taskQueues } from './definitions';
 const NON_RETRYABLE = ['content_blocked', 'truncated', 'provider_bad_request', 'validation_error'];
 // Provider activities have no attempt limit here: quota waits must never fail a job. Other faults
 // give up after PROVIDER_FAULT_ATTEMPTS, decided in the activity (activities/failures.ts).
+const PROVIDER_RETRY: RetryPolicy = { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE };
 
 function activities(priorityKey: number) {
   const queues = taskQueues(workflowInfo().taskQueue);
@@ -19,21 +20,10 @@ function activities(priorityKey: number) {
     // Postgres may restart under a running batch: keep trying rather than lose the job.
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
   });
-  const scripts = proxyActivities<ScriptActivities>({
-    taskQueue: queues.gemini,
-    priority,
-    startToCloseTimeout: '5 minutes',
-    // The worker heartbeats every running activity (workers/heartbeat.ts): a dead worker is seen fast.
-    heartbeatTimeout: '15 seconds',
-    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE },
-  });
-  const speech = proxyActivities<SpeechActivities>({
-    taskQueue: queues.tts,
-    priority,
-    startToCloseTimeout: '15 minutes',
-    heartbeatTimeout: '15 seconds',
-    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE },
-  });
+  // The worker heartbeats every running activity (workers/heartbeat.ts): a dead worker is seen fast.
+  const provider = { priority, heartbeatTimeout: '15 seconds', retry: PROVIDER_RETRY } as const;
+  const scripts = proxyActivities<ScriptActivities>({ ...provider, taskQueue: queues.gemini, startToCloseTimeout: '5 minutes' });
+  const speech = proxyActivities<SpeechActivities>({ ...provider, taskQueue: queues.tts, startToCloseTimeout: '15 minutes' });
   return { bookkeeping, scripts, speech };
 }
 

@@ -5,7 +5,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { WebhookActivities } from '../activities/webhooks';
 
 // A receiver that is down gets retries with backoff for up to a day; one that refuses (4xx) gets none.
-const webhooks = proxyActivities<WebhookActivities>({
+export const webhooks = proxyActivities<WebhookActivities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes', backoffCoefficient: 2, nonRetryableErrorTypes: ['WebhookRejected'] },

@@ -1,13 +1,34 @@
 // A benchmark batch: a matrix of generated titles over the first `languageCount` benchmark languages, each
 // with the first voice the simulator serves for it (so every job can succeed), written as rows and started.
 import type { WorkflowHandle } from '@temporalio/client';
+import type { Kysely } from 'kysely';
 import { createBatch } from '../../db/batches';
-import type { Batch } from '../../db/schema';
+import type { Batch, Database } from '../../db/schema';
 import { planJobs } from '../../domain/plan';
 import type { Stack } from '../../stack/stack';
 import type { batchWorkflow } from '../../workflows';
 
 export const BENCH_LANGUAGES = ['en-US', 'pt-BR', 'es-ES', 'fr-FR', 'de-DE', 'it-IT', 'ja-JP', 'ko-KR', 'hi-IN', 'ru-RU'];
+
+/** Writes the rows of a one-variation matrix batch, English first, for a short plain agent. */
+export async function createMatrixBatch(
+  db: Kysely<Database>,
+  o: { userId: string; agentName: string; titles: string[]; languages: Array<{ language: string; voice: string }> },
+): Promise<{ batch: Batch; jobs: number }> {
+  const { titles, languages } = o;
+  const jobs = planJobs({ mode: 'matrix', titles, languages, variations: 1, masterLanguage: 'en-US' });
+  const { batch } = await createBatch(db, {
+    userId: o.userId,
+    mode: 'matrix',
+    titles,
+    languages,
+    variations: 1,
+    masterLanguage: 'en-US',
+    options: { agent: { name: o.agentName, premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 }, audioEncoding: 'MP3', priority: 'normal' },
+    jobs,
+  });
+  return { batch, jobs: jobs.length };
+}
 
 export async function startBenchBatch(
   stack: Stack,
@@ -19,21 +40,11 @@ export async function startBenchBatch(
     return { language, voice: voice.name };
   });
   const titles = Array.from({ length: o.titles }, (_, i) => `${o.label} ${i + 1}`);
-  const jobs = planJobs({ mode: 'matrix', titles, languages, variations: 1, masterLanguage: 'en-US' });
-  const { batch } = await createBatch(stack.db, {
-    userId: 'bench',
-    mode: 'matrix',
-    titles,
-    languages,
-    variations: 1,
-    masterLanguage: 'en-US',
-    options: { agent: { name: 'bench', premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 }, audioEncoding: 'MP3', priority: 'normal' },
-    jobs,
-  });
+  const { batch, jobs } = await createMatrixBatch(stack.db, { userId: 'bench', agentName: 'bench', titles, languages });
   const handle = await stack.client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
     workflowId: batch.workflow_id,
     taskQueue: stack.taskQueue,
     args: [{ batchId: batch.id, userId: 'bench', mode: 'matrix', window: o.window }],
   });
-  return { batch, handle, jobs: jobs.length };
+  return { batch, handle, jobs };
 }

@@ -1,7 +1,7 @@
 // Gemini-TTS family: catalog, request shape and chunk limits, simulator checks, and costing by tokens.
 import assert from 'node:assert/strict';
 import { planNarration } from '../../adapters/tts';
-import { styleFor } from '../../activities/index';
+import { styleFor } from '../../activities/speech';
 import { buildCatalog, familyOf, shippedCatalog, SHIPPED_VOICES_FILE } from '../../domain/catalog';
 import { estimateBatch } from '../../domain/estimates';
 import {
