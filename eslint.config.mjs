@@ -17,6 +17,15 @@ export default tseslint.config(
     },
   },
   {
+    // One role per file, one task per function (issue 14); tests, migrations and data are exempt.
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['test/**', 'db/migrations/**', 'catalog/**'],
+    rules: {
+      'max-lines': ['error', { max: 300 }],
+      'max-lines-per-function': ['error', { max: 80 }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

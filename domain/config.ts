@@ -143,7 +143,7 @@ export class ConfigError extends Error {
  * Parses an environment into a {@link Config}. Only entry points (API, worker, stack, CLIs) call it, with
  * `process.env`; everything below receives the parts of the Config it needs.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
