@@ -12,6 +12,9 @@ const SIMULATOR_WIRING = '^(stack/|workers/main\\.ts$|scripts/|test/|simulators/
 /** Every Node built-in, as depcruise names a resolved core module. */
 const NODE_BUILTINS = `^(node:)?(${require('node:module').builtinModules.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})$`;
 
+/** A rule: imports from `from` to `to` are errors; `comment` is what depcruise prints with them. */
+const forbid = (name, comment, from, to) => ({ name, comment, severity: 'error', from, to });
+
 const below = (layer, allowed) => ({
   name: `${layer}-layer`,
   comment: `${layer}/ imports only from ${allowed.join(', ')} (nothing below imports from above).`,
@@ -22,20 +25,8 @@ const below = (layer, allowed) => ({
 
 module.exports = {
   forbidden: [
-    {
-      name: 'domain-is-pure',
-      comment: `domain/ does no I/O: of Node it uses only ${PURE_BUILTINS.join(', ')}.`,
-      severity: 'error',
-      from: { path: '^domain/' },
-      to: { dependencyTypes: ['core'], pathNot: `^(node:)?(${PURE_BUILTINS.join('|')})$` },
-    },
-    {
-      name: 'domain-libraries',
-      comment: `domain/ uses only pure libraries: ${PURE_LIBRARIES.join(', ')}.`,
-      severity: 'error',
-      from: { path: '^domain/' },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], pathNot: `node_modules/(${PURE_LIBRARIES.map((l) => l.replace('.', '\\.')).join('|')})/` },
-    },
+    forbid('domain-is-pure', `domain/ does no I/O: of Node it uses only ${PURE_BUILTINS.join(', ')}.`, { path: '^domain/' }, { dependencyTypes: ['core'], pathNot: `^(node:)?(${PURE_BUILTINS.join('|')})$` }),
+    forbid('domain-libraries', `domain/ uses only pure libraries: ${PURE_LIBRARIES.join(', ')}.`, { path: '^domain/' }, { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], pathNot: `node_modules/(${PURE_LIBRARIES.map((l) => l.replace('.', '\\.')).join('|')})/` }),
     below('domain', ['catalog']),
     below('db', ['domain']),
     below('adapters', ['domain', 'db']),
@@ -48,55 +39,13 @@ module.exports = {
     below('workers', ['domain', 'db', 'adapters', 'activities', 'workflows', 'simulators']),
     below('stack', ['domain', 'db', 'adapters', 'activities', 'api', 'workflows', 'workers', 'simulators']),
     below('simulators', ['domain', 'adapters']),
-    {
-      name: 'workflows-are-deterministic',
-      comment: 'Workflow code takes no value from activities, adapters or db, and reaches no Node built-in through domain/.',
-      severity: 'error',
-      from: { path: '^workflows/' },
-      to: { path: '^(activities|adapters|db|api|workers|stack|scripts|simulators|test)/' },
-    },
-    {
-      name: 'workflows-reach-no-node',
-      comment: 'Nothing a workflow imports, directly or not, is a Node built-in (the workflow sandbox has none).',
-      severity: 'error',
-      from: { path: '^workflows/' },
-      to: { path: NODE_BUILTINS, reachable: true },
-    },
-    {
-      name: 'workflows-libraries',
-      comment: 'Workflow code uses the Temporal workflow SDK and pure libraries only.',
-      severity: 'error',
-      from: { path: '^workflows/' },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-no-pkg', 'npm-unknown'], pathNot: 'node_modules/(@temporalio/(workflow|common)|zod)/' },
-    },
-    {
-      name: 'no-simulators-in-production',
-      comment: 'Simulators replace Google in tests and the local stack only; production code never imports them.',
-      severity: 'error',
-      from: { pathNot: SIMULATOR_WIRING },
-      to: { path: '^simulators/' },
-    },
-    {
-      name: 'no-test-code-in-production',
-      comment: 'Production code never imports test support.',
-      severity: 'error',
-      from: { pathNot: '^(test|scripts)/' },
-      to: { path: '^test/' },
-    },
-    {
-      name: 'web-stays-in-the-browser',
-      comment: 'The page shares schemas and pure helpers with the server, never anything that reaches Node.',
-      severity: 'error',
-      from: { path: '^web/' },
-      to: { path: NODE_BUILTINS, reachable: true },
-    },
-    {
-      name: 'no-circular',
-      comment: 'Modules do not import each other in a circle.',
-      severity: 'error',
-      from: {},
-      to: { circular: true },
-    },
+    forbid('workflows-are-deterministic', 'Workflow code takes no value from activities, adapters or db, and reaches no Node built-in through domain/.', { path: '^workflows/' }, { path: '^(activities|adapters|db|api|workers|stack|scripts|simulators|test)/' }),
+    forbid('workflows-reach-no-node', 'Nothing a workflow imports, directly or not, is a Node built-in (the workflow sandbox has none).', { path: '^workflows/' }, { path: NODE_BUILTINS, reachable: true }),
+    forbid('workflows-libraries', 'Workflow code uses the Temporal workflow SDK and pure libraries only.', { path: '^workflows/' }, { dependencyTypes: ['npm', 'npm-dev', 'npm-no-pkg', 'npm-unknown'], pathNot: 'node_modules/(@temporalio/(workflow|common)|zod)/' }),
+    forbid('no-simulators-in-production', 'Simulators replace Google in tests and the local stack only; production code never imports them.', { pathNot: SIMULATOR_WIRING }, { path: '^simulators/' }),
+    forbid('no-test-code-in-production', 'Production code never imports test support.', { pathNot: '^(test|scripts)/' }, { path: '^test/' }),
+    forbid('web-stays-in-the-browser', 'The page shares schemas and pure helpers with the server, never anything that reaches Node.', { path: '^web/' }, { path: NODE_BUILTINS, reachable: true }),
+    forbid('no-circular', 'Modules do not import each other in a circle.', {}, { circular: true }),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
