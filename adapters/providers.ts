@@ -1,5 +1,6 @@
 // Chooses the Google clients: every call runs on a key leased from the pool. Keys from the environment
 // are seeded into the pool; a service with no Google key gets a simulator key, so nothing needs configuring.
+// `openProviders` is that set-up, the one the worker and the local stack both run.
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import type { Kysely } from 'kysely';
 import { addKey, listKeys, setKeyStatus } from '../db/keys';
