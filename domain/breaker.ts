@@ -1,5 +1,6 @@
 // The circuit breaker of one API key, as pure transitions: the key pool stores the state in
 // PostgreSQL and applies these rules under a lock, so every worker sees the same breaker.
+import { QuotaScope } from './errors';
 import { nextMinute, nextQuotaMidnight } from './quota';
 
 /** Circuit states of a key. */
@@ -43,9 +44,8 @@ export const DEFAULT_BREAKER_POLICY: BreakerPolicy = {
   probeTimeoutMs: 300_000,
 };
 
-/** Which quota a 429 spent: per-minute quotas reset at the next minute, per-day ones at midnight Pacific. */
-export const QuotaScope = { minute: 'minute', day: 'day' } as const;
-export type QuotaScope = (typeof QuotaScope)[keyof typeof QuotaScope];
+/** Which quota a 429 spent (one definition, in domain/errors.ts): per-minute quotas reset at the next minute, per-day ones at midnight Pacific. */
+export { QuotaScope };
 
 /** What a call with the key led to, as far as the key's health is concerned. */
 export type CallOutcome =
