@@ -26,6 +26,8 @@ function espeak(text: string, language: string, rate: number): Promise<Pcm> {
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
+    // espeak-ng quits at once for a voice it lacks; writing the text then fails with EPIPE, which the exit code reports.
+    child.stdin.on('error', () => {});
     child.on('close', (code) => {
       if (code !== 0 || out.length === 0) return reject(new Error(`espeak-ng failed (${code}): ${err.trim()}`));
       try {

@@ -1,0 +1,19 @@
+// The TTS simulator's espeak-ng speech: a voice espeak lacks falls back to the tone, without an uncaught EPIPE.
+import assert from 'node:assert/strict';
+import { hasEspeak, nominalSeconds, SIM_SAMPLE_RATE, speak } from '../../simulators/speech';
+
+describe('simulated speech (espeak-ng)', function () {
+  this.timeout(60_000);
+
+  it('falls back to the tone when espeak-ng quits before reading a long text', async () => {
+    assert.ok(hasEspeak(), 'espeak-ng is installed (npm run setup:tools)');
+    // espeak-ng exits at once for an unknown voice; the text is far larger than a pipe buffer, so the write fails.
+    // A high speaking rate keeps the tone short.
+    const text = 'word '.repeat(100_000);
+    for (let i = 0; i < 10; i++) {
+      const pcm = await speak(text, 'zz-ZZ', 1000);
+      assert.equal(pcm.sampleRate, SIM_SAMPLE_RATE);
+      assert.equal(pcm.samples.length, Math.round(nominalSeconds(text, 1000) * SIM_SAMPLE_RATE));
+    }
+  });
+});
