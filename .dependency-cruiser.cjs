@@ -15,13 +15,14 @@ const NODE_BUILTINS = `^(node:)?(${require('node:module').builtinModules.map((m)
 /** A rule: imports from `from` to `to` are errors; `comment` is what depcruise prints with them. */
 const forbid = (name, comment, from, to) => ({ name, comment, severity: 'error', from, to });
 
-const below = (layer, allowed) => ({
-  name: `${layer}-layer`,
-  comment: `${layer}/ imports only from ${allowed.join(', ')} (nothing below imports from above).`,
-  severity: 'error',
-  from: { path: `^${layer}/` },
-  to: { path: '^(domain|db|adapters|activities|api|workflows|workers|stack|scripts|simulators|test|web)/', pathNot: `^(${[layer, ...allowed].join('|')})/` },
-});
+/** `layer`/ imports only from itself and `allowed` (and whatever `alsoAllowed`, a path pattern, names). */
+const below = (layer, allowed, alsoAllowed, comment) =>
+  forbid(
+    `${layer}-layer`,
+    comment ?? `${layer}/ imports only from ${allowed.join(', ')} (nothing below imports from above).`,
+    { path: `^${layer}/` },
+    { path: '^(domain|db|adapters|activities|api|workflows|workers|stack|scripts|simulators|test|web)/', pathNot: `^(${[layer, ...allowed].join('|')})/${alsoAllowed ? `|${alsoAllowed}` : ''}` },
+  );
 
 module.exports = {
   forbidden: [
@@ -31,11 +32,7 @@ module.exports = {
     below('db', ['domain']),
     below('adapters', ['domain', 'db']),
     below('activities', ['domain', 'db', 'adapters']),
-    {
-      ...below('api', ['domain', 'db', 'adapters']),
-      comment: 'api/ imports domain, db and adapters; of the workflows only their contract (workflows/definitions.ts).',
-      to: { ...below('api', []).to, pathNot: '^(api|domain|db|adapters)/|^workflows/definitions\\.ts$' },
-    },
+    below('api', ['domain', 'db', 'adapters'], '^workflows/definitions\\.ts$', 'api/ imports domain, db and adapters; of the workflows only their contract (workflows/definitions.ts).'),
     below('workers', ['domain', 'db', 'adapters', 'activities', 'workflows', 'simulators']),
     below('stack', ['domain', 'db', 'adapters', 'activities', 'api', 'workflows', 'workers', 'simulators']),
     below('simulators', ['domain', 'adapters']),
