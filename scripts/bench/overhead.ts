@@ -1,0 +1,127 @@
+// The `overhead` scenario: a Bolt matrix batch through zero-latency simulators, and the raw-engine baseline
+// of the same shape (raw-workflows.ts) on the same dev server, in memory and persisted; every figure of a
+// ratio comes from the same run and the same server.
+// Options: --titles 200 --languages 10 (2,000 jobs) --window 200 --modes memory,persisted --out bench-results
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from '@temporalio/worker';
+import { z } from 'zod';
+import { loadConfig } from '../../domain/config';
+import { freePort } from '../../stack/processes';
+import { startStack, type Stack } from '../../stack/stack';
+import { BENCH_LANGUAGES, startBenchBatch } from './batch';
+import { machine, parseOptions, writeReport } from './report';
+import type { rawBatch } from './raw-workflows';
+
+
+const Args = z.object({
+  titles: z.coerce.number().int().min(1).max(10_000),
+  languages: z.coerce.number().int().min(1).max(BENCH_LANGUAGES.length),
+  window: z.coerce.number().int().min(1).max(1000),
+  modes: z.string().transform((s, ctx) => {
+    const modes = s.split(',').map((m) => m.trim());
+    const bad = modes.filter((m) => m !== 'memory' && m !== 'persisted');
+    if (bad.length > 0 || modes.length === 0) ctx.addIssue({ code: 'custom', message: `unknown mode ${bad.join(', ')}; use memory, persisted or both` });
+    return modes as Array<'memory' | 'persisted'>;
+  }),
+  out: z.string().min(1),
+});
+
+interface ModeResult {
+  mode: 'memory' | 'persisted';
+  jobs: number;
+  bolt: { seconds: number; jobsPerSecond: number; completed: number; failed: number };
+  raw: { seconds: number; jobsPerSecond: number; completed: number };
+  ratio: number;
+}
+
+async function boltRun(stack: Stack, titles: number, languages: number, window: number): Promise<ModeResult['bolt']> {
+  const t0 = Date.now();
+  const { handle } = await startBenchBatch(stack, { titles, languages, window, label: `Overhead benchmark title ${Date.now().toString(36)}` });
+  const outcome = await handle.result();
+  const seconds = (Date.now() - t0) / 1000;
+  return { seconds, jobsPerSecond: outcome.completed / seconds, completed: outcome.completed, failed: outcome.failed };
+}
+
+async function rawRun(stack: Stack, jobs: number, window: number): Promise<ModeResult['raw']> {
+  const taskQueue = `bench-raw-${process.pid}`;
+  const worker = await Worker.create({
+    connection: stack.connection,
+    namespace: stack.config.temporal.namespace,
+    taskQueue,
+    workflowsPath: require.resolve('./raw-workflows'),
+    activities: { noop: async () => undefined },
+  });
+  const running = worker.run();
+  try {
+    const t0 = Date.now();
+    const completed = await stack.client.workflow.execute<typeof rawBatch>('rawBatch', { workflowId: `raw-${Date.now()}`, taskQueue, args: [jobs, window] });
+    const seconds = (Date.now() - t0) / 1000;
+    return { seconds, jobsPerSecond: completed / seconds, completed };
+  } finally {
+    worker.shutdown();
+    await running;
+  }
+}
+
+async function overhead(args: z.infer<typeof Args>): Promise<ModeResult[]> {
+  const results: ModeResult[] = [];
+  for (const mode of args.modes) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-bench-'));
+    fs.chmodSync(dataDir, 0o755);
+    const config = loadConfig({
+      BOLT_DATA_DIR: dataDir,
+      PORT: '0',
+      DATABASE_URL: process.env.DATABASE_URL,
+      TEMPORAL_TASK_QUEUE: `bolt-bench-${process.pid}`,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+    });
+    console.log(`[${mode}] starting a stack (dev server ${mode === 'persisted' ? 'on a SQLite file' : 'in memory'})`);
+    const stack = await startStack({ config, api: false, persistent: mode === 'persisted', log: () => undefined, simulators: { tts: { speech: 'tone' } } });
+    try {
+      const jobs = args.titles * args.languages;
+      console.log(`[${mode}] Bolt batch: ${args.titles} titles × ${args.languages} languages = ${jobs} jobs, window ${args.window}`);
+      const bolt = await boltRun(stack, args.titles, args.languages, args.window);
+      console.log(`[${mode}] raw-engine baseline: ${jobs} children × 6 no-op activities, window ${args.window}`);
+      const raw = await rawRun(stack, jobs, args.window);
+      const ratio = bolt.jobsPerSecond / raw.jobsPerSecond;
+      results.push({ mode, jobs, bolt, raw, ratio });
+      console.log(`[${mode}] Bolt ${bolt.jobsPerSecond.toFixed(2)} jobs/s (${bolt.seconds.toFixed(1)} s), raw ${raw.jobsPerSecond.toFixed(2)} jobs/s (${raw.seconds.toFixed(1)} s), ratio ${ratio.toFixed(2)}`);
+    } finally {
+      await stack.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  return results;
+}
+
+/** Runs the scenario with its command-line options; exit code 1 when a job of either run did not complete. */
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      titles: { type: 'string', default: '200' },
+      languages: { type: 'string', default: '10' },
+      window: { type: 'string', default: '200' },
+      modes: { type: 'string', default: 'memory,persisted' },
+      out: { type: 'string', default: 'bench-results' },
+    },
+  });
+  const args = parseOptions(Args, values);
+  const results = await overhead(args);
+  console.log('');
+  console.log('| mode | jobs | Bolt s | Bolt jobs/s | raw s | raw jobs/s | ratio |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    console.log(`| ${r.mode} | ${r.jobs} | ${r.bolt.seconds.toFixed(1)} | ${r.bolt.jobsPerSecond.toFixed(2)} | ${r.raw.seconds.toFixed(1)} | ${r.raw.jobsPerSecond.toFixed(2)} | ${r.ratio.toFixed(2)} |`);
+  }
+  writeReport(args.out, 'overhead', { machine: machine(), options: args, results });
+  const failed = results.filter((r) => r.bolt.completed !== r.jobs || r.raw.completed !== r.jobs);
+  if (failed.length > 0) {
+    console.error(`bench: not every job completed in ${failed.map((r) => r.mode).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
