@@ -32,17 +32,24 @@ const Args = z.object({
 interface ModeResult {
   mode: 'memory' | 'persisted';
   jobs: number;
-  bolt: { seconds: number; jobsPerSecond: number; completed: number; failed: number };
-  raw: { seconds: number; jobsPerSecond: number; completed: number };
+  bolt: { seconds: number; jobsPerSecond: number; completed: number; failed: number; cpuMsPerJob: number };
+  raw: { seconds: number; jobsPerSecond: number; completed: number; cpuMsPerJob: number };
   ratio: number;
+}
+
+/** CPU time of this process (every thread: workers, audio pool, in-process simulators) since `from`, in ms. */
+function cpuMs(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
 }
 
 async function boltRun(stack: Stack, titles: number, languages: number, window: number): Promise<ModeResult['bolt']> {
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
   const { handle } = await startBenchBatch(stack, { titles, languages, window, label: `Overhead benchmark title ${Date.now().toString(36)}` });
   const outcome = await handle.result();
   const seconds = (Date.now() - t0) / 1000;
-  return { seconds, jobsPerSecond: outcome.completed / seconds, completed: outcome.completed, failed: outcome.failed };
+  return { seconds, jobsPerSecond: outcome.completed / seconds, completed: outcome.completed, failed: outcome.failed, cpuMsPerJob: cpuMs(cpu0) / titles / languages };
 }
 
 async function rawRun(stack: Stack, jobs: number, window: number): Promise<ModeResult['raw']> {
@@ -57,9 +64,10 @@ async function rawRun(stack: Stack, jobs: number, window: number): Promise<ModeR
   const running = worker.run();
   try {
     const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
     const completed = await stack.client.workflow.execute<typeof rawBatch>('rawBatch', { workflowId: `raw-${Date.now()}`, taskQueue, args: [jobs, window] });
     const seconds = (Date.now() - t0) / 1000;
-    return { seconds, jobsPerSecond: completed / seconds, completed };
+    return { seconds, jobsPerSecond: completed / seconds, completed, cpuMsPerJob: cpuMs(cpu0) / jobs };
   } finally {
     worker.shutdown();
     await running;
@@ -89,7 +97,7 @@ async function overhead(args: z.infer<typeof Args>): Promise<ModeResult[]> {
       const raw = await rawRun(stack, jobs, args.window);
       const ratio = bolt.jobsPerSecond / raw.jobsPerSecond;
       results.push({ mode, jobs, bolt, raw, ratio });
-      console.log(`[${mode}] Bolt ${bolt.jobsPerSecond.toFixed(2)} jobs/s (${bolt.seconds.toFixed(1)} s), raw ${raw.jobsPerSecond.toFixed(2)} jobs/s (${raw.seconds.toFixed(1)} s), ratio ${ratio.toFixed(2)}`);
+      console.log(`[${mode}] Bolt ${bolt.jobsPerSecond.toFixed(2)} jobs/s (${bolt.seconds.toFixed(1)} s, ${bolt.cpuMsPerJob.toFixed(0)} ms CPU/job), raw ${raw.jobsPerSecond.toFixed(2)} jobs/s (${raw.seconds.toFixed(1)} s, ${raw.cpuMsPerJob.toFixed(0)} ms CPU/job), ratio ${ratio.toFixed(2)}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     } finally {
       await stack.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
