@@ -7,8 +7,8 @@ import { DEFAULT_LOUDNESS, type LoudnessReport, type LoudnessTarget } from '../d
 import { pronunciationNotes, type Pronunciation, type PronunciationNotes } from '../domain/pronunciation';
 import { buildCues, displayWidth, toSrt, toVtt, type TimedText } from '../domain/subtitles';
 import { voiceFeatures } from '../domain/voice-features';
-import { encodeAudio, type AudioEncoding } from './audio-codec';
-import { normaliseNarration } from './loudness';
+import type { AudioEncoding } from './audio-codec';
+import { finishNarrationAudio } from './audio-pool';
 
 export interface NarrationRequest {
   text: string;
@@ -86,10 +86,11 @@ export async function assembleNarration(
   const gemini = geminiVoice(req.voice);
   const rate = chunks[0]!.pcm.sampleRate;
   const audio = chunks.map((c) => ({ pcm: resamplePcm(c.pcm, rate), marks: c.marks }));
-  // Loudness is set once on the whole narration (per chunk would pump at every join).
-  const { pcm: joined, report: loudness } = await normaliseNarration(concatPcm(audio.map((a) => a.pcm)), req.loudness ?? DEFAULT_LOUDNESS, req.encoding);
+  // Loudness is set once on the whole narration (per chunk would pump at every join), then it is encoded once:
+  // both on the audio thread pool, off this event loop.
+  const joined = concatPcm(audio.map((a) => a.pcm));
   const durationMs = pcmDurationMs(joined);
-  const encoded = await encodeAudio(joined, req.encoding);
+  const { loudness, ...encoded } = await finishNarrationAudio(joined, req.loudness ?? DEFAULT_LOUDNESS, req.encoding);
   const chunkDurationsMs = audio.map((a) => pcmDurationMs(a.pcm));
   const timing = features.ssml && features.timepoints ? 'marks' : 'chunks';
   const cues = buildCues(timedUnits(plan, audio, chunkDurationsMs), durationMs, { locale: req.language });

@@ -158,7 +158,7 @@ export function gainAndLimit(
 
 /**
  * Normalises a whole narration to `target` LUFS with its true peak at or under the ceiling. Plain gain moves
- * loudness and true peak by exactly the gain; when that would break the ceiling the limiter holds the peaks,
+ * loudness and true peak by exactly the gain (measured once, before); when that would break the ceiling the limiter holds the peaks,
  * which lowers loudness a little, so gain and limiting are repeated (at most six passes) until both hold.
  */
 export async function normaliseLoudness(
@@ -176,9 +176,15 @@ export async function normaliseLoudness(
   // Silence (or nothing to measure) has no loudness to move.
   if (target === 'off' || !Number.isFinite(before.integratedLufs)) return { samples, report: { target, before: shown(before) } };
   let gainDb = target - before.integratedLufs;
+  if (before.truePeakDbtp + gainDb <= ceilingDbtp) {
+    // Gain alone is enough. It moves loudness and true peak by exactly the gain (up to which near-silent blocks
+    // the -70 LUFS gate keeps), so nothing is estimated or measured again: that is half the metering's CPU.
+    const g = dbToGain(gainDb);
+    const after = { integratedLufs: before.integratedLufs + gainDb, truePeakDbtp: before.truePeakDbtp + gainDb };
+    return { samples: samples.map((x) => x * g), report: { target, before: shown(before), after: shown(after), gainDb: round2(gainDb), limited: false, ceilingDbtp } };
+  }
   // Sample peaks under the true-peak ceiling, with room for the peaks between samples.
   let ceilingDb = ceilingDbtp - 0.3;
-  if (before.truePeakDbtp + gainDb <= ceilingDbtp) ceilingDb = ceilingDbtp + 6; // gain alone is enough
   let limited = false;
   let out = samples;
   let after = before;

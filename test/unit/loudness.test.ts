@@ -1,7 +1,7 @@
 // Loudness normalisation of a whole narration, measured with the ebur128 library (BS.1770) it is built on.
 import assert from 'node:assert/strict';
 import { measureLoudness, normaliseNarration } from '../../adapters/loudness';
-import { gainAndLimit, parseLoudnessTarget } from '../../domain/loudness';
+import { gainAndLimit, int16ToFloat, parseLoudnessTarget } from '../../domain/loudness';
 
 const SR = 24000;
 /** Speech-like bursts with a high crest factor, at `level` (linear peak). */
@@ -37,6 +37,17 @@ describe('loudness normalisation', () => {
     assert.equal(out, pcm);
     assert.equal(report.after, undefined);
     assert.ok(report.before.integratedLufs < -10);
+  });
+
+  it('derives the loudness after plain gain without measuring again, and a measurement of the output agrees', async () => {
+    for (const target of [-23, -16] as const) {
+      const { pcm: out, report } = await normaliseNarration({ sampleRate: SR, samples: bursts(8, 0.05) }, target);
+      assert.equal(report.limited, false, JSON.stringify(report));
+      assert.equal(report.after?.integratedLufs, target);
+      const measured = await measureLoudness(int16ToFloat(out.samples), SR);
+      assert.ok(Math.abs(measured.integratedLufs - target) <= 0.05, `${target}: measured ${JSON.stringify(measured)}, reported ${JSON.stringify(report)}`);
+      assert.ok(Math.abs(measured.truePeakDbtp - report.after.truePeakDbtp) <= 0.05, `${target}: measured ${JSON.stringify(measured)}, reported ${JSON.stringify(report)}`);
+    }
   });
 
   it('limits ahead of a peak instead of clipping it', () => {

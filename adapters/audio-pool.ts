@@ -1,0 +1,47 @@
+// The audio thread pool (piscina): a narration's loudness normalisation and encoding run on worker threads, one
+// per core, so a worker's event loop keeps polling Temporal, heartbeating and serving other activities while a
+// narration is finished. The threads start on first use and stop after a minute idle.
+import os from 'node:os';
+import path from 'node:path';
+import Piscina from 'piscina';
+import type { Pcm } from '../domain/audio/pcm';
+import type { LoudnessTarget } from '../domain/loudness';
+import type { AudioEncoding } from './audio-codec';
+import type { FinishAudioTask, FinishedAudio } from './audio-thread';
+
+let pool: Piscina<FinishAudioTask, FinishedAudio> | undefined;
+
+/**
+ * The thread's module beside this one: compiled JavaScript in a build (dist/adapters/audio-thread.js), else
+ * the TypeScript source, which the thread loads through tsx's require hook (development and tests).
+ */
+function threadOptions(): { filename: string; execArgv: string[] } {
+  const compiled = __filename.endsWith('.js');
+  const filename = path.join(__dirname, compiled ? 'audio-thread.js' : 'audio-thread.ts');
+  return { filename, execArgv: compiled ? process.execArgv : [...process.execArgv, '--require', require.resolve('tsx/cjs')] };
+}
+
+function audioPool(): Piscina<FinishAudioTask, FinishedAudio> {
+  pool ??= new Piscina<FinishAudioTask, FinishedAudio>({
+    ...threadOptions(),
+    maxThreads: Math.max(1, os.availableParallelism()),
+    minThreads: 0,
+    idleTimeout: 60_000,
+  });
+  return pool;
+}
+
+/** Sets a joined narration's loudness and encodes it, on the pool: the encoded file and the loudness report. */
+export async function finishNarrationAudio(pcm: Pcm, loudness: LoudnessTarget, encoding: AudioEncoding): Promise<{ body: Buffer; contentType: string; extension: string; loudness: FinishedAudio['loudness'] }> {
+  // A copy of the samples is moved to the thread (the caller's may be a chunk's, or a view on a larger buffer).
+  const samples = pcm.samples.slice();
+  const done = await audioPool().run({ samples, sampleRate: pcm.sampleRate, loudness, encoding }, { transferList: [samples.buffer] });
+  return { ...done, body: Buffer.from(done.body.buffer, done.body.byteOffset, done.body.byteLength) };
+}
+
+/** Stops the pool's threads (they also stop by themselves after a minute idle). */
+export async function closeAudioPool(): Promise<void> {
+  const p = pool;
+  pool = undefined;
+  await p?.destroy();
+}
