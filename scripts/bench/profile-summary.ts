@@ -53,6 +53,9 @@ function selfTimes(p: CpuProfile, fromUs: number, toUs: number): Map<number, num
   return self;
 }
 
+/** Functions in which a thread sleeps rather than runs. */
+const BLOCKED = new Set(['atomicsWaitLoop']);
+
 type Totals = Map<string, number>;
 const add = (m: Totals, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
 
@@ -60,7 +63,9 @@ function aggregate(p: CpuProfile, fromUs: number, toUs: number, into: { fn: Tota
   const byId = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
   let total = 0;
   for (const [id, us] of selfTimes(p, fromUs, toUs)) {
-    const f = byId.get(id)!;
+    const frame = byId.get(id)!;
+    // A pool thread blocked in Atomics.wait (piscina between tasks) is sampled in that function but uses no CPU.
+    const f = BLOCKED.has(frame.functionName) ? { functionName: '(idle)', url: '', lineNumber: 0 } : frame;
     total += us;
     add(into.fn, `${f.functionName || '(anonymous)'}  ${shortUrl(f.url)}${f.url ? `:${f.lineNumber + 1}` : ''}`, us);
     add(into.file, shortUrl(f.url) || `(${f.functionName.replace(/[()]/g, '')})`, us);
@@ -90,8 +95,10 @@ function main(): void {
   const threads: string[] = [];
   for (const file of files) {
     const p = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+    const idleBefore = into.pkg.get('(idle)') ?? 0;
     const us = aggregate(p, args.from * 1e6, args.to * 1e6, into);
-    threads.push(`${path.basename(file)}: ${(us / 1e6).toFixed(1)} s`);
+    const idle = (into.pkg.get('(idle)') ?? 0) - idleBefore;
+    threads.push(`${path.basename(file)}: ${(us / 1e6).toFixed(1)} s, ${((us - idle) / 1e6).toFixed(1)} s busy (${((100 * (us - idle)) / Math.max(1, us)).toFixed(0)}%)`);
     total += us;
   }
   const idle = [...into.pkg].filter(([k]) => k === '(idle)').reduce((s, [, v]) => s + v, 0);
