@@ -1,6 +1,7 @@
 // The audio thread pool (piscina): a narration's loudness normalisation and encoding run on worker threads, one
 // per core, so a worker's event loop keeps polling Temporal, heartbeating and serving other activities while a
-// narration is finished. The threads start on first use and stop after a minute idle.
+// narration is finished. The threads start on first use and stop after a minute idle; they never keep a
+// process alive.
 import os from 'node:os';
 import path from 'node:path';
 import Piscina from 'piscina';
@@ -37,11 +38,4 @@ export async function finishNarrationAudio(pcm: Pcm, loudness: LoudnessTarget, e
   const samples = pcm.samples.slice();
   const done = await audioPool().run({ samples, sampleRate: pcm.sampleRate, loudness, encoding }, { transferList: [samples.buffer] });
   return { ...done, body: Buffer.from(done.body.buffer, done.body.byteOffset, done.body.byteLength) };
-}
-
-/** Stops the pool's threads (they also stop by themselves after a minute idle). */
-export async function closeAudioPool(): Promise<void> {
-  const p = pool;
-  pool = undefined;
-  await p?.destroy();
 }
