@@ -1,7 +1,7 @@
 // Leases of pooled keys: the least recently used key with room is leased under a per-service lock, its requests
 // counted in the quota windows, and the outcome of the call moves its breaker (and rests its project on a 429).
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { DEFAULT_BREAKER_POLICY, leasableAt, onLease, onOutcome, onProjectQuota, type BreakerPolicy, type BreakerState, type CallOutcome } from '../domain/breaker';
+import { DEFAULT_BREAKER_POLICY, leasableAt, onLease, onOutcome, onProjectQuota, sharedFailure, type BreakerPolicy, type BreakerState, type CallOutcome } from '../domain/breaker';
 import { countRequests, headroomAt, restampRequests, type Usage } from '../domain/quota';
 import { countModelRequests, modelMinuteLogs, modelOwner, modelUsage, type ModelQuota } from './key-model-usage';
 import { VIEW_COLUMNS, type ApiKeyView } from './keys';
@@ -179,6 +179,12 @@ async function restProject(trx: Transaction<Database>, key: ApiKeyView & { proje
   }
 }
 
+/** Whether every other active key of the service has failed lately too (the provider's fault, not this key's). */
+async function othersFailing(trx: Transaction<Database>, key: ApiKeyView, now: Date): Promise<boolean> {
+  const others = await trx.selectFrom('api_keys').select('last_error_at').where('service', '=', key.service).where('status', '=', 'active').where('id', '!=', key.id).execute();
+  return sharedFailure(others.map((o) => ({ lastErrorAt: o.last_error_at })), now);
+}
+
 /**
  * Records the outcome of a call made with a leased key: moves its breaker, disables it when Google
  * rejected it, and on a quota 429 rests every key of its project until the quota resets.
@@ -196,7 +202,8 @@ export async function reportOutcome(
     const now = (opts.now ?? (() => new Date()))();
     const key = await trx.selectFrom('api_keys').select(VIEW_COLUMNS).where('id', '=', lease.keyId).executeTakeFirst();
     if (!key) return; // removed while the call was in flight
-    const t = onOutcome(breakerOf(key), outcome, now, opts.policy ?? DEFAULT_BREAKER_POLICY);
+    const seen = outcome.kind === 'failure' ? { ...outcome, shared: await othersFailing(trx, key, now) } : outcome;
+    const t = onOutcome(breakerOf(key), seen, now, opts.policy ?? DEFAULT_BREAKER_POLICY);
     const error = outcome.kind === 'success' ? {} : { last_error: (message ?? outcome.kind).slice(0, 1000), last_error_at: now };
     await trx
       .updateTable('api_keys')
