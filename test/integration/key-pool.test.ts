@@ -206,6 +206,7 @@ describe('key pool on the real stack', function () {
       return w.waiting > 0 ? w : undefined;
     }, 'the batch to show it is waiting for quota', 30_000, 100);
     assert.ok(wait.until && Math.abs(wait.until.getTime() - reopenAt.getTime()) < 1000, 'the wait names the reopen time');
+    assert.equal(wait.reason, 'keys_resting', 'keys rested by hand: neither a quota nor the provider');
     const batch = await finished(id);
     assert.equal(batch.failed, 0);
     assert.equal((await batchQuotaWait(stack.db, id)).waiting, 0, 'no job waits once the batch is done');
@@ -228,6 +229,17 @@ describe('key pool on the real stack', function () {
     await stack.db.updateTable('api_keys').set({ last_error_at: new Date(Date.now() - 10 * 60_000) }).where('id', 'in', [k2.id, k3.id]).execute();
     await fail(k1.id, 3);
     assert.equal(await circuit(k1.id), 'open', 'a key failing alone rests');
+    // Every key resting after server errors: a wait says the provider is failing, not the quota.
+    const soon = new Date(Date.now() + 60_000);
+    await stack.db.updateTable('api_keys').set({ circuit: 'open', reopen_at: soon, rest_reason: 'failures' }).where('id', 'in', [k2.id, k3.id]).execute();
+    const none = await leaseKey(stack.db, 'gemini');
+    assert.ok(!('keyId' in none));
+    assert.equal(none.reason, 'provider_errors');
+    // One of them resting for a spent quota instead: the wait is for quota.
+    await reportOutcome(stack.db, { keyId: k2.id, service: 'gemini' }, { kind: 'quota', retryAfterMs: 30_000 }, '429');
+    const quota = await leaseKey(stack.db, 'gemini');
+    assert.ok(!('keyId' in quota));
+    assert.equal(quota.reason, 'quota');
   });
 
   it('never pushes a key or project over its RPM under 50 concurrent leases from two workers', async () => {
