@@ -4,39 +4,15 @@
 // Options: see harness.ts (--titles 100 --languages 5 by default: 500 jobs).
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { S3Storage } from '../../adapters/storage';
+import { stackProcessEnv } from '../../stack/process-env';
 import type { Stack } from '../../stack/stack';
 import { runDrill, type DrillContext } from './harness';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-/** The environment a worker process needs to share the drill's stack (PostgreSQL, Temporal, S3, simulators). */
-function workerEnv(stack: Stack): NodeJS.ProcessEnv {
-  if (!(stack.storage instanceof S3Storage)) throw new Error('the drill stack stores outputs in S3');
-  const o = stack.storage.options;
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.NODE_OPTIONS;
-  return {
-    ...env,
-    PORT: '0',
-    BOLT_METRICS_PORT: '0',
-    DATABASE_URL: stack.postgres.url,
-    TEMPORAL_ADDRESS: stack.temporal.address,
-    TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
-    TEMPORAL_TASK_QUEUE: stack.taskQueue,
-    BOLT_DATA_DIR: stack.config.dataDir,
-    BOLT_SIMULATOR_URL: stack.simulators!.url,
-    S3_ENDPOINT: o.endpoint,
-    S3_BUCKET: o.bucket,
-    AWS_ACCESS_KEY_ID: o.credentials!.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: o.credentials!.secretAccessKey,
-    AWS_REGION: o.region,
-  };
-}
-
 /** Starts a worker process; resolves once it polls. */
 async function startWorker(stack: Stack): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'workers', 'main.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: workerEnv(stack) });
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'workers', 'main.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: stackProcessEnv(stack) });
   let out = '';
   let ready = false;
   // Its lines are kept until it polls (to explain a failed start), then only drained.
