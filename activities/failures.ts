@@ -25,17 +25,28 @@ export function asFailure(err: unknown, stage: Stage): ApplicationFailure {
 }
 
 /**
- * Attempts a provider call gets for faults other than quota (server errors, timeouts). Quota waits
- * never count: a job waits for quota as long as it takes instead of failing.
+ * Attempts a provider call gets for faults other than quota (server errors, timeouts), at the least: it gives
+ * up once it has had this many and PROVIDER_FAULT_PATIENCE_MS have passed since its first. Quota waits never
+ * count: a job waits for quota as long as it takes instead of failing.
  */
 export const PROVIDER_FAULT_ATTEMPTS = 10;
+/** How long a provider call keeps retrying faults before it gives up (about what 10 doubling backoffs took). */
+export const PROVIDER_FAULT_PATIENCE_MS = 5 * 60_000;
+/** Longest pause between two attempts after a fault: a job at the end of a batch does not sit out a long backoff alone. */
+export const PROVIDER_FAULT_MAX_DELAY_MS = 8_000;
 const PROVIDER_STAGES: ReadonlySet<string> = new Set([Stage.master, Stage.adaptation, Stage.synthesis]);
 
-function currentAttempt(): number {
+/** The pause before the next attempt after the `attempt`-th fault: 1 s, doubling, at most PROVIDER_FAULT_MAX_DELAY_MS. */
+export function providerFaultDelayMs(attempt: number): number {
+  return Math.min(PROVIDER_FAULT_MAX_DELAY_MS, 1000 * 2 ** Math.max(0, Math.min(attempt, 16) - 1));
+}
+
+function currentAttempt(): { attempt: number; sinceFirstMs: number } {
   try {
-    return Context.current().info.attempt;
+    const info = Context.current().info;
+    return { attempt: info.attempt, sinceFirstMs: Date.now() - info.scheduledTimestampMs };
   } catch {
-    return 1; // called outside an activity (unit tests)
+    return { attempt: 1, sinceFirstMs: 0 }; // called outside an activity (unit tests)
   }
 }
 
@@ -45,8 +56,9 @@ export async function withStage<T>(stage: Stage, body: () => Promise<T>): Promis
     return await body();
   } catch (err) {
     const failure = asFailure(err, stage);
-    const attempt = currentAttempt();
-    if (PROVIDER_STAGES.has(stage) && !failure.nonRetryable && failure.type !== ErrorCode.quotaExhausted && attempt >= PROVIDER_FAULT_ATTEMPTS) {
+    if (!PROVIDER_STAGES.has(stage) || failure.nonRetryable || failure.type === ErrorCode.quotaExhausted) throw failure;
+    const { attempt, sinceFirstMs } = currentAttempt();
+    if (attempt >= PROVIDER_FAULT_ATTEMPTS && sinceFirstMs >= PROVIDER_FAULT_PATIENCE_MS) {
       throw ApplicationFailure.create({
         type: failure.type ?? ErrorCode.internal,
         message: `${failure.message} (gave up after ${attempt} attempts)`,
@@ -54,6 +66,7 @@ export async function withStage<T>(stage: Stage, body: () => Promise<T>): Promis
         details: failure.details as unknown[],
       });
     }
-    throw failure;
+    // The next attempt comes soon, whatever the workflow's backoff would say (it doubles up to a minute).
+    throw ApplicationFailure.create({ type: failure.type ?? undefined, message: failure.message, nonRetryable: false, details: failure.details as unknown[], nextRetryDelay: providerFaultDelayMs(attempt), cause: failure.cause });
   }
 }

@@ -1,5 +1,6 @@
 // The key pool as the workers use it: lease a key in PostgreSQL, call Google with that key's client, report
 // the outcome, move to another key or wait. Waiting sleeps and heartbeats through what the caller injects.
+import { WAIT_REASON_TEXT, type WaitReason } from '../domain/wait-reason';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
@@ -94,6 +95,8 @@ interface CallWait {
   markedUntil?: number | null;
   /** When the current wait for a key began, for the wait metric. */
   since?: number;
+  /** Why the job's mark says it waits. */
+  reason?: WaitReason;
 }
 
 /** Leases keys for provider calls; one per worker process, shared by its activities. */
@@ -148,9 +151,10 @@ export class KeyPool {
       this.o.metrics?.keyWaits.inc({ provider: service });
     }
     const until = lease.waitUntil?.getTime() ?? null;
-    if (wait.row && wait.markedUntil !== until) {
-      await markWaiting(this.o.db, { ...wait.row, until: lease.waitUntil });
+    if (wait.row && (wait.markedUntil !== until || wait.reason !== lease.reason)) {
+      await markWaiting(this.o.db, { ...wait.row, until: lease.waitUntil, reason: lease.reason });
       wait.markedUntil = until;
+      wait.reason = lease.reason;
     }
     const delay = until === null ? NO_KEY_DELAY_MS : Math.max(0, until - Date.now());
     const left = (this.o.maxWaitInAttemptMs ?? 60_000) - (Date.now() - wait.started);
@@ -158,7 +162,7 @@ export class KeyPool {
       const when = until === null ? `a ${service} key is added or enabled` : new Date(until).toISOString();
       throw ApplicationFailure.create({
         type: ErrorCode.quotaExhausted,
-        message: `waiting for quota: no ${service} key can serve until ${when}`,
+        message: `${WAIT_REASON_TEXT[lease.reason ?? 'quota']}: no ${service} key can serve until ${when}`,
         nonRetryable: false,
         nextRetryDelay: Math.min(MAX_RETRY_DELAY_MS, Math.max(1000, delay)),
         details: [{ stage: ctx.stage }],

@@ -1,7 +1,8 @@
 // Leases of pooled keys: the least recently used key with room is leased under a per-service lock, its requests
 // counted in the quota windows, and the outcome of the call moves its breaker (and rests its project on a 429).
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { DEFAULT_BREAKER_POLICY, leasableAt, onLease, onOutcome, onProjectQuota, type BreakerPolicy, type BreakerState, type CallOutcome } from '../domain/breaker';
+import { restReasonOf, waitReason, type WaitReason } from '../domain/wait-reason';
+import { DEFAULT_BREAKER_POLICY, leasableAt, onLease, onOutcome, onProjectQuota, sharedFailure, type BreakerPolicy, type BreakerState, type CallOutcome } from '../domain/breaker';
 import { countRequests, headroomAt, restampRequests, type Usage } from '../domain/quota';
 import { countModelRequests, modelMinuteLogs, modelOwner, modelUsage, type ModelQuota } from './key-model-usage';
 import { VIEW_COLUMNS, type ApiKeyView } from './keys';
@@ -24,6 +25,8 @@ export interface Lease {
 /** No key can serve now: the earliest time one is expected back (null when no key is active at all). */
 export interface NoLease {
   waitUntil: Date | null;
+  /** Why no key can serve. */
+  reason?: WaitReason;
 }
 
 const breakerOf = (k: ApiKeyView): BreakerState => ({ circuit: k.circuit, consecutiveFailures: k.consecutive_failures, openings: k.openings, reopenAt: k.reopen_at });
@@ -106,6 +109,12 @@ async function countKeyRequests(trx: Transaction<Database>, best: ApiKeyView, pr
   }
 }
 
+/** Why no active key of the service can serve (read only when none can, so leases pay nothing for it). */
+async function whyNoKey(trx: Transaction<Database>, service: KeyService): Promise<WaitReason> {
+  const keys = await trx.selectFrom('api_keys').select(['circuit', 'rest_reason']).where('service', '=', service).where('status', '=', 'active').execute();
+  return waitReason(keys.map((k) => ({ circuit: k.circuit, restReason: k.rest_reason })));
+}
+
 /**
  * Leases the least recently used active key of `service` whose breaker allows a call and whose
  * key and project have room for `cost` more requests, and counts them. Atomic across processes:
@@ -123,11 +132,11 @@ export async function leaseKey(
     await lockService(trx, service);
     const now = clock();
     const keys = await trx.selectFrom('api_keys').select(VIEW_COLUMNS).where('service', '=', service).where('status', '=', 'active').execute();
-    if (keys.length === 0) return { waitUntil: null };
+    if (keys.length === 0) return { waitUntil: null, reason: 'no_key' };
     const projects = new Map((await trx.selectFrom('api_key_projects').selectAll().where('service', '=', service).execute()).map((p) => [p.project, p]));
     const modelLogs = model ? await modelMinuteLogs(trx, service, model.name) : new Map<string, number[]>();
     const { best, earliest } = pickKey({ keys, projects, modelLogs }, now, cost, model);
-    if (!best) return { waitUntil: earliest ?? null };
+    if (!best) return { waitUntil: earliest ?? null, reason: await whyNoKey(trx, service) };
     const breaker = onLease(breakerOf(best), now, opts.policy ?? DEFAULT_BREAKER_POLICY);
     const lease = { keyId: best.id, service, target: best.target, last4: best.last4, project: best.project, probe: best.circuit !== 'closed', leasedAt: now };
     if (model) {
@@ -173,10 +182,16 @@ async function restProject(trx: Transaction<Database>, key: ApiKeyView & { proje
     const b = onProjectQuota(breakerOf(s), reopenAt);
     await trx
       .updateTable('api_keys')
-      .set({ circuit: b.circuit, consecutive_failures: b.consecutiveFailures, openings: b.openings, reopen_at: b.reopenAt, updated_at: now })
+      .set({ circuit: b.circuit, consecutive_failures: b.consecutiveFailures, openings: b.openings, reopen_at: b.reopenAt, rest_reason: 'quota', updated_at: now })
       .where('id', '=', s.id)
       .execute();
   }
+}
+
+/** Whether every other active key of the service has failed lately too (the provider's fault, not this key's). */
+async function othersFailing(trx: Transaction<Database>, key: ApiKeyView, now: Date): Promise<boolean> {
+  const others = await trx.selectFrom('api_keys').select('last_error_at').where('service', '=', key.service).where('status', '=', 'active').where('id', '!=', key.id).execute();
+  return sharedFailure(others.map((o) => ({ lastErrorAt: o.last_error_at })), now);
 }
 
 /**
@@ -196,7 +211,8 @@ export async function reportOutcome(
     const now = (opts.now ?? (() => new Date()))();
     const key = await trx.selectFrom('api_keys').select(VIEW_COLUMNS).where('id', '=', lease.keyId).executeTakeFirst();
     if (!key) return; // removed while the call was in flight
-    const t = onOutcome(breakerOf(key), outcome, now, opts.policy ?? DEFAULT_BREAKER_POLICY);
+    const seen = outcome.kind === 'failure' ? { ...outcome, shared: await othersFailing(trx, key, now) } : outcome;
+    const t = onOutcome(breakerOf(key), seen, now, opts.policy ?? DEFAULT_BREAKER_POLICY);
     const error = outcome.kind === 'success' ? {} : { last_error: (message ?? outcome.kind).slice(0, 1000), last_error_at: now };
     await trx
       .updateTable('api_keys')
@@ -205,6 +221,8 @@ export async function reportOutcome(
         consecutive_failures: t.state.consecutiveFailures,
         openings: t.state.openings,
         reopen_at: t.state.reopenAt,
+        // What opened the breaker, so a wait can say why (a quota 429 also moves the rest of an open key).
+        ...(t.state.circuit === 'open' && (key.circuit !== 'open' || outcome.kind === 'quota') ? { rest_reason: restReasonOf(outcome) ?? null } : {}),
         ...error,
         ...(outcome.kind === 'success' ? { last_success_at: now } : {}),
         ...(t.disable && key.status === 'active' ? { status: 'disabled' as const, disabled_reason: t.disable.slice(0, 1000), disabled_at: now } : {}),

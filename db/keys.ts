@@ -5,7 +5,7 @@ import { lastFour, masterKeyId, sealSecret, secretLookup, type MasterKey } from 
 import type { ApiKey, ApiKeyProject, Database, KeyService, KeyTarget, NewApiKey } from './schema';
 
 /** A key row without its sealed secret: what lists, tests and the API may see. */
-export type ApiKeyView = Omit<ApiKey, 'secret' | 'lookup_hash'>;
+export type ApiKeyView = Omit<ApiKey, 'secret' | 'lookup_hash' | 'rest_reason'>;
 
 /** Columns of a key that never include key material. */
 export const VIEW_COLUMNS = [

@@ -1,13 +1,15 @@
 // Jobs waiting for quota: a job's provider call marks itself while no key can serve, and a batch shows how many wait.
 import type { Kysely } from 'kysely';
+import type { WaitReason } from '../domain/wait-reason';
 import type { Database, KeyService } from './schema';
 
 /** Records that a job's call is waiting for a key (idempotent; updates the expected end). */
-export async function markWaiting(db: Kysely<Database>, w: { jobId: string; batchId: string; service: KeyService; until: Date | null }): Promise<void> {
+export async function markWaiting(db: Kysely<Database>, w: { jobId: string; batchId: string; service: KeyService; until: Date | null; reason?: WaitReason }): Promise<void> {
+  const reason = w.reason ?? 'quota';
   await db
     .insertInto('quota_waits')
-    .values({ job_id: w.jobId, batch_id: w.batchId, service: w.service, until: w.until })
-    .onConflict((oc) => oc.columns(['job_id', 'service']).doUpdateSet({ until: w.until }))
+    .values({ job_id: w.jobId, batch_id: w.batchId, service: w.service, until: w.until, reason })
+    .onConflict((oc) => oc.columns(['job_id', 'service']).doUpdateSet({ until: w.until, reason }))
     .execute();
 }
 
@@ -15,12 +17,23 @@ export async function clearWaiting(db: Kysely<Database>, jobId: string, service:
   await db.deleteFrom('quota_waits').where('job_id', '=', jobId).where('service', '=', service).execute();
 }
 
-/** Whether a batch has jobs waiting for quota, how many, and when the first key is expected back. */
-export async function batchQuotaWait(db: Kysely<Database>, batchId: string): Promise<{ waiting: number; since: Date | null; until: Date | null }> {
-  const r = await db
+/**
+ * Whether a batch has jobs waiting for a key, how many, when the first key is expected back, and why they wait
+ * (the reason most of them wait for; null when none waits).
+ */
+export async function batchQuotaWait(db: Kysely<Database>, batchId: string): Promise<{ waiting: number; since: Date | null; until: Date | null; reason: WaitReason | null }> {
+  const rows = await db
     .selectFrom('quota_waits')
-    .select((eb) => [eb.fn.countAll<number>().as('waiting'), eb.fn.min('since').as('since'), eb.fn.min('until').as('until')])
+    .select((eb) => ['reason', eb.fn.countAll<number>().as('waiting'), eb.fn.min('since').as('since'), eb.fn.min('until').as('until')])
     .where('batch_id', '=', batchId)
-    .executeTakeFirstOrThrow();
-  return { waiting: Number(r.waiting), since: (r.since as Date | null) ?? null, until: (r.until as Date | null) ?? null };
+    .groupBy('reason')
+    .execute();
+  const earliest = (dates: Array<Date | null>) => dates.filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+  const most = [...rows].sort((a, b) => Number(b.waiting) - Number(a.waiting))[0];
+  return {
+    waiting: rows.reduce((n, r) => n + Number(r.waiting), 0),
+    since: earliest(rows.map((r) => r.since as Date | null)),
+    until: earliest(rows.map((r) => r.until as Date | null)),
+    reason: most?.reason ?? null,
+  };
 }

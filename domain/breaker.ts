@@ -51,8 +51,11 @@ export { QuotaScope };
 export type CallOutcome =
   /** The key worked (including answers such as "content blocked" that say nothing bad about the key). */
   | { kind: 'success' }
-  /** A retryable failure: a 5xx, a timeout, a dropped connection. */
-  | { kind: 'failure' }
+  /**
+   * A retryable failure: a 5xx, a timeout, a dropped connection. `shared` when every other key of the
+   * service failed lately too (see sharedFailure): the provider's fault, not the key's, so the key does not rest.
+   */
+  | { kind: 'failure'; shared?: boolean }
   /** A 429: the quota of the key's project is spent until it resets. */
   | { kind: 'quota'; retryAfterMs?: number; scope?: QuotaScope }
   /** Google rejected the key itself. */
@@ -119,6 +122,8 @@ export function onOutcome(s: BreakerState, outcome: CallOutcome, now: Date, poli
     }
     case 'failure': {
       if (s.circuit === Circuit.open) return { state: s };
+      // Resting a key for what every key sees alike only skews the traffic onto the others: the call's own retry waits.
+      if (outcome.shared && s.circuit === Circuit.closed) return { state: s };
       const failures = s.consecutiveFailures + 1;
       if (s.circuit === Circuit.halfOpen || failures >= policy.failureThreshold) {
         const openings = s.openings + 1;
@@ -127,6 +132,17 @@ export function onOutcome(s: BreakerState, outcome: CallOutcome, now: Date, poli
       return { state: { ...s, consecutiveFailures: failures } };
     }
   }
+}
+
+/** How recent another key's error must be to show that the provider, not one key, is failing. @default 60 s */
+export const SHARED_FAILURE_WINDOW_MS = 60_000;
+
+/**
+ * Whether a key's retryable failure is one every key of its service sees alike: there are other active keys,
+ * and each of them has had an error within the window. A lone key gives no such evidence.
+ */
+export function sharedFailure(others: ReadonlyArray<{ lastErrorAt: Date | null }>, now: Date, windowMs = SHARED_FAILURE_WINDOW_MS): boolean {
+  return others.length > 0 && others.every((o) => o.lastErrorAt !== null && now.getTime() - o.lastErrorAt.getTime() <= windowMs);
 }
 
 /** A key in a project that just spent its quota rests until the project's reset (never shortens a longer rest). */

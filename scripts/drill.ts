@@ -2,7 +2,12 @@
 // jobs expected, completed, failed, lost, duplicated outputs and repeated paid calls. See BENCHMARKS.md.
 
 /** Drill name → its module (loaded only when asked for). */
-const DRILLS: Record<string, () => Promise<{ run(argv: string[]): Promise<void> }>> = {};
+const DRILLS: Record<string, () => Promise<{ run(argv: string[]): Promise<void> }>> = {
+  'worker-kill': () => import('./drill/worker-kill'),
+  'temporal-restart': () => import('./drill/temporal-restart'),
+  'postgres-restart': () => import('./drill/postgres-restart'),
+  'provider-storm': () => import('./drill/provider-storm'),
+};
 
 async function main(): Promise<void> {
   const [name, ...rest] = process.argv.slice(2);
@@ -11,6 +16,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   await (await DRILLS[name]!()).run(rest);
+  // The Temporal runtime's threads would keep the process alive after the stack has stopped.
+  process.exit(process.exitCode ?? 0);
 }
 
 export {};

@@ -7,6 +7,8 @@ export interface CounterSnapshot {
   byKey: Record<string, number>;
   /** Requests answered with an error, by HTTP status. */
   errors: Record<string, number>;
+  /** Requests answered with success (the calls Google bills), by kind or endpoint. */
+  answered: Record<string, number>;
   /** Characters billed for successful requests, as Google counts them (TTS). */
   billedCharacters: number;
 }
@@ -16,7 +18,7 @@ export class CallCounters {
   /** When each request arrived, per key (`…last4`): for checks of requests in any sliding minute. */
   private times = new Map<string, number[]>();
   private static empty(): CounterSnapshot {
-    return { total: 0, byEndpoint: {}, byKind: {}, byKey: {}, errors: {}, billedCharacters: 0 };
+    return { total: 0, byEndpoint: {}, byKind: {}, byKey: {}, errors: {}, answered: {}, billedCharacters: 0 };
   }
   /** Counts one request that reached the API (successful or not). */
   record(endpoint: string, key: string | undefined, kind?: string): void {
@@ -36,6 +38,10 @@ export class CallCounters {
   /** Counts the characters of a request that was answered with audio (Google bills those only). */
   bill(characters: number): void {
     this.state.billedCharacters += characters;
+  }
+  /** Counts one request answered with success, by its kind (Gemini) or endpoint (TTS). */
+  recordAnswer(label: string): void {
+    this.state.answered[label] = (this.state.answered[label] ?? 0) + 1;
   }
   recordError(status: number): void {
     this.state.errors[String(status)] = (this.state.errors[String(status)] ?? 0) + 1;

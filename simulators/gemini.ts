@@ -119,14 +119,15 @@ export class GeminiSimulator {
     if (!m) return false;
     try {
       if (req.method !== 'POST') throw new HttpError(404, `Method ${req.method} not found.`);
-      await this.generate(req, res, url, decodeURIComponent(m[2]!));
+      this.counters.recordAnswer(await this.generate(req, res, url, decodeURIComponent(m[2]!)));
     } catch (err) {
       await answerError(req, res, err, (s) => this.counters.recordError(s));
     }
     return true;
   }
 
-  private async generate(req: IncomingMessage, res: ServerResponse, url: URL, model: string): Promise<void> {
+  /** Answers a generateContent request; returns the kind of prompt it answered. */
+  private async generate(req: IncomingMessage, res: ServerResponse, url: URL, model: string): Promise<string> {
     const key = apiKeyOf(req, url);
     const body = (await readJson(req)) as GenerateBody;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'Invalid JSON payload received. Expected an object.');
@@ -162,7 +163,7 @@ export class GeminiSimulator {
     const blockReason = opts.blockReason ?? (marker?.[1] ? marker[2] : undefined);
     if (blockReason) {
       sendJson(res, 200, { promptFeedback: { blockReason, safetyRatings: ratings(true) }, usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens }, ...base });
-      return;
+      return kind;
     }
     let finishReason = opts.finishReason ?? (marker && !marker[1] ? marker[2] : undefined);
     if (!finishReason && opts.safetyBlockTitles?.some((t) => t && prompt.includes(t))) finishReason = 'SAFETY';
@@ -173,7 +174,7 @@ export class GeminiSimulator {
         usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens },
         ...base,
       });
-      return;
+      return kind;
     }
 
     const blocks = this.narration(prompt, language, words, title, blockCount);
@@ -193,6 +194,7 @@ export class GeminiSimulator {
       usageMetadata: { promptTokenCount: promptTokens, candidatesTokenCount: outputTokens, totalTokenCount: promptTokens + outputTokens },
       ...base,
     });
+    return kind;
   }
 
   /** Narration of about `words` words in real text of the language, with the fault a title marker asks for. */

@@ -167,6 +167,7 @@ export class TtsSimulator {
       if (synth && req.method === 'POST') {
         admit(key, this.options, this.quotas, QUOTA_NAMES);
         await this.synthesize(req, res, synth[1] === 'v1beta1');
+        this.counters.recordAnswer('synthesize');
       } else if (isVoices && req.method === 'GET') {
         // voices.list has its own, much larger quota; only keys and faults apply.
         admit(key, { ...this.options, quota: undefined, exhaustedKeys: undefined }, this.quotas, QUOTA_NAMES);

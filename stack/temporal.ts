@@ -17,6 +17,8 @@ export interface TemporalServer {
   /** How the server was obtained, for the startup banner. */
   source: string;
   stop(): Promise<void>;
+  /** Starts a persisted dev server again on the same file and port after `stop` (restart drills). */
+  start?(): Promise<void>;
 }
 
 export interface TemporalOptions {
@@ -69,19 +71,23 @@ export async function startTemporal(o: TemporalOptions): Promise<TemporalServer>
   }
   if (o.uiPort) args.push('--ui-port', String(o.uiPort), '--ui-ip', '127.0.0.1');
   else args.push('--headless');
-  const child: ChildProcess = spawnServer(cli, args);
-  const pidFile = o.dbFile && child.pid ? temporalPidFile(o.dbFile) : undefined;
-  if (pidFile) fs.writeFileSync(pidFile, String(child.pid));
-  const lastLines = tail(child);
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => (exited = `temporal dev server exited (${code ?? signal}) during start:\n${lastLines()}`));
-  try {
-    await waitForPort(port, 60_000, '127.0.0.1', () => exited);
-    if (o.uiPort) await waitForPort(o.uiPort, 30_000, '127.0.0.1', () => exited);
-  } catch (err) {
-    await stopProcess(child);
-    throw err;
-  }
+  const pidFile = o.dbFile ? temporalPidFile(o.dbFile) : undefined;
+  const launch = async (): Promise<ChildProcess> => {
+    const child: ChildProcess = spawnServer(cli, args);
+    if (pidFile && child.pid) fs.writeFileSync(pidFile, String(child.pid));
+    const lastLines = tail(child);
+    let exited: string | undefined;
+    child.once('exit', (code, signal) => (exited = `temporal dev server exited (${code ?? signal}) during start:\n${lastLines()}`));
+    try {
+      await waitForPort(port, 60_000, '127.0.0.1', () => exited);
+      if (o.uiPort) await waitForPort(o.uiPort, 30_000, '127.0.0.1', () => exited);
+    } catch (err) {
+      await stopProcess(child);
+      throw err;
+    }
+    return child;
+  };
+  let child = await launch();
   return {
     address: `127.0.0.1:${port}`,
     uiUrl: o.uiPort ? `http://localhost:${o.uiPort}` : undefined,
@@ -90,6 +96,13 @@ export async function startTemporal(o: TemporalOptions): Promise<TemporalServer>
       await stopProcess(child);
       if (pidFile) fs.rmSync(pidFile, { force: true });
     },
+    // Only a persisted server can come back with its workflows (restart drills).
+    start: o.dbFile
+      ? async () => {
+          if (child.exitCode === null && child.signalCode === null) return;
+          child = await launch();
+        }
+      : undefined,
   };
 }
 

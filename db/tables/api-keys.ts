@@ -1,6 +1,7 @@
 // The `api_keys` table: one API key of the pool, the key itself only encrypted, with its breaker and usage windows.
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { KeyService, KeyStatus, KeyTarget } from '../../domain/pooled-keys';
+import type { RestReason } from '../../domain/wait-reason';
 import type { CreatedAt, MinuteLog, UpdatedAt } from './columns';
 
 export interface ApiKeyTable {
@@ -33,6 +34,8 @@ export interface ApiKeyTable {
   day_window: string | null;
   day_count: Generated<number>;
   requests_total: Generated<number>;
+  /** Why the breaker last opened (quota | failures); null while it never has. */
+  rest_reason: RestReason | null;
   last_error: string | null;
   last_error_at: Date | null;
   last_used_at: Date | null;

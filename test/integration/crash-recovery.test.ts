@@ -3,26 +3,13 @@
 // was in flight at the kills.
 import assert from 'node:assert/strict';
 import { getBatch } from '../../db/batches';
+// Paid activities started and not finished across the batch's running jobs, counted as the drills count them.
+import { paidInFlight } from '../../scripts/drill/verdict';
 import { launchBatch, waitForBatch } from '../support/batches';
 import { eventually, testStack, type TestStack } from '../support/stack';
 import { startWorkerProcess } from '../support/worker-process';
 
-const PAID = new Set(['writeMasterScript', 'adaptScript', 'synthesizeSpeech']);
-
 const startWorker = startWorkerProcess;
-
-/** Paid activities (Gemini or TTS calls) started and not finished, across the batch's running jobs. */
-async function paidInFlight(stack: TestStack, batchId: string): Promise<number> {
-  let n = 0;
-  for await (const w of stack.client.workflow.list({ query: `BatchId = "${batchId}" AND WorkflowType = "jobWorkflow" AND ExecutionStatus = "Running"` })) {
-    const d = await stack.client.workflow.getHandle(w.workflowId, w.runId).describe();
-    for (const a of d.raw.pendingActivities ?? []) {
-      // PENDING_ACTIVITY_STATE_STARTED = 2: a worker had picked it up.
-      if (PAID.has(a.activityType?.name ?? '') && Number(a.state) === 2) n++;
-    }
-  }
-  return n;
-}
 
 describe('crash recovery', function () {
   this.timeout(600_000);

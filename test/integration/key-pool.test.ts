@@ -11,7 +11,7 @@ import { resolveMasterKey } from '../../adapters/master-key-file';
 import { SIMULATOR_LABEL } from '../../adapters/providers';
 import { createBatch } from '../../db/batches';
 import { createDb } from '../../db/connection';
-import { leaseKey, type Lease } from '../../db/key-leases';
+import { leaseKey, reportOutcome, type Lease } from '../../db/key-leases';
 import { addKey, listKeys, removeKey, setKeyStatus, setProjectLimits } from '../../db/keys';
 import { batchQuotaWait } from '../../db/quota-waits';
 import type { KeyService } from '../../db/schema';
@@ -206,11 +206,40 @@ describe('key pool on the real stack', function () {
       return w.waiting > 0 ? w : undefined;
     }, 'the batch to show it is waiting for quota', 30_000, 100);
     assert.ok(wait.until && Math.abs(wait.until.getTime() - reopenAt.getTime()) < 1000, 'the wait names the reopen time');
+    assert.equal(wait.reason, 'keys_resting', 'keys rested by hand: neither a quota nor the provider');
     const batch = await finished(id);
     assert.equal(batch.failed, 0);
     assert.equal((await batchQuotaWait(stack.db, id)).waiting, 0, 'no job waits once the batch is done');
     const rows = (await listKeys(stack.db, { service: 'gemini' })).filter((k) => k.id === k1.id || k.id === k2.id);
     assert.ok(rows.some((k) => k.circuit === 'closed' && k.last_success_at && k.last_success_at >= reopenAt), 'a key reopened and served');
+  });
+
+  it('rests a key for server errors of its own, but not for server errors every key sees alike', async () => {
+    const [k1, k2, k3] = [await add('gemini', 'alike1'), await add('gemini', 'alike2'), await add('gemini', 'alike3')];
+    const circuit = async (id: string) => (await stack.db.selectFrom('api_keys').select('circuit').where('id', '=', id).executeTakeFirstOrThrow()).circuit;
+    const fail = async (id: string, times: number) => {
+      for (let i = 0; i < times; i++) await reportOutcome(stack.db, { keyId: id, service: 'gemini' }, { kind: 'failure' }, '503 UNAVAILABLE');
+    };
+    // The provider fails for everyone: the other keys failed a moment ago too.
+    await fail(k2.id, 1);
+    await fail(k3.id, 1);
+    await fail(k1.id, 5);
+    assert.equal(await circuit(k1.id), 'closed', 'a key is not rested for what every key sees');
+    // Only this key fails: the others' last errors are long past.
+    await stack.db.updateTable('api_keys').set({ last_error_at: new Date(Date.now() - 10 * 60_000) }).where('id', 'in', [k2.id, k3.id]).execute();
+    await fail(k1.id, 3);
+    assert.equal(await circuit(k1.id), 'open', 'a key failing alone rests');
+    // Every key resting after server errors: a wait says the provider is failing, not the quota.
+    const soon = new Date(Date.now() + 60_000);
+    await stack.db.updateTable('api_keys').set({ circuit: 'open', reopen_at: soon, rest_reason: 'failures' }).where('id', 'in', [k2.id, k3.id]).execute();
+    const none = await leaseKey(stack.db, 'gemini');
+    assert.ok(!('keyId' in none));
+    assert.equal(none.reason, 'provider_errors');
+    // One of them resting for a spent quota instead: the wait is for quota.
+    await reportOutcome(stack.db, { keyId: k2.id, service: 'gemini' }, { kind: 'quota', retryAfterMs: 30_000 }, '429');
+    const quota = await leaseKey(stack.db, 'gemini');
+    assert.ok(!('keyId' in quota));
+    assert.equal(quota.reason, 'quota');
   });
 
   it('never pushes a key or project over its RPM under 50 concurrent leases from two workers', async () => {

@@ -2,6 +2,7 @@
 // to the shared test stack, for tests of what crosses process boundaries: TLS, scale-out, SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { stackProcessEnv } from '../../stack/process-env';
 import { call } from './http';
 import { eventually, TEST_ADMIN, type TestStack } from './stack';
 
@@ -29,25 +30,7 @@ export interface SpawnOptions {
 
 /** The environment a separate process needs to share the test stack's PostgreSQL, storage and simulators. */
 export function stackEnv(stack: TestStack, taskQueue: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  // The parent's environment minus anything that would load TypeScript into a compiled start.
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
-  return {
-    ...env,
-    PORT: '0',
-    // No fixed metrics port: several workers of one test (scale-out, a stopping and a new one) run at once.
-    BOLT_METRICS_PORT: '0',
-    DATABASE_URL: stack.postgres.url,
-    TEMPORAL_ADDRESS: stack.temporal.address,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    BOLT_DATA_DIR: stack.dataDir,
-    BOLT_SIMULATOR_URL: stack.simulators!.url,
-    S3_ENDPOINT: stack.s3Server.endpoint,
-    S3_BUCKET: stack.bucket,
-    AWS_ACCESS_KEY_ID: stack.s3Server.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: stack.s3Server.secretAccessKey,
-    AWS_REGION: stack.s3Server.region,
-  };
+  return stackProcessEnv(stack, taskQueue);
 }
 
 export async function spawnBolt(stack: TestStack, o: SpawnOptions): Promise<BoltProcess> {

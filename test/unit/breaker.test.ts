@@ -11,6 +11,8 @@ import {
   onOutcome,
   onProjectQuota,
   quotaResetAt,
+  sharedFailure,
+  SHARED_FAILURE_WINDOW_MS,
   type BreakerState,
 } from '../../domain/breaker';
 import { countRequests, headroomAt, nextMinute, nextQuotaMidnight, queueRatePerSecond, quotaDay, restampRequests, type Usage } from '../../domain/quota';
@@ -22,6 +24,29 @@ const open = (reopenAt: Date, openings = 1): BreakerState => ({ circuit: Circuit
 const halfOpen = (openings = 1): BreakerState => ({ circuit: Circuit.halfOpen, consecutiveFailures: 0, openings, reopenAt: later(policy.probeTimeoutMs) });
 
 describe('key breaker', () => {
+  describe('failures every key sees alike', () => {
+    it('a shared failure leaves a closed key closed, however many come in a row; its own failures still open it', () => {
+      let s = closedBreaker();
+      for (let i = 0; i < 10; i++) s = onOutcome(s, { kind: 'failure', shared: true }, t0, policy).state;
+      assert.deepEqual(s, closedBreaker());
+      for (let i = 0; i < 3; i++) s = onOutcome(s, { kind: 'failure' }, t0, policy).state;
+      assert.equal(s.circuit, 'open');
+    });
+
+    it('a probe that fails re-opens the key even when the failure is shared', () => {
+      assert.equal(onOutcome(halfOpen(), { kind: 'failure', shared: true }, t0, policy).state.circuit, 'open');
+    });
+
+    it('is shared only when every other key failed within the window, and never for a lone key', () => {
+      const recent = { lastErrorAt: later(-1000) };
+      const old = { lastErrorAt: later(-SHARED_FAILURE_WINDOW_MS - 1) };
+      assert.equal(sharedFailure([recent, recent], t0), true);
+      assert.equal(sharedFailure([recent, old], t0), false);
+      assert.equal(sharedFailure([recent, { lastErrorAt: null }], t0), false);
+      assert.equal(sharedFailure([], t0), false);
+    });
+  });
+
   describe('closed', () => {
     it('is leasable and a lease leaves it closed', () => {
       const s = closedBreaker();

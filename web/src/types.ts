@@ -27,7 +27,8 @@ export type BatchDetail = BatchSummary & {
   cost: Json<ReturnType<typeof costView>>;
   estimate: Json<ReturnType<typeof estimateView>>;
   cacheHits: number;
-  waitingForQuota: { waiting: number; since: string | null; until: string | null };
+  /** Jobs whose provider call waits for a key, and why: quota, provider errors, keys resting, or no key. */
+  waitingForQuota: { waiting: number; since: string | null; until: string | null; reason: 'quota' | 'provider_errors' | 'keys_resting' | 'no_key' | null };
 };
 
 /** The data of a `progress` or `end` event. */

@@ -7,6 +7,19 @@ import type { BatchDetail, Counts, LanguageProgress } from '../types';
 import { Matrix, type MatrixHandle } from './Matrix';
 import { duration, ErrorNote, int, ProgressBar, Status, usd, when } from './ui';
 
+const WAIT_REASONS: Record<NonNullable<BatchDetail['waitingForQuota']['reason']>, string> = {
+  quota: 'quota',
+  provider_errors: 'provider errors',
+  keys_resting: 'keys resting',
+  no_key: 'no active key',
+};
+
+/** How many jobs wait for a key, why (quota, provider errors, keys resting) and until when. */
+function keyWait(w: BatchDetail['waitingForQuota']): string {
+  if (w.waiting === 0) return 'no';
+  return `${w.waiting} job(s), for ${WAIT_REASONS[w.reason ?? 'quota']}${w.until ? `, until ${when(w.until)}` : ''}`;
+}
+
 export function BatchHeader({ id, batch, status }: { id: string; batch: BatchDetail; status: BatchDetail['status'] }) {
   return (
     <>
@@ -43,8 +56,8 @@ export function BatchFigures({ batch }: { batch: BatchDetail }) {
       </dd>
       <dt>Cache hits</dt>
       <dd>{int(batch.cacheHits)} scripts</dd>
-      <dt>Waiting for quota</dt>
-      <dd>{batch.waitingForQuota.waiting > 0 ? `${batch.waitingForQuota.waiting} job(s), until ${when(batch.waitingForQuota.until)}` : 'no'}</dd>
+      <dt>Waiting for a key</dt>
+      <dd data-testid="key-wait">{keyWait(batch.waitingForQuota)}</dd>
     </dl>
   );
 }
