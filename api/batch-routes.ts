@@ -126,7 +126,7 @@ export function batchRoutes(api: Api): void {
     (ctx) => listBatchesHandler(api, ctx),
   );
   const oneBatch = { tag: 'batches', params: IdParam, notFoundMessage: 'no such batch' } as const;
-  const detailSummary = 'One batch: counts per status, per-language progress, rate and ETA, cost and cache figures';
+  const detailSummary = 'One batch: counts per status, per-language progress, rate and ETA, cost and cache figures, and while jobs wait for a key `waitingForQuota` with its reason (quota, provider_errors, keys_resting, no_key)';
   route(api, { method: 'get', path: '/api/batches/:id', ...oneBatch, summary: detailSummary, responses: { 200: { description: 'the batch', schema: z.object({ batch: BatchView }) }, ...ofYours } }, (ctx) => showBatch(api, ctx));
   const jobsSummary = "A page of the batch's jobs by sequence (25 by default), filterable by status and language";
   route(api, { method: 'get', path: '/api/batches/:id/jobs', ...oneBatch, summary: jobsSummary, query: JobListQuery, responses: { 200: { description: 'a page of jobs', schema: page('jobs', JobView) }, ...ofYours } }, (ctx) => listBatchJobs(api, ctx));
