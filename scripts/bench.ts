@@ -5,6 +5,7 @@
 const SCENARIOS: Record<string, () => Promise<{ run(argv: string[]): Promise<void> }>> = {
   overhead: () => import('./bench/overhead'),
   counters: () => import('./bench/counters'),
+  scale: () => import('./bench/scale'),
 };
 
 async function main(): Promise<void> {
