@@ -5,16 +5,15 @@
 // variations); `--jobs` picks a smaller matrix of the same shape (titles × up to 50 languages).
 // Options: --jobs 100000 --persisted (dev server on a SQLite file) --out bench-results
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { loadConfig } from '../../domain/config';
 import { MAX_TITLES } from '../../api/schemas';
 import { freePort } from '../../stack/processes';
-import { startStack, type Stack } from '../../stack/stack';
+import type { Stack } from '../../stack/stack';
 import { machine, parseOptions, writeReport } from './report';
+import { withScratchStack } from './scratch-stack';
 import { followEvents, historyFigures, pollStatus, sampleMemory, summarise } from './scale-probes';
 
 const Args = z.object({
@@ -120,35 +119,32 @@ async function runBatch(stack: Stack, worker: ChildProcess, args: z.infer<typeof
   return { batch: { id: batch.id, jobs: batch.counts.total, matrix: batch.matrix }, createMs: batch.createMs, serverTiming: batch.serverTiming, totalS, outcome, rows: Number(rows.rows), lost, status: summarise(statusMs), sse: { firstEventMs: sse.firstEventMs, events: sse.events, lag: summarise(sse.lagsMs) }, memory: mem, history };
 }
 
-async function scale(args: z.infer<typeof Args>) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-bench-scale-'));
-  fs.chmodSync(dataDir, 0o755);
-  const config = loadConfig({
-    BOLT_DATA_DIR: dataDir,
-    PORT: '0',
+async function scale(args: z.infer<typeof Args>): Promise<Awaited<ReturnType<typeof runBatch>>> {
+  const env = {
     DATABASE_URL: process.env.DATABASE_URL,
-    TEMPORAL_TASK_QUEUE: `bolt-scale-${process.pid}`,
     TEMPORAL_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
     BOLT_ADMIN_EMAIL: ADMIN.email,
     BOLT_ADMIN_PASSWORD: ADMIN.password,
     BOLT_MAX_JOBS_PER_BATCH: String(Math.max(20_000, args.jobs * 2)),
-  });
+  };
   console.log(`starting a stack (API and simulators in this process, dev server ${args.persisted ? 'on a SQLite file' : 'in memory'}) and a worker process`);
-  const stack = await startStack({ config, worker: false, persistent: args.persisted, log: () => undefined, simulators: { tts: { speech: 'tone' } } });
-  let worker: { child: ChildProcess; tail: () => string } | undefined;
-  try {
-    worker = await startWorker(stack);
-    return await runBatch(stack, worker.child, args);
-  } catch (err) {
-    if (worker) console.error(`worker output (tail):\n${worker.tail().slice(-4000)}`);
-    throw err;
-  } finally {
-    worker?.child.kill('SIGTERM');
-    if (worker && worker.child.exitCode === null) await new Promise((resolve) => worker!.child.once('exit', resolve));
-    await stack.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  const stackOptions = { api: true, worker: false, persistent: args.persisted, simulators: { tts: { speech: 'tone' as const } } };
+  let result: Awaited<ReturnType<typeof runBatch>> | undefined;
+  await withScratchStack({ prefix: 'bolt-bench-scale-', taskQueue: `bolt-scale-${process.pid}`, env, stack: stackOptions }, async (stack) => {
+    const worker = await startWorker(stack);
+    try {
+      result = await runBatch(stack, worker.child, args);
+    } catch (err) {
+      console.error(`worker output (tail):\n${worker.tail().slice(-4000)}`);
+      throw err;
+    } finally {
+      const exited = new Promise((resolve) => (worker.child.exitCode === null ? worker.child.once('exit', resolve) : resolve(undefined)));
+      worker.child.kill('SIGTERM');
+      await exited;
+    }
+  });
+  return result!;
 }
 
 const ms = (v: number | null) => (v === null ? '–' : v.toFixed(0));
