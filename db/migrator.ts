@@ -19,7 +19,7 @@ import * as estimateIndexes from './migrations/2026_12_02_0120_estimate_indexes'
 import * as paidLeases from './migrations/2026_12_02_0300_paid_leases';
 import * as geminiTts from './migrations/2026_12_02_0500_gemini_tts';
 import * as narrationQuality from './migrations/2026_12_02_0600_narration_quality';
-import * as counterShards from './migrations/2026_12_02_0700_counter_shards';
+import * as counterShards from './migrations/2026_12_02_0800_counter_shards';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -40,7 +40,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0300_paid_leases': paidLeases,
   '2026_12_02_0500_gemini_tts': geminiTts,
   '2026_12_02_0600_narration_quality': narrationQuality,
-  '2026_12_02_0700_counter_shards': counterShards,
+  '2026_12_02_0800_counter_shards': counterShards,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -12,6 +12,12 @@ import { countCacheHit } from '../../db/scripts';
 import { liveWork, usageOn } from '../../db/user-limits';
 import { testStack, type TestStack } from '../support/stack';
 
+/** The migration just before the shards: the schema the old rows were written in. */
+const BEFORE_SHARDS = (() => {
+  const names = Object.keys(migrations).sort();
+  return names[names.indexOf('2026_12_02_0800_counter_shards') - 1]!;
+})();
+
 const agent = { name: 'a', premisePrompt: 'p', structurePrompt: 's', tone: 't', targetMinutes: 1 };
 
 async function newBatch(db: Kysely<Database>, userId: string, n: number): Promise<string> {
@@ -90,7 +96,7 @@ describe('batch counters in shards', function () {
     const db = createDb(url.toString(), 4);
     try {
       const migrator = new Migrator({ db: db as Kysely<unknown>, provider: { getMigrations: async () => migrations } });
-      assert.equal((await migrator.migrateTo('2026_12_02_0600_narration_quality')).error, undefined);
+      assert.equal((await migrator.migrateTo(BEFORE_SHARDS)).error, undefined);
       const batchId = await newBatchBeforeShards(db);
       assert.equal((await migrator.migrateToLatest()).error, undefined);
       const before = (await getBatch(db, batchId))!;
@@ -101,7 +107,7 @@ describe('batch counters in shards', function () {
       const after = (await getBatch(db, batchId))!;
       assert.deepEqual([after.queued, after.running, after.started_attempts], [0, 2, 1]);
 
-      assert.equal((await migrator.migrateTo('2026_12_02_0600_narration_quality')).error, undefined);
+      assert.equal((await migrator.migrateTo(BEFORE_SHARDS)).error, undefined);
       const folded = await db.selectFrom('batches').selectAll().where('id', '=', batchId).executeTakeFirstOrThrow();
       assert.deepEqual([folded.queued, folded.running, folded.completed, folded.started_attempts], [0, 2, 1, 1]);
     } finally {
