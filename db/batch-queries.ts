@@ -1,5 +1,6 @@
 // Read-side queries the API needs on batches and jobs, always scoped to the user who owns them.
 import type { Kysely } from 'kysely';
+import { oneWithCounters, withCounters } from './batch-counters';
 import type { Batch, BatchStatus, Database, Job, JobStatus } from './schema';
 
 /** One page of rows and how many match in all. */
@@ -21,7 +22,7 @@ export async function listBatches(
     q.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(opts.limit).offset(opts.offset).execute(),
     q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
-  return { items, total: Number(total.n) };
+  return { items: await withCounters(db, items), total: Number(total.n) };
 }
 
 /** Job counts of one batch per (language, status). */
@@ -61,7 +62,7 @@ export async function getJobForUser(db: Kysely<Database>, jobId: string, userId:
     .where('batches.user_id', '=', userId)
     .executeTakeFirst();
   if (!job) return undefined;
-  const batch = await db.selectFrom('batches').selectAll().where('id', '=', job.batch_id).executeTakeFirstOrThrow();
+  const batch = (await oneWithCounters(db, await db.selectFrom('batches').selectAll().where('id', '=', job.batch_id).executeTakeFirstOrThrow()))!;
   return { job, batch };
 }
 
@@ -79,9 +80,10 @@ export async function* jobsInOrder(db: Kysely<Database>, batchId: string, pageSi
 /** The rows the progress stream watches: status and counters of several batches in one query. */
 export async function batchCounters(db: Kysely<Database>, ids: readonly string[]) {
   if (ids.length === 0) return [];
-  return db
+  const rows = await db
     .selectFrom('batches')
     .select(['id', 'status', 'total_jobs', 'queued', 'running', 'completed', 'failed', 'cancelled', 'created_at', 'updated_at', 'finished_at'])
     .where('id', 'in', ids)
     .execute();
+  return withCounters(db, rows);
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { BatchActualFigures, BatchEstimate } from '../domain/estimates';
 import { planJobs, type BatchMode, type PlannedJob } from '../domain/plan';
+import { anyShard, bumpCounters, oneWithCounters } from './batch-counters';
 import type { Batch, BatchOptions, BatchStatus, Database } from './schema';
 import { addUserSpend } from './user-limits';
 
@@ -46,7 +47,7 @@ export async function createBatch(db: Kysely<Database>, input: CreateBatchInput)
     // unique index, then fails with 23505; by then the winner has committed, so its batch is the answer.
     if (input.idempotencyKey && (err as { code?: string }).code === '23505') {
       const existing = await db.selectFrom('batches').selectAll().where('user_id', '=', input.userId).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirst();
-      if (existing) return { batch: existing, created: false };
+      if (existing) return { batch: (await oneWithCounters(db, existing))!, created: false };
     }
     throw err;
   }
@@ -56,7 +57,7 @@ async function insertBatch(db: Kysely<Database>, input: CreateBatchInput): Promi
   return db.transaction().execute(async (trx) => {
     if (input.idempotencyKey) {
       const existing = await findByIdempotencyKey(trx, input.userId, input.idempotencyKey);
-      if (existing) return { batch: existing, created: false };
+      if (existing) return { batch: (await oneWithCounters(trx, existing))!, created: false };
     }
     const id = randomUUID();
     const batch = await trx
@@ -127,11 +128,11 @@ async function findByIdempotencyKey(trx: Transaction<Database>, userId: string, 
   return trx.selectFrom('batches').selectAll().where('user_id', '=', userId).where('idempotency_key', '=', key).executeTakeFirst();
 }
 
-/** A batch, or undefined when it does not exist or belongs to another user. */
+/** A batch with its counters made whole, or undefined when it does not exist or belongs to another user. */
 export async function getBatch(db: Kysely<Database>, id: string, userId?: string): Promise<Batch | undefined> {
   let q = db.selectFrom('batches').selectAll().where('id', '=', id);
   if (userId !== undefined) q = q.where('user_id', '=', userId);
-  return q.executeTakeFirst();
+  return oneWithCounters(db, await q.executeTakeFirst());
 }
 
 /** Sets the batch's status; terminal statuses also stamp `finished_at` (and store the real figures, when given). */
@@ -149,9 +150,12 @@ export async function setBatchStatus(db: Kysely<Database>, id: string, status: B
     .execute();
 }
 
-/** Adds a paid call's cost to the batch's spend; callers make this exactly-once (same transaction as the row it pays for). */
-export async function addSpend(db: Kysely<Database> | Transaction<Database>, batchId: string, usd: number): Promise<void> {
+/**
+ * Adds a paid call's cost to the batch's spend (in counter shard `shard`, see db/batch-counters.ts) and to
+ * its owner's day; callers make this exactly-once (same transaction as the row it pays for).
+ */
+export async function addSpend(db: Kysely<Database> | Transaction<Database>, batchId: string, usd: number, shard = anyShard()): Promise<void> {
   if (!(usd > 0)) return;
-  await db.updateTable('batches').set({ spent_usd: sql<number>`spent_usd + ${usd}` }).where('id', '=', batchId).execute();
-  await addUserSpend(db, batchId, usd);
+  await bumpCounters(db, batchId, shard, { spent_usd: usd });
+  await addUserSpend(db, batchId, usd, shard);
 }

@@ -2,6 +2,7 @@
 // counts, recent job latencies, the scripts the cache already holds, and a batch's actual figures.
 import { sql, type Kysely } from 'kysely';
 import type { BatchActualFigures, CacheCell, ScriptSample } from '../domain/estimates';
+import { oneWithCounters } from './batch-counters';
 import type { AgentSnapshot, Database } from './schema';
 import { contentKey } from './scripts';
 
@@ -110,7 +111,7 @@ export async function batchActuals(db: Kysely<Database>, batchId: string, opts: 
     .execute();
   const chars = new Map(scripts.map((s) => [`${s.title_index}|${s.variation}|${s.language}`, Number(s.chars)]));
   const jobs = await db.selectFrom('jobs').select(['title_index', 'variation', 'language', 'status', 'tts_input_tokens', 'tts_output_tokens']).where('batch_id', '=', batchId).execute();
-  const batch = await db.selectFrom('batches').select(['created_at', 'finished_at', 'spent_usd']).where('id', '=', batchId).executeTakeFirst();
+  const batch = await oneWithCounters(db, await db.selectFrom('batches').select(['id', 'created_at', 'finished_at', 'spent_usd']).where('id', '=', batchId).executeTakeFirst());
   const ended = opts.endedAt ?? batch?.finished_at ?? null;
   let ttsCharacters = 0;
   for (const j of jobs) if (j.status === 'completed') ttsCharacters += chars.get(`${j.title_index}|${j.variation}|${j.language}`) ?? 0;

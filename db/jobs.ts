@@ -1,6 +1,8 @@
-// Job rows and the batch counters that mirror them: every status change moves exactly one count, once.
+// Job rows and the batch counters that mirror them: every status change moves exactly one count, once, in
+// the counter shard of the job's seq (db/batch-counters.ts), so jobs moving at once do not queue on one row.
 import { sql, type Kysely } from 'kysely';
 import { FINAL_JOB_STATUSES, JOB_TRANSITIONS } from '../domain/statuses';
+import { counterTotal, moveCount, shardOfSeq } from './batch-counters';
 import { addSpend, setBatchStatus } from './batches';
 import { countJobStart } from './user-limits';
 import type { Database, Job, JobStatus, JobUpdate } from './schema';
@@ -18,11 +20,10 @@ export async function transitionJob(
   opts: { countAttempt?: boolean } = {},
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    // Lock order everywhere: the batch row, then its jobs (see transitionAll); no deadlocks.
-    const owner = await trx.selectFrom('jobs').select('batch_id').where('id', '=', jobId).executeTakeFirst();
-    if (!owner) throw new Error(`job ${jobId} does not exist`);
-    await trx.selectFrom('batches').select('id').where('id', '=', owner.batch_id).forUpdate().executeTakeFirst();
-    const job = await trx.selectFrom('jobs').select(['status', 'batch_id']).where('id', '=', jobId).forUpdate().executeTakeFirstOrThrow();
+    // Lock order everywhere: job rows, then counter shards (ascending), then the owner's usage shard; the
+    // job's row lock alone makes its move count once (transitionAll moves only rows it locked too).
+    const job = await trx.selectFrom('jobs').select(['status', 'batch_id', 'seq']).where('id', '=', jobId).forUpdate().executeTakeFirst();
+    if (!job) throw new Error(`job ${jobId} does not exist`);
     if (!JOB_TRANSITIONS[job.status].includes(to)) return false;
     const updated = await trx
       .updateTable('jobs')
@@ -46,17 +47,10 @@ export async function transitionJob(
         .onConflict((oc) => oc.columns(['job_id', 'attempt']).doNothing())
         .execute();
     }
-    await trx
-      .updateTable('batches')
-      .set({
-        [job.status]: sql`${sql.ref(job.status)} - 1`,
-        [to]: sql`${sql.ref(to)} + 1`,
-        updated_at: new Date(),
-      })
-      .where('id', '=', job.batch_id)
-      .execute();
+    const shard = shardOfSeq(job.seq);
+    await moveCount(trx, job.batch_id, shard, job.status, to);
     // Each attempt counts once against its owner's jobs per day.
-    if (opts.countAttempt && to === 'running') await countJobStart(trx, job.batch_id);
+    if (opts.countAttempt && to === 'running') await countJobStart(trx, job.batch_id, shard);
     return true;
   });
 }
@@ -68,8 +62,8 @@ export async function transitionJob(
 export async function transitionAll(db: Kysely<Database>, batchId: string, from: JobStatus, to: JobStatus, patch: JobUpdate = {}): Promise<number> {
   if (!JOB_TRANSITIONS[from].includes(to)) throw new Error(`jobs cannot move from ${from} to ${to}`);
   return db.transaction().execute(async (trx) => {
-    // Lock the batch row first: concurrent single-job transitions wait, so counts stay exact.
-    await trx.selectFrom('batches').select('id').where('id', '=', batchId).forUpdate().executeTakeFirst();
+    // The update locks each row it moves (a job moved meanwhile by transitionJob is re-checked and left out),
+    // so the counts move by exactly the rows moved, in each row's shard.
     const moved = await trx
       .updateTable('jobs')
       .set({
@@ -80,17 +74,12 @@ export async function transitionAll(db: Kysely<Database>, batchId: string, from:
       })
       .where('batch_id', '=', batchId)
       .where('status', '=', from)
-      .returning('id')
+      .returning('seq')
       .execute();
-    const n = moved.length;
-    if (n > 0) {
-      await trx
-        .updateTable('batches')
-        .set({ [from]: sql`${sql.ref(from)} - ${n}`, [to]: sql`${sql.ref(to)} + ${n}`, updated_at: new Date() })
-        .where('id', '=', batchId)
-        .execute();
-    }
-    return n;
+    const perShard = new Map<number, number>();
+    for (const { seq } of moved) perShard.set(shardOfSeq(seq), (perShard.get(shardOfSeq(seq)) ?? 0) + 1);
+    for (const [shard, n] of [...perShard].sort(([a], [b]) => a - b)) await moveCount(trx, batchId, shard, from, to, n);
+    return moved.length;
   });
 }
 
@@ -137,9 +126,9 @@ export async function recordTtsSpend(
       .set({ tts_characters: r.characters, tts_cost_usd: r.usd, ...tokens })
       .where('id', '=', r.jobId)
       .where('tts_cost_usd', 'is', null)
-      .returning('id')
+      .returning('seq')
       .executeTakeFirst();
-    if (set) await addSpend(trx, r.batchId, r.usd);
+    if (set) await addSpend(trx, r.batchId, r.usd, shardOfSeq(set.seq));
   });
 }
 
@@ -149,6 +138,11 @@ export async function recordTtsSpend(
  */
 export async function cancelUnstarted(db: Kysely<Database>, id: string, reason?: { code: string; message: string }): Promise<void> {
   await transitionAll(db, id, 'queued', 'cancelled', reason ? { error_stage: 'orchestration', error_code: reason.code, error_message: reason.message } : {});
-  await db.updateTable('batches').set({ cancelled: sql<number>`cancelled + queued`, queued: 0 }).where('id', '=', id).execute();
+  // What is still queued now (column plus shards) are the rows never written: move that whole count.
+  await db
+    .updateTable('batches')
+    .set({ cancelled: sql<number>`cancelled + ${counterTotal('queued')}`, queued: sql<number>`queued - ${counterTotal('queued')}` })
+    .where('id', '=', id)
+    .execute();
   await setBatchStatus(db, id, 'cancelled');
 }

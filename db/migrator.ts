@@ -20,6 +20,7 @@ import * as paidLeases from './migrations/2026_12_02_0300_paid_leases';
 import * as geminiTts from './migrations/2026_12_02_0500_gemini_tts';
 import * as narrationQuality from './migrations/2026_12_02_0600_narration_quality';
 import * as waitReasons from './migrations/2026_12_02_0700_wait_reasons';
+import * as counterShards from './migrations/2026_12_02_0800_counter_shards';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -41,6 +42,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0500_gemini_tts': geminiTts,
   '2026_12_02_0600_narration_quality': narrationQuality,
   '2026_12_02_0700_wait_reasons': waitReasons,
+  '2026_12_02_0800_counter_shards': counterShards,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

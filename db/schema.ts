@@ -6,6 +6,7 @@ import type { ApiKeyProjectTable } from './tables/api-key-projects';
 import type { ApiKeyTable } from './tables/api-keys';
 import type { ApiTokenTable } from './tables/api-tokens';
 import type { AudioCacheTable } from './tables/audio-cache';
+import type { BatchCounterTable } from './tables/batch-counters';
 import type { BatchTable } from './tables/batches';
 import type { FavouriteVoiceTable } from './tables/favourite-voices';
 import type { JobAttemptTable } from './tables/job-attempts';
@@ -26,6 +27,7 @@ import type { WebhookSealingKeyTable } from './tables/webhook-sealing-keys';
 /** Every table Bolt IA owns. */
 export interface Database {
   batches: BatchTable;
+  batch_counters: BatchCounterTable;
   jobs: JobTable;
   scripts: ScriptTable;
   api_keys: ApiKeyTable;
@@ -58,6 +60,7 @@ export type * from './tables/api-key-projects';
 export type * from './tables/api-keys';
 export type * from './tables/api-tokens';
 export type * from './tables/audio-cache';
+export type * from './tables/batch-counters';
 export type * from './tables/batches';
 export type * from './tables/favourite-voices';
 export type * from './tables/job-attempts';

@@ -1,6 +1,7 @@
 // Scripts Gemini wrote: one master per (batch, title, variation) and one adaptation per further language.
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { anyShard, bumpCounters } from './batch-counters';
 import { addSpend } from './batches';
 import { assertLease, type Lease } from './leases';
 import type { Database, NewScript, Script } from './schema';
@@ -29,7 +30,7 @@ export async function saveScript(db: Kysely<Database> | Transaction<Database>, s
 
 /** Counts one piece of work a batch got from the cache instead of a paid call. */
 export async function countCacheHit(db: Kysely<Database> | Transaction<Database>, batchId: string): Promise<void> {
-  await db.updateTable('batches').set({ cache_hits: sql<number>`cache_hits + 1` }).where('id', '=', batchId).execute();
+  await bumpCounters(db, batchId, anyShard(), { cache_hits: 1 });
 }
 
 /** Hash of a value's canonical JSON (object keys sorted): the content address of a cached script. */

@@ -2,6 +2,7 @@
 // live work of a user that the limits are checked against.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { NO_LIMITS, utcDay, type DailyUsage, type UserLimitSet } from '../domain/user-limits';
+import { anyShard, bumpCounters, counterTotal } from './batch-counters';
 import type { Database } from './schema';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -29,25 +30,32 @@ export async function putUserLimits(db: Db, userId: string, l: UserLimitSet): Pr
 
 /** What the user started and spent on the UTC day of `now`. */
 export async function usageOn(db: Db, userId: string, now = new Date()): Promise<DailyUsage> {
-  const row = await db.selectFrom('user_daily_usage').select(['jobs_started', 'spent_usd']).where('user_id', '=', userId).where('day', '=', utcDay(now)).executeTakeFirst();
-  return { jobsStarted: row?.jobs_started ?? 0, spentUsd: row?.spent_usd ?? 0 };
+  // The day's usage is the sum of its shard rows (see db/batch-counters.ts).
+  const row = await db
+    .selectFrom('user_daily_usage')
+    .select([sql<number>`coalesce(sum(jobs_started), 0)`.as('jobs_started'), sql<number>`coalesce(sum(spent_usd), 0)`.as('spent_usd')])
+    .where('user_id', '=', userId)
+    .where('day', '=', utcDay(now))
+    .executeTakeFirst();
+  return { jobsStarted: Number(row?.jobs_started ?? 0), spentUsd: Number(row?.spent_usd ?? 0) };
 }
 
 /**
  * Counts one job attempt of the batch as started: on the batch (against its grants) and today for its
- * owner. Called in the same transaction as the job's move to running, so it counts once.
+ * owner, both in counter shard `shard`. Called in the same transaction as the job's move to running, so it
+ * counts once.
  */
-export async function countJobStart(db: Db, batchId: string, now = new Date()): Promise<void> {
-  await db.updateTable('batches').set({ started_attempts: sql<number>`started_attempts + 1` }).where('id', '=', batchId).execute();
+export async function countJobStart(db: Db, batchId: string, shard: number, now = new Date()): Promise<void> {
+  await bumpCounters(db, batchId, shard, { started_attempts: 1 });
   await sql`
-    insert into user_daily_usage (user_id, day, jobs_started)
-    select user_id, ${utcDay(now)}::date, 1 from batches where id = ${batchId}
-    on conflict (user_id, day) do update set jobs_started = user_daily_usage.jobs_started + 1`.execute(db);
+    insert into user_daily_usage (user_id, day, shard, jobs_started)
+    select user_id, ${utcDay(now)}::date, ${shard}, 1 from batches where id = ${batchId}
+    on conflict (user_id, day, shard) do update set jobs_started = user_daily_usage.jobs_started + 1`.execute(db);
 }
 
 /** Records attempts granted to a batch workflow (started by it within moments). */
 export async function countGrant(db: Db, batchId: string, n: number): Promise<void> {
-  await db.updateTable('batches').set({ granted_attempts: sql<number>`granted_attempts + ${n}` }).where('id', '=', batchId).execute();
+  await bumpCounters(db, batchId, anyShard(), { granted_attempts: n });
 }
 
 /** Serialises allowance decisions of one user's batches (until the transaction ends), so two cannot both take the last slot. */
@@ -55,12 +63,12 @@ export async function lockUser(trx: Transaction<Database>, userId: string): Prom
   await sql`select pg_advisory_xact_lock(hashtext(${`user-limits:${userId}`}))`.execute(trx);
 }
 
-/** Adds a paid call's cost to the spend of the batch's owner on today's UTC day (same transaction as the batch's spend). */
-export async function addUserSpend(db: Db, batchId: string, usd: number, now = new Date()): Promise<void> {
+/** Adds a paid call's cost to the spend of the batch's owner on today's UTC day (same transaction and shard as the batch's spend). */
+export async function addUserSpend(db: Db, batchId: string, usd: number, shard: number, now = new Date()): Promise<void> {
   await sql`
-    insert into user_daily_usage (user_id, day, spent_usd)
-    select user_id, ${utcDay(now)}::date, ${usd} from batches where id = ${batchId}
-    on conflict (user_id, day) do update set spent_usd = user_daily_usage.spent_usd + excluded.spent_usd`.execute(db);
+    insert into user_daily_usage (user_id, day, shard, spent_usd)
+    select user_id, ${utcDay(now)}::date, ${shard}, ${usd} from batches where id = ${batchId}
+    on conflict (user_id, day, shard) do update set spent_usd = user_daily_usage.spent_usd + excluded.spent_usd`.execute(db);
 }
 
 /**
@@ -71,8 +79,8 @@ export async function liveWork(db: Db, userId: string, exceptBatchId?: string): 
   let q = db
     .selectFrom('batches')
     .select([
-      sql<number>`coalesce(sum(running + greatest(0, granted_attempts - started_attempts)), 0)`.as('running'),
-      sql<number>`coalesce(sum(queued), 0)`.as('queued'),
+      sql<number>`coalesce(sum(${counterTotal('running')} + greatest(0, ${counterTotal('granted_attempts')} - ${counterTotal('started_attempts')})), 0)`.as('running'),
+      sql<number>`coalesce(sum(${counterTotal('queued')}), 0)`.as('queued'),
     ])
     .where('user_id', '=', userId)
     .where('status', 'in', ['running', 'paused', 'pending_start']);

@@ -4,6 +4,8 @@ import type { ColumnType, Generated } from 'kysely';
 export interface UserDailyUsageTable {
   user_id: string;
   day: ColumnType<string, string, string>;
+  /** One of COUNTER_SHARDS rows of the day (see db/batch-counters.ts); the day's usage is their sum. */
+  shard: Generated<number>;
   jobs_started: Generated<number>;
   spent_usd: Generated<number>;
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { resolveMasterKey } from '../../adapters/master-key-file';
 import { SIMULATOR_LABEL } from '../../adapters/providers';
-import { createBatch } from '../../db/batches';
+import { createBatch, getBatch } from '../../db/batches';
 import { createDb } from '../../db/connection';
 import { leaseKey, reportOutcome, type Lease } from '../../db/key-leases';
 import { addKey, listKeys, removeKey, setKeyStatus, setProjectLimits } from '../../db/keys';
@@ -82,7 +82,7 @@ describe('key pool on the real stack', function () {
   async function finished(batchId: string) {
     const batch = await eventually(async () => {
       await api(`/api/batches/${batchId}`);
-      const b = await stack.db.selectFrom('batches').selectAll().where('id', '=', batchId).executeTakeFirstOrThrow();
+      const b = (await getBatch(stack.db, batchId))!;
       return b.status === 'completed' ? b : undefined;
     }, `batch ${batchId} to complete`, 200_000, 300);
     const failed = await stack.db.selectFrom('jobs').select(['seq', 'error_code', 'error_message']).where('batch_id', '=', batchId).where('status', '!=', 'completed').execute();

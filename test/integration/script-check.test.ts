@@ -2,6 +2,7 @@
 // failed at `qa`, cleaned, too long) as the API shows it, with the extra paid call in the batch's spend.
 /* eslint-disable @typescript-eslint/no-explicit-any -- API answers are read loosely; the assertions check them. */
 import assert from 'node:assert/strict';
+import { getBatch } from '../../db/batches';
 import { geminiCallUsd } from '../../domain/costs';
 import { shippedCatalog } from '../../domain/catalog';
 import { call } from '../support/http';
@@ -130,7 +131,8 @@ describe('script check before speech (through the simulator)', function () {
     // Two calls' tokens, priced like any call; the regeneration's prompt is the original plus the reasons.
     assert.ok(regenerated.input_tokens > 1.9 * clean.input_tokens, `${regenerated.input_tokens} vs ${clean.input_tokens}`);
     assert.ok(Math.abs(regenerated.cost_usd - geminiCallUsd(prices, regenerated.model, regenerated.input_tokens, regenerated.output_tokens)) < 1e-9);
-    const row = await stack.db.selectFrom('batches').select('spent_usd').where('id', '=', batch.id).executeTakeFirstOrThrow();
+    // The batch's whole spend: its row plus its counter shards.
+    const row = (await getBatch(stack.db, batch.id))!;
     const scripts = await stack.db.selectFrom('scripts').select('cost_usd').where('batch_id', '=', batch.id).execute();
     const speech = await stack.db.selectFrom('jobs').select('tts_cost_usd').where('batch_id', '=', batch.id).execute();
     const stored = scripts.reduce((n, s) => n + s.cost_usd, 0) + speech.reduce((n, j) => n + (j.tts_cost_usd ?? 0), 0);

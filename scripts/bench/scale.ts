@@ -1,0 +1,171 @@
+// The `scale` scenario: one big matrix batch created through the REST API, run by a worker in its own
+// process, through zero-latency simulators. While it runs: the status endpoint's and the progress stream's
+// latency, and the API and worker processes' memory; at the end the largest workflow history, lost jobs
+// and the total time. The default is the issue's 100,000 jobs (1,000 titles × 50 languages × 2
+// variations); `--jobs` picks a smaller matrix of the same shape (titles × up to 50 languages).
+// Options: --jobs 100000 --persisted (dev server on a SQLite file) --out bench-results
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { MAX_TITLES } from '../../api/schemas';
+import { freePort } from '../../stack/processes';
+import type { Stack } from '../../stack/stack';
+import { machine, parseOptions, writeReport } from './report';
+import { withScratchStack } from './scratch-stack';
+import { followEvents, historyFigures, pollStatus, sampleMemory, summarise } from './scale-probes';
+
+const Args = z.object({
+  jobs: z.coerce.number().int().min(1).max(1000 * 100 * 5),
+  persisted: z.boolean(),
+  out: z.string().min(1),
+});
+
+const ADMIN = { email: 'scale-bench@bolt.local', password: 'scale benchmark password' };
+const ROOT = path.join(__dirname, '..', '..');
+
+/** The batch's matrix: up to 50 languages (English first), 2 variations from 50,000 jobs up, and enough titles. */
+export function matrixFor(jobs: number, languageCodes: readonly string[]): { titles: number; languages: number; variations: number } {
+  const languages = Math.min(50, languageCodes.length, jobs);
+  const variations = jobs >= 50_000 ? 2 : 1;
+  const titles = Math.min(MAX_TITLES, Math.ceil(jobs / (languages * variations)));
+  return { titles, languages, variations };
+}
+
+/** Starts `workers/main.ts` against the stack's services; resolves once it polls. */
+async function startWorker(stack: Stack): Promise<{ child: ChildProcess; tail: () => string }> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
+  Object.assign(env, {
+    DATABASE_URL: stack.postgres.url,
+    TEMPORAL_ADDRESS: stack.temporal.address,
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    BOLT_DATA_DIR: stack.config.dataDir,
+    BOLT_SIMULATOR_URL: stack.simulators!.url,
+    BOLT_METRICS_PORT: '0',
+    S3_ENDPOINT: '',
+  });
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'workers', 'main.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const deadline = Date.now() + 180_000;
+  while (!out.includes('polling')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the worker did not start:\n${out}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { child, tail: () => out };
+}
+
+async function api<T>(stack: Stack, method: string, route: string, token?: string, body?: unknown): Promise<{ status: number; json: T; headers: Headers }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const res = await fetch(`${stack.apiUrl}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as T, headers: res.headers };
+}
+
+/** POSTs the batch; the create time runs until the API has accepted it (201). */
+async function createBatch(stack: Stack, token: string, jobs: number) {
+  const langs = [...new Set(stack.simulators!.tts.voices.flatMap((v) => v.languageCodes))].sort((a, b) => (a === 'en-US' ? -1 : b === 'en-US' ? 1 : a.localeCompare(b)));
+  const m = matrixFor(jobs, langs);
+  const languages = langs.slice(0, m.languages).map((language) => ({ language, voice: stack.simulators!.tts.voices.find((v) => v.languageCodes.includes(language))!.name }));
+  const titles = Array.from({ length: m.titles }, (_, i) => `Scale benchmark title ${i + 1}`);
+  const body = { mode: 'matrix', titles, languages, variations: m.variations, masterLanguage: 'en-US', agent: { targetMinutes: 0.1, tone: 'plain' } };
+  const t0 = performance.now();
+  const res = await api<{ batch: { id: string; workflowId: string; counts: { total: number } } }>(stack, 'POST', '/api/batches', token, body);
+  const createMs = performance.now() - t0;
+  if (res.status !== 201) throw new Error(`POST /api/batches answered ${res.status}: ${JSON.stringify(res.json)}`);
+  return { ...res.json.batch, matrix: m, createMs, serverTiming: res.headers.get('server-timing') };
+}
+
+interface Outcome {
+  status: string;
+  counts: Record<string, number>;
+}
+
+/** Runs the batch to its end with the probes on; returns what they saw. */
+async function runBatch(stack: Stack, worker: ChildProcess, args: z.infer<typeof Args>) {
+  const token = (await api<{ token: string }>(stack, 'POST', '/api/auth/login', undefined, ADMIN)).json.token;
+  const memory = sampleMemory({ api: process.pid, worker: worker.pid! });
+  const t0 = Date.now();
+  const batch = await createBatch(stack, token, args.jobs);
+  console.log(`batch ${batch.id}: ${batch.counts.total} jobs (${batch.matrix.titles} titles × ${batch.matrix.languages} languages × ${batch.matrix.variations}), accepted in ${batch.createMs.toFixed(0)} ms`);
+  const status = pollStatus(`${stack.apiUrl}/api/batches/${batch.id}`, token);
+  const events = followEvents(`${stack.apiUrl}/api/batches/${batch.id}/events`, token);
+  let outcome: Outcome | undefined;
+  let lastLog = 0;
+  while (!outcome) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const b = (await api<{ batch: Outcome }>(stack, 'GET', `/api/batches/${batch.id}`, token)).json.batch;
+    if (['completed', 'failed', 'cancelled', 'budget_exhausted'].includes(b.status)) outcome = b;
+    else if (Date.now() - lastLog > 30_000) {
+      lastLog = Date.now();
+      console.log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${JSON.stringify(b.counts)}; load ${os.loadavg()[0]!.toFixed(1)}`);
+    }
+    if (worker.exitCode !== null) throw new Error(`the worker exited (${worker.exitCode})`);
+  }
+  const totalS = (Date.now() - t0) / 1000;
+  events.stop();
+  const [statusMs, sse] = await Promise.all([status.stop(), events.done]);
+  const mem = memory.stop();
+  const rows = await stack.db
+    .selectFrom('jobs')
+    .select((eb) => [eb.fn.countAll<number>().as('rows'), eb.fn.count<number>('id').filterWhere('status', 'in', ['completed', 'failed', 'cancelled']).as('final')])
+    .where('batch_id', '=', batch.id)
+    .executeTakeFirstOrThrow();
+  const lost = batch.counts.total - Number(rows.final);
+  const history = await historyFigures(stack.client, batch.id, batch.workflowId);
+  return { batch: { id: batch.id, jobs: batch.counts.total, matrix: batch.matrix }, createMs: batch.createMs, serverTiming: batch.serverTiming, totalS, outcome, rows: Number(rows.rows), lost, status: summarise(statusMs), sse: { firstEventMs: sse.firstEventMs, events: sse.events, lag: summarise(sse.lagsMs) }, memory: mem, history };
+}
+
+async function scale(args: z.infer<typeof Args>): Promise<Awaited<ReturnType<typeof runBatch>>> {
+  const env = {
+    DATABASE_URL: process.env.DATABASE_URL,
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    BOLT_ADMIN_EMAIL: ADMIN.email,
+    BOLT_ADMIN_PASSWORD: ADMIN.password,
+    BOLT_MAX_JOBS_PER_BATCH: String(Math.max(20_000, args.jobs * 2)),
+  };
+  console.log(`starting a stack (API and simulators in this process, dev server ${args.persisted ? 'on a SQLite file' : 'in memory'}) and a worker process`);
+  const stackOptions = { api: true, worker: false, persistent: args.persisted, simulators: { tts: { speech: 'tone' as const } } };
+  let result: Awaited<ReturnType<typeof runBatch>> | undefined;
+  await withScratchStack({ prefix: 'bolt-bench-scale-', taskQueue: `bolt-scale-${process.pid}`, env, stack: stackOptions }, async (stack) => {
+    const worker = await startWorker(stack);
+    try {
+      result = await runBatch(stack, worker.child, args);
+    } catch (err) {
+      console.error(`worker output (tail):\n${worker.tail().slice(-4000)}`);
+      throw err;
+    } finally {
+      const exited = new Promise((resolve) => (worker.child.exitCode === null ? worker.child.once('exit', resolve) : resolve(undefined)));
+      worker.child.kill('SIGTERM');
+      await exited;
+    }
+  });
+  return result!;
+}
+
+const ms = (v: number | null) => (v === null ? '–' : v.toFixed(0));
+
+/** Runs the scenario; exit code 1 when a job was lost or the batch did not complete. */
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { jobs: { type: 'string', default: '100000' }, persisted: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench-results' } } });
+  const args = parseOptions(Args, values);
+  const load = os.loadavg();
+  const r = await scale(args);
+  const mem = r.memory.summary;
+  console.log('');
+  console.log('| jobs | create ms | total s | completed | failed | lost | status p50/p95 ms | SSE lag p50/p95 ms | API RSS first→max MB | worker RSS first→max MB | largest history (events) |');
+  console.log('|---:|---:|---:|---:|---:|---:|---|---|---|---|---|');
+  console.log(
+    `| ${r.batch.jobs} | ${r.createMs.toFixed(0)} | ${r.totalS.toFixed(0)} | ${r.outcome.counts.completed} | ${r.outcome.counts.failed} | ${r.lost} | ${ms(r.status.p50Ms)} / ${ms(r.status.p95Ms)} | ${ms(r.sse.lag.p50Ms)} / ${ms(r.sse.lag.p95Ms)} | ${mem.api?.firstMb.toFixed(0)} → ${mem.api?.maxMb.toFixed(0)} | ${mem.worker?.firstMb.toFixed(0)} → ${mem.worker?.maxMb.toFixed(0)} | ${r.history.largest?.events ?? '–'} (${r.history.largest?.workflowId ?? ''}) |`,
+  );
+  console.log(`batch runs (continue-as-new): ${r.history.batchRuns.length}, events per run: ${r.history.batchRuns.map((b) => b.events).join(', ')}; job workflows listed: ${r.history.jobWorkflows}; load average at start ${load.map((l) => l.toFixed(1)).join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  writeReport(args.out, 'scale', { machine: machine(), options: args, loadAtStart: load, result: r });
+  if (r.lost !== 0 || r.outcome.status !== 'completed') {
+    console.error(`bench: ${r.lost} job(s) lost; batch ${r.outcome.status}`);
+    process.exitCode = 1;
+  }
+}

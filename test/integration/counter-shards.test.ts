@@ -1,0 +1,127 @@
+// Batch counters in shards on real PostgreSQL: many jobs moving at once (and a bulk move among them) leave
+// every count equal to what the job rows say; rows from before the shards migrate and fold back.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Kysely, Migrator, sql } from 'kysely';
+import { getBatch, createBatch } from '../../db/batches';
+import { createDb } from '../../db/connection';
+import { recordTtsSpend, transitionAll, transitionJob } from '../../db/jobs';
+import { migrations } from '../../db/migrator';
+import type { Database } from '../../db/schema';
+import { countCacheHit } from '../../db/scripts';
+import { liveWork, usageOn } from '../../db/user-limits';
+import { testStack, type TestStack } from '../support/stack';
+
+/** The migration just before the shards: the schema the old rows were written in. */
+const BEFORE_SHARDS = (() => {
+  const names = Object.keys(migrations).sort();
+  return names[names.indexOf('2026_12_02_0800_counter_shards') - 1]!;
+})();
+
+const agent = { name: 'a', premisePrompt: 'p', structurePrompt: 's', tone: 't', targetMinutes: 1 };
+
+async function newBatch(db: Kysely<Database>, userId: string, n: number): Promise<string> {
+  const titles = Array.from({ length: n }, (_, i) => `Shard title ${i} ${randomUUID()}`);
+  const { batch } = await createBatch(db, {
+    userId,
+    mode: 'matrix',
+    titles,
+    languages: [{ language: 'en-US', voice: 'en-US-Neural2-A' }],
+    variations: 1,
+    masterLanguage: 'en-US',
+    options: { agent, audioEncoding: 'MP3', priority: 'normal' },
+    jobs: titles.map((title, i) => ({ seq: i, titleIndex: i, title, language: 'en-US', voice: 'en-US-Neural2-A', variation: 1, usesMasterDirectly: true })),
+  });
+  return batch.id;
+}
+
+/** The counts the job rows themselves give, per status. */
+async function rowCounts(db: Kysely<Database>, batchId: string): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('batch_id', '=', batchId).groupBy('status').execute();
+  const out: Record<string, number> = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+  for (const r of rows) out[r.status] = Number(r.n);
+  return out;
+}
+
+describe('batch counters in shards', function () {
+  this.timeout(600_000);
+  let stack: TestStack;
+  before(async function () {
+    this.timeout(600_000);
+    stack = await testStack();
+  });
+
+  it('jobs moving at once, with a bulk cancel among them, leave every count equal to the rows', async () => {
+    const userId = `shards-${randomUUID()}`;
+    const batchId = await newBatch(stack.db, userId, 120);
+    const jobs = await stack.db.selectFrom('jobs').select(['id', 'seq']).where('batch_id', '=', batchId).orderBy('seq').execute();
+    const lifecycle = async (jobId: string, seq: number) => {
+      if (!(await transitionJob(stack.db, jobId, 'running', { started_at: new Date() }, { countAttempt: true }))) return;
+      await recordTtsSpend(stack.db, { jobId, batchId, characters: 10, usd: 0.25 });
+      await recordTtsSpend(stack.db, { jobId, batchId, characters: 10, usd: 0.25 }); // a retry: counted once
+      await countCacheHit(stack.db, batchId);
+      await transitionJob(stack.db, jobId, seq % 7 === 0 ? 'failed' : 'completed', { finished_at: new Date() });
+    };
+    const cancelling = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return transitionAll(stack.db, batchId, 'queued', 'cancelled');
+    })();
+    await Promise.all([...jobs.map((j) => lifecycle(j.id, j.seq)), cancelling]);
+
+    const rows = await rowCounts(stack.db, batchId);
+    const batch = (await getBatch(stack.db, batchId))!;
+    assert.deepEqual({ queued: batch.queued, running: batch.running, completed: batch.completed, failed: batch.failed, cancelled: batch.cancelled }, rows);
+    const started = rows.completed! + rows.failed!;
+    assert.equal(batch.started_attempts, started);
+    assert.equal(batch.cache_hits, started);
+    assert.ok(Math.abs(batch.spent_usd - started * 0.25) < 1e-9, `spent ${batch.spent_usd}`);
+    const usage = await usageOn(stack.db, userId);
+    assert.equal(usage.jobsStarted, started);
+    assert.ok(Math.abs(usage.spentUsd - started * 0.25) < 1e-9);
+    // The shards are really used: more than one row holds this batch's counts.
+    const shards = await stack.db.selectFrom('batch_counters').select('shard').where('batch_id', '=', batchId).execute();
+    assert.ok(shards.length > 1, `${shards.length} shard rows`);
+    // Running jobs of the owner's live batches count the shards too.
+    const second = await newBatch(stack.db, userId, 3);
+    const [first] = await stack.db.selectFrom('jobs').select('id').where('batch_id', '=', second).orderBy('seq').limit(1).execute();
+    await transitionJob(stack.db, first!.id, 'running', {}, { countAttempt: true });
+    assert.deepEqual(await liveWork(stack.db, userId), { running: 1, queued: 2 + rows.queued! });
+  });
+
+  it('rows from before the shards keep their counts, and fold back when the migration is undone', async () => {
+    const name = `bolt_shards_${process.pid}`;
+    await sql`${sql.raw(`create database ${name}`)}`.execute(stack.db);
+    const url = new URL(stack.postgres.url);
+    url.pathname = `/${name}`;
+    const db = createDb(url.toString(), 4);
+    try {
+      const migrator = new Migrator({ db: db as Kysely<unknown>, provider: { getMigrations: async () => migrations } });
+      assert.equal((await migrator.migrateTo(BEFORE_SHARDS)).error, undefined);
+      const batchId = await newBatchBeforeShards(db);
+      assert.equal((await migrator.migrateToLatest()).error, undefined);
+      const before = (await getBatch(db, batchId))!;
+      assert.deepEqual([before.queued, before.running, before.completed, before.spent_usd, before.cache_hits], [1, 1, 1, 1.5, 2]);
+      assert.deepEqual(await usageOn(db, 'old-user', new Date('2026-11-30T12:00:00Z')), { jobsStarted: 4, spentUsd: 1.5 });
+      const queuedJob = await db.selectFrom('jobs').select('id').where('batch_id', '=', batchId).where('status', '=', 'queued').executeTakeFirstOrThrow();
+      await transitionJob(db, queuedJob.id, 'running', {}, { countAttempt: true });
+      const after = (await getBatch(db, batchId))!;
+      assert.deepEqual([after.queued, after.running, after.started_attempts], [0, 2, 1]);
+
+      assert.equal((await migrator.migrateTo(BEFORE_SHARDS)).error, undefined);
+      const folded = await db.selectFrom('batches').selectAll().where('id', '=', batchId).executeTakeFirstOrThrow();
+      assert.deepEqual([folded.queued, folded.running, folded.completed, folded.started_attempts], [0, 2, 1, 1]);
+    } finally {
+      await db.destroy();
+      await sql`${sql.raw(`drop database if exists ${name}`)}`.execute(stack.db);
+    }
+  });
+});
+
+/** A batch of three jobs (queued, running, completed) and a day's usage, written as the schema before shards had them. */
+async function newBatchBeforeShards(db: Kysely<Database>): Promise<string> {
+  const batchId = await newBatch(db, 'old-user', 3);
+  await sql`update jobs set status = (case seq when 0 then 'queued' when 1 then 'running' else 'completed' end) where batch_id = ${batchId}`.execute(db);
+  await sql`update batches set queued = 1, running = 1, completed = 1, spent_usd = 1.5, cache_hits = 2 where id = ${batchId}`.execute(db);
+  await sql`insert into user_daily_usage (user_id, day, jobs_started, spent_usd) values ('old-user', '2026-11-30', 4, 1.5)`.execute(db);
+  return batchId;
+}
