@@ -4,6 +4,8 @@
 /** Scenario name → its module (loaded only when asked for). */
 const SCENARIOS: Record<string, () => Promise<{ run(argv: string[]): Promise<void> }>> = {
   overhead: () => import('./bench/overhead'),
+  quota: () => import('./bench/quota'),
+  headline: () => import('./bench/headline'),
 };
 
 async function main(): Promise<void> {
