@@ -2,18 +2,16 @@
 // the outcome, move to another key or wait. Waiting sleeps and heartbeats through what the caller injects.
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Kysely } from 'kysely';
 import { leaseKey, reportOutcome, type Lease, type NoLease } from '../db/key-leases';
 import { restModel } from '../db/key-model-usage';
-import { listKeys, listProjects } from '../db/keys';
+import { listKeys } from '../db/keys';
 import { untilPostgres } from '../db/leases';
 import { clearWaiting, markWaiting } from '../db/quota-waits';
-import type { Database, KeyService } from '../db/schema';
+import type { KeyService } from '../db/schema';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from '../domain/breaker';
 import { shippedCatalog } from '../domain/catalog';
 import { BoltError, ErrorCode, type Stage } from '../domain/errors';
 import { outcomeOf, scrubbedError } from '../domain/key-outcomes';
-import { queueRatePerSecond } from '../domain/quota';
 import type { GeminiScriptWriter } from './gemini';
 import { KeyClients, type KeyClient, type KeyClientOptions } from './key-clients';
 import type { BoltMetrics, ProviderCallOutcome } from './metrics';
@@ -252,18 +250,4 @@ export class KeyPool {
       return { ok: outcome.kind === 'success', message, latencyMs: Date.now() - started };
     }
   }
-}
-
-/**
- * Queue-wide activity starts per second for each service, from the RPM limits of its active keys
- * and projects; undefined (no queue limit) when any key is unlimited.
- */
-export async function poolQueueRates(db: Kysely<Database>): Promise<{ gemini?: number; tts?: number }> {
-  const rates: { gemini?: number; tts?: number } = {};
-  for (const service of ['gemini', 'tts'] as const) {
-    const keys = await listKeys(db, { service, status: 'active' });
-    const projects = new Map((await listProjects(db, service)).map((p) => [p.project, p.rpm]));
-    rates[service] = queueRatePerSecond(keys, projects);
-  }
-  return rates;
 }

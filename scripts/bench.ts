@@ -6,6 +6,7 @@ const SCENARIOS: Record<string, () => Promise<{ run(argv: string[]): Promise<voi
   overhead: () => import('./bench/overhead'),
   quota: () => import('./bench/quota'),
   headline: () => import('./bench/headline'),
+  leases: () => import('./bench/leases'),
 };
 
 async function main(): Promise<void> {
