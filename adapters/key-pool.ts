@@ -67,8 +67,11 @@ export interface KeyPoolOptions extends KeyClientOptions, KeyWaiting {
 
 /** Polling step while waiting for a key. */
 const WAIT_STEP_MS = 1000;
-/** Longest delay handed to Temporal for one wait; a key added meanwhile is found at the next attempt. */
-const MAX_RETRY_DELAY_MS = 30 * 60_000;
+/**
+ * Longest delay handed to Temporal for one wait: the next attempt leases again, so a key added, enabled or
+ * re-limited meanwhile serves within a minute, even while the pool waits for a per-day quota's midnight.
+ */
+const MAX_RETRY_DELAY_MS = 60_000;
 /** Wait when the service has no active key at all (an operator must add or enable one). */
 const NO_KEY_DELAY_MS = 60_000;
 
