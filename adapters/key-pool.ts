@@ -54,7 +54,7 @@ export interface KeyWaiting {
 
 export interface KeyPoolOptions extends KeyClientOptions, KeyWaiting {
   policy?: BreakerPolicy;
-  /** Longest wait for a key inside one activity attempt before the wait is handed to Temporal's retry. @default 60000 */
+  /** Longest wait for a key inside one activity attempt (leasing again every second) before the wait is handed to Temporal's retry. @default 60000 */
   maxWaitInAttemptMs?: number;
   /** Requests per minute per project of models with their own quota (Gemini-TTS), by model. */
   modelQuotas?: Readonly<Record<string, number>>;
@@ -155,7 +155,9 @@ export class KeyPool {
     }
     const delay = until === null ? NO_KEY_DELAY_MS : Math.max(0, until - Date.now());
     const left = (this.o.maxWaitInAttemptMs ?? 60_000) - (Date.now() - wait.started);
-    if (delay > left) {
+    // The attempt waits out its budget, leasing again every step, so a key added, enabled or re-limited serves
+    // within a step; past the budget the wait goes to Temporal, whose retry comes back within a minute.
+    if (left <= 0) {
       const when = until === null ? `a ${service} key is added or enabled` : new Date(until).toISOString();
       throw ApplicationFailure.create({
         type: ErrorCode.quotaExhausted,
@@ -166,7 +168,7 @@ export class KeyPool {
       });
     }
     this.o.heartbeat?.();
-    await (this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(Math.min(WAIT_STEP_MS, Math.max(50, delay)));
+    await (this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(Math.min(WAIT_STEP_MS, Math.max(50, Math.min(delay, left))));
   }
 
   /** A key was leased: the job waits no more, and the wait is measured. */

@@ -132,11 +132,10 @@ interface LeaseAsk {
 
 /** The active keys of a service, their projects and the model's minute logs, read without locks to rank the keys. */
 async function readCandidates(db: Kysely<Database>, ask: LeaseAsk): Promise<Candidates> {
-  const [keys, projects, modelLogs] = await Promise.all([
-    db.selectFrom('api_keys').select(VIEW_COLUMNS).where('service', '=', ask.service).where('status', '=', 'active').execute(),
-    db.selectFrom('api_key_projects').selectAll().where('service', '=', ask.service).execute(),
-    ask.model ? modelMinuteLogs(db, ask.service, ask.model.name) : new Map<string, number[]>(),
-  ]);
+  // One after another: a worker's many waiting calls must not each take several of its pool's connections.
+  const keys = await db.selectFrom('api_keys').select(VIEW_COLUMNS).where('service', '=', ask.service).where('status', '=', 'active').execute();
+  const projects = keys.some((k) => k.project !== null) ? await db.selectFrom('api_key_projects').selectAll().where('service', '=', ask.service).execute() : [];
+  const modelLogs = ask.model ? await modelMinuteLogs(db, ask.service, ask.model.name) : new Map<string, number[]>();
   return { keys, projects: new Map(projects.map((p) => [p.project, p])), modelLogs };
 }
 

@@ -87,7 +87,19 @@ async function runBatch(stack: Stack, a: QuotaArgs) {
   const ttsCalls = t.byEndpoint.synthesize ?? 0;
   const calls = { gemini: g.total, tts: ttsCalls, geminiOk: ok(g, g.total), ttsOk: ok(t, ttsCalls) };
   const quota429 = (g.errors['429'] ?? 0) + (t.errors['429'] ?? 0);
-  return { jobs, outcome, seconds, calls, quota429, per1000: (quota429 / Math.max(1, calls.gemini + calls.tts)) * 1000 };
+  // Requests per minute of the run, per service: a quota-bound run spends each minute's quota (180 Gemini by
+  // default); fewer means something else (CPU, slots, orchestration) held it back in that minute.
+  const perMinute = (labels: string[], counters: typeof sims.gemini.counters) => {
+    const minutes: number[] = [];
+    for (const at of labels.flatMap((l) => counters.callTimes(`…${l.slice(-4)}`))) {
+      const m = Math.max(0, Math.floor((at - t0) / 60_000));
+      minutes[m] = (minutes[m] ?? 0) + 1;
+    }
+    return Array.from(minutes, (n) => n ?? 0);
+  };
+  const setup = keySetup(a);
+  const requestsPerMinute = { gemini: perMinute(setup.gemini.map((k) => k.key), sims.gemini.counters), tts: perMinute(setup.tts.map((k) => k.key), sims.tts.counters) };
+  return { jobs, outcome, seconds, calls, quota429, per1000: (quota429 / Math.max(1, calls.gemini + calls.tts)) * 1000, requestsPerMinute };
 }
 
 function configFor(dataDir: string, a: QuotaArgs): Config {
@@ -144,6 +156,7 @@ function report(name: string, a: QuotaArgs, r: Awaited<ReturnType<typeof runBatc
   console.log(
     `| ${r.jobs} | ${r.ideal.geminiCalls}/${r.calls.gemini} | ${r.ideal.ttsCalls}/${r.calls.tts} | ${r.ideal.seconds.toFixed(1)} | ${r.ideal.evenSpreadSeconds.toFixed(1)} | ${r.seconds.toFixed(1)} | ${ratio.toFixed(2)} | ${r.per1000.toFixed(1)} | ${r.load.after} |`,
   );
+  console.log(`\nrequests per minute of the run (Gemini): ${r.requestsPerMinute.gemini.join(', ')}; (TTS): ${r.requestsPerMinute.tts.join(', ')}`);
   writeReport(a.out, name, { machine: machine(), options: a, latency: REAL_LATENCY, ...r, ratio });
   if (r.outcome.completed !== r.jobs) {
     console.error(`bench: ${r.jobs - r.outcome.completed} of ${r.jobs} jobs did not complete`);
