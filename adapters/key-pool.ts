@@ -3,18 +3,16 @@
 import { WAIT_REASON_TEXT, type WaitReason } from '../domain/wait-reason';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Kysely } from 'kysely';
 import { leaseKey, reportOutcome, type Lease, type NoLease } from '../db/key-leases';
 import { restModel } from '../db/key-model-usage';
-import { listKeys, listProjects } from '../db/keys';
+import { listKeys } from '../db/keys';
 import { untilPostgres } from '../db/leases';
 import { clearWaiting, markWaiting } from '../db/quota-waits';
-import type { Database, KeyService } from '../db/schema';
+import type { KeyService } from '../db/schema';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from '../domain/breaker';
 import { shippedCatalog } from '../domain/catalog';
 import { BoltError, ErrorCode, type Stage } from '../domain/errors';
 import { outcomeOf, scrubbedError } from '../domain/key-outcomes';
-import { queueRatePerSecond } from '../domain/quota';
 import type { GeminiScriptWriter } from './gemini';
 import { KeyClients, type KeyClient, type KeyClientOptions } from './key-clients';
 import type { BoltMetrics, ProviderCallOutcome } from './metrics';
@@ -57,7 +55,7 @@ export interface KeyWaiting {
 
 export interface KeyPoolOptions extends KeyClientOptions, KeyWaiting {
   policy?: BreakerPolicy;
-  /** Longest wait for a key inside one activity attempt before the wait is handed to Temporal's retry. @default 60000 */
+  /** Longest wait for a key inside one activity attempt (leasing again every second) before the wait is handed to Temporal's retry. @default 60000 */
   maxWaitInAttemptMs?: number;
   /** Requests per minute per project of models with their own quota (Gemini-TTS), by model. */
   modelQuotas?: Readonly<Record<string, number>>;
@@ -70,8 +68,11 @@ export interface KeyPoolOptions extends KeyClientOptions, KeyWaiting {
 
 /** Polling step while waiting for a key. */
 const WAIT_STEP_MS = 1000;
-/** Longest delay handed to Temporal for one wait; a key added meanwhile is found at the next attempt. */
-const MAX_RETRY_DELAY_MS = 30 * 60_000;
+/**
+ * Longest delay handed to Temporal for one wait: the next attempt leases again, so a key added, enabled or
+ * re-limited meanwhile serves within a minute, even while the pool waits for a per-day quota's midnight.
+ */
+const MAX_RETRY_DELAY_MS = 60_000;
 /** Wait when the service has no active key at all (an operator must add or enable one). */
 const NO_KEY_DELAY_MS = 60_000;
 
@@ -158,7 +159,9 @@ export class KeyPool {
     }
     const delay = until === null ? NO_KEY_DELAY_MS : Math.max(0, until - Date.now());
     const left = (this.o.maxWaitInAttemptMs ?? 60_000) - (Date.now() - wait.started);
-    if (delay > left) {
+    // The attempt waits out its budget, leasing again every step, so a key added, enabled or re-limited serves
+    // within a step; past the budget the wait goes to Temporal, whose retry comes back within a minute.
+    if (left <= 0) {
       const when = until === null ? `a ${service} key is added or enabled` : new Date(until).toISOString();
       throw ApplicationFailure.create({
         type: ErrorCode.quotaExhausted,
@@ -169,7 +172,7 @@ export class KeyPool {
       });
     }
     this.o.heartbeat?.();
-    await (this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(Math.min(WAIT_STEP_MS, Math.max(50, delay)));
+    await (this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(Math.min(WAIT_STEP_MS, Math.max(50, Math.min(delay, left))));
   }
 
   /** A key was leased: the job waits no more, and the wait is measured. */
@@ -256,18 +259,4 @@ export class KeyPool {
       return { ok: outcome.kind === 'success', message, latencyMs: Date.now() - started };
     }
   }
-}
-
-/**
- * Queue-wide activity starts per second for each service, from the RPM limits of its active keys
- * and projects; undefined (no queue limit) when any key is unlimited.
- */
-export async function poolQueueRates(db: Kysely<Database>): Promise<{ gemini?: number; tts?: number }> {
-  const rates: { gemini?: number; tts?: number } = {};
-  for (const service of ['gemini', 'tts'] as const) {
-    const keys = await listKeys(db, { service, status: 'active' });
-    const projects = new Map((await listProjects(db, service)).map((p) => [p.project, p.rpm]));
-    rates[service] = queueRatePerSecond(keys, projects);
-  }
-  return rates;
 }

@@ -1,5 +1,6 @@
-// Leases of pooled keys: the least recently used key with room is leased under a per-service lock, its requests
-// counted in the quota windows, and the outcome of the call moves its breaker (and rests its project on a 429).
+// Leases of pooled keys: the least recently used key with room is leased under its own row locks (its project's and
+// its own), its requests counted in the quota windows, and the outcome of the call moves its breaker (and rests its
+// project on a 429).
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { restReasonOf, waitReason, type WaitReason } from '../domain/wait-reason';
 import { DEFAULT_BREAKER_POLICY, leasableAt, onLease, onOutcome, onProjectQuota, sharedFailure, type BreakerPolicy, type BreakerState, type CallOutcome } from '../domain/breaker';
@@ -42,9 +43,27 @@ const NO_LIMIT_PROJECT: Usage = { rpm: null, rpd: null, minuteLog: [], dayWindow
 /** How soon waiters look again while a key's half-open probe is in flight. */
 const PROBE_POLL_MS = 1000;
 
-/** Serialises pool changes of one service across every worker: leases and reports are a few ms each. */
-export async function lockService(trx: Transaction<Database>, service: KeyService): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext(${`bolt-key-pool:${service}`}))`.execute(trx);
+/**
+ * Locks the rows a lease or report of `key` writes, its project's first (the order every writer keeps, so two
+ * never wait on each other), and reads them fresh. With `skipLocked`, gives 'locked' instead of waiting when
+ * another lease holds one. Leases of other keys and projects go on meanwhile: nothing serialises a service.
+ */
+async function lockKeyRows(
+  trx: Transaction<Database>,
+  key: Pick<ApiKeyView, 'id' | 'service' | 'project'>,
+  skipLocked: boolean,
+): Promise<{ key?: ApiKeyView; project?: ApiKeyProject } | 'locked'> {
+  let project: ApiKeyProject | undefined;
+  if (key.project !== null) {
+    const q = trx.selectFrom('api_key_projects').selectAll().where('service', '=', key.service).where('project', '=', key.project).forUpdate();
+    project = await (skipLocked ? q.skipLocked() : q).executeTakeFirst();
+    // A project row exists for every key of a project (addKey): none returned means another lease holds it.
+    if (!project && skipLocked && (await trx.selectFrom('api_key_projects').select('project').where('service', '=', key.service).where('project', '=', key.project).executeTakeFirst())) return 'locked';
+  }
+  const q = trx.selectFrom('api_keys').select(VIEW_COLUMNS).where('id', '=', key.id).forUpdate();
+  const row = await (skipLocked ? q.skipLocked() : q).executeTakeFirst();
+  if (!row && skipLocked && (await trx.selectFrom('api_keys').select('id').where('id', '=', key.id).executeTakeFirst())) return 'locked';
+  return { key: row, project };
 }
 
 /** What one lease chooses from: the active keys of a service, their projects, and the model's minute logs. */
@@ -65,20 +84,17 @@ function readyAt(k: ApiKeyView, c: Candidates, now: Date, cost: number, model: M
     : Math.max(breakerAt, headroomAt(usageOf(k), now, cost).getTime(), headroomAt(project ? usageOf(project) : NO_LIMIT_PROJECT, now, cost).getTime());
 }
 
-/** The least recently used key that is ready now; otherwise the earliest time one will be. */
-function pickKey(c: Candidates, now: Date, cost: number, model: ModelQuota | undefined): { best?: ApiKeyView; earliest?: Date } {
+/** The keys ready now, least recently used first; otherwise the earliest time one will be. */
+function rankKeys(c: Candidates, now: Date, cost: number, model: ModelQuota | undefined): { ready: ApiKeyView[]; earliest?: Date } {
   const older = (a: ApiKeyView, b: ApiKeyView) => (a.last_used_at?.getTime() ?? -1) - (b.last_used_at?.getTime() ?? -1) || a.id.localeCompare(b.id);
-  let best: ApiKeyView | undefined;
+  const ready: ApiKeyView[] = [];
   let earliest: Date | undefined;
   for (const k of c.keys) {
     const at = readyAt(k, c, now, cost, model);
-    if (at <= now.getTime()) {
-      if (!best || older(k, best) < 0) best = k;
-    } else if (!earliest || at < earliest.getTime()) {
-      earliest = new Date(at);
-    }
+    if (at <= now.getTime()) ready.push(k);
+    else if (!earliest || at < earliest.getTime()) earliest = new Date(at);
   }
-  return { best, earliest };
+  return { ready: ready.sort(older), earliest };
 }
 
 /** Counts a lease's requests in the key's and its project's windows, and moves the key's breaker. */
@@ -110,47 +126,90 @@ async function countKeyRequests(trx: Transaction<Database>, best: ApiKeyView, pr
 }
 
 /** Why no active key of the service can serve (read only when none can, so leases pay nothing for it). */
-async function whyNoKey(trx: Transaction<Database>, service: KeyService): Promise<WaitReason> {
-  const keys = await trx.selectFrom('api_keys').select(['circuit', 'rest_reason']).where('service', '=', service).where('status', '=', 'active').execute();
+async function whyNoKey(db: Kysely<Database>, service: KeyService): Promise<WaitReason> {
+  const keys = await db.selectFrom('api_keys').select(['circuit', 'rest_reason']).where('service', '=', service).where('status', '=', 'active').execute();
   return waitReason(keys.map((k) => ({ circuit: k.circuit, restReason: k.rest_reason })));
 }
 
+interface LeaseAsk {
+  service: KeyService;
+  cost: number;
+  model?: ModelQuota;
+  policy: BreakerPolicy;
+  clock: () => Date;
+}
+
+/** The active keys of a service, their projects and the model's minute logs, read without locks to rank the keys. */
+async function readCandidates(db: Kysely<Database>, ask: LeaseAsk): Promise<Candidates> {
+  // One after another: a worker's many waiting calls must not each take several of its pool's connections.
+  const keys = await db.selectFrom('api_keys').select(VIEW_COLUMNS).where('service', '=', ask.service).where('status', '=', 'active').execute();
+  const projects = keys.some((k) => k.project !== null) ? await db.selectFrom('api_key_projects').selectAll().where('service', '=', ask.service).execute() : [];
+  const modelLogs = ask.model ? await modelMinuteLogs(db, ask.service, ask.model.name) : new Map<string, number[]>();
+  return { keys, projects: new Map(projects.map((p) => [p.project, p])), modelLogs };
+}
+
+/** Leases `candidate` if, read again under its locks, it still has room: the lease, undefined (no room), or 'locked'. */
+async function tryLease(db: Kysely<Database>, candidate: ApiKeyView, ask: LeaseAsk, skipLocked: boolean): Promise<Lease | 'locked' | undefined> {
+  const { service, cost, model } = ask;
+  return db.transaction().execute(async (trx) => {
+    const rows = await lockKeyRows(trx, candidate, skipLocked);
+    if (rows === 'locked') return 'locked';
+    const { key, project } = rows;
+    if (!key || key.status !== 'active') return undefined;
+    const now = ask.clock();
+    const modelLogs = model ? await modelMinuteLogs(trx, service, model.name) : new Map<string, number[]>();
+    const projects = new Map(project ? [[project.project, project]] : []);
+    if (readyAt(key, { keys: [key], projects, modelLogs }, now, cost, model) > now.getTime()) return undefined;
+    const breaker = onLease(breakerOf(key), now, ask.policy);
+    const lease = { keyId: key.id, service, target: key.target, last4: key.last4, project: key.project, probe: key.circuit !== 'closed', leasedAt: now };
+    if (model) {
+      await countModelRequests(trx, service, model, modelOwner(key), modelLogs.get(modelOwner(key)), now, cost);
+      await trx
+        .updateTable('api_keys')
+        .set({ circuit: breaker.circuit, reopen_at: breaker.reopenAt, requests_total: sql<number>`requests_total + ${cost}`, last_used_at: now, updated_at: now })
+        .where('id', '=', key.id)
+        .execute();
+      return lease;
+    }
+    await countKeyRequests(trx, key, project, breaker, now, cost);
+    return { ...lease, cost };
+  });
+}
+
+/** Rounds of ranking and locking before a lease that keeps losing every ready key to others says to look again soon. */
+const LEASE_ROUNDS = 3;
+const CONTENDED_RETRY_MS = 50;
+
 /**
- * Leases the least recently used active key of `service` whose breaker allows a call and whose
- * key and project have room for `cost` more requests, and counts them. Atomic across processes:
- * every lease and report of a service runs under one transaction-scoped advisory lock.
+ * Leases the least recently used active key of `service` whose breaker allows a call and whose key and project
+ * have room for `cost` more requests, and counts them. Atomic across processes without a service-wide lock: the
+ * keys are ranked from a read without locks, then each ready one is tried in a transaction that locks its project
+ * and key rows (SKIP LOCKED first, so concurrent leases spread over the keys) and checks its room again.
  */
 export async function leaseKey(
   db: Kysely<Database>,
   service: KeyService,
   opts: { cost?: number; policy?: BreakerPolicy; now?: () => Date; model?: ModelQuota } = {},
 ): Promise<Lease | NoLease> {
-  const cost = Math.max(1, opts.cost ?? 1);
-  const model = opts.model;
-  const clock = opts.now ?? (() => new Date());
-  return db.transaction().execute(async (trx) => {
-    await lockService(trx, service);
-    const now = clock();
-    const keys = await trx.selectFrom('api_keys').select(VIEW_COLUMNS).where('service', '=', service).where('status', '=', 'active').execute();
-    if (keys.length === 0) return { waitUntil: null, reason: 'no_key' };
-    const projects = new Map((await trx.selectFrom('api_key_projects').selectAll().where('service', '=', service).execute()).map((p) => [p.project, p]));
-    const modelLogs = model ? await modelMinuteLogs(trx, service, model.name) : new Map<string, number[]>();
-    const { best, earliest } = pickKey({ keys, projects, modelLogs }, now, cost, model);
-    if (!best) return { waitUntil: earliest ?? null, reason: await whyNoKey(trx, service) };
-    const breaker = onLease(breakerOf(best), now, opts.policy ?? DEFAULT_BREAKER_POLICY);
-    const lease = { keyId: best.id, service, target: best.target, last4: best.last4, project: best.project, probe: best.circuit !== 'closed', leasedAt: now };
-    if (model) {
-      await countModelRequests(trx, service, model, modelOwner(best), modelLogs.get(modelOwner(best)), now, cost);
-      await trx
-        .updateTable('api_keys')
-        .set({ circuit: breaker.circuit, reopen_at: breaker.reopenAt, requests_total: sql<number>`requests_total + ${cost}`, last_used_at: now, updated_at: now })
-        .where('id', '=', best.id)
-        .execute();
-      return lease;
+  const ask: LeaseAsk = { service, cost: Math.max(1, opts.cost ?? 1), model: opts.model, policy: opts.policy ?? DEFAULT_BREAKER_POLICY, clock: opts.now ?? (() => new Date()) };
+  for (let round = 0; round < LEASE_ROUNDS; round++) {
+    const candidates = await readCandidates(db, ask);
+    if (candidates.keys.length === 0) return { waitUntil: null, reason: 'no_key' };
+    const { ready, earliest } = rankKeys(candidates, ask.clock(), ask.cost, ask.model);
+    if (ready.length === 0) return { waitUntil: earliest ?? null, reason: await whyNoKey(db, service) };
+    const busy: ApiKeyView[] = [];
+    for (const k of ready) {
+      const got = await tryLease(db, k, ask, true);
+      if (got === 'locked') busy.push(k);
+      else if (got) return got;
     }
-    await countKeyRequests(trx, best, best.project === null ? undefined : projects.get(best.project), breaker, now, cost);
-    return { ...lease, cost };
-  });
+    // Keys another lease held: wait for their locks (a few ms) rather than refuse while they may have room.
+    for (const k of busy) {
+      const got = await tryLease(db, k, ask, false);
+      if (got && got !== 'locked') return got;
+    }
+  }
+  return { waitUntil: new Date(ask.clock().getTime() + CONTENDED_RETRY_MS) };
 }
 
 /** What a report needs of its lease: the key and, for restamping the minute logs, when it was leased and for how many requests. */
@@ -206,11 +265,13 @@ export async function reportOutcome(
   message?: string,
   opts: { policy?: BreakerPolicy; now?: () => Date } = {},
 ): Promise<void> {
+  const project = lease.project !== undefined ? lease.project : (await db.selectFrom('api_keys').select('project').where('id', '=', lease.keyId).executeTakeFirst())?.project;
+  if (project === undefined) return; // removed while the call was in flight
   await db.transaction().execute(async (trx) => {
-    await lockService(trx, lease.service);
-    const now = (opts.now ?? (() => new Date()))();
-    const key = await trx.selectFrom('api_keys').select(VIEW_COLUMNS).where('id', '=', lease.keyId).executeTakeFirst();
+    const rows = await lockKeyRows(trx, { id: lease.keyId, service: lease.service, project }, false);
+    const key = rows === 'locked' ? undefined : rows.key;
     if (!key) return; // removed while the call was in flight
+    const now = (opts.now ?? (() => new Date()))();
     const seen = outcome.kind === 'failure' ? { ...outcome, shared: await othersFailing(trx, key, now) } : outcome;
     const t = onOutcome(breakerOf(key), seen, now, opts.policy ?? DEFAULT_BREAKER_POLICY);
     const error = outcome.kind === 'success' ? {} : { last_error: (message ?? outcome.kind).slice(0, 1000), last_error_at: now };

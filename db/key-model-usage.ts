@@ -14,7 +14,7 @@ export const modelOwner = (k: { id: string; project: string | null }) => (k.proj
 export const modelUsage = (m: ModelQuota, log: number[] | undefined): Usage => ({ rpm: m.rpm, rpd: null, minuteLog: log ?? [], dayWindow: null, dayCount: 0 });
 
 /** The minute log of `model` per owner. */
-export async function modelMinuteLogs(trx: Transaction<Database>, service: KeyService, model: string): Promise<Map<string, number[]>> {
+export async function modelMinuteLogs(trx: Kysely<Database>, service: KeyService, model: string): Promise<Map<string, number[]>> {
   const rows = await trx.selectFrom('api_key_model_usage').select(['owner', 'minute_log']).where('service', '=', service).where('model', '=', model).execute();
   return new Map(rows.map((r) => [r.owner, r.minute_log]));
 }

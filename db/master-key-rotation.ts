@@ -1,7 +1,6 @@
 // Master-key rotation of the pool: every stored key sealed again under the new master key, in one transaction.
 import type { Kysely } from 'kysely';
 import { masterKeyId, openSecret, sealSecret, secretLookup, type MasterKey } from '../domain/crypto';
-import { lockService } from './key-leases';
 import { KeyPoolError } from './keys';
 import type { Database } from './schema';
 
@@ -13,8 +12,7 @@ export async function rotateMasterKey(db: Kysely<Database>, from: MasterKey, to:
   const fromId = masterKeyId(from);
   const toId = masterKeyId(to);
   return db.transaction().execute(async (trx) => {
-    await lockService(trx, 'gemini');
-    await lockService(trx, 'tts');
+    // Every key row locked: leases and reports (which lock the rows they write) wait until the keys are sealed again.
     const rows = await trx.selectFrom('api_keys').select(['id', 'secret', 'master_key_id']).forUpdate().execute();
     let sealed = 0;
     for (const row of rows) {

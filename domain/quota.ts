@@ -1,5 +1,5 @@
 // Quota windows and headroom of API keys and projects: sliding 60-second windows, per-day windows in
-// Pacific time (when Google resets daily quotas), and the queue-wide rate the quotas allow. No I/O.
+// Pacific time (when Google resets daily quotas). No I/O.
 
 /** The time zone whose midnight resets Google's per-day quotas. */
 export const QUOTA_TIME_ZONE = 'America/Los_Angeles';
@@ -134,29 +134,4 @@ export function restampRequests(log: readonly number[], from: number, to: number
     }
   }
   return out.sort((a, b) => a - b);
-}
-
-/** One usable key as the queue-wide rate sees it. */
-export interface KeyQuota {
-  project: string | null;
-  rpm: number | null;
-}
-
-/**
- * Requests per second the keys of one service allow together: each project gives the smaller of
- * its own RPM and the sum of its keys' RPMs. Undefined (no queue-wide limit) when any key is unlimited.
- */
-export function queueRatePerSecond(keys: readonly KeyQuota[], projectRpm: ReadonlyMap<string, number | null>): number | undefined {
-  if (keys.length === 0) return undefined;
-  const byProject = new Map<string, number>();
-  let loose = 0;
-  for (const k of keys) {
-    const projectLimit = k.project === null ? null : (projectRpm.get(k.project) ?? null);
-    if (k.rpm === null && projectLimit === null) return undefined;
-    if (k.project === null) loose += k.rpm!;
-    else byProject.set(k.project, (byProject.get(k.project) ?? 0) + (k.rpm ?? Number.POSITIVE_INFINITY));
-  }
-  let perMinute = loose;
-  for (const [project, sum] of byProject) perMinute += Math.min(sum, projectRpm.get(project) ?? Number.POSITIVE_INFINITY);
-  return perMinute / 60;
 }

@@ -6,6 +6,9 @@ const SCENARIOS: Record<string, () => Promise<{ run(argv: string[]): Promise<voi
   overhead: () => import('./bench/overhead'),
   counters: () => import('./bench/counters'),
   scale: () => import('./bench/scale'),
+  quota: () => import('./bench/quota'),
+  headline: () => import('./bench/headline'),
+  leases: () => import('./bench/leases'),
 };
 
 async function main(): Promise<void> {

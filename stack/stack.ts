@@ -7,7 +7,6 @@ import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors
 import type { NativeConnection, WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { loadCatalog } from '../adapters/catalog-files';
-import { poolQueueRates } from '../adapters/key-pool';
 import { asLog, createLogger, type Log } from '../adapters/logger';
 import { BoltMetrics } from '../adapters/metrics';
 import { startTracing, type Tracing } from '../adapters/tracing';
@@ -134,11 +133,8 @@ type InProcessWorkers = Pick<WorkerOptions, 'connection' | 'namespace' | 'taskQu
 async function runWorkers(o: StackOptions, w: InProcessWorkers, stops: Stops): Promise<{ workers?: BoltWorkers; workerMetricsPort?: number }> {
   const { config } = o;
   if (!(o.worker ?? true)) return {};
-  const rates = await poolQueueRates(w.deps.db);
   const workers = await createWorkers({
     ...w,
-    geminiPerSecond: rates.gemini,
-    ttsPerSecond: rates.tts,
     geminiConcurrency: o.concurrency?.gemini,
     ttsConcurrency: o.concurrency?.tts,
     shutdownGraceMs: config.shutdownGraceSeconds * 1000,

@@ -2,7 +2,6 @@
 import type { Kysely } from 'kysely';
 import { loadCatalog } from '../adapters/catalog-files';
 import { activityWaiting } from '../activities/paid-once';
-import { poolQueueRates } from '../adapters/key-pool';
 import { createLogger } from '../adapters/logger';
 import { BoltMetrics } from '../adapters/metrics';
 import { startTracing } from '../adapters/tracing';
@@ -33,7 +32,6 @@ async function main(): Promise<void> {
   const storage = await openStorage(config.s3, config.dataDir);
   // Workers decrypt keys, so they need the master key the keys were sealed with.
   const { providers, masterKeys, simulators: sims } = await openProviders({ db, config, createMasterKey: false, simulatorUrl: config.simulatorUrl, startSimulators, log, metrics, ...activityWaiting });
-  const rates = await poolQueueRates(db);
   installRuntime({ log, temporalMetricsPort: config.observability.temporalMetricsPort });
   const connection = await connectNative(target);
   const grace = config.shutdownGraceSeconds;
@@ -46,8 +44,6 @@ async function main(): Promise<void> {
     deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard: new DestinationGuard({ policy: config.webhooks }), masterKeys: [masterKeys.current, ...masterKeys.others], metrics },
     metrics,
     tracing,
-    geminiPerSecond: rates.gemini,
-    ttsPerSecond: rates.tts,
   });
   // /metrics, /healthz and /readyz on the worker's own port (9464 unless BOLT_METRICS_PORT says; 0: none).
   const metricsPort = config.observability.metricsPort ?? 9464;

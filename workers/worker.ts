@@ -91,10 +91,6 @@ export interface WorkerOptions {
   geminiConcurrency?: number;
   /** Concurrent TTS calls in this process. @default 8 */
   ttsConcurrency?: number;
-  /** Queue-wide Gemini activity starts per second, across all workers. */
-  geminiPerSecond?: number;
-  /** Queue-wide TTS activity starts per second, across all workers. */
-  ttsPerSecond?: number;
   /** Stage durations (and, through `deps`, job, provider and spend counters). */
   metrics?: BoltMetrics;
   /** Tracing in effect: activities get spans, workflow spans are exported; the bundle must be built with `tracing`. */
@@ -163,10 +159,12 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
     activities: activities.main,
     maxConcurrentActivityTaskExecutions: DEFAULT_CONCURRENCY.main,
   });
-  // A provider's queue: activities only, with this process's slots and, when set, a queue-wide start rate.
-  const providerWorker = (taskQueue: string, acts: object, slots: number, perSecond: number | undefined) =>
-    Worker.create({ ...common, taskQueue, activities: acts, maxConcurrentActivityTaskExecutions: slots, ...(perSecond ? { maxTaskQueueActivitiesPerSecond: perSecond } : {}) });
-  const gemini = await providerWorker(queues.gemini, activities.gemini, o.geminiConcurrency ?? DEFAULT_CONCURRENCY.gemini, o.geminiPerSecond);
-  const tts = await providerWorker(queues.tts, activities.tts, o.ttsConcurrency ?? DEFAULT_CONCURRENCY.tts, o.ttsPerSecond);
+  // A provider's queue: activities only, with this process's slots. No queue-wide start rate: the key lease paces
+  // every call by the quotas as the provider counts them (per key and project, per minute and day), read from the
+  // pool at each lease, so a key added, removed or re-limited counts at once; Temporal's rate spreads starts
+  // evenly, fixed at Worker.create, and counts tasks that make no paid call.
+  const providerWorker = (taskQueue: string, acts: object, slots: number) => Worker.create({ ...common, taskQueue, activities: acts, maxConcurrentActivityTaskExecutions: slots });
+  const gemini = await providerWorker(queues.gemini, activities.gemini, o.geminiConcurrency ?? DEFAULT_CONCURRENCY.gemini);
+  const tts = await providerWorker(queues.tts, activities.tts, o.ttsConcurrency ?? DEFAULT_CONCURRENCY.tts);
   return new BoltWorkers([main, gemini, tts]);
 }

@@ -9,6 +9,8 @@ import type { Stack } from '../../stack/stack';
 import type { batchWorkflow } from '../../workflows';
 
 export const BENCH_LANGUAGES = ['en-US', 'pt-BR', 'es-ES', 'fr-FR', 'de-DE', 'it-IT', 'ja-JP', 'ko-KR', 'hi-IN', 'ru-RU'];
+/** Ten more, for the 20-language headline batch. */
+BENCH_LANGUAGES.push('nl-NL', 'pl-PL', 'sv-SE', 'tr-TR', 'id-ID', 'vi-VN', 'cmn-CN', 'uk-UA', 'da-DK', 'cs-CZ');
 
 /** Writes the rows of a one-variation matrix batch, English first, for a short plain agent. */
 export async function createMatrixBatch(

@@ -242,6 +242,23 @@ describe('key pool on the real stack', function () {
     assert.equal(quota.reason, 'quota');
   });
 
+  it('follows the pool while the workers run: a key added mid-batch serves without a restart, and an unlimited key lifts no other key\'s limit', async () => {
+    const limited = await add('gemini', 'lim2', { rpm: 2 });
+    stack.simulators!.gemini.counters.reset();
+    const id = await startBatch(['Why rain falls in drops', 'How owls see at night'], languages);
+    // Two of the four scripts take the key's minute; the others wait for quota.
+    await eventually(async () => ((await batchQuotaWait(stack.db, id)).waiting > 0 ? true : undefined), 'the batch to wait for quota', 60_000, 100);
+    // Added now, with no limit: the workers read the pool at each lease, so it serves the waiting scripts.
+    const loose = await add('gemini', 'unlim');
+    const batch = await finished(id);
+    assert.equal(batch.failed, 0);
+    const sims = stack.simulators!.gemini.counters;
+    assert.ok((sims.snapshot().byKey[`…${loose.last4}`] ?? 0) >= 1, 'the key added mid-batch served');
+    const times = sims.callTimes(`…${limited.last4}`);
+    assert.ok(times.length >= 2, 'the limited key served its minute');
+    for (const t of times) assert.ok(times.filter((u) => u >= t && u < t + 60_000).length <= 2, `the limited key stayed at 2 per minute beside an unlimited key: ${JSON.stringify(times)}`);
+  });
+
   it('never pushes a key or project over its RPM under 50 concurrent leases from two workers', async () => {
     const a = await add('gemini', 'rpmA', { project: 'proj-rpm', rpm: 15 });
     const b = await add('gemini', 'rpmB', { project: 'proj-rpm', rpm: 15 });

@@ -15,7 +15,7 @@ import {
   SHARED_FAILURE_WINDOW_MS,
   type BreakerState,
 } from '../../domain/breaker';
-import { countRequests, headroomAt, nextMinute, nextQuotaMidnight, queueRatePerSecond, quotaDay, restampRequests, type Usage } from '../../domain/quota';
+import { countRequests, headroomAt, nextMinute, nextQuotaMidnight, quotaDay, restampRequests, RPM_WINDOW_MS, type Usage } from '../../domain/quota';
 
 const policy = { ...DEFAULT_BREAKER_POLICY, failureThreshold: 3, backoffBaseMs: 1000, backoffMaxMs: 5000, probeTimeoutMs: 30_000 };
 const t0 = new Date('2026-11-25T10:15:30.500Z');
@@ -247,11 +247,16 @@ describe('quota headroom', () => {
     assert.deepEqual(countRequests({ ...empty, rpm: null }, t0, 4).minuteLog, []);
   });
 
-  it('derives the queue-wide rate from key and project RPMs', () => {
-    const projects = new Map<string, number | null>([['p1', 60], ['p2', null]]);
-    assert.equal(queueRatePerSecond([{ project: 'p1', rpm: 50 }, { project: 'p1', rpm: 50 }, { project: 'p2', rpm: 30 }, { project: null, rpm: 30 }], projects), (60 + 30 + 30) / 60);
-    assert.equal(queueRatePerSecond([{ project: 'p1', rpm: null }], projects), 1);
-    assert.equal(queueRatePerSecond([{ project: 'p2', rpm: null }], projects), undefined);
-    assert.equal(queueRatePerSecond([], projects), undefined);
+  it('lets a whole minute of quota go at once (as the provider counts it), then waits for the window, not an even spread', () => {
+    const u: Usage = { ...empty, rpm: 60, rpd: 100 };
+    let usage = u;
+    for (let n = 0; n < 60; n++) {
+      assert.deepEqual(headroomAt(usage, t0), t0, `request ${n + 1} of the minute goes at once`);
+      usage = { ...usage, ...countRequests(usage, t0) };
+    }
+    assert.deepEqual(headroomAt(usage, t0), later(RPM_WINDOW_MS + 1), 'the 61st waits for the first to leave the window');
+    const nextWindow = later(RPM_WINDOW_MS + 1);
+    assert.deepEqual(headroomAt(usage, nextWindow, 40), nextWindow, 'the next minute may go at once too, up to the day');
+    assert.deepEqual(headroomAt({ ...usage, ...countRequests(usage, nextWindow, 40) }, later(2 * RPM_WINDOW_MS + 2)), nextQuotaMidnight(later(2 * RPM_WINDOW_MS + 2)), 'the day limit holds the rest to midnight');
   });
 });
