@@ -31,13 +31,8 @@ export interface NoLease {
 }
 
 const breakerOf = (k: ApiKeyView): BreakerState => ({ circuit: k.circuit, consecutiveFailures: k.consecutive_failures, openings: k.openings, reopenAt: k.reopen_at });
-const usageOf = (k: Pick<ApiKeyView, 'rpm' | 'rpd' | 'minute_log' | 'day_window' | 'day_count'>): Usage => ({
-  rpm: k.rpm,
-  rpd: k.rpd,
-  minuteLog: k.minute_log,
-  dayWindow: k.day_window,
-  dayCount: k.day_count,
-});
+const usageOf = (k: Pick<ApiKeyView, 'rpm' | 'rpd' | 'minute_log' | 'day_window' | 'day_count'>): Usage =>
+  ({ rpm: k.rpm, rpd: k.rpd, minuteLog: k.minute_log, dayWindow: k.day_window, dayCount: k.day_count });
 const NO_LIMIT_PROJECT: Usage = { rpm: null, rpd: null, minuteLog: [], dayWindow: null, dayCount: 0 };
 
 /** How soon waiters look again while a key's half-open probe is in flight. */
@@ -156,6 +151,8 @@ async function tryLease(db: Kysely<Database>, candidate: ApiKeyView, ask: LeaseA
     if (rows === 'locked') return 'locked';
     const { key, project } = rows;
     if (!key || key.status !== 'active') return undefined;
+    // Leased by another call since the ranking read: no longer the least recently used, so try the others first.
+    if (skipLocked && key.last_used_at?.getTime() !== candidate.last_used_at?.getTime()) return 'locked';
     const now = ask.clock();
     const modelLogs = model ? await modelMinuteLogs(trx, service, model.name) : new Map<string, number[]>();
     const projects = new Map(project ? [[project.project, project]] : []);
