@@ -175,7 +175,7 @@ export class BatchRun {
     const { handover } = this.running;
     const workflowId = jobAttemptWorkflowId(batchId, job);
     this.running.add({ seq: job.seq, jobId: job.jobId, workflowId });
-    const child = await startChild(jobWorkflow, {
+    const start = () => startChild(jobWorkflow, {
       workflowId,
       args: [{ batchId, jobId: job.jobId, seq: job.seq, usesMasterDirectly: job.usesMasterDirectly, priorityKey, ...(handover ? { reportEnd: true } : {}) }],
       // Abandoned: a continue-as-new must not cancel it (a cancelled batch cancels its children itself).
@@ -188,10 +188,15 @@ export class BatchRun {
         { key: SearchAttr.Mode, value: this.input.mode },
         { key: SearchAttr.Language, value: job.language },
       ],
-    }).catch((err: unknown) => {
-      if (handover) this.running.delete(job.seq); // never started: nothing will report its end
-      throw err;
     });
+    // Abandoned children start even when the batch is cancelled meanwhile: once started they are tracked,
+    // so the cancelled batch cancels them (a start cut short could leave one running, unknown).
+    const child = handover
+      ? await CancellationScope.nonCancellable(start).catch((err: unknown) => {
+          this.running.delete(job.seq); // never started: nothing will report its end
+          throw err;
+        })
+      : await start();
     // Its end comes by signal, to whichever run is current then (or is found by the reconciliation).
     if (handover) return;
     child
@@ -213,6 +218,11 @@ export class BatchRun {
     const started = this.startJob(job);
     started.catch(() => undefined); // awaited (and rethrown) by flushStarts
     this.starting.push(started);
+  }
+
+  /** Waits for the children being started (their starts are not cancellable), whatever their outcome. */
+  async settleStarts(): Promise<void> {
+    await Promise.allSettled(this.starting.splice(0));
   }
 
   private async flushStarts(): Promise<void> {

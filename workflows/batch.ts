@@ -40,7 +40,10 @@ async function finish(batchId: string, status?: 'cancelled' | 'budget_exhausted'
  */
 function closeCancelled(batch: BatchRun): Promise<void> {
   return CancellationScope.nonCancellable(async () => {
-    if (batch.running.handover) await batch.running.cancelAll();
+    if (batch.running.handover) {
+      await batch.settleStarts();
+      await batch.running.cancelAll();
+    }
     await batch.drained();
     await orchestration.cancelQueued({ batchId: batch.batchId });
     await finish(batch.batchId, 'cancelled');
