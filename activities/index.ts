@@ -2,6 +2,7 @@
 // Workflows import their types from here; ESLint rejects a value import from activities in workflows/.
 import { createBookkeepingActivities } from './bookkeeping';
 import type { ActivityDeps } from './deps';
+import { createMasterActivities } from './masters';
 import { createOrchestrationActivities } from './orchestration';
 import { createScriptActivities } from './scripts';
 import { createSpeechActivities } from './speech';
@@ -9,13 +10,14 @@ import { createWebhookActivities } from './webhooks';
 
 export type { ActivityDeps } from './deps';
 export type { BookkeepingActivities } from './bookkeeping';
+export type { MasterActivities } from './masters';
 export type { ScriptActivities } from './scripts';
 export type { SpeechActivities } from './speech';
 
 /** Each task queue's activities, as the worker of that queue registers them (keys as in `taskQueues`). */
 export function activitiesByQueue(deps: ActivityDeps) {
   return {
-    main: { ...createBookkeepingActivities(deps), ...createOrchestrationActivities(deps), ...createWebhookActivities(deps) },
+    main: { ...createBookkeepingActivities(deps), ...createOrchestrationActivities(deps), ...createMasterActivities(deps), ...createWebhookActivities(deps) },
     gemini: createScriptActivities(deps),
     tts: createSpeechActivities(deps),
   };

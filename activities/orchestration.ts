@@ -1,14 +1,15 @@
 // Activities the batch workflow uses to steer itself: paging jobs, pause state, retry-failed, cancel.
-import { heartbeat } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
 import type { Kysely, Transaction } from 'kysely';
 import { attemptsAllowed, budgetMessage } from '../domain/budget';
 import { shippedCatalog, type PriceTable } from '../domain/catalog';
 import { estimateBatch } from '../domain/estimates';
 import { setBatchStatus, writeMissingJobs } from '../db/batches';
-import { pageJobs, transitionAll } from '../db/jobs';
+import { pageJobs, transitionAll, transitionJob } from '../db/jobs';
 import type { Batch, Database } from '../db/schema';
 import { forgetFailedScriptChecks } from '../db/script-checks';
 import { Stage } from '../domain/errors';
+import { FINAL_JOB_STATUSES } from '../domain/statuses';
 import { countGrant, getUserLimits, liveWork, lockUser, usageOn } from '../db/user-limits';
 import { userAllowance } from '../domain/user-limits';
 import type { WaitingFor } from '../db/schema';
@@ -134,6 +135,40 @@ async function jobAllowance(ctx: BudgetContext, input: { batchId: string; runnin
   return db.transaction().execute((trx) => grantUnderUserLimits(trx, batch, { running: input.running, want, perJobUsd }));
 }
 
+/** A running child job as the batch workflow tracks it. */
+export interface TrackedJob {
+  seq: number;
+  jobId: string;
+  workflowId: string;
+}
+
+/**
+ * Of a batch's running children, those whose end signal may have been missed: `ended`, whose rows are
+ * finished; `lost`, whose workflows closed without recording their end (terminated, timed out, failed).
+ */
+async function endedJobs(db: Kysely<Database>, batchId: string, jobs: TrackedJob[]): Promise<{ ended: number[]; lost: Array<TrackedJob & { status: string }> }> {
+  if (jobs.length === 0) return { ended: [], lost: [] };
+  const rows = await db.selectFrom('jobs').select(['seq', 'status']).where('batch_id', '=', batchId).where('seq', 'in', jobs.map((j) => j.seq)).execute();
+  const ended = rows.filter((r) => FINAL_JOB_STATUSES.includes(r.status)).map((r) => r.seq);
+  const finished = new Set(ended);
+  const open = new Map(jobs.filter((j) => !finished.has(j.seq)).map((j) => [j.workflowId, j]));
+  const lost: Array<TrackedJob & { status: string }> = [];
+  if (open.size === 0) return { ended, lost };
+  // Usually no match at all: one visibility query, not a describe per child.
+  const query = `BatchId = "${batchId}" AND (ExecutionStatus = "Terminated" OR ExecutionStatus = "TimedOut" OR ExecutionStatus = "Failed")`;
+  for await (const w of Context.current().client.workflow.list({ query })) {
+    const job = open.get(w.workflowId);
+    if (job) lost.push({ ...job, status: w.status.name.toLowerCase() });
+  }
+  // Ended before its first step: it never ran, so it is cancelled (the caller fails those that ran).
+  const queued = new Set(rows.filter((r) => r.status === 'queued').map((r) => r.seq));
+  for (const job of lost.filter((j) => queued.has(j.seq))) {
+    const message = `job workflow ${job.workflowId} ${job.status} before it started`;
+    await transitionJob(db, job.jobId, 'cancelled', { finished_at: new Date(), error_stage: 'orchestration', error_code: 'job_workflow_ended', error_message: message });
+  }
+  return { ended, lost };
+}
+
 /** The main task queue's activities that steer a batch: its grants, job pages, pause state, retries and cancel. */
 export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-flash', prices }: OrchestrationDeps) {
   let priceTable = prices;
@@ -190,6 +225,11 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
         await setBatchStatus(db, input.batchId, 'running');
         return n;
       });
+    },
+
+    /** Running children whose end signal may have been missed (see {@link endedJobs}). */
+    async endedJobs(input: { batchId: string; jobs: TrackedJob[] }) {
+      return withStage(Stage.bookkeeping, () => endedJobs(db, input.batchId, input.jobs));
     },
 
     /** Cancels every job that never started (the batch was cancelled); returns how many. */

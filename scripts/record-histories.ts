@@ -10,8 +10,10 @@ import { pauseSignal, resumeSignal, retryFailedSignal, type BatchWorkflowInput }
 import { createMatrixBatch } from './bench/batch';
 import { withScratchStack } from './bench/scratch-stack';
 
-// A new dated folder each time: older fixtures stay, and keep being replayed.
-const OUT = path.join(__dirname, '..', 'test', 'fixtures', 'histories', new Date().toISOString().slice(0, 10));
+// A new dated folder each time (an optional name after the date: `npm run record-histories -- handover`):
+// older fixtures stay, and keep being replayed.
+const FOLDER = [new Date().toISOString().slice(0, 10), process.argv[2]].filter(Boolean).join('-');
+const OUT = path.join(__dirname, '..', 'test', 'fixtures', 'histories', FOLDER);
 
 async function main(): Promise<void> {
   await withScratchStack({ prefix: 'bolt-record-', taskQueue: 'bolt-record' }, async (stack) => {
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     fs.rmSync(OUT, { recursive: true, force: true });
     fs.mkdirSync(OUT, { recursive: true });
     let n = 0;
-    for await (const w of stack.client.workflow.list({ query: `WorkflowId STARTS_WITH "batch-${batch.id}" OR WorkflowId STARTS_WITH "job-${batch.id}"` })) {
+    for await (const w of stack.client.workflow.list({ query: `WorkflowId STARTS_WITH "batch-${batch.id}" OR WorkflowId STARTS_WITH "job-${batch.id}" OR WorkflowId STARTS_WITH "master-${batch.id}"` })) {
       // The CLI's JSON is what operators export too (`temporal workflow show -o json`).
       const json = execFileSync(cli, ['workflow', 'show', '--address', stack.temporal.address, '-w', w.workflowId, '-r', w.runId, '-o', 'json'], { maxBuffer: 64 << 20 });
       const name = `${w.type}-${n++}-${w.status.name.toLowerCase()}.json`;

@@ -28,6 +28,7 @@ import {
   type BatchWorkflowInput,
 } from './definitions';
 import { jobWorkflow } from './job';
+import { RunningJobs } from './running-jobs';
 
 const retry = { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 } as const;
 export const bookkeeping = proxyActivities<BookkeepingActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
@@ -45,7 +46,8 @@ export class BatchRun {
   retryRequested: boolean;
   stateSynced = true;
   private startedThisRun = 0;
-  readonly running = new Set<number>();
+  /** Children running now, started by this run or (handed over) by earlier ones. */
+  readonly running: RunningJobs;
   /** The budget cap stopped this run: the batch ends as `budget_exhausted`. */
   overBudget = false;
   private allowance = 0;
@@ -72,6 +74,8 @@ export class BatchRun {
     this.budgeted = patched('budget-cap');
     // Batches started before user limits existed replay with the budget-only allowance.
     this.userLimited = this.budgeted && patched('user-limits');
+    // Children outlive a continue-as-new and report their end by signal; earlier batches drain each run.
+    this.running = new RunningJobs(this.batchId, patched('child-handover'), input.running);
   }
 
   /** Pause, resume, retry-failed, set-concurrency and progress. */
@@ -110,7 +114,8 @@ export class BatchRun {
 
   /** The next run's input: this run's window, cursor, pause and pending retry carry over. */
   handOver(): BatchWorkflowInput {
-    return { ...this.input, cursor: this.cursor, window: this.window, paused: this.paused, retryRequested: this.retryRequested, run: this.run + 1 };
+    const next = { ...this.input, cursor: this.cursor, window: this.window, paused: this.paused, retryRequested: this.retryRequested, run: this.run + 1 };
+    return this.running.handover ? { ...next, running: this.running.list() } : next;
   }
 
   /** This run has started its share of jobs, or its history is long enough: time to continue as new. */
@@ -123,9 +128,9 @@ export class BatchRun {
     return orchestration.nextJobPage({ batchId: this.batchId, afterSeq: this.cursor, limit: Math.min(this.pageSize, this.jobsPerRun - this.startedThisRun) });
   }
 
-  /** Resolves once every child this run started has ended. */
+  /** Resolves once every running child has ended. */
   drained(): Promise<void> {
-    return condition(() => this.running.size === 0);
+    return this.running.drained();
   }
 
   /** Mirrors a pause or resume on the batch row, once. */
@@ -167,11 +172,14 @@ export class BatchRun {
 
   private async startJob(job: JobRef): Promise<void> {
     const { batchId, priorityKey } = this;
-    this.running.add(job.seq);
-    const child = await startChild(jobWorkflow, {
-      workflowId: jobAttemptWorkflowId(batchId, job),
-      args: [{ batchId, jobId: job.jobId, seq: job.seq, usesMasterDirectly: job.usesMasterDirectly, priorityKey }],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    const { handover } = this.running;
+    const workflowId = jobAttemptWorkflowId(batchId, job);
+    this.running.add({ seq: job.seq, jobId: job.jobId, workflowId });
+    const start = () => startChild(jobWorkflow, {
+      workflowId,
+      args: [{ batchId, jobId: job.jobId, seq: job.seq, usesMasterDirectly: job.usesMasterDirectly, priorityKey, ...(handover ? { reportEnd: true } : {}) }],
+      // Abandoned: a continue-as-new must not cancel it (a cancelled batch cancels its children itself).
+      parentClosePolicy: handover ? ParentClosePolicy.ABANDON : ParentClosePolicy.REQUEST_CANCEL,
       priority: { priorityKey },
       memo: { title: job.title, language: job.language, variation: job.variation, seq: job.seq },
       typedSearchAttributes: [
@@ -181,6 +189,16 @@ export class BatchRun {
         { key: SearchAttr.Language, value: job.language },
       ],
     });
+    // Abandoned children start even when the batch is cancelled meanwhile: once started they are tracked,
+    // so the cancelled batch cancels them (a start cut short could leave one running, unknown).
+    const child = handover
+      ? await CancellationScope.nonCancellable(start).catch((err: unknown) => {
+          this.running.delete(job.seq); // never started: nothing will report its end
+          throw err;
+        })
+      : await start();
+    // Its end comes by signal, to whichever run is current then (or is found by the reconciliation).
+    if (handover) return;
     child
       .result()
       .catch((err: unknown) =>
@@ -200,6 +218,11 @@ export class BatchRun {
     const started = this.startJob(job);
     started.catch(() => undefined); // awaited (and rethrown) by flushStarts
     this.starting.push(started);
+  }
+
+  /** Waits for the children being started (their starts are not cancellable), whatever their outcome. */
+  async settleStarts(): Promise<void> {
+    await Promise.allSettled(this.starting.splice(0));
   }
 
   private async flushStarts(): Promise<void> {

@@ -34,9 +34,16 @@ async function finish(batchId: string, status?: 'cancelled' | 'budget_exhausted'
   return outcome;
 }
 
-/** Closes the books of a cancelled batch: children got the cancel request with us; wait for them first. */
+/**
+ * Closes the books of a cancelled batch: wait for its children first. Children this run started got the
+ * cancel request with it; abandoned ones (this run's and earlier runs') are asked here.
+ */
 function closeCancelled(batch: BatchRun): Promise<void> {
   return CancellationScope.nonCancellable(async () => {
+    if (batch.running.handover) {
+      await batch.settleStarts();
+      await batch.running.cancelAll();
+    }
     await batch.drained();
     await orchestration.cancelQueued({ batchId: batch.batchId });
     await finish(batch.batchId, 'cancelled');
@@ -72,8 +79,9 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
       await batch.fillWindow(page);
       if (batch.overBudget) break;
     }
-    // Drain before handing over, so every child's end is seen by the run that started it.
-    await batch.drained();
+    // Running children are handed over to the next run (earlier batches drained here): the window stays full.
+    // A batch that ends over budget waits for them, so its books close over every job.
+    if (!batch.running.handover || batch.overBudget) await batch.drained();
     if (batch.overBudget) {
       await orchestration.closeOverBudget({ batchId });
       return await finish(batchId, 'budget_exhausted');

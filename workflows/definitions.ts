@@ -1,6 +1,7 @@
 // Names shared by workflows, workers and clients: task queues, search attributes, inputs and outcomes.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { MASTER_WAITER_SIGNAL } from '../domain/master-script';
 
 /** Task queues derived from one base name: bookkeeping and workflows, Gemini, TTS. */
 export function taskQueues(base: string) {
@@ -36,6 +37,35 @@ export const setConcurrencyUpdate = defineUpdate<{ window: number }, [number]>('
 /** What the batch workflow is doing now, for operators (`temporal workflow query --name progress`). */
 export const progressQuery = defineQuery<BatchProgress>('progress');
 
+/** A job (started by this run or an earlier one) has ended: sent by the job to its batch's workflow id. */
+export const jobEndedSignal = defineSignal<[JobEnded]>('jobEnded');
+/** A job waiting on its master script (its workflow id): the master workflow tells it when the master is written. */
+export const masterWaiterSignal = defineSignal<[string]>(MASTER_WAITER_SIGNAL);
+/** The master script a job waits on is written (or failed): sent by the master workflow to each waiting job. */
+export const masterDoneSignal = defineSignal<[MasterOutcome]>('masterDone');
+
+export interface JobEnded {
+  seq: number;
+  /** The attempt that ended (a retried job's earlier attempt must not end its new one). */
+  workflowId: string;
+}
+
+/** A running child job, as handed over at continue-as-new. */
+export interface RunningJob {
+  seq: number;
+  jobId: string;
+  workflowId: string;
+}
+
+/** How a master script workflow ended: written (or found), failed, or to be asked for again (it was cancelled). */
+export interface MasterOutcome {
+  ok: boolean;
+  retry?: boolean;
+  stage?: string;
+  code?: string;
+  message?: string;
+}
+
 export interface BatchProgress {
   paused: boolean;
   window: number;
@@ -65,6 +95,8 @@ export interface BatchWorkflowInput {
   paused?: boolean;
   retryRequested?: boolean;
   run?: number;
+  /** Continue-as-new state: children still running, handed over to this run (they signal their end). */
+  running?: RunningJob[];
 }
 
 export interface JobWorkflowInput {
@@ -73,6 +105,14 @@ export interface JobWorkflowInput {
   seq: number;
   usesMasterDirectly: boolean;
   /** Temporal priority key for the job's activities. @default 3 */
+  priorityKey?: number;
+  /** Signal the end to the parent batch's workflow id (the batch may have continued as new meanwhile). */
+  reportEnd?: boolean;
+}
+
+export interface MasterWorkflowInput {
+  /** The job whose master script this is (the first to ask for it). */
+  jobId: string;
   priorityKey?: number;
 }
 

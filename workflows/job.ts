@@ -1,50 +1,36 @@
 // One job: master script (shared), adaptation, stored script, speech, bookkeeping. Failures are recorded, not thrown.
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
-import type { BookkeepingActivities, ScriptActivities, SpeechActivities } from '../activities';
-import type { JobOutcome, JobWorkflowInput } from './definitions';
-import { taskQueues } from './definitions';
+import { CancellationScope, getExternalWorkflowHandle, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
+import { jobEndedSignal, type JobOutcome, type JobWorkflowInput } from './definitions';
+import { activities, describeFailure } from './job-activities';
+import { awaitMaster } from './master';
 
-const NON_RETRYABLE = ['content_blocked', 'truncated', 'provider_bad_request', 'validation_error'];
-// Provider activities have no attempt limit here: quota waits must never fail a job. Other faults
-// give up after PROVIDER_FAULT_ATTEMPTS, decided in the activity (activities/failures.ts).
-const PROVIDER_RETRY: RetryPolicy = { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE };
-
-function activities(priorityKey: number) {
-  const queues = taskQueues(workflowInfo().taskQueue);
-  const priority = { priorityKey };
-  const bookkeeping = proxyActivities<BookkeepingActivities>({
-    taskQueue: queues.main,
-    priority,
-    startToCloseTimeout: '1 minute',
-    heartbeatTimeout: '10 seconds',
-    // Postgres may restart under a running batch: keep trying rather than lose the job.
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
-  });
-  // The worker heartbeats every running activity (workers/heartbeat.ts): a dead worker is seen fast.
-  const provider = { priority, heartbeatTimeout: '15 seconds', retry: PROVIDER_RETRY } as const;
-  const scripts = proxyActivities<ScriptActivities>({ ...provider, taskQueue: queues.gemini, startToCloseTimeout: '5 minutes' });
-  const speech = proxyActivities<SpeechActivities>({ ...provider, taskQueue: queues.tts, startToCloseTimeout: '15 minutes' });
-  return { bookkeeping, scripts, speech };
-}
-
-/** Stage, code and message of a failed activity, for the job's error record. */
-function describeFailure(err: unknown, stage: string): { stage: string; code: string; message: string } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const details = cause.details?.[0] as { stage?: string } | undefined;
-    return { stage: details?.stage ?? stage, code: cause.type ?? 'internal_error', message: cause.message };
-  }
-  return { stage, code: 'internal_error', message: err instanceof Error ? err.message : String(err) };
+/** Tells the batch (its current run, by workflow id) that this job has ended; a batch already closed needs no word. */
+async function reportEnd(input: JobWorkflowInput): Promise<void> {
+  const parent = workflowInfo().parent;
+  if (!input.reportEnd || !parent || !patched('report-end')) return;
+  const { workflowId } = workflowInfo();
+  await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(parent.workflowId).signal(jobEndedSignal, { seq: input.seq, workflowId }).catch(() => undefined));
 }
 
 export async function jobWorkflow(input: JobWorkflowInput): Promise<JobOutcome> {
+  try {
+    return await runJob(input);
+  } finally {
+    await reportEnd(input);
+  }
+}
+
+async function runJob(input: JobWorkflowInput): Promise<JobOutcome> {
   const { bookkeeping, scripts, speech } = activities(input.priorityKey ?? 3);
   const { jobId } = input;
   let stage = 'bookkeeping';
   try {
     await bookkeeping.startJob({ jobId });
     stage = 'master';
-    await scripts.writeMasterScript({ jobId });
+    // The master is written once, by its own workflow, which the jobs wait on: a job that finds it
+    // written queues no Gemini task (earlier jobs each ran writeMasterScript on the Gemini queue).
+    if (patched('master-workflow')) await awaitMaster(bookkeeping, { jobId, priorityKey: input.priorityKey ?? 3 });
+    else await scripts.writeMasterScript({ jobId });
     if (!input.usesMasterDirectly) {
       stage = 'adaptation';
       await scripts.adaptScript({ jobId });

@@ -1,0 +1,55 @@
+// The master script of one (batch, title, variation), written once by its own workflow: the first job to
+// need it starts it (signal-with-start through an activity, so later jobs join the same run), and every
+// job waiting on it is told by signal when it is written. A job that finds it already written queues no
+// Gemini task at all; the Gemini queue's rate limit counts only calls that may be paid.
+import { ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { MasterActivities } from '../activities';
+import { masterDoneSignal, masterWaiterSignal, type MasterOutcome, type MasterWorkflowInput } from './definitions';
+import { activities, describeFailure } from './job-activities';
+
+/** A waiting job asks again this often, in case the master workflow's word was lost (it was terminated). */
+const RECHECK = '1 minute';
+
+/** Waits until the job's master script is written; throws the master's failure (non-retryable) when it failed. */
+export async function awaitMaster(acts: Pick<MasterActivities, 'requestMaster'>, input: { jobId: string; priorityKey: number }): Promise<void> {
+  const heard: { outcome?: MasterOutcome } = {};
+  setHandler(masterDoneSignal, (outcome) => {
+    heard.outcome = outcome;
+  });
+  for (;;) {
+    heard.outcome = undefined;
+    const { ready } = await acts.requestMaster({ ...input, waiter: workflowInfo().workflowId });
+    if (ready) return;
+    if (!(await condition(() => heard.outcome !== undefined, RECHECK))) continue;
+    const outcome = heard.outcome as MasterOutcome | undefined;
+    if (!outcome || outcome.ok) return;
+    if (outcome.retry) continue; // the master workflow was cancelled: ask again (a new one starts)
+    throw ApplicationFailure.create({ message: outcome.message, type: outcome.code, nonRetryable: true, details: [{ stage: outcome.stage }] });
+  }
+}
+
+/** Writes the master script (unless it exists), then tells every job that waits on it how it went. */
+export async function masterScriptWorkflow(input: MasterWorkflowInput): Promise<MasterOutcome> {
+  const waiters: string[] = [];
+  const known = new Set<string>();
+  setHandler(masterWaiterSignal, (waiter) => {
+    if (known.has(waiter)) return;
+    known.add(waiter);
+    waiters.push(waiter);
+  });
+  const { bookkeeping, scripts } = activities(input.priorityKey ?? 3);
+  let outcome: MasterOutcome;
+  try {
+    if (!(await bookkeeping.masterScriptReady({ jobId: input.jobId }))) await scripts.writeMasterScript({ jobId: input.jobId });
+    outcome = { ok: true };
+  } catch (err) {
+    outcome = isCancellation(err) ? { ok: false, retry: true } : { ok: false, ...describeFailure(err, 'master') };
+  }
+  await CancellationScope.nonCancellable(async () => {
+    // Waiters that join while these signals go out are told in the next round.
+    while (waiters.length > 0) {
+      await Promise.all(waiters.splice(0).map((w) => getExternalWorkflowHandle(w).signal(masterDoneSignal, outcome).catch(() => undefined)));
+    }
+  });
+  return outcome;
+}
