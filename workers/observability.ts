@@ -10,7 +10,7 @@ import { idsFromWorkflowId, withLogContext, type LogFields } from '../adapters/l
 import type { BoltMetrics } from '../adapters/metrics';
 import type { Database } from '../db/schema';
 
-/** The job stage each job activity belongs to, for `bolt_job_stage_duration_seconds`. */
+/** The job stage each job activity belongs to, for `bolt_job_stage_duration_seconds` (`master`: once per master script, by its workflow). */
 const STAGE_OF: Record<string, string> = {
   startJob: 'bookkeeping',
   writeMasterScript: 'master',

@@ -118,7 +118,12 @@ describe('the batch page in Chromium', function () {
     console.log(`      matrix: ${state.changes} cell repaints seen live`);
     assert.ok(state.same && state.navigations === 1, 'no reload');
     assert.ok(state.changes >= 1, 'cells changed while the page watched');
-    const api = await apiGet(base, token, `/api/batches/${batchId}`);
+    // The batch closes its books once its workflow has seen the last job's end (a signal), a moment after 100%.
+    let api = await apiGet(base, token, `/api/batches/${batchId}`);
+    for (let i = 0; i < 60 && api.batch.status === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      api = await apiGet(base, token, `/api/batches/${batchId}`);
+    }
     assert.equal(api.batch.status, 'completed');
     assert.equal(api.batch.counts.completed, 12);
     await page.getByText(/Cost so far/).waitFor();
