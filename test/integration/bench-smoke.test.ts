@@ -2,11 +2,10 @@
 // that the scenario runs and reports figures that add up (every job of both runs completed, the ratio is
 // the quotient of the two rates); it asserts nothing about speed (BENCHMARKS.md reports that).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../support/processes';
+import { runScript } from '../support/processes';
 
 interface Result {
   mode: string;
@@ -19,17 +18,7 @@ interface Result {
 describe('benchmark smoke check', function () {
   this.timeout(600_000);
 
-  /** Runs the bench script without blocking this process (the shared stack's workers live in it). */
-  const bench = (args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'scripts/bench.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('error', reject);
-      child.once('exit', (status) => resolve({ status, stdout, stderr }));
-    });
+  const bench = (args: string[]) => runScript('scripts/bench.ts', args);
 
   it('overhead: a 3 × 2 batch and its raw-engine baseline complete in memory and persisted, and the ratio is theirs', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-bench-smoke-'));

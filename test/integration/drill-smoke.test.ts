@@ -2,11 +2,10 @@
 // SIGKILLed three times. It asserts correctness only (every job completed, none lost, no output stored
 // twice, no more paid calls repeated than were in flight at the kills, three kills made), not speed.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../support/processes';
+import { runScript } from '../support/processes';
 
 interface Report {
   verdict: { expected: number; completed: number; failed: number; lost: number; duplicated: number; repeated: number };
@@ -19,17 +18,7 @@ interface Report {
 describe('drill smoke check', function () {
   this.timeout(900_000);
 
-  /** Runs the drill script without blocking this process (the shared stack's workers live in it). */
-  const drill = (args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'scripts/drill.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('error', reject);
-      child.once('exit', (status) => resolve({ status, stdout, stderr }));
-    });
+  const drill = (args: string[]) => runScript('scripts/drill.ts', args);
 
   it('worker-kill: a 6 × 2 batch completes through three SIGKILLs of its worker process, nothing lost or stored twice', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-drill-smoke-'));

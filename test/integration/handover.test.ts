@@ -5,20 +5,9 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { getBatch } from '../../db/batches';
 import type { BatchWorkflowInput } from '../../workflows/definitions';
-import { countRows, launchBatch, waitForBatch } from '../support/batches';
+import { countRows, launchBatch, waitForBatch, withGeminiLatency } from '../support/batches';
 import { eventually, testStack, type TestStack } from '../support/stack';
 
-/** Runs `fn` with extra Gemini latency, so jobs are still running when a run continues as new. */
-async function withGeminiLatency<T>(stack: TestStack, ms: number, fn: () => Promise<T>): Promise<T> {
-  const options = stack.simulators!.gemini.options as { latencyMs?: number };
-  const before = options.latencyMs;
-  options.latencyMs = ms;
-  try {
-    return await fn();
-  } finally {
-    options.latencyMs = before;
-  }
-}
 
 /** The input of every run of the batch workflow, oldest first. */
 async function runInputs(stack: TestStack, batchId: string): Promise<BatchWorkflowInput[]> {

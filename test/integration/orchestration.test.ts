@@ -9,21 +9,10 @@ import { getBatch } from '../../db/batches';
 import { shippedCatalog } from '../../domain/catalog';
 import { estimateBatch } from '../../domain/estimates';
 import { progressQuery, pauseSignal, resumeSignal, retryFailedSignal, setConcurrencyUpdate } from '../../workflows/definitions';
-import { countRows, historySizes, launchBatch, waitForBatch } from '../support/batches';
+import { countRows, historySizes, launchBatch, waitForBatch, withGeminiLatency } from '../support/batches';
 import { call, smallBatch } from '../support/http';
 import { eventually, newTestUser, testStack, type TestStack } from '../support/stack';
 
-/** Runs `fn` with extra Gemini latency, so batches last long enough to be steered. */
-async function withGeminiLatency<T>(stack: TestStack, ms: number, fn: () => Promise<T>): Promise<T> {
-  const options = stack.simulators!.gemini.options as { latencyMs?: number };
-  const before = options.latencyMs;
-  options.latencyMs = ms;
-  try {
-    return await fn();
-  } finally {
-    options.latencyMs = before;
-  }
-}
 
 const started = async (stack: TestStack, batchId: string) => {
   const rows = await countRows(stack, batchId);

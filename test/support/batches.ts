@@ -112,3 +112,15 @@ export async function countRows(stack: TestStack, batchId: string): Promise<Reco
     .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
+
+/** Runs `fn` with extra Gemini latency at the simulator, so jobs are still running when a test steers the batch. */
+export async function withGeminiLatency<T>(stack: TestStack, ms: number, fn: () => Promise<T>): Promise<T> {
+  const options = stack.simulators!.gemini.options as { latencyMs?: number };
+  const before = options.latencyMs;
+  options.latencyMs = ms;
+  try {
+    return await fn();
+  } finally {
+    options.latencyMs = before;
+  }
+}

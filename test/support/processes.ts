@@ -89,3 +89,16 @@ export function batchBody(titles: number, label: string, languages = [{ language
     agent: { targetMinutes: 0.1 },
   };
 }
+
+/** Runs one of the repository's scripts (`scripts/bench.ts`, `scripts/drill.ts`) as a child process, without blocking this one. */
+export function runScript(script: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
