@@ -1,6 +1,6 @@
 // Minute logs of models with their own per-project quota (Gemini-TTS), counted apart from the classic quotas of keys and projects.
 import type { Kysely, Transaction } from 'kysely';
-import { countRequests, recentRequests, RPM_WINDOW_MS, type Usage } from '../domain/quota';
+import { countRequests, LEASE_STAMPED_RPM_WINDOW_MS, recentRequests, type Usage } from '../domain/quota';
 import type { Database, KeyService } from './schema';
 
 /** A model's own per-minute quota, per project (a key without a project is its own project). */
@@ -11,7 +11,7 @@ export interface ModelQuota {
 
 /** Whose minute the model quota counts: the key's project, or the key itself when it has none. */
 export const modelOwner = (k: { id: string; project: string | null }) => (k.project === null ? `key:${k.id}` : `project:${k.project}`);
-export const modelUsage = (m: ModelQuota, log: number[] | undefined): Usage => ({ rpm: m.rpm, rpd: null, minuteLog: log ?? [], dayWindow: null, dayCount: 0 });
+export const modelUsage = (m: ModelQuota, log: number[] | undefined): Usage => ({ rpm: m.rpm, rpd: null, minuteLog: log ?? [], windowMs: LEASE_STAMPED_RPM_WINDOW_MS, dayWindow: null, dayCount: 0 });
 
 /** The minute log of `model` per owner. */
 export async function modelMinuteLogs(trx: Kysely<Database>, service: KeyService, model: string): Promise<Map<string, number[]>> {
@@ -39,12 +39,12 @@ export async function countModelRequests(trx: Transaction<Database>, service: Ke
  */
 export async function restModel(db: Kysely<Database>, service: KeyService, m: ModelQuota, lease: { keyId: string; project: string | null }, until: Date): Promise<void> {
   const owner = modelOwner({ id: lease.keyId, project: lease.project });
-  const minuteLog = JSON.stringify(Array<number>(Math.max(1, Math.ceil(m.rpm))).fill(until.getTime() - RPM_WINDOW_MS));
+  const minuteLog = JSON.stringify(Array<number>(Math.max(1, Math.ceil(m.rpm))).fill(until.getTime() - LEASE_STAMPED_RPM_WINDOW_MS));
   await writeModelLog(db, service, owner, m.name, minuteLog, new Date());
 }
 
 /** Requests of the last minute per model and owner (`project:<name>` or `key:<id>`), for `keys list` and tests. */
 export async function modelUsageNow(db: Kysely<Database>, service: KeyService, now = new Date()): Promise<Array<{ owner: string; model: string; lastMinute: number }>> {
   const rows = await db.selectFrom('api_key_model_usage').select(['owner', 'model', 'minute_log']).where('service', '=', service).execute();
-  return rows.map((r) => ({ owner: r.owner, model: r.model, lastMinute: recentRequests({ minuteLog: r.minute_log }, now).length }));
+  return rows.map((r) => ({ owner: r.owner, model: r.model, lastMinute: recentRequests({ minuteLog: r.minute_log, windowMs: LEASE_STAMPED_RPM_WINDOW_MS }, now).length }));
 }

@@ -15,7 +15,7 @@ import {
   SHARED_FAILURE_WINDOW_MS,
   type BreakerState,
 } from '../../domain/breaker';
-import { countRequests, headroomAt, nextMinute, nextQuotaMidnight, quotaDay, restampRequests, RPM_WINDOW_MS, type Usage } from '../../domain/quota';
+import { countRequests, headroomAt, LEASE_STAMPED_RPM_WINDOW_MS, nextMinute, nextQuotaMidnight, quotaDay, restampRequests, RPM_WINDOW_MS, type Usage } from '../../domain/quota';
 
 const policy = { ...DEFAULT_BREAKER_POLICY, failureThreshold: 3, backoffBaseMs: 1000, backoffMaxMs: 5000, probeTimeoutMs: 30_000 };
 const t0 = new Date('2026-11-25T10:15:30.500Z');
@@ -198,7 +198,7 @@ describe('quota reset times', () => {
 describe('quota headroom', () => {
   const empty: Usage = { rpm: 3, rpd: 5, minuteLog: [], dayWindow: null, dayCount: 0 };
 
-  it('fills a sliding minute up to its RPM, then waits until the oldest request has left the 62 s window', () => {
+  it('fills a sliding minute up to its RPM, then waits until the oldest request has left the 60.5 s window', () => {
     let u = empty;
     const times = [t0, later(10_000), later(20_000)];
     for (const at of times) {
@@ -206,17 +206,24 @@ describe('quota headroom', () => {
       u = { ...u, ...countRequests(u, at) };
     }
     assert.equal(u.minuteLog.length, 3);
-    assert.deepEqual(headroomAt(u, later(20_000)), later(62_001), 'room when the first request leaves the window');
+    assert.deepEqual(headroomAt(u, later(20_000)), later(60_501), 'room when the first request leaves the window');
     // A new calendar minute does not reset a sliding window: 10:16:00 is only 29.5 s after the first request.
-    assert.deepEqual(headroomAt(u, nextMinute(t0)), later(62_001));
-    assert.deepEqual(headroomAt(u, later(62_001)), later(62_001));
-    assert.deepEqual(countRequests(u, later(62_001)).minuteLog, [later(10_000), later(20_000), later(62_001)].map((d) => d.getTime()), 'old requests drop out of the log');
+    assert.deepEqual(headroomAt(u, nextMinute(t0)), later(60_501));
+    assert.deepEqual(headroomAt(u, later(60_501)), later(60_501));
+    assert.deepEqual(countRequests(u, later(60_501)).minuteLog, [later(10_000), later(20_000), later(60_501)].map((d) => d.getTime()), 'old requests drop out of the log');
+  });
+
+  it('keeps the longer window for logs stamped only at the lease (a model\'s own quota)', () => {
+    const leaseStamped: Usage = { ...empty, rpd: null, rpm: 1, windowMs: LEASE_STAMPED_RPM_WINDOW_MS };
+    const used = { ...leaseStamped, ...countRequests(leaseStamped, t0) };
+    assert.deepEqual(headroomAt(used, later(60_501)), later(62_001), 'the end-stamped window would already have room');
+    assert.deepEqual(headroomAt({ ...used, windowMs: undefined }, later(60_501)), later(60_501));
   });
 
   it('needs room for the whole cost of a multi-request call', () => {
     const u = { ...empty, rpd: null, minuteLog: [t0.getTime(), later(1000).getTime()] };
     assert.deepEqual(headroomAt(u, later(2000), 1), later(2000));
-    assert.deepEqual(headroomAt(u, later(2000), 2), later(62_001), 'one of the two must leave first');
+    assert.deepEqual(headroomAt(u, later(2000), 2), later(60_501), 'one of the two must leave first');
   });
 
   it('fills a day up to its RPD, then waits for midnight Pacific', () => {
@@ -229,7 +236,7 @@ describe('quota headroom', () => {
     const minuteOnly = { ...empty, rpd: null };
     assert.deepEqual(headroomAt(minuteOnly, t0, 10), t0);
     const used = { ...minuteOnly, ...countRequests(minuteOnly, t0, 1) };
-    assert.deepEqual(headroomAt(used, t0, 10), later(62_001));
+    assert.deepEqual(headroomAt(used, t0, 10), later(60_501));
   });
 
   it('counts a finished call from its end: the window frees later, by the time the call took', () => {
@@ -239,7 +246,7 @@ describe('quota headroom', () => {
     u = { ...u, ...countRequests(u, later(1000), 1) };
     const moved = restampRequests(u.minuteLog, t0.getTime(), later(5000).getTime(), 2);
     assert.deepEqual(moved, [later(1000), later(5000), later(5000)].map((d) => d.getTime()), 'in order, both requests of the call moved');
-    assert.deepEqual(headroomAt({ ...u, minuteLog: moved }, later(6000)), later(63_001), 'room when the call that ended first leaves');
+    assert.deepEqual(headroomAt({ ...u, minuteLog: moved }, later(6000)), later(61_501), 'room when the call that ended first leaves');
     assert.deepEqual(restampRequests(u.minuteLog, later(9000).getTime(), later(10_000).getTime()), u.minuteLog, 'a lease no longer logged moves nothing');
   });
 
