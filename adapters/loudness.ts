@@ -1,6 +1,6 @@
 // Loudness of a whole narration: measured with the ebur128 library (ITU-R BS.1770-4 / EBU R128, the Rust crate
 // built to WebAssembly) and normalised once, on the joined PCM, before encoding (domain/loudness.ts does the gain).
-// This is CPU work (about two seconds per minute of audio): narrations run it in the audio thread pool
+// This is CPU work (about 0.2 s per minute of audio, most of it the integrated loudness): narrations run it in the audio thread pool
 // (audio-pool.ts), so the calling thread is the pool's, not the worker's event loop.
 import { readFileSync } from 'node:fs';
 import {
