@@ -1,6 +1,6 @@
 // Loudness of a whole narration: measured with the ebur128 library (ITU-R BS.1770-4 / EBU R128, the Rust crate
 // built to WebAssembly) and normalised once, on the joined PCM, before encoding (domain/loudness.ts does the gain).
-// This is CPU work (about two seconds per minute of audio): narrations run it in the audio thread pool
+// This is CPU work (about 0.2 s per minute of audio, most of it the integrated loudness): narrations run it in the audio thread pool
 // (audio-pool.ts), so the calling thread is the pool's, not the worker's event loop.
 import { readFileSync } from 'node:fs';
 import {
@@ -48,15 +48,98 @@ function ebur128(): Ebur128Exports {
   return meter;
 }
 
+/** Runs one of the crate's mono functions on `length` samples that `fill` writes into its memory. */
+function runCrate(fn: 'ebur128_integrated_mono' | 'ebur128_true_peak_mono', sampleRate: number, length: number, fill: (view: Float32Array) => void): number {
+  const w = ebur128();
+  const ptr = w.__wbindgen_malloc(length * 4); // the Rust side owns and frees this Vec<f32>
+  fill(new Float32Array(w.memory.buffer, ptr, length));
+  return w[fn](sampleRate, ptr, length);
+}
+
+/** The crate's true peak (dBTP) of the whole signal, every sample through its interpolator. */
+export function crateTruePeakDbtp(samples: Float32Array, sampleRate: number): number {
+  return runCrate('ebur128_true_peak_mono', sampleRate, samples.length, (v) => v.set(samples));
+}
+
+/**
+ * The crate's true-peak interpolator (ebur128 0.1.6, the version in the package, src/interp.rs): 48 Hann-windowed
+ * sinc taps split into `factor` phases, so each interpolated point is a weighted sum of the last 48/factor input
+ * samples (4× below 96 kHz, 2× below 192 kHz). `gain` is the largest sum of |taps| over the phases: no point can
+ * exceed gain × the largest |sample| in its window.
+ */
+export function truePeakInterpolator(sampleRate: number): { factor: number; taps: Float32Array[]; window: number; gain: number } | undefined {
+  const factor = sampleRate < 96_000 ? 4 : sampleRate < 192_000 ? 2 : undefined;
+  if (!factor) return undefined;
+  const window = 48 / factor;
+  const taps = Array.from({ length: factor }, () => new Float32Array(window));
+  for (let j = 0; j < 48; j++) {
+    const w = 0.5 * (1 - Math.cos((2 * Math.PI * j) / 48));
+    const m = j - 24;
+    taps[j % factor]![Math.floor(j / factor)] = Math.abs(m) > 1e-6 ? (w * Math.sin((m * Math.PI) / factor)) / ((m * Math.PI) / factor) : w;
+  }
+  const gain = Math.max(...taps.map((t) => t.reduce((sum, c) => sum + Math.abs(c), 0)));
+  return { factor, taps, window, gain };
+}
+
+/**
+ * The stretches of `samples` that can hold the crate's true peak, joined, or undefined when that would not be
+ * shorter. The true peak is at least the sample peak P, and a point whose window of input samples are all under
+ * P / gain stays under P, so only the points whose window holds a sample ≥ P / gain matter: each such sample is
+ * kept with the window - 1 real samples before and after it (so every window holding it is whole), and the
+ * stretches are joined by window - 1 zeros. Every point the crate computes on that is one of the whole signal's
+ * (same window, same arithmetic) or has only samples under P / gain in its window (so stays under P).
+ */
+export function truePeakStretches(samples: Float32Array, sampleRate: number): Float32Array | undefined {
+  const n = samples.length;
+  const interp = truePeakInterpolator(sampleRate);
+  let peak = 0;
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(samples[i]!);
+    if (a > peak) peak = a;
+  }
+  if (!interp || peak === 0) return undefined;
+  // A margin for the crate's f32 rounding of the weighted sums.
+  const threshold = peak / (interp.gain * (1 + 1e-4));
+  const pad = interp.window - 1;
+  const starts: number[] = [];
+  const ends: number[] = []; // exclusive
+  let length = 0;
+  for (let i = 0; i < n; i++) {
+    if (Math.abs(samples[i]!) < threshold) continue;
+    const start = Math.max(0, i - pad);
+    const end = Math.min(n, i + pad + 1);
+    const last = ends.length - 1;
+    if (last >= 0 && start <= ends[last]! + pad) {
+      length += end - ends[last]!;
+      ends[last] = end;
+    } else {
+      length += end - start + (last >= 0 ? pad : 0);
+      starts.push(start);
+      ends.push(end);
+    }
+  }
+  if (length >= n) return undefined;
+  const out = new Float32Array(length);
+  let at = 0;
+  for (let s = 0; s < starts.length; s++) {
+    if (s > 0) at += pad;
+    out.set(samples.subarray(starts[s], ends[s]), at);
+    at += ends[s]! - starts[s]!;
+  }
+  return out;
+}
+
+/** The crate's true peak (dBTP) of mono float samples, metered on the stretches that can hold it (equal to the whole's: test/unit/loudness.test.ts). */
+export function truePeakDbtpSync(samples: Float32Array, sampleRate: number): number {
+  return crateTruePeakDbtp(truePeakStretches(samples, sampleRate) ?? samples, sampleRate);
+}
+
 /** Integrated loudness (LUFS) and true peak (dBTP, as the crate returns it) of mono float samples, in this thread. */
 export function measureLoudnessSync(samples: Float32Array, sampleRate: number): LoudnessMeasure {
-  const w = ebur128();
-  const run = (fn: 'ebur128_integrated_mono' | 'ebur128_true_peak_mono') => {
-    const ptr = w.__wbindgen_malloc(samples.length * 4); // the Rust side owns and frees this Vec<f32>
-    new Float32Array(w.memory.buffer, ptr, samples.length).set(samples);
-    return w[fn](sampleRate, ptr, samples.length);
+  return {
+    integratedLufs: runCrate('ebur128_integrated_mono', sampleRate, samples.length, (v) => v.set(samples)),
+    truePeakDbtp: truePeakDbtpSync(samples, sampleRate),
   };
-  return { integratedLufs: run('ebur128_integrated_mono'), truePeakDbtp: run('ebur128_true_peak_mono') };
 }
 
 /** Integrated loudness (LUFS) and true peak (dBTP) of mono float samples. */
