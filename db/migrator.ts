@@ -22,6 +22,7 @@ import * as narrationQuality from './migrations/2026_12_02_0600_narration_qualit
 import * as waitReasons from './migrations/2026_12_02_0700_wait_reasons';
 import * as counterShards from './migrations/2026_12_02_0800_counter_shards';
 import * as languageCounts from './migrations/2026_12_02_0900_language_counts';
+import * as checkCountIndexes from './migrations/2026_12_02_0910_check_count_indexes';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -45,6 +46,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0700_wait_reasons': waitReasons,
   '2026_12_02_0800_counter_shards': counterShards,
   '2026_12_02_0900_language_counts': languageCounts,
+  '2026_12_02_0910_check_count_indexes': checkCountIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
