@@ -21,6 +21,8 @@ import * as geminiTts from './migrations/2026_12_02_0500_gemini_tts';
 import * as narrationQuality from './migrations/2026_12_02_0600_narration_quality';
 import * as waitReasons from './migrations/2026_12_02_0700_wait_reasons';
 import * as counterShards from './migrations/2026_12_02_0800_counter_shards';
+import * as languageCounts from './migrations/2026_12_02_0900_language_counts';
+import * as checkCountIndexes from './migrations/2026_12_02_0910_check_count_indexes';
 
 /** Every migration, by its frozen, sortable name. */
 export const migrations: Record<string, Migration> = {
@@ -43,6 +45,8 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0600_narration_quality': narrationQuality,
   '2026_12_02_0700_wait_reasons': waitReasons,
   '2026_12_02_0800_counter_shards': counterShards,
+  '2026_12_02_0900_language_counts': languageCounts,
+  '2026_12_02_0910_check_count_indexes': checkCountIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -37,26 +37,30 @@ export async function checksForJob(db: Kysely<Database>, job: Pick<Job, 'batch_i
 
 /**
  * Jobs of a batch by what the check did to their scripts (the worst of master and adaptation counts):
- * cleaned, regenerated, and failed (the job failed at stage `qa`).
+ * cleaned, regenerated, and failed (the job failed at stage `qa`). It reads only the checks that changed a
+ * script and the jobs those checks cover (partial indexes), not every job of the batch.
  */
 export async function batchCheckCounts(db: Kysely<Database>, batchId: string): Promise<{ cleaned: number; regenerated: number; failed: number }> {
   const r = await sql<{ cleaned: string; regenerated: string; failed: string }>`
-    with per_job as (
+    with changed as (
+      select c.title_index, c.variation, c.language, c.kind, c.outcome, b.master_language
+      from script_checks c
+      join batches b on b.id = c.batch_id
+      where c.batch_id = ${batchId} and c.outcome in ('cleaned', 'regenerated')
+    ),
+    per_job as (
       select j.id, j.error_stage,
-        bool_or(c.outcome = 'regenerated') as regenerated,
-        bool_or(c.outcome = 'cleaned') as cleaned
-      from jobs j
-      join batches b on b.id = j.batch_id
-      left join script_checks c on c.batch_id = j.batch_id and c.title_index = j.title_index and c.variation = j.variation
-        and (c.language = j.language or (c.kind = 'master' and c.language = b.master_language))
-      where j.batch_id = ${batchId}
+        bool_or(k.outcome = 'regenerated') as regenerated,
+        bool_or(k.outcome = 'cleaned') as cleaned
+      from changed k
+      join jobs j on j.batch_id = ${batchId} and j.title_index = k.title_index and j.variation = k.variation
+        and (k.language = j.language or (k.kind = 'master' and k.language = k.master_language))
       group by j.id, j.error_stage
     )
     select
-      count(*) filter (where cleaned and not coalesce(regenerated, false) and error_stage is distinct from 'qa') as cleaned,
-      count(*) filter (where regenerated and error_stage is distinct from 'qa') as regenerated,
-      count(*) filter (where error_stage = 'qa') as failed
-    from per_job`.execute(db);
+      (select count(*) from per_job where cleaned and not regenerated and error_stage is distinct from 'qa') as cleaned,
+      (select count(*) from per_job where regenerated and error_stage is distinct from 'qa') as regenerated,
+      (select count(*) from jobs where batch_id = ${batchId} and error_stage = 'qa') as failed`.execute(db);
   const row = r.rows[0];
   return { cleaned: Number(row?.cleaned ?? 0), regenerated: Number(row?.regenerated ?? 0), failed: Number(row?.failed ?? 0) };
 }

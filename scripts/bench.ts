@@ -5,6 +5,7 @@
 const SCENARIOS: Record<string, () => Promise<{ run(argv: string[]): Promise<void> }>> = {
   overhead: () => import('./bench/overhead'),
   counters: () => import('./bench/counters'),
+  status: () => import('./bench/status'),
   scale: () => import('./bench/scale'),
   quota: () => import('./bench/quota'),
   headline: () => import('./bench/headline'),
