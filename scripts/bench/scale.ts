@@ -99,7 +99,7 @@ async function currentRunEvents(stack: Stack, workflowId: string): Promise<numbe
  * Cancels the batch through the API and waits until it is closed: the request's time, the time until the
  * batch reads `cancelled`, and what is still running afterwards (workflows in Temporal, jobs not final).
  */
-async function cancelAndCheck(stack: Stack, token: string, batch: { id: string; workflowId: string }) {
+async function cancelAndCheck(stack: Stack, token: string, batch: { id: string; workflowId: string }, worker: ChildProcess) {
   const t0 = performance.now();
   const res = await api<unknown>(stack, 'POST', `/api/batches/${batch.id}/cancel`, token, {});
   const requestMs = performance.now() - t0;
@@ -110,6 +110,7 @@ async function cancelAndCheck(stack: Stack, token: string, batch: { id: string; 
     const b = (await api<{ batch: Outcome }>(stack, 'GET', `/api/batches/${batch.id}`, token)).json.batch;
     if (FINAL.includes(b.status)) outcome = b;
     else if (Date.now() > deadline) throw new Error(`the batch did not close within 10 minutes of the cancel: ${JSON.stringify(b)}`);
+    else if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker exited (${worker.exitCode ?? worker.signalCode}) before the batch closed`);
     else await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const closedMs = performance.now() - t0;
@@ -142,14 +143,15 @@ async function runBatch(stack: Stack, worker: ChildProcess, args: z.infer<typeof
       largestRunSoFar = Math.max(largestRunSoFar, (await currentRunEvents(stack, batch.workflowId)) ?? 0);
       console.log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${JSON.stringify(b.counts)}; batch run history so far ≤ ${largestRunSoFar} events; load ${os.loadavg()[0]!.toFixed(1)}`);
     }
-    if (worker.exitCode !== null) throw new Error(`the worker exited (${worker.exitCode})`);
+    // A worker killed by a signal has no exit code, only a signal code.
+    if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker exited (${worker.exitCode ?? worker.signalCode})`);
   }
   const totalS = (Date.now() - t0) / 1000;
   // Bounded run: cancel with the probes still on (the cancel's load shows in them), then stop them.
   let cancel: Awaited<ReturnType<typeof cancelAndCheck>> | undefined;
   if (atStop) {
     console.log(`  ${totalS.toFixed(0)} s: --for ${args.for} min reached at ${JSON.stringify(atStop.counts)}; cancelling the batch`);
-    cancel = await cancelAndCheck(stack, token, batch);
+    cancel = await cancelAndCheck(stack, token, batch, worker);
     outcome = cancel.outcome;
     console.log(`  cancel: request ${cancel.requestMs.toFixed(0)} ms, batch closed after ${(cancel.closedMs / 1000).toFixed(1)} s; workflows of the batch still running: ${cancel.runningWorkflows}`);
   }
