@@ -192,7 +192,7 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
       await withStage(Stage.bookkeeping, async () => {
         const { capUsd, perJobUsd } = await perJobCost(ctx, input.batchId);
         const message = budgetMessage(capUsd ?? 0, perJobUsd, await attemptsSoFar(db, input.batchId));
-        await transitionAll(db, input.batchId, 'queued', 'cancelled', { error_stage: 'orchestration', error_code: 'budget_exhausted', error_message: message });
+        await transitionAll(db, input.batchId, 'queued', 'cancelled', { error_stage: 'orchestration', error_code: 'budget_exhausted', error_message: message }, () => heartbeat());
         await setBatchStatus(db, input.batchId, 'budget_exhausted');
         await db.updateTable('batches').set({ status_message: message }).where('id', '=', input.batchId).execute();
       });
@@ -221,7 +221,7 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
       return withStage(Stage.bookkeeping, async () => {
         // A retry is a new try: scripts that failed their check are written (and checked) again.
         await forgetFailedScriptChecks(db, input.batchId);
-        const n = await transitionAll(db, input.batchId, 'failed', 'queued');
+        const n = await transitionAll(db, input.batchId, 'failed', 'queued', {}, () => heartbeat());
         await setBatchStatus(db, input.batchId, 'running');
         return n;
       });
@@ -234,7 +234,7 @@ export function createOrchestrationActivities({ db, geminiModel = 'gemini-2.5-fl
 
     /** Cancels every job that never started (the batch was cancelled); returns how many. */
     async cancelQueued(input: { batchId: string }): Promise<number> {
-      return withStage(Stage.bookkeeping, () => transitionAll(db, input.batchId, 'queued', 'cancelled'));
+      return withStage(Stage.bookkeeping, () => transitionAll(db, input.batchId, 'queued', 'cancelled', {}, () => heartbeat()));
     },
   };
 }

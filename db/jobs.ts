@@ -55,12 +55,34 @@ export async function transitionJob(
   });
 }
 
+/** Jobs moved per transaction by {@link transitionAll}: a 100,000-job cancel is 20 short statements. */
+const TRANSITION_CHUNK = 5000;
+
 /**
- * Moves every job of a batch in status `from` to `to` at once (retry-failed, cancel what never
- * started) and shifts the counters by the number actually moved, in one transaction.
+ * Moves every job of a batch in status `from` to `to` (retry-failed, cancel what never started) and
+ * shifts the counters by the number actually moved. A transaction per range of 5,000 seqs, each moving
+ * its rows and their counts together, with `onChunk` after each (an activity's heartbeat); a run stopped
+ * half-way is finished by running it again. Returns how many moved.
  */
-export async function transitionAll(db: Kysely<Database>, batchId: string, from: JobStatus, to: JobStatus, patch: JobUpdate = {}): Promise<number> {
+export async function transitionAll(db: Kysely<Database>, batchId: string, from: JobStatus, to: JobStatus, patch: JobUpdate = {}, onChunk: () => void = () => undefined): Promise<number> {
   if (!JOB_TRANSITIONS[from].includes(to)) throw new Error(`jobs cannot move from ${from} to ${to}`);
+  const range = await db
+    .selectFrom('jobs')
+    .select((eb) => [eb.fn.min<number>('seq').as('lo'), eb.fn.max<number>('seq').as('hi')])
+    .where('batch_id', '=', batchId)
+    .where('status', '=', from)
+    .executeTakeFirstOrThrow();
+  if (range.lo === null || range.hi === null) return 0;
+  let total = 0;
+  for (let lo = Number(range.lo); lo <= Number(range.hi); lo += TRANSITION_CHUNK) {
+    total += await transitionRange(db, batchId, from, to, patch, lo, lo + TRANSITION_CHUNK);
+    onChunk();
+  }
+  return total;
+}
+
+/** Moves the batch's `from` jobs with `lo <= seq < hi` and their counts, in one transaction. */
+function transitionRange(db: Kysely<Database>, batchId: string, from: JobStatus, to: JobStatus, patch: JobUpdate, lo: number, hi: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
     // The update locks each row it moves (a job moved meanwhile by transitionJob is re-checked and left out),
     // so the counts move by exactly the rows moved, in each row's shard.
@@ -73,6 +95,8 @@ export async function transitionAll(db: Kysely<Database>, batchId: string, from:
         ...(to === 'queued' ? { error_stage: null, error_code: null, error_message: null, finished_at: null, stage: null } : { finished_at: new Date() }),
       })
       .where('batch_id', '=', batchId)
+      .where('seq', '>=', lo)
+      .where('seq', '<', hi)
       .where('status', '=', from)
       .returning('seq')
       .execute();

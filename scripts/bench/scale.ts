@@ -3,7 +3,9 @@
 // latency, and the API and worker processes' memory; at the end the largest workflow history, lost jobs
 // and the total time. The default is the issue's 100,000 jobs (1,000 titles × 50 languages × 2
 // variations); `--jobs` picks a smaller matrix of the same shape (titles × up to 50 languages).
-// Options: --jobs 100000 --persisted (dev server on a SQLite file) --out bench-results
+// `--for <minutes>` bounds the run: after that long the batch is cancelled and the figures are those of a
+// partial run (what was done, the cancel's time, what was left running), never a completion.
+// Options: --jobs 100000 --for 10 --persisted (dev server on a SQLite file) --out bench-results
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +20,7 @@ import { followEvents, historyFigures, pollStatus, sampleMemory, summarise } fro
 
 const Args = z.object({
   jobs: z.coerce.number().int().min(1).max(1000 * 100 * 5),
+  for: z.coerce.number().positive().optional(),
   persisted: z.boolean(),
   out: z.string().min(1),
 });
@@ -84,6 +87,38 @@ interface Outcome {
   counts: Record<string, number>;
 }
 
+const FINAL = ['completed', 'failed', 'cancelled', 'budget_exhausted'];
+
+/** The batch workflow's current run's history length (the largest so far is kept by the caller). */
+async function currentRunEvents(stack: Stack, workflowId: string): Promise<number | undefined> {
+  const d = await stack.client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+  return d?.historyLength;
+}
+
+/**
+ * Cancels the batch through the API and waits until it is closed: the request's time, the time until the
+ * batch reads `cancelled`, and what is still running afterwards (workflows in Temporal, jobs not final).
+ */
+async function cancelAndCheck(stack: Stack, token: string, batch: { id: string; workflowId: string }, worker: ChildProcess) {
+  const t0 = performance.now();
+  const res = await api<unknown>(stack, 'POST', `/api/batches/${batch.id}/cancel`, token, {});
+  const requestMs = performance.now() - t0;
+  if (res.status !== 202) throw new Error(`cancel answered ${res.status}: ${JSON.stringify(res.json)}`);
+  let outcome: Outcome | undefined;
+  const deadline = Date.now() + 10 * 60_000;
+  while (!outcome) {
+    const b = (await api<{ batch: Outcome }>(stack, 'GET', `/api/batches/${batch.id}`, token)).json.batch;
+    if (FINAL.includes(b.status)) outcome = b;
+    else if (Date.now() > deadline) throw new Error(`the batch did not close within 10 minutes of the cancel: ${JSON.stringify(b)}`);
+    else if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker exited (${worker.exitCode ?? worker.signalCode}) before the batch closed`);
+    else await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const closedMs = performance.now() - t0;
+  let runningWorkflows = 0;
+  for await (const w of stack.client.workflow.list({ query: `ExecutionStatus = "Running"` })) if (w.workflowId.includes(batch.id)) runningWorkflows++;
+  return { requestMs, closedMs, outcome, runningWorkflows };
+}
+
 /** Runs the batch to its end with the probes on; returns what they saw. */
 async function runBatch(stack: Stack, worker: ChildProcess, args: z.infer<typeof Args>) {
   const token = (await api<{ token: string }>(stack, 'POST', '/api/auth/login', undefined, ADMIN)).json.token;
@@ -95,17 +130,31 @@ async function runBatch(stack: Stack, worker: ChildProcess, args: z.infer<typeof
   const events = followEvents(`${stack.apiUrl}/api/batches/${batch.id}/events`, token);
   let outcome: Outcome | undefined;
   let lastLog = 0;
-  while (!outcome) {
+  let largestRunSoFar = 0;
+  let atStop: Outcome | undefined;
+  const stopAt = args.for === undefined ? Infinity : t0 + args.for * 60_000;
+  while (!outcome && !atStop) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const b = (await api<{ batch: Outcome }>(stack, 'GET', `/api/batches/${batch.id}`, token)).json.batch;
-    if (['completed', 'failed', 'cancelled', 'budget_exhausted'].includes(b.status)) outcome = b;
+    if (FINAL.includes(b.status)) outcome = b;
+    else if (Date.now() >= stopAt) atStop = b;
     else if (Date.now() - lastLog > 30_000) {
       lastLog = Date.now();
-      console.log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${JSON.stringify(b.counts)}; load ${os.loadavg()[0]!.toFixed(1)}`);
+      largestRunSoFar = Math.max(largestRunSoFar, (await currentRunEvents(stack, batch.workflowId)) ?? 0);
+      console.log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${JSON.stringify(b.counts)}; batch run history so far ≤ ${largestRunSoFar} events; load ${os.loadavg()[0]!.toFixed(1)}`);
     }
-    if (worker.exitCode !== null) throw new Error(`the worker exited (${worker.exitCode})`);
+    // A worker killed by a signal has no exit code, only a signal code.
+    if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker exited (${worker.exitCode ?? worker.signalCode})`);
   }
   const totalS = (Date.now() - t0) / 1000;
+  // Bounded run: cancel with the probes still on (the cancel's load shows in them), then stop them.
+  let cancel: Awaited<ReturnType<typeof cancelAndCheck>> | undefined;
+  if (atStop) {
+    console.log(`  ${totalS.toFixed(0)} s: --for ${args.for} min reached at ${JSON.stringify(atStop.counts)}; cancelling the batch`);
+    cancel = await cancelAndCheck(stack, token, batch, worker);
+    outcome = cancel.outcome;
+    console.log(`  cancel: request ${cancel.requestMs.toFixed(0)} ms, batch closed after ${(cancel.closedMs / 1000).toFixed(1)} s; workflows of the batch still running: ${cancel.runningWorkflows}`);
+  }
   events.stop();
   const [statusMs, sse] = await Promise.all([status.stop(), events.done]);
   const mem = memory.stop();
@@ -116,7 +165,8 @@ async function runBatch(stack: Stack, worker: ChildProcess, args: z.infer<typeof
     .executeTakeFirstOrThrow();
   const lost = batch.counts.total - Number(rows.final);
   const history = await historyFigures(stack.client, batch.id, batch.workflowId);
-  return { batch: { id: batch.id, jobs: batch.counts.total, matrix: batch.matrix }, createMs: batch.createMs, serverTiming: batch.serverTiming, totalS, outcome, rows: Number(rows.rows), lost, status: summarise(statusMs), sse: { firstEventMs: sse.firstEventMs, events: sse.events, lag: summarise(sse.lagsMs) }, memory: mem, history };
+  const partial = atStop ? { forMinutes: args.for!, countsAtStop: atStop.counts, cancel: { requestMs: cancel!.requestMs, closedMs: cancel!.closedMs, runningWorkflowsAfter: cancel!.runningWorkflows } } : undefined;
+  return { batch: { id: batch.id, jobs: batch.counts.total, matrix: batch.matrix }, createMs: batch.createMs, serverTiming: batch.serverTiming, totalS, outcome: outcome!, partial, rows: Number(rows.rows), lost, status: summarise(statusMs), sse: { firstEventMs: sse.firstEventMs, events: sse.events, lag: summarise(sse.lagsMs) }, memory: mem, history };
 }
 
 async function scale(args: z.infer<typeof Args>): Promise<Awaited<ReturnType<typeof runBatch>>> {
@@ -151,12 +201,15 @@ const ms = (v: number | null) => (v === null ? '–' : v.toFixed(0));
 
 /** Runs the scenario; exit code 1 when a job was lost or the batch did not complete. */
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { jobs: { type: 'string', default: '100000' }, persisted: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench-results' } } });
+  const { values } = parseArgs({ args: argv, options: { jobs: { type: 'string', default: '100000' }, for: { type: 'string' }, persisted: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench-results' } } });
   const args = parseOptions(Args, values);
   const load = os.loadavg();
   const r = await scale(args);
   const mem = r.memory.summary;
   console.log('');
+  if (r.partial) console.log(`PARTIAL RUN (--for ${r.partial.forMinutes} min, then cancelled; not a completion): at the stop ${JSON.stringify(r.partial.countsAtStop)}`);
+  console.log(`create: ${r.createMs.toFixed(0)} ms (Server-Timing: ${r.serverTiming ?? '–'})`);
+  if (r.partial) console.log(`cancel: request ${r.partial.cancel.requestMs.toFixed(0)} ms, batch closed after ${(r.partial.cancel.closedMs / 1000).toFixed(1)} s, workflows of the batch running afterwards: ${r.partial.cancel.runningWorkflowsAfter}`);
   console.log('| jobs | create ms | total s | completed | failed | lost | status p50/p95 ms | SSE lag p50/p95 ms | API RSS first→max MB | worker RSS first→max MB | largest history (events) |');
   console.log('|---:|---:|---:|---:|---:|---:|---|---|---|---|---|');
   console.log(
@@ -164,8 +217,9 @@ export async function run(argv: string[]): Promise<void> {
   );
   console.log(`batch runs (continue-as-new): ${r.history.batchRuns.length}, events per run: ${r.history.batchRuns.map((b) => b.events).join(', ')}; job workflows listed: ${r.history.jobWorkflows}; load average at start ${load.map((l) => l.toFixed(1)).join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   writeReport(args.out, 'scale', { machine: machine(), options: args, loadAtStart: load, result: r });
-  if (r.lost !== 0 || r.outcome.status !== 'completed') {
-    console.error(`bench: ${r.lost} job(s) lost; batch ${r.outcome.status}`);
+  const expected = r.partial ? 'cancelled' : 'completed';
+  if (r.lost !== 0 || r.outcome.status !== expected || (r.partial && r.partial.cancel.runningWorkflowsAfter > 0)) {
+    console.error(`bench: ${r.lost} job(s) lost; batch ${r.outcome.status}${r.partial ? `; ${r.partial.cancel.runningWorkflowsAfter} workflow(s) still running after the cancel` : ''}`);
     process.exitCode = 1;
   }
 }

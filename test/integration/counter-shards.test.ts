@@ -88,6 +88,24 @@ describe('batch counters in shards', function () {
     assert.deepEqual(await liveWork(stack.db, userId), { running: 1, queued: 2 + rows.queued! });
   });
 
+  it('a bulk move over more than one chunk of seqs moves every row and its count, and reports each chunk', async () => {
+    const userId = `shards-${randomUUID()}`;
+    const batchId = await newBatch(stack.db, userId, 12_001);
+    // A few jobs have left the queue already: the bulk move leaves them where they are.
+    const started = await stack.db.selectFrom('jobs').select('id').where('batch_id', '=', batchId).where('seq', 'in', [0, 5000, 12_000]).execute();
+    for (const j of started) assert.ok(await transitionJob(stack.db, j.id, 'running', { started_at: new Date() }));
+    let chunks = 0;
+    const moved = await transitionAll(stack.db, batchId, 'queued', 'cancelled', {}, () => chunks++);
+    assert.equal(moved, 11_998);
+    assert.equal(chunks, 3);
+    const rows = await rowCounts(stack.db, batchId);
+    assert.deepEqual(rows, { queued: 0, running: 3, completed: 0, failed: 0, cancelled: 11_998 });
+    const batch = (await getBatch(stack.db, batchId))!;
+    assert.deepEqual({ queued: batch.queued, running: batch.running, completed: batch.completed, failed: batch.failed, cancelled: batch.cancelled }, rows);
+    // Again: nothing left to move.
+    assert.equal(await transitionAll(stack.db, batchId, 'queued', 'cancelled'), 0);
+  });
+
   it('rows from before the shards keep their counts, and fold back when the migration is undone', async () => {
     const name = `bolt_shards_${process.pid}`;
     await sql`${sql.raw(`create database ${name}`)}`.execute(stack.db);
