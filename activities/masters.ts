@@ -1,6 +1,7 @@
 // Main-queue activities for master scripts: is a job's master written, and if not, join (or start) the
 // per-(batch, title, variation) master workflow that writes it once. No Gemini task is queued to find out.
 import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { findScript } from '../db/scripts';
@@ -44,6 +45,36 @@ export function createMasterActivities({ db }: { db: Kysely<Database> }) {
           priority: { priorityKey: input.priorityKey },
         });
         return { ready: false };
+      });
+    },
+
+    /**
+     * Cancels the batch's master workflows still running (one per (title, variation) of its jobs, by id, so
+     * none is missed for a visibility store that lags), and with `wait` waits until they have closed.
+     * Returns how many were running. A cancelled master makes no further Gemini call.
+     */
+    async cancelMasters(input: { batchId: string; wait?: boolean }): Promise<number> {
+      return withStage(Stage.bookkeeping, async () => {
+        const pairs = await db.selectFrom('jobs').select(['title_index', 'variation']).distinct().where('batch_id', '=', input.batchId).execute();
+        const { client } = Context.current();
+        let running = 0;
+        // A few requests at a time: a big batch has thousands of (title, variation) pairs.
+        for (let i = 0; i < pairs.length; i += 20) {
+          await Promise.all(
+            pairs.slice(i, i + 20).map(async (p) => {
+              const handle = client.workflow.getHandle(masterWorkflowId(input.batchId, p.title_index, p.variation));
+              try {
+                await handle.cancel();
+              } catch (err) {
+                if (err instanceof WorkflowNotFoundError) return; // never started, or already closed
+                throw err;
+              }
+              running++;
+              if (input.wait) await handle.result().catch(() => undefined);
+            }),
+          );
+        }
+        return running;
       });
     },
   };

@@ -12,7 +12,7 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BookkeepingActivities } from '../activities';
+import type { BookkeepingActivities, MasterActivities } from '../activities';
 import type { JobAllowance, JobRef, OrchestrationActivities } from '../activities/orchestration';
 import {
   MAX_WINDOW,
@@ -33,6 +33,7 @@ import { RunningJobs } from './running-jobs';
 const retry = { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 } as const;
 export const bookkeeping = proxyActivities<BookkeepingActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
 export const orchestration = proxyActivities<OrchestrationActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
+export const masters = proxyActivities<MasterActivities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '10 seconds', retry });
 
 export class BatchRun {
   readonly batchId: string;

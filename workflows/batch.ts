@@ -3,7 +3,7 @@
 // steer it with signals (pause, resume, retry-failed), an update (set-concurrency), cancellation,
 // and a progress query (their handlers and the window are in batch-run.ts).
 import { CancellationScope, ParentClosePolicy, condition, continueAsNew, isCancellation, patched, startChild, workflowInfo } from '@temporalio/workflow';
-import { BatchRun, bookkeeping, orchestration } from './batch-run';
+import { BatchRun, bookkeeping, masters, orchestration } from './batch-run';
 import type { BatchOutcome, BatchWorkflowInput } from './definitions';
 import { batchWebhookWorkflow, webhooks, webhookWorkflowId } from './webhook';
 
@@ -36,15 +36,20 @@ async function finish(batchId: string, status?: 'cancelled' | 'budget_exhausted'
 
 /**
  * Closes the books of a cancelled batch: wait for its children first. Children this run started got the
- * cancel request with it; abandoned ones (this run's and earlier runs') are asked here.
+ * cancel request with it; abandoned ones (this run's and earlier runs') are asked here. Its master script
+ * workflows are cancelled too, before the drain (no further Gemini call) and after it (one started by a job
+ * that was still ending), and waited for: the cancelled batch leaves none running.
  */
 function closeCancelled(batch: BatchRun): Promise<void> {
   return CancellationScope.nonCancellable(async () => {
+    const cancelMasters = patched('cancel-masters');
     if (batch.running.handover) {
       await batch.settleStarts();
       await batch.running.cancelAll();
     }
+    if (cancelMasters) await masters.cancelMasters({ batchId: batch.batchId });
     await batch.drained();
+    if (cancelMasters) await masters.cancelMasters({ batchId: batch.batchId, wait: true });
     await orchestration.cancelQueued({ batchId: batch.batchId });
     await finish(batch.batchId, 'cancelled');
   });

@@ -2,6 +2,7 @@
 // outputs stored more than once, and paid calls made beyond one per needed call.
 import type { Stack } from '../../stack/stack';
 import { jobPrefix } from '../../activities/outputs';
+import { MASTER_WORKFLOW_TYPE } from '../../domain/master-script';
 import { FINAL_JOB_STATUSES } from '../../domain/statuses';
 
 /** Paid activities: each makes one Gemini or TTS call. */
@@ -43,10 +44,18 @@ function providerErrors(stack: Stack): Record<string, number> {
   return out;
 }
 
-/** Paid activities (Gemini or TTS calls) a worker had started and not finished, across the batch's running jobs. */
+/**
+ * Paid activities (Gemini or TTS calls) a worker had started and not finished, across the batch's running jobs
+ * and its master script workflows (named by id only, without the BatchId attribute).
+ */
 export async function paidInFlight(stack: Stack, batchId: string): Promise<number> {
   let n = 0;
-  for await (const w of stack.client.workflow.list({ query: `BatchId = "${batchId}" AND WorkflowType = "jobWorkflow" AND ExecutionStatus = "Running"` })) {
+  const running = [];
+  for await (const w of stack.client.workflow.list({ query: `BatchId = "${batchId}" AND WorkflowType = "jobWorkflow" AND ExecutionStatus = "Running"` })) running.push(w);
+  for await (const w of stack.client.workflow.list({ query: `WorkflowType = "${MASTER_WORKFLOW_TYPE}" AND ExecutionStatus = "Running"` })) {
+    if (w.workflowId.startsWith(`master-${batchId}-`)) running.push(w);
+  }
+  for (const w of running) {
     const d = await stack.client.workflow.getHandle(w.workflowId, w.runId).describe();
     for (const a of d.raw.pendingActivities ?? []) {
       // PENDING_ACTIVITY_STATE_STARTED = 2: a worker had picked it up.

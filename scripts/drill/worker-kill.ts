@@ -15,12 +15,18 @@ async function startWorker(stack: Stack): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'workers', 'main.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: stackProcessEnv(stack) });
   let out = '';
   let ready = false;
-  // Its lines are kept until it polls (to explain a failed start), then only drained.
+  let tail = '';
+  // Its lines are kept until it polls (to explain a failed start), then only the last few (to explain a death).
   const keep = (d: Buffer) => {
     if (!ready) out += d.toString();
+    tail = (tail + d.toString()).slice(-4000);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  // A worker that dies by itself (not our SIGKILL) would stall the batch unseen: say so, with its last lines.
+  child.once('exit', (code, signal) => {
+    if (signal !== 'SIGKILL') console.error(`[drill worker-kill] worker process ${child.pid} exited by itself (code ${code}, signal ${signal}); its last output:\n${tail}`);
+  });
   const deadline = Date.now() + 120_000;
   while (!/polling /.test(out)) {
     if (child.exitCode !== null) throw new Error(`the worker process exited (${child.exitCode}):\n${out}`);

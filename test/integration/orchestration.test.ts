@@ -8,6 +8,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { getBatch } from '../../db/batches';
 import { shippedCatalog } from '../../domain/catalog';
 import { estimateBatch } from '../../domain/estimates';
+import { MASTER_WORKFLOW_TYPE } from '../../domain/master-script';
 import { progressQuery, pauseSignal, resumeSignal, retryFailedSignal, setConcurrencyUpdate } from '../../workflows/definitions';
 import { countRows, historySizes, launchBatch, waitForBatch, withGeminiLatency } from '../support/batches';
 import { call, smallBatch } from '../support/http';
@@ -97,6 +98,38 @@ describe('orchestration', function () {
       assert.equal(stillRunning, 0, 'no child left running');
       const done = await stack.db.selectFrom('jobs').select(['audio_key', 'audio_bytes']).where('batch_id', '=', batchId).where('status', '=', 'completed').execute();
       for (const j of done) assert.equal(await stack.storage.size(j.audio_key!), j.audio_bytes, 'finished outputs are kept');
+    });
+  });
+
+  it('a cancelled batch leaves no master script workflow running, and asks Gemini for no master after the cancel', async () => {
+    const gemini = stack.simulators!.gemini;
+    // Slow Gemini: the masters are still writing when the cancel comes.
+    const start = gemini.scriptRequests.total;
+    await withGeminiLatency(stack, 30_000, async () => {
+      const { batchId, handle, titles } = await launchBatch(stack, { titles: 4, window: 12, label: 'Cancel masters' });
+      const running = async () => {
+        const ids: string[] = [];
+        for await (const w of stack.client.workflow.list({ query: `WorkflowType = "${MASTER_WORKFLOW_TYPE}" AND ExecutionStatus = "Running"` })) {
+          if (w.workflowId.startsWith(`master-${batchId}-`)) ids.push(w.workflowId);
+        }
+        return ids;
+      };
+      const mine = new Set(titles);
+      const masterCalls = (since: number) => gemini.scriptRequests.since(since).filter((r) => r.kind === 'master' && r.title && mine.has(r.title));
+      await eventually(async () => masterCalls(start).length === titles.length, 'every master call to be in flight');
+      const ids = await running();
+      assert.equal(ids.length, titles.length);
+      await handle.cancel();
+      const mark = gemini.scriptRequests.total;
+      await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+      const batch = await waitForBatch(stack, batchId, ['cancelled'], 30_000);
+      assert.equal(batch.cancelled, 12);
+      assert.deepEqual(await running(), [], 'no master workflow listed as running');
+      for (const id of ids) {
+        const d = await stack.client.workflow.getHandle(id).describe();
+        assert.notEqual(d.status.name, 'RUNNING', `${id} is still running`);
+      }
+      assert.deepEqual(masterCalls(mark), [], 'no master asked after the cancel');
     });
   });
 
