@@ -9,6 +9,7 @@ import { BoltMetrics } from '../adapters/metrics';
 import { S3Storage } from '../adapters/storage';
 import { DestinationGuard } from '../adapters/webhook-net';
 import { createCatalogRouter, estimateRoute } from './catalog-routes';
+import { CheckCountsCache } from './check-counts';
 import { BatchEstimator } from './estimator';
 import { LanguagesQuery, VoicesQuery } from './catalog-schemas';
 import { authRoutes } from './auth-routes';
@@ -112,7 +113,7 @@ function apiOf(deps: ApiDeps): Api {
   const { catalog, prices } = deps.catalog ?? loadCatalog(deps.config.catalog);
   const estimator = new BatchEstimator(deps.db, catalog, prices, deps.config.gemini.model);
   const webhookGuard = deps.webhookGuard ?? new DestinationGuard({ policy: deps.config.webhooks });
-  return { router: express.Router(), registry: new ApiRegistry(), deps, estimator, webhookGuard };
+  return { router: express.Router(), registry: new ApiRegistry(), deps, estimator, webhookGuard, checkCounts: new CheckCountsCache(deps.db) };
 }
 
 export function createApp(deps: ApiDeps): BoltApp {

@@ -7,7 +7,6 @@ import { languageCounts, listBatches, listJobs } from '../db/batch-queries';
 import { getBatch } from '../db/batches';
 import { batchQuotaWait } from '../db/quota-waits';
 import type { Batch } from '../db/schema';
-import { batchCheckCounts } from '../db/script-checks';
 import { listDeliveries } from '../db/webhooks';
 import { isLive } from '../domain/progress';
 import { MAX_WINDOW } from '../workflows/definitions';
@@ -33,8 +32,8 @@ async function listBatchesHandler(api: Api, { res, query, user }: HandlerContext
 async function showBatch(api: Api, { res, params, user }: HandlerContext<typeof IdParam>): Promise<void> {
   const { db } = api.deps;
   const batch = await callerBatch(db, params.id, user);
-  const counts = await languageCounts(db, batch.id);
-  res.json({ batch: batchDetailView(batch, { languageCounts: counts, scriptCheck: await batchCheckCounts(db, batch.id), quotaWait: await batchQuotaWait(db, batch.id) }) });
+  const [counts, scriptCheck, quotaWait] = await Promise.all([languageCounts(db, batch.id), api.checkCounts.counts(batch), batchQuotaWait(db, batch.id)]);
+  res.json({ batch: batchDetailView(batch, { languageCounts: counts, scriptCheck, quotaWait }) });
 }
 
 async function listBatchJobs(api: Api, { res, params, query, user }: HandlerContext<typeof IdParam, typeof JobListQuery>): Promise<void> {

@@ -13,6 +13,7 @@ import type { PriceTable, VoiceCatalog } from '../domain/catalog';
 import type { Config } from '../domain/config';
 import type { LoginLimits } from '../domain/login-throttle';
 import { authenticateToken } from '../db/users';
+import type { CheckCountsCache } from './check-counts';
 import { ApiError, ApiErrorCode } from './errors';
 import { checkParams } from './text-guard';
 import type { BatchEstimator } from './estimator';
@@ -77,6 +78,8 @@ export interface Api {
   /** Estimates and catalog checks, shared by the catalog and batch routes. */
   estimator: BatchEstimator;
   webhookGuard: DestinationGuard;
+  /** Script-check counts of running batches, read at most every few seconds. */
+  checkCounts: CheckCountsCache;
 }
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;

@@ -2,6 +2,7 @@
 // failed at `qa`, cleaned, too long) as the API shows it, with the extra paid call in the batch's spend.
 /* eslint-disable @typescript-eslint/no-explicit-any -- API answers are read loosely; the assertions check them. */
 import assert from 'node:assert/strict';
+import { CheckCountsCache } from '../../api/check-counts';
 import { getBatch } from '../../db/batches';
 import { geminiCallUsd } from '../../domain/costs';
 import { shippedCatalog } from '../../domain/catalog';
@@ -140,5 +141,27 @@ describe('script check before speech (through the simulator)', function () {
     const failedCalls = Number(row.spent_usd) - stored;
     assert.ok(failedCalls > 1.5 * clean.cost_usd, `failed script's spend ${failedCalls} vs one call ${clean.cost_usd}`);
     assert.equal(batch.cost.spentUsd, Math.round(Number(row.spent_usd) * 1e6) / 1e6);
+  });
+
+  it('the status of a running batch reads the counts at most every few seconds; an ended batch reads them exact', async () => {
+    const cache = new CheckCountsCache(stack.db, 300);
+    const running = { id: batch.id, status: 'running' };
+    assert.deepEqual(await cache.counts(running), { cleaned: 1, regenerated: 2, failed: 1 });
+    const cleaned = await stack.db.selectFrom('script_checks').select(['title_index', 'variation', 'language', 'kind']).where('batch_id', '=', batch.id).where('outcome', '=', 'cleaned').executeTakeFirstOrThrow();
+    const setOutcome = (outcome: 'passed' | 'cleaned') =>
+      stack.db.updateTable('script_checks').set({ outcome }).where('batch_id', '=', batch.id).where('title_index', '=', cleaned.title_index).where('variation', '=', cleaned.variation).where('language', '=', cleaned.language).where('kind', '=', cleaned.kind).execute();
+    await setOutcome('passed');
+    try {
+      assert.deepEqual(await cache.counts(running), { cleaned: 1, regenerated: 2, failed: 1 }, 'within its age, the last read');
+      assert.deepEqual(await cache.counts({ id: batch.id, status: 'completed' }), { cleaned: 0, regenerated: 2, failed: 1 }, 'an ended batch: exact');
+      await new Promise((r) => setTimeout(r, 400));
+      // Past its age, a call still answers at once with the last read and starts a fresh one, which the next calls see.
+      await eventually(async () => {
+        const c = await cache.counts(running);
+        return c.cleaned === 0 ? c : undefined;
+      }, 'the fresh read', 10_000, 50);
+    } finally {
+      await setOutcome('cleaned');
+    }
   });
 });
