@@ -3,20 +3,17 @@
 // completed, through the same db/ functions the activities call. It reports transitions per second and the
 // sessions seen waiting on a lock (pg_stat_activity, sampled every 20 ms), and checks the counters add up.
 // Options: --jobs 2000 --concurrency 16 --out bench-results
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { getBatch } from '../../db/batches';
-import { createDb } from '../../db/connection';
 import { recordTtsSpend, transitionJob } from '../../db/jobs';
 import { migrateToLatest } from '../../db/migrator';
 import type { Database } from '../../db/schema';
-import { startPostgres } from '../../stack/postgres';
 import { createMatrixBatch } from './batch';
 import { machine, parseOptions, writeReport } from './report';
+import { withScratchDb } from './scratch-stack';
 
 const Args = z.object({
   jobs: z.coerce.number().int().min(10).max(200_000),
@@ -61,11 +58,7 @@ async function lifecycles(db: Kysely<Database>, batchId: string, concurrency: nu
 }
 
 async function measure(args: z.infer<typeof Args>) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-bench-counters-'));
-  fs.chmodSync(dataDir, 0o755);
-  const postgres = await startPostgres({ databaseUrl: process.env.DATABASE_URL, dataDir: path.join(dataDir, 'postgres'), log: () => undefined });
-  const db = createDb(postgres.url, args.concurrency + 2);
-  try {
+  return withScratchDb('bolt-bench-counters-', args.concurrency + 2, async (db) => {
     await migrateToLatest(db as Kysely<unknown>);
     const titles = Array.from({ length: Math.ceil(args.jobs / 10) }, (_, i) => `Counter title ${i + 1}`);
     const languages = Array.from({ length: 10 }, (_, i) => ({ language: i === 0 ? 'en-US' : `xx-${i}`, voice: `v${i}` }));
@@ -80,11 +73,7 @@ async function measure(args: z.infer<typeof Args>) {
     const jobs = after.total_jobs;
     const correct = after.completed === jobs && after.queued === 0 && after.running === 0 && Math.abs(after.spent_usd - jobs * 0.001) < 1e-6;
     return { jobs, concurrency: args.concurrency, transitions, seconds, perSecond: transitions / seconds, lockWaits: waits, load1: load, correct, counters: { completed: after.completed, queued: after.queued, running: after.running, spentUsd: after.spent_usd } };
-  } finally {
-    await db.destroy();
-    await postgres.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Runs the micro-benchmark; exit code 1 when the counters do not add up. */

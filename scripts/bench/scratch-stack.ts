@@ -3,7 +3,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Kysely } from 'kysely';
+import { createDb } from '../../db/connection';
+import type { Database } from '../../db/schema';
 import { loadConfig } from '../../domain/config';
+import { startPostgres } from '../../stack/postgres';
 import { startStack, type Stack, type StackOptions } from '../../stack/stack';
 
 /**
@@ -30,5 +34,23 @@ export async function withScratchStack(
     await work(stack, cleanUp);
   } finally {
     await cleanUp();
+  }
+}
+
+/**
+ * Runs `work` on a PostgreSQL of its own (embedded in a temporary folder named by `prefix`, or `DATABASE_URL`)
+ * with a pool of `connections`, then closes the pool, stops the server and removes the folder.
+ */
+export async function withScratchDb<T>(prefix: string, connections: number, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(dataDir, 0o755);
+  const postgres = await startPostgres({ databaseUrl: process.env.DATABASE_URL, dataDir: path.join(dataDir, 'postgres'), log: () => undefined });
+  const db = createDb(postgres.url, connections);
+  try {
+    return await work(db);
+  } finally {
+    await db.destroy();
+    await postgres.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

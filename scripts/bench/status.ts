@@ -8,24 +8,21 @@
 // `--baseline` migrates only up to the schema before either (no triggers or new indexes on jobs) and times
 // "before" alone: the before of creation and transitions.
 // Options: --jobs 100000 --calls 200 --lanes 8 --baseline --out bench-results
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Migrator, sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { callerBatch } from '../../api/batch-access';
 import { batchDetailView } from '../../api/batch-views';
 import { languageCounts } from '../../db/batch-queries';
-import { createDb } from '../../db/connection';
 import { transitionJob } from '../../db/jobs';
 import { migrations, migrateToLatest } from '../../db/migrator';
 import { batchQuotaWait } from '../../db/quota-waits';
 import type { Database, JobStatus } from '../../db/schema';
 import { batchCheckCounts } from '../../db/script-checks';
-import { startPostgres } from '../../stack/postgres';
 import { BENCH_LANGUAGES, createMatrixBatch } from './batch';
 import { machine, parseOptions, writeReport } from './report';
+import { withScratchDb } from './scratch-stack';
 
 const Args = z.object({
   jobs: z.coerce.number().int().min(100).max(200_000),
@@ -171,11 +168,7 @@ async function spreadStates(db: Kysely<Database>, batchId: string): Promise<void
 const sorted = (c: Counts) => [...c].sort((a, b) => `${a.language}/${a.status}`.localeCompare(`${b.language}/${b.status}`));
 
 async function measure(args: z.infer<typeof Args>) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bolt-bench-status-'));
-  fs.chmodSync(dataDir, 0o755);
-  const postgres = await startPostgres({ databaseUrl: process.env.DATABASE_URL, dataDir: path.join(dataDir, 'postgres'), log: () => undefined });
-  const db = createDb(postgres.url, args.lanes + 4);
-  try {
+  return withScratchDb('bolt-bench-status-', args.lanes + 4, async (db) => {
     if (args.baseline) {
       const { error } = await new Migrator({ db: db as Kysely<unknown>, provider: { getMigrations: async () => migrations } }).migrateTo('2026_12_02_0800_counter_shards');
       if (error) throw error;
@@ -208,11 +201,7 @@ async function measure(args: z.infer<typeof Args>) {
     }
     const counterRows = args.baseline ? null : Number((await sql<{ n: number }>`select count(*)::int as n from batch_language_counts where batch_id = ${batch.id}`.execute(db)).rows[0]!.n);
     return { jobs, baseline: args.baseline, createSeconds, spreadSeconds, idle, busy, moved, loadIdle, loadBusy, same, counterRows };
-  } finally {
-    await db.destroy();
-    await postgres.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Runs the micro-benchmark; exit code 1 when the counters and the GROUP BY disagree. */
