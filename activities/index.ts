@@ -2,6 +2,7 @@
 // Workflows import their types from here; ESLint rejects a value import from activities in workflows/.
 import { createBookkeepingActivities } from './bookkeeping';
 import type { ActivityDeps } from './deps';
+import { createJobStartActivities } from './job-starts';
 import { createMasterActivities } from './masters';
 import { createOrchestrationActivities } from './orchestration';
 import { createScriptActivities } from './scripts';
@@ -10,6 +11,7 @@ import { createWebhookActivities } from './webhooks';
 
 export type { ActivityDeps } from './deps';
 export type { BookkeepingActivities } from './bookkeeping';
+export type { JobStartActivities, JobStart } from './job-starts';
 export type { MasterActivities } from './masters';
 export type { ScriptActivities } from './scripts';
 export type { SpeechActivities } from './speech';
@@ -17,7 +19,7 @@ export type { SpeechActivities } from './speech';
 /** Each task queue's activities, as the worker of that queue registers them (keys as in `taskQueues`). */
 export function activitiesByQueue(deps: ActivityDeps) {
   return {
-    main: { ...createBookkeepingActivities(deps), ...createOrchestrationActivities(deps), ...createMasterActivities(deps), ...createWebhookActivities(deps) },
+    main: { ...createBookkeepingActivities(deps), ...createOrchestrationActivities(deps), ...createJobStartActivities(deps), ...createMasterActivities(deps), ...createWebhookActivities(deps) },
     gemini: createScriptActivities(deps),
     tts: createSpeechActivities(deps),
   };

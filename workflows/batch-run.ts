@@ -12,7 +12,7 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BookkeepingActivities, MasterActivities } from '../activities';
+import type { BookkeepingActivities, JobStart, JobStartActivities, MasterActivities } from '../activities';
 import type { JobAllowance, JobRef, OrchestrationActivities } from '../activities/orchestration';
 import {
   MAX_WINDOW,
@@ -32,7 +32,7 @@ import { RunningJobs } from './running-jobs';
 
 const retry = { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 } as const;
 export const bookkeeping = proxyActivities<BookkeepingActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
-export const orchestration = proxyActivities<OrchestrationActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
+export const orchestration = proxyActivities<OrchestrationActivities & JobStartActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
 export const masters = proxyActivities<MasterActivities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '10 seconds', retry });
 
 export class BatchRun {
@@ -53,7 +53,10 @@ export class BatchRun {
   overBudget = false;
   private allowance = 0;
   private readonly starting: Array<Promise<void>> = [];
+  /** Jobs counted in the window, to be started by the next {@link flushPending} (activity starts). */
+  private readonly pending: JobStart[] = [];
   private readonly parallelStarts: boolean;
+  private readonly activityStarts: boolean;
   private readonly budgeted: boolean;
   private readonly userLimited: boolean;
 
@@ -76,7 +79,11 @@ export class BatchRun {
     // Batches started before user limits existed replay with the budget-only allowance.
     this.userLimited = this.budgeted && patched('user-limits');
     // Children outlive a continue-as-new and report their end by signal; earlier batches drain each run.
-    this.running = new RunningJobs(this.batchId, patched('child-handover'), input.running);
+    const handover = patched('child-handover');
+    // Jobs start by activity and their ends are read from their rows: nothing from them can arrive while the run
+    // continues as new (each arrival failed that task and replayed the whole run, a stall of tens of seconds).
+    this.activityStarts = handover && patched('activity-starts');
+    this.running = new RunningJobs(this.batchId, handover, input.running, this.activityStarts);
   }
 
   /** Pause, resume, retry-failed, set-concurrency and progress. */
@@ -215,19 +222,37 @@ export class BatchRun {
   }
 
   private async launch(job: JobRef): Promise<void> {
+    if (this.activityStarts) {
+      const workflowId = jobAttemptWorkflowId(this.batchId, job);
+      this.running.add({ seq: job.seq, jobId: job.jobId, workflowId });
+      this.pending.push({ ...job, workflowId });
+      return;
+    }
     if (!this.parallelStarts) return this.startJob(job);
     const started = this.startJob(job);
     started.catch(() => undefined); // awaited (and rethrown) by flushStarts
     this.starting.push(started);
   }
 
-  /** Waits for the children being started (their starts are not cancellable), whatever their outcome. */
+  /** Waits for the children being started (their starts are not cancellable), whatever their outcome; forgets those not asked for. */
   async settleStarts(): Promise<void> {
     await Promise.allSettled(this.starting.splice(0));
+    for (const job of this.pending.splice(0)) this.running.delete(job.seq); // never started: their rows stay queued
   }
 
   private async flushStarts(): Promise<void> {
+    await this.flushPending();
     if (this.starting.length) await Promise.all(this.starting.splice(0));
+  }
+
+  /** Starts the pending jobs in one activity, not cancellable: a cancelled batch knows each job it must cancel. */
+  private async flushPending(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const jobs = this.pending.splice(0);
+    const { batchId, priorityKey, input } = this;
+    const started = CancellationScope.nonCancellable(() => orchestration.startJobs({ batchId, userId: input.userId, mode: input.mode, priorityKey, taskQueue: workflowInfo().taskQueue, jobs }));
+    this.starting.push(started.then(() => undefined));
+    await started;
   }
 
   /** True when the budget lets one more job start (asks the database only when the allowance runs out). */
@@ -255,6 +280,7 @@ export class BatchRun {
       return 'go';
     }
     if (a.budgetExhausted) return 'over';
+    await this.flushPending();
     const before = this.running.size;
     await condition(() => this.running.size < before || !this.stateSynced, a.recheckMs);
     return 'wait';
@@ -262,8 +288,11 @@ export class BatchRun {
 
   /** Waits for a free slot in the window while not paused, mirroring pause changes on the way. */
   private async slotFree(): Promise<void> {
+    const ready = () => (!this.paused && this.running.size < this.window) || !this.stateSynced;
     for (;;) {
-      await condition(() => (!this.paused && this.running.size < this.window) || !this.stateSynced);
+      // About to wait: start the jobs the window already counts.
+      if (!ready()) await this.flushPending();
+      await condition(ready);
       if (this.stateSynced) return;
       await this.syncState();
     }

@@ -91,6 +91,8 @@ export async function batchWorkflow(input: BatchWorkflowInput): Promise<BatchOut
       await orchestration.closeOverBudget({ batchId });
       return await finish(batchId, 'budget_exhausted');
     }
+    // No activity left open: nothing may reach this history while it continues as new.
+    if (!exhausted) await batch.running.quiet();
   } catch (err) {
     if (!isCancellation(err)) throw err;
     await closeCancelled(batch);

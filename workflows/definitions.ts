@@ -17,7 +17,7 @@ export const SearchAttr = {
 } as const;
 
 /** Search attribute names and types, for registering them with the dev server. */
-export const SEARCH_ATTRIBUTES = { BatchId: 'Keyword', UserId: 'Keyword', Mode: 'Keyword', Language: 'Keyword' } as const;
+export { SEARCH_ATTRIBUTES } from '../domain/job-workflow';
 
 /** Batch priorities and the Temporal priority key each maps to (1 is served first). */
 export const PRIORITY_KEYS = { high: 1, normal: 3, low: 5 } as const;

@@ -20,6 +20,28 @@ async function runInputs(stack: TestStack, batchId: string): Promise<BatchWorkfl
   return inputs.sort((a, b) => (a.run ?? 0) - (b.run ?? 0));
 }
 
+/** Counts, over every run of the batch: job child starts, child ends, signals, and startJobs activities. */
+async function batchEventKinds(stack: TestStack, batchId: string): Promise<Record<string, number>> {
+  const kinds: Record<string, number> = {};
+  for await (const w of stack.client.workflow.list({ query: `WorkflowId = "batch-${batchId}"` })) {
+    const history = await stack.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+    for (const e of history.events ?? []) {
+      const kind =
+        e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name === 'jobWorkflow'
+        ? 'childStarts'
+        : e.childWorkflowExecutionCompletedEventAttributes?.workflowType?.name === 'jobWorkflow'
+          ? 'childEnds'
+          : e.workflowExecutionSignaledEventAttributes
+            ? 'signals'
+            : e.activityTaskScheduledEventAttributes?.activityType?.name === 'startJobs'
+              ? 'startJobs'
+              : undefined;
+      if (kind) kinds[kind] = (kinds[kind] ?? 0) + 1;
+    }
+  }
+  return kinds;
+}
+
 /** Gemini-queue activity tasks scheduled by the batch's job and master workflows, by activity type. */
 async function geminiTasks(stack: TestStack, batchId: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -59,6 +81,11 @@ describe('handover of running children at continue-as-new', function () {
         handed.some((n) => n > 0),
         'some run received children still running from the one before',
       );
+      // Jobs start by activity and their ends are read from their rows: nothing from them reaches the batch's
+      // history, so nothing can arrive while a run continues as new.
+      const kinds = await batchEventKinds(stack, batchId);
+      assert.ok((kinds.startJobs ?? 0) >= 6, `jobs started by activity: ${JSON.stringify(kinds)}`);
+      assert.deepEqual({ childStarts: kinds.childStarts ?? 0, childEnds: kinds.childEnds ?? 0, signals: kinds.signals ?? 0 }, { childStarts: 0, childEnds: 0, signals: 0 });
       // 12 masters (one per title) and 24 adaptations (two of three languages): nothing else on the Gemini queue.
       assert.deepEqual(await geminiTasks(stack, batchId), { writeMasterScript: 12, adaptScript: 24 });
     });

@@ -1,0 +1,118 @@
+// Main-queue activities that start a batch's job workflows and tell the batch which have ended. The batch
+// starts its jobs through these, not as child workflows, and reads their ends from the job rows: no event
+// from a job reaches the batch's history, so none can arrive while the batch continues as new.
+import { Context, heartbeat } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import { Stage } from '../domain/errors';
+import { JOB_WORKFLOW_TYPE, SEARCH_ATTRIBUTES } from '../domain/job-workflow';
+import { FINAL_JOB_STATUSES } from '../domain/statuses';
+import { withStage } from './failures';
+import type { JobRef } from './orchestration';
+
+/** A job attempt to start: its row and the workflow id the batch chose for it. */
+export interface JobStart extends JobRef {
+  workflowId: string;
+}
+
+/** The batch-wide facts every job workflow the batch starts carries. */
+export interface JobStarts {
+  batchId: string;
+  userId: string;
+  mode: string;
+  priorityKey: number;
+  /** The batch workflow's task queue, which runs the job workflows too. */
+  taskQueue: string;
+  jobs: JobStart[];
+}
+
+/** Job starts in flight at once within one {@link OrchestrationActivities.startJobs} call. */
+const PARALLEL_STARTS = 25;
+
+/** How often {@link OrchestrationActivities.awaitJobEnds} looks at the job rows, and how long it gathers after a first end. */
+const END_POLL_MS = 100;
+
+/** Longest single wait of {@link OrchestrationActivities.awaitJobEnds} (the batch asks again). */
+const MAX_END_WAIT_MS = 30_000;
+
+const keyword = (name: keyof typeof SEARCH_ATTRIBUTES) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD);
+const searchAttributeKeys = { BatchId: keyword('BatchId'), UserId: keyword('UserId'), Mode: keyword('Mode'), Language: keyword('Language') };
+
+/**
+ * Starts the job workflows, a few at a time. A workflow id that already exists counts as started: a retry of
+ * this activity (after a worker crash, say) starts nothing twice, and each attempt has its own id.
+ */
+async function startJobs(input: JobStarts): Promise<number> {
+  const { client } = Context.current();
+  const { batchId, userId, mode, priorityKey, taskQueue } = input;
+  let started = 0;
+  for (let i = 0; i < input.jobs.length; i += PARALLEL_STARTS) {
+    await Promise.all(
+      input.jobs.slice(i, i + PARALLEL_STARTS).map(async (job) => {
+        try {
+          await client.workflow.start(JOB_WORKFLOW_TYPE, {
+            workflowId: job.workflowId,
+            taskQueue,
+            args: [{ batchId, jobId: job.jobId, seq: job.seq, usesMasterDirectly: job.usesMasterDirectly, priorityKey }],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            priority: { priorityKey },
+            memo: { title: job.title, language: job.language, variation: job.variation, seq: job.seq },
+            typedSearchAttributes: [
+              { key: searchAttributeKeys.BatchId, value: batchId },
+              { key: searchAttributeKeys.UserId, value: userId },
+              { key: searchAttributeKeys.Mode, value: mode },
+              { key: searchAttributeKeys.Language, value: job.language },
+            ],
+          });
+          started++;
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+      }),
+    );
+    heartbeat();
+  }
+  return started;
+}
+
+/** The seqs among `seqs` whose job row has reached a final status. */
+async function finishedSeqs(db: Kysely<Database>, batchId: string, seqs: number[]): Promise<number[]> {
+  if (seqs.length === 0) return [];
+  const rows = await db.selectFrom('jobs').select('seq').where('batch_id', '=', batchId).where('seq', 'in', seqs).where('status', 'in', FINAL_JOB_STATUSES).execute();
+  return rows.map((r) => r.seq);
+}
+
+/**
+ * Waits (up to `waitMs`) until at least one of the jobs `seqs` has a final row, then gathers the others that
+ * end within one more look, and returns their seqs; returns none when the wait runs out.
+ */
+async function awaitJobEnds(db: Kysely<Database>, input: { batchId: string; seqs: number[]; waitMs: number }): Promise<number[]> {
+  const ctx = Context.current();
+  const deadline = Date.now() + Math.min(Math.max(input.waitMs, 0), MAX_END_WAIT_MS);
+  for (;;) {
+    const ended = await finishedSeqs(db, input.batchId, input.seqs);
+    if (ended.length === input.seqs.length || (ended.length === 0 && Date.now() >= deadline)) return ended;
+    heartbeat();
+    await ctx.sleep(END_POLL_MS);
+    if (ended.length > 0) return finishedSeqs(db, input.batchId, input.seqs);
+  }
+}
+
+/** The activities that start a batch's jobs and follow their ends. */
+export function createJobStartActivities({ db }: { db: Kysely<Database> }) {
+  return {
+    /** Starts the job workflows of a batch (see {@link startJobs}); returns how many were new. */
+    async startJobs(input: JobStarts): Promise<number> {
+      return withStage(Stage.bookkeeping, () => startJobs(input));
+    },
+
+    /** The running jobs that have ended, once one has (see {@link awaitJobEnds}). */
+    async awaitJobEnds(input: { batchId: string; seqs: number[]; waitMs: number }): Promise<number[]> {
+      return withStage(Stage.bookkeeping, () => awaitJobEnds(db, input));
+    },
+  };
+}
+
+export type JobStartActivities = ReturnType<typeof createJobStartActivities>;
