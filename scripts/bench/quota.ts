@@ -99,7 +99,23 @@ async function runBatch(stack: Stack, a: QuotaArgs) {
   };
   const setup = keySetup(a);
   const requestsPerMinute = { gemini: perMinute(setup.gemini.map((k) => k.key), sims.gemini.counters), tts: perMinute(setup.tts.map((k) => k.key), sims.tts.counters) };
-  return { jobs, outcome, seconds, calls, quota429, per1000: (quota429 / Math.max(1, calls.gemini + calls.tts)) * 1000, requestsPerMinute };
+  // When each minute's allowance began to be spent: the seconds (from the batch's creation) of the first call,
+  // of the first call past each full window (call 1 + k × quota), and of the last call.
+  const perWindow = a['gemini-projects'] * a['gemini-rpm'];
+  const times = (labels: string[], counters: typeof sims.gemini.counters) =>
+    labels
+      .flatMap((l) => counters.callTimes(`…${l.slice(-4)}`))
+      .map((at) => Math.round((at - t0) / 100) / 10)
+      .sort((x, y) => x - y);
+  const geminiTimes = times(setup.gemini.map((k) => k.key), sims.gemini.counters);
+  const ttsTimes = times(setup.tts.map((k) => k.key), sims.tts.counters);
+  const timeline = {
+    geminiWindowStarts: geminiTimes.filter((_, i) => i % perWindow === 0),
+    geminiLast: geminiTimes.at(-1) ?? 0,
+    ttsFirst: ttsTimes[0] ?? 0,
+    ttsLast: ttsTimes.at(-1) ?? 0,
+  };
+  return { jobs, outcome, seconds, calls, quota429, per1000: (quota429 / Math.max(1, calls.gemini + calls.tts)) * 1000, requestsPerMinute, timeline };
 }
 
 function configFor(dataDir: string, a: QuotaArgs): Config {
@@ -157,6 +173,8 @@ function report(name: string, a: QuotaArgs, r: Awaited<ReturnType<typeof runBatc
     `| ${r.jobs} | ${r.ideal.geminiCalls}/${r.calls.gemini} | ${r.ideal.ttsCalls}/${r.calls.tts} | ${r.ideal.seconds.toFixed(1)} | ${r.ideal.evenSpreadSeconds.toFixed(1)} | ${r.seconds.toFixed(1)} | ${ratio.toFixed(2)} | ${r.per1000.toFixed(1)} | ${r.load.after} |`,
   );
   console.log(`\nrequests per minute of the run (Gemini): ${r.requestsPerMinute.gemini.join(', ')}; (TTS): ${r.requestsPerMinute.tts.join(', ')}`);
+  const tl = r.timeline;
+  console.log(`Gemini call 1 + k × ${r.ideal.geminiPerWindow} at s: ${tl.geminiWindowStarts.join(', ')}; last Gemini call at ${tl.geminiLast} s; TTS calls from ${tl.ttsFirst} to ${tl.ttsLast} s`);
   writeReport(a.out, name, { machine: machine(), options: a, latency: REAL_LATENCY, ...r, ratio });
   if (r.outcome.completed !== r.jobs) {
     console.error(`bench: ${r.jobs - r.outcome.completed} of ${r.jobs} jobs did not complete`);
