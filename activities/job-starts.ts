@@ -100,14 +100,22 @@ async function awaitJobEnds(db: Kysely<Database>, input: { batchId: string; seqs
   }
 }
 
-/** The activities that start a batch's jobs and follow their ends. */
-export function createJobStartActivities({ db }: { db: Kysely<Database> }) {
+/** The activity that starts a batch's jobs (main task queue). */
+export function createJobStartActivities() {
   return {
     /** Starts the job workflows of a batch (see {@link startJobs}); returns how many were new. */
     async startJobs(input: JobStarts): Promise<number> {
       return withStage(Stage.bookkeeping, () => startJobs(input));
     },
+  };
+}
 
+/**
+ * The activity that follows a batch's running jobs, on its own task queue: it waits most of its time, so it
+ * would otherwise hold one of the main queue's slots per running batch, away from the jobs' bookkeeping.
+ */
+export function createJobFollowActivities({ db }: { db: Kysely<Database> }) {
+  return {
     /** The running jobs that have ended, once one has (see {@link awaitJobEnds}). */
     async awaitJobEnds(input: { batchId: string; seqs: number[]; waitMs: number }): Promise<number[]> {
       return withStage(Stage.bookkeeping, () => awaitJobEnds(db, input));
@@ -116,3 +124,4 @@ export function createJobStartActivities({ db }: { db: Kysely<Database> }) {
 }
 
 export type JobStartActivities = ReturnType<typeof createJobStartActivities>;
+export type JobFollowActivities = ReturnType<typeof createJobFollowActivities>;

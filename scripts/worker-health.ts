@@ -18,6 +18,7 @@ async function main(): Promise<void> {
       [queues.main, 1],
       [queues.gemini, 2],
       [queues.tts, 2],
+      [queues.follow, 2],
     ] as const;
     for (const [name, taskQueueType] of kinds) {
       const r = await connection.workflowService.describeTaskQueue({ namespace: target.namespace, taskQueue: { name }, taskQueueType });

@@ -98,7 +98,7 @@ export interface WorkerOptions {
 }
 
 /** Concurrent activities per worker of one process, by default. */
-export const DEFAULT_CONCURRENCY = { main: 20, gemini: 10, tts: 8 } as const;
+export const DEFAULT_CONCURRENCY = { main: 20, gemini: 10, tts: 8, follow: 100 } as const;
 
 /**
  * PostgreSQL connections a worker process needs: a paid call keeps its connection for the whole call
@@ -166,5 +166,7 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
   const providerWorker = (taskQueue: string, acts: object, slots: number) => Worker.create({ ...common, taskQueue, activities: acts, maxConcurrentActivityTaskExecutions: slots });
   const gemini = await providerWorker(queues.gemini, activities.gemini, o.geminiConcurrency ?? DEFAULT_CONCURRENCY.gemini);
   const tts = await providerWorker(queues.tts, activities.tts, o.ttsConcurrency ?? DEFAULT_CONCURRENCY.tts);
-  return new BoltWorkers([main, gemini, tts]);
+  // One look per running batch, mostly waiting (a short query every 100 ms): slots of its own.
+  const follow = await Worker.create({ ...common, taskQueue: queues.follow, activities: activities.follow, maxConcurrentActivityTaskExecutions: DEFAULT_CONCURRENCY.follow });
+  return new BoltWorkers([main, gemini, tts, follow]);
 }

@@ -3,9 +3,9 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { MASTER_WAITER_SIGNAL } from '../domain/master-script';
 
-/** Task queues derived from one base name: bookkeeping and workflows, Gemini, TTS. */
+/** Task queues derived from one base name: bookkeeping and workflows, Gemini, TTS, and the batches' looks for ended jobs. */
 export function taskQueues(base: string) {
-  return { main: base, gemini: `${base}-gemini`, tts: `${base}-tts` } as const;
+  return { main: base, gemini: `${base}-gemini`, tts: `${base}-tts`, follow: `${base}-follow` } as const;
 }
 
 /** Custom search attributes, registered on the Temporal server at start. */

@@ -3,13 +3,13 @@
 // the job rows, so no event from a job reaches the batch's history; earlier ones started them as abandoned
 // children that report their end by signal. A job whose end never comes (its workflow was terminated or
 // timed out) is found by a reconciliation against the job rows and the visibility store, and its end recorded.
-import { CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
-import type { BookkeepingActivities, JobStartActivities } from '../activities';
+import { CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { BookkeepingActivities, JobFollowActivities } from '../activities';
 import type { OrchestrationActivities } from '../activities/orchestration';
-import { jobEndedSignal, type RunningJob } from './definitions';
+import { jobEndedSignal, taskQueues, type RunningJob } from './definitions';
 
 const retry = { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 } as const;
-const acts = proxyActivities<OrchestrationActivities & BookkeepingActivities & JobStartActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
+const acts = proxyActivities<OrchestrationActivities & BookkeepingActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
 
 /** How often a run looks for children whose end signal has not come. */
 export const RECONCILE_EVERY_MS = 30_000;
@@ -115,7 +115,8 @@ export class RunningJobs {
    */
   private async look(since: number): Promise<number> {
     const snapshot = this.list();
-    const ended = new Set(await acts.awaitJobEnds({ batchId: this.batchId, seqs: snapshot.map((j) => j.seq), waitMs: END_WAIT_MS }));
+    const follow = proxyActivities<JobFollowActivities>({ taskQueue: taskQueues(workflowInfo().taskQueue).follow, startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
+    const ended = new Set(await follow.awaitJobEnds({ batchId: this.batchId, seqs: snapshot.map((j) => j.seq), waitMs: END_WAIT_MS }));
     // Only the attempts looked at: one restarted meanwhile (retry-failed) stays.
     for (const job of snapshot) if (ended.has(job.seq) && this.jobs.get(job.seq)?.workflowId === job.workflowId) this.jobs.delete(job.seq);
     if (ended.size > 0) return Date.now();
