@@ -20,7 +20,7 @@ export type { SpeechActivities } from './speech';
 /** Each task queue's activities, as the worker of that queue registers them (keys as in `taskQueues`). */
 export function activitiesByQueue(deps: ActivityDeps) {
   return {
-    main: { ...createBookkeepingActivities(deps), ...createOrchestrationActivities(deps), ...createJobStartActivities(), ...createMasterActivities(deps), ...createWebhookActivities(deps) },
+    main: { ...createBookkeepingActivities(deps), ...createOrchestrationActivities(deps), ...createJobStartActivities(deps), ...createMasterActivities(deps), ...createWebhookActivities(deps) },
     gemini: createScriptActivities(deps),
     tts: createSpeechActivities(deps),
     follow: createJobFollowActivities(deps),

@@ -10,6 +10,7 @@ import { Stage } from '../domain/errors';
 import { JOB_WORKFLOW_TYPE, SEARCH_ATTRIBUTES } from '../domain/job-workflow';
 import { FINAL_JOB_STATUSES } from '../domain/statuses';
 import { withStage } from './failures';
+import { prefetchMasters } from './masters';
 import type { JobRef } from './orchestration';
 
 /** A job attempt to start: its row and the workflow id the batch chose for it. */
@@ -28,13 +29,13 @@ export interface JobStarts {
   jobs: JobStart[];
 }
 
-/** Job starts in flight at once within one {@link OrchestrationActivities.startJobs} call. */
+/** Job starts in flight at once within one {@link startJobs} call. */
 const PARALLEL_STARTS = 25;
 
-/** How often {@link OrchestrationActivities.awaitJobEnds} looks at the job rows, and how long it gathers after a first end. */
+/** How often {@link awaitJobEnds} looks at the job rows, and how long it gathers after a first end. */
 const END_POLL_MS = 100;
 
-/** Longest single wait of {@link OrchestrationActivities.awaitJobEnds} (the batch asks again). */
+/** Longest single wait of {@link awaitJobEnds} (the batch asks again). */
 const MAX_END_WAIT_MS = 30_000;
 
 const keyword = (name: keyof typeof SEARCH_ATTRIBUTES) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD);
@@ -44,9 +45,11 @@ const searchAttributeKeys = { BatchId: keyword('BatchId'), UserId: keyword('User
  * Starts the job workflows, a few at a time. A workflow id that already exists counts as started: a retry of
  * this activity (after a worker crash, say) starts nothing twice, and each attempt has its own id.
  */
-async function startJobs(input: JobStarts): Promise<number> {
+async function startJobs(db: Kysely<Database>, input: JobStarts): Promise<number> {
   const { client } = Context.current();
   const { batchId, userId, mode, priorityKey, taskQueue } = input;
+  await prefetchMasters(db, client, { batchId, seqs: input.jobs.map((j) => j.seq), taskQueue, priorityKey });
+  heartbeat();
   let started = 0;
   for (let i = 0; i < input.jobs.length; i += PARALLEL_STARTS) {
     await Promise.all(
@@ -101,11 +104,11 @@ async function awaitJobEnds(db: Kysely<Database>, input: { batchId: string; seqs
 }
 
 /** The activity that starts a batch's jobs (main task queue). */
-export function createJobStartActivities() {
+export function createJobStartActivities({ db }: { db: Kysely<Database> }) {
   return {
-    /** Starts the job workflows of a batch (see {@link startJobs}); returns how many were new. */
+    /** Starts the master script workflows the jobs need, then the job workflows (see {@link startJobs}); returns how many jobs were new. */
     async startJobs(input: JobStarts): Promise<number> {
-      return withStage(Stage.bookkeeping, () => startJobs(input));
+      return withStage(Stage.bookkeeping, () => startJobs(db, input));
     },
   };
 }

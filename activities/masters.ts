@@ -1,7 +1,7 @@
 // Main-queue activities for master scripts: is a job's master written, and if not, join (or start) the
 // per-(batch, title, variation) master workflow that writes it once. No Gemini task is queued to find out.
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { findScript } from '../db/scripts';
@@ -16,6 +16,45 @@ async function masterOf(db: Kysely<Database>, jobId: string) {
   const batch = await mustGetBatch(db, job.batch_id);
   const written = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language });
   return { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, written: written !== undefined };
+}
+
+/**
+ * Starts the master script workflows of the jobs `seqs` (one per (title, variation) whose master is not yet
+ * written), before the jobs themselves start: a master gates every job of its title, and the jobs would each
+ * ask for it only after their own first steps. One already running is left alone (its jobs join it).
+ * Returns how many were started or found running.
+ */
+export async function prefetchMasters(
+  db: Kysely<Database>,
+  client: Client,
+  input: { batchId: string; seqs: number[]; taskQueue: string; priorityKey: number },
+): Promise<number> {
+  if (input.seqs.length === 0) return 0;
+  const batch = await mustGetBatch(db, input.batchId);
+  const firsts = await db
+    .selectFrom('jobs')
+    .select(['id', 'title_index', 'variation'])
+    .distinctOn(['title_index', 'variation'])
+    .where('batch_id', '=', input.batchId)
+    .where('seq', 'in', input.seqs)
+    .orderBy('title_index')
+    .orderBy('variation')
+    .orderBy('seq')
+    .execute();
+  let started = 0;
+  for (const job of firsts) {
+    if (await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language })) continue;
+    await client.workflow.start(MASTER_WORKFLOW_TYPE, {
+      workflowId: masterWorkflowId(batch.id, job.title_index, job.variation),
+      taskQueue: input.taskQueue,
+      args: [{ jobId: job.id, priorityKey: input.priorityKey }],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      priority: { priorityKey: input.priorityKey },
+    });
+    started++;
+  }
+  return started;
 }
 
 export function createMasterActivities({ db }: { db: Kysely<Database> }) {

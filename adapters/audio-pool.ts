@@ -12,6 +12,9 @@ import type { FinishAudioTask, FinishedAudio } from './audio-thread';
 
 let pool: Piscina<FinishAudioTask, FinishedAudio> | undefined;
 
+/** How much lower the audio threads' CPU priority is than the process's (0 to 19). */
+export const AUDIO_THREAD_NICE = 10;
+
 /**
  * The thread's module beside this one: compiled JavaScript in a build (dist/adapters/audio-thread.js), else
  * the TypeScript source, which the thread loads through tsx's require hook (development and tests).
@@ -28,6 +31,9 @@ function audioPool(): Piscina<FinishAudioTask, FinishedAudio> {
     maxThreads: Math.max(1, os.availableParallelism()),
     minThreads: 0,
     idleTimeout: 60_000,
+    // Audio is throughput work that catches up; orchestration (workflow tasks, the next paid call) is latency
+    // work that keeps the quotas spent. The threads yield the cores to the rest of the process (Linux nice 10).
+    niceIncrement: AUDIO_THREAD_NICE,
   });
   return pool;
 }

@@ -2,7 +2,7 @@
 // need it starts it (signal-with-start through an activity, so later jobs join the same run), and every
 // job waiting on it is told by signal when it is written. A job that finds it already written queues no
 // Gemini task at all; the Gemini queue's rate limit counts only calls that may be paid.
-import { ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { MasterActivities } from '../activities';
 import { masterDoneSignal, masterWaiterSignal, type MasterOutcome, type MasterWorkflowInput } from './definitions';
 import { activities, describeFailure } from './job-activities';
@@ -37,7 +37,9 @@ export async function masterScriptWorkflow(input: MasterWorkflowInput): Promise<
     known.add(waiter);
     waiters.push(waiter);
   });
-  const { bookkeeping, scripts } = activities(input.priorityKey ?? 3);
+  // A master gates every job of its title: its activities go ahead of the jobs' own at the batch's priority.
+  const priorityKey = input.priorityKey ?? 3;
+  const { bookkeeping, scripts } = activities(patched('master-ahead') ? Math.max(1, priorityKey - 1) : priorityKey);
   let outcome: MasterOutcome;
   try {
     if (!(await bookkeeping.masterScriptReady({ jobId: input.jobId }))) await scripts.writeMasterScript({ jobId: input.jobId });

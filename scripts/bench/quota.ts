@@ -114,6 +114,8 @@ async function runBatch(stack: Stack, a: QuotaArgs) {
     geminiLast: geminiTimes.at(-1) ?? 0,
     ttsFirst: ttsTimes[0] ?? 0,
     ttsLast: ttsTimes.at(-1) ?? 0,
+    /** Every Gemini call's second, for a closer look (written to the JSON only). */
+    geminiCalls: geminiTimes,
   };
   return { jobs, outcome, seconds, calls, quota429, per1000: (quota429 / Math.max(1, calls.gemini + calls.tts)) * 1000, requestsPerMinute, timeline };
 }
