@@ -1,7 +1,12 @@
 // Builds the three workers of one process: workflows + bookkeeping, Gemini activities, TTS activities.
 import fs from 'node:fs';
 import path from 'node:path';
-import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  OpenTelemetryWorkflowClientInterceptor,
+  makeWorkflowExporter,
+} from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type ActivityInterceptorsFactory, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { activitiesByQueue, type ActivityDeps } from '../activities';
 import { taskQueues } from '../workflows/definitions';
@@ -148,7 +153,9 @@ export async function createWorkers(o: WorkerOptions): Promise<BoltWorkers> {
   // The SDK's default grace is 0: a stop would cancel calls already paid for, to be bought again elsewhere.
   const grace = o.shutdownGraceMs ?? 60_000;
   const activities = activitiesByQueue(o.deps);
-  const common = { connection: o.connection, namespace: o.namespace, interceptors: { activity: activityInterceptors(o) }, shutdownGraceTime: grace };
+  // With tracing, workflows that activities start (a batch's jobs, its masters) carry the activity's trace on.
+  const client = o.tracing ? { client: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {};
+  const common = { connection: o.connection, namespace: o.namespace, interceptors: { activity: activityInterceptors(o), ...client }, shutdownGraceTime: grace };
   // Workflow spans leave the sandbox through this sink, to the same exporter as the activities' spans.
   const sinks = o.tracing ? { exporter: makeWorkflowExporter(o.tracing.spanProcessor, o.tracing.resource) } : undefined;
   const main = await Worker.create({

@@ -226,7 +226,7 @@ describe('observability: JSON logs, Prometheus metrics and OpenTelemetry traces'
     assert.equal(names[0], 'tts call');
     assert.equal(chain[0]!.service, 'bolt-worker');
     assert.equal(chain[0]!.attributes['bolt.provider'], 'tts');
-    for (const expected of ['RunActivity:synthesizeSpeech', 'RunWorkflow:jobWorkflow', 'RunWorkflow:batchWorkflow', 'StartWorkflow:batchWorkflow', 'POST /api/batches']) {
+    for (const expected of ['RunActivity:synthesizeSpeech', 'RunWorkflow:jobWorkflow', 'RunActivity:startJobs', 'RunWorkflow:batchWorkflow', 'StartWorkflow:batchWorkflow', 'POST /api/batches']) {
       assert.ok(names.includes(expected), `${expected} in ${names.join(' <- ')}`);
     }
   });
