@@ -1,6 +1,6 @@
-// Main-queue activities that start a batch's job workflows and tell the batch which have ended. The batch
-// starts its jobs through these, not as child workflows, and reads their ends from the job rows: no event
-// from a job reaches the batch's history, so none can arrive while the batch continues as new.
+// The activities that start a batch's job workflows (main queue) and tell the batch which have ended (follow
+// queue). The batch starts its jobs through these, not as child workflows, and reads their ends from the job
+// rows: no event from a job reaches the batch's history, so none can arrive while the batch continues as new.
 import { Context, heartbeat } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';

@@ -1,4 +1,5 @@
-// Builds the three workers of one process: workflows + bookkeeping, Gemini activities, TTS activities.
+// Builds the four workers of one process: workflows + bookkeeping, Gemini activities, TTS activities, and the
+// batches' looks for ended jobs.
 import fs from 'node:fs';
 import path from 'node:path';
 import {
