@@ -23,6 +23,8 @@ export class RunningJobs {
   /** Ends are being followed (`polled`) until {@link quiet}. */
   private following?: Promise<void>;
   private stopped = false;
+  /** The looks for ended jobs, on their own task queue (set for `polled` runs). */
+  private readonly ends?: JobFollowActivities;
 
   /**
    * `handover`: jobs are handed over (else the starting run awaits them); `polled`: their ends are read from
@@ -40,6 +42,10 @@ export class RunningJobs {
     setHandler(jobEndedSignal, ({ seq, workflowId }) => {
       if (this.jobs.get(seq)?.workflowId === workflowId) this.jobs.delete(seq);
     });
+    if (polled) {
+      const taskQueue = taskQueues(workflowInfo().taskQueue).follow;
+      this.ends = proxyActivities<JobFollowActivities>({ taskQueue, startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
+    }
     // Runs for the life of this run; a cancellation of the batch ends it (closing drains with its own checks).
     if (polled) this.following = this.follow().catch(() => undefined);
     else void this.watch().catch(() => undefined);
@@ -115,8 +121,7 @@ export class RunningJobs {
    */
   private async look(since: number): Promise<number> {
     const snapshot = this.list();
-    const follow = proxyActivities<JobFollowActivities>({ taskQueue: taskQueues(workflowInfo().taskQueue).follow, startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry });
-    const ended = new Set(await follow.awaitJobEnds({ batchId: this.batchId, seqs: snapshot.map((j) => j.seq), waitMs: END_WAIT_MS }));
+    const ended = new Set(await this.ends!.awaitJobEnds({ batchId: this.batchId, seqs: snapshot.map((j) => j.seq), waitMs: END_WAIT_MS }));
     // Only the attempts looked at: one restarted meanwhile (retry-failed) stays.
     for (const job of snapshot) if (ended.has(job.seq) && this.jobs.get(job.seq)?.workflowId === job.workflowId) this.jobs.delete(job.seq);
     if (ended.size > 0) return Date.now();
