@@ -128,12 +128,21 @@ export function countRequests(u: Usage, now: Date, cost = 1): Pick<Usage, 'minut
 }
 
 /**
- * The log with up to `count` requests logged at `from` (the lease) moved to `to` (the end of the call), in
- * order. The provider counts a request when it arrives, which may be well after the lease on a loaded
- * worker; by the end of the call it has arrived, so a window counted from there never lets a later lease
- * land inside the provider's minute with it.
+ * Longest time between our lease and Google counting the request (a loaded worker's event-loop lag and the
+ * upload): the margin {@link LEASE_STAMPED_RPM_WINDOW_MS} keeps over {@link RPM_WINDOW_MS}.
  */
-export function restampRequests(log: readonly number[], from: number, to: number, count = 1): number[] {
+export const LEASE_TO_ARRIVAL_MS = LEASE_STAMPED_RPM_WINDOW_MS - RPM_WINDOW_MS;
+
+/**
+ * The log with up to `count` requests logged at `from` (the lease) moved to when the provider has surely counted
+ * them, in order: the end of the call `to`, or `from` + {@link LEASE_TO_ARRIVAL_MS} when the call took longer. The
+ * provider counts a request when it arrives, which may be a little after the lease on a loaded worker, and surely
+ * by the end of the call; a window counted from there never lets a later lease land inside the provider's minute
+ * with it. Without the bound a 6-second Gemini call would hold its quota for 66.5 s, and each minute's allowance
+ * would come 6.5 s late: a tenth of the quota lost.
+ */
+export function restampRequests(log: readonly number[], from: number, end: number, count = 1): number[] {
+  const to = Math.min(end, from + LEASE_TO_ARRIVAL_MS);
   const out = [...log];
   let left = count;
   for (let i = 0; i < out.length && left > 0; i++) {

@@ -15,13 +15,15 @@ import {
   SHARED_FAILURE_WINDOW_MS,
   type BreakerState,
 } from '../../domain/breaker';
-import { countRequests, headroomAt, LEASE_STAMPED_RPM_WINDOW_MS, nextMinute, nextQuotaMidnight, quotaDay, restampRequests, RPM_WINDOW_MS, type Usage } from '../../domain/quota';
+import { countRequests, headroomAt, LEASE_STAMPED_RPM_WINDOW_MS, LEASE_TO_ARRIVAL_MS, recentRequests, nextMinute, nextQuotaMidnight, quotaDay, restampRequests, RPM_WINDOW_MS, type Usage } from '../../domain/quota';
 
 const policy = { ...DEFAULT_BREAKER_POLICY, failureThreshold: 3, backoffBaseMs: 1000, backoffMaxMs: 5000, probeTimeoutMs: 30_000 };
 const t0 = new Date('2026-11-25T10:15:30.500Z');
 const later = (ms: number, from = t0) => new Date(from.getTime() + ms);
 const open = (reopenAt: Date, openings = 1): BreakerState => ({ circuit: Circuit.open, consecutiveFailures: 0, openings, reopenAt });
 const halfOpen = (openings = 1): BreakerState => ({ circuit: Circuit.halfOpen, consecutiveFailures: 0, openings, reopenAt: later(policy.probeTimeoutMs) });
+
+const recentRequestsCount = (u: Usage, now: Date) => recentRequests(u, now).length;
 
 describe('key breaker', () => {
   describe('failures every key sees alike', () => {
@@ -240,14 +242,25 @@ describe('quota headroom', () => {
   });
 
   it('counts a finished call from its end: the window frees later, by the time the call took', () => {
-    // Two calls leased at t0 (one of them a 2-request call) and one at +1 s; the 2-request call ends at +5 s.
+    // Two calls leased at t0 (one of them a 2-request call) and one at +0.2 s; the 2-request call ends at +0.8 s.
     let u: Usage = { ...empty, rpd: null };
     u = { ...u, ...countRequests(u, t0, 2) };
-    u = { ...u, ...countRequests(u, later(1000), 1) };
-    const moved = restampRequests(u.minuteLog, t0.getTime(), later(5000).getTime(), 2);
-    assert.deepEqual(moved, [later(1000), later(5000), later(5000)].map((d) => d.getTime()), 'in order, both requests of the call moved');
-    assert.deepEqual(headroomAt({ ...u, minuteLog: moved }, later(6000)), later(61_501), 'room when the call that ended first leaves');
+    u = { ...u, ...countRequests(u, later(200), 1) };
+    const moved = restampRequests(u.minuteLog, t0.getTime(), later(800).getTime(), 2);
+    assert.deepEqual(moved, [later(200), later(800), later(800)].map((d) => d.getTime()), 'in order, both requests of the call moved');
+    assert.deepEqual(headroomAt({ ...u, minuteLog: moved }, later(6000)), later(60_701), 'room when the call that ended first leaves');
     assert.deepEqual(restampRequests(u.minuteLog, later(9000).getTime(), later(10_000).getTime()), u.minuteLog, 'a lease no longer logged moves nothing');
+  });
+
+  it('counts a long call from its lease plus the lease-to-arrival bound, not its end: a 6 s call does not hold the quota 66.5 s', () => {
+    let u: Usage = { ...empty, rpd: null };
+    u = { ...u, ...countRequests(u, t0, 1) };
+    const moved = restampRequests(u.minuteLog, t0.getTime(), later(6000).getTime());
+    assert.equal(LEASE_TO_ARRIVAL_MS, LEASE_STAMPED_RPM_WINDOW_MS - RPM_WINDOW_MS);
+    assert.deepEqual(moved, [t0.getTime() + LEASE_TO_ARRIVAL_MS]);
+    // Counted until lease + 62 s, as a request stamped only at its lease.
+    assert.equal(recentRequestsCount({ ...u, minuteLog: moved }, later(LEASE_STAMPED_RPM_WINDOW_MS - 1)), 1);
+    assert.equal(recentRequestsCount({ ...u, minuteLog: moved }, later(LEASE_STAMPED_RPM_WINDOW_MS)), 0);
   });
 
   it('keeps no log for keys without an RPM', () => {
