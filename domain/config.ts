@@ -67,6 +67,8 @@ const EnvSchema = z.object({
       .default('false'),
   ),
   BOLT_SHUTDOWN_GRACE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(3600).default(60)),
+  BOLT_GEMINI_SLOTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1000).default(64)),
+  BOLT_TTS_SLOTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1000).default(32)),
   BOLT_WORKFLOW_BUNDLE: optionalString,
   BOLT_PG_TOOLS_DIR: optionalString,
   TEMPORAL_TLS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0']).optional()),
@@ -128,6 +130,8 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** Seconds a stopping worker lets running activities finish before it cancels them. @default 60 */
   shutdownGraceSeconds: number;
+  /** Concurrent Gemini and TTS activities per worker process (calls in flight, most of their time waiting on Google). */
+  providerSlots: { gemini: number; tts: number };
   /** Where `pg_dump`/`pg_restore` of the embedded server's version are (scripts/install-tools.sh puts them there). */
   pgToolsDir: string;
   /** A pre-built workflow bundle (`npm run build:server` writes one); bundled at start when unset. */
@@ -192,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhooks: { allowPrivate: e.BOLT_WEBHOOK_ALLOW_PRIVATE === 'true', allowHosts: parseAllowList(e.BOLT_WEBHOOK_ALLOW_HOSTS ?? '') },
     trustProxy: parseTrustProxy(e.BOLT_TRUST_PROXY),
     shutdownGraceSeconds: e.BOLT_SHUTDOWN_GRACE,
+    providerSlots: { gemini: e.BOLT_GEMINI_SLOTS, tts: e.BOLT_TTS_SLOTS },
     pgToolsDir: path.resolve(e.BOLT_PG_TOOLS_DIR ?? path.join(env.HOME ?? path.resolve(e.BOLT_DATA_DIR), '.cache', 'bolt', 'pgtools-18.6.3')),
     workflowBundlePath: e.BOLT_WORKFLOW_BUNDLE ? path.resolve(e.BOLT_WORKFLOW_BUNDLE) : undefined,
   };

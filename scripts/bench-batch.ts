@@ -1,11 +1,12 @@
 // Benchmark: one big batch (10,000 jobs by default) through zero-latency simulators on the local
 // stack. Prints wall time, jobs/s, batch runs and the largest workflow history.
-//   npm run bench:batch -- [--titles 1000] [--languages 10] [--window 200] [--speech tone|auto] [--gemini-slots 10] [--tts-slots 8]
+//   npm run bench:batch -- [--titles 1000] [--languages 10] [--window 200] [--speech tone|auto] [--gemini-slots 64] [--tts-slots 32]
 // It measures orchestration (Temporal, PostgreSQL, the workers), so by default the simulated voice is a
 // generated tone; `--speech auto` uses espeak-ng speech, whose CPU cost per call would be measured instead.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { getBatch } from '../db/batches';
+import { DEFAULT_CONCURRENCY } from '../workers/worker';
 import { jobAttemptWorkflowId } from '../workflows/definitions';
 import { BENCH_LANGUAGES, startBenchBatch } from './bench/batch';
 import { withScratchStack } from './bench/scratch-stack';
@@ -17,8 +18,8 @@ async function main(): Promise<void> {
       languages: { type: 'string', default: '10' },
       window: { type: 'string', default: '200' },
       speech: { type: 'string', default: 'tone' },
-      'gemini-slots': { type: 'string', default: '10' },
-      'tts-slots': { type: 'string', default: '8' },
+      'gemini-slots': { type: 'string', default: String(DEFAULT_CONCURRENCY.gemini) },
+      'tts-slots': { type: 'string', default: String(DEFAULT_CONCURRENCY.tts) },
     },
   });
   const parsed = z
@@ -27,8 +28,8 @@ async function main(): Promise<void> {
       languages: z.coerce.number().int().min(1).max(BENCH_LANGUAGES.length),
       window: z.coerce.number().int().min(1).max(1000),
       speech: z.enum(['tone', 'auto']),
-      'gemini-slots': z.coerce.number().int().min(1).max(200),
-      'tts-slots': z.coerce.number().int().min(1).max(200),
+      'gemini-slots': z.coerce.number().int().min(1).max(1000),
+      'tts-slots': z.coerce.number().int().min(1).max(1000),
     })
     .safeParse(values);
   if (!parsed.success) {

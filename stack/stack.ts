@@ -135,8 +135,8 @@ async function runWorkers(o: StackOptions, w: InProcessWorkers, stops: Stops): P
   if (!(o.worker ?? true)) return {};
   const workers = await createWorkers({
     ...w,
-    geminiConcurrency: o.concurrency?.gemini,
-    ttsConcurrency: o.concurrency?.tts,
+    geminiConcurrency: o.concurrency?.gemini ?? config.providerSlots.gemini,
+    ttsConcurrency: o.concurrency?.tts ?? config.providerSlots.tts,
     shutdownGraceMs: config.shutdownGraceSeconds * 1000,
   });
   const running = workers.run();
@@ -180,7 +180,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
     const catalog = loadCatalog(config.catalog);
     // One pool for the in-process workers and the API: the workers' need plus the API's ten.
-    const db = createDb(postgres.url, workerPoolSize(o.concurrency) + 10, log);
+    const db = createDb(postgres.url, workerPoolSize() + 10, log);
     stops.push(() => db.destroy());
     await migrateToLatest(db as Kysely<unknown>);
     metrics.watchDatabase(db);

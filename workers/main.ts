@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     bundle: await loadWorkflowBundle(config.workflowBundlePath, { tracing: !!tracing }),
     shutdownGraceMs: grace * 1000,
+    geminiConcurrency: config.providerSlots.gemini,
+    ttsConcurrency: config.providerSlots.tts,
     deps: { db, storage, gemini: providers.gemini, tts: providers.tts, geminiModel: config.gemini.model, prices: catalog.prices, webhookGuard: new DestinationGuard({ policy: config.webhooks }), masterKeys: [masterKeys.current, ...masterKeys.others], metrics },
     metrics,
     tracing,

@@ -103,16 +103,21 @@ export interface WorkerOptions {
   tracing?: Tracing;
 }
 
-/** Concurrent activities per worker of one process, by default. */
-export const DEFAULT_CONCURRENCY = { main: 20, gemini: 10, tts: 8, follow: 100 } as const;
+/**
+ * Concurrent activities per worker of one process, by default. A provider slot is a paid call in flight, nearly
+ * all of it waiting on Google (a Gemini script takes seconds): a key pool allowing R requests a minute for calls of
+ * L seconds needs R × L / 60 slots to use its quota, so 10 slots could never spend 180 RPM of 6-second calls.
+ * The key lease, not the slots, paces the calls; BOLT_GEMINI_SLOTS and BOLT_TTS_SLOTS set them per process.
+ */
+export const DEFAULT_CONCURRENCY = { main: 20, gemini: 64, tts: 32, follow: 100 } as const;
 
 /**
- * PostgreSQL connections a worker process needs: a paid call keeps its connection for the whole call
- * (the at-most-once lock is a transaction), and its key lease and bookkeeping need more besides, so the
- * pool must outnumber every activity slot, or slots sit waiting for connections.
+ * PostgreSQL connections a worker process needs. A paid call holds none across the call (activities/paid-once.ts
+ * keeps its at-most-once lease in a row, not a transaction), so the pool follows the short queries, not the slots:
+ * the main queue's activities and the follow queue's looks, with room for the provider activities' bookkeeping.
  */
-export function workerPoolSize(c: { gemini?: number; tts?: number } = {}): number {
-  return DEFAULT_CONCURRENCY.main + (c.gemini ?? DEFAULT_CONCURRENCY.gemini) + (c.tts ?? DEFAULT_CONCURRENCY.tts) + 10;
+export function workerPoolSize(): number {
+  return DEFAULT_CONCURRENCY.main + 30;
 }
 
 /** A set of workers that run and stop together. */

@@ -3,7 +3,7 @@
 // limits. It reports the quota-bound ideal (quota-ideal.ts: from the quotas and the calls the batch needs, not
 // from the run), the achieved time, their ratio, and 429s per 1,000 calls. `headline` runs it at 100 × 20.
 // Options: --titles 40 --languages 10 --gemini-projects 3 --gemini-rpm 60 --tts-keys 2 --tts-rpm 300
-//          --latency-scale 10 --window 200 --gemini-slots 10 --tts-slots 8 --out bench-results
+//          --latency-scale 10 --window 200 --gemini-slots 64 --tts-slots 32 --out bench-results
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { addKey, listKeys, setKeyStatus, setProjectLimits } from '../../db/keys'
 import { loadConfig, type Config } from '../../domain/config';
 import type { LatencyDistribution } from '../../simulators/http';
 import { startStack, type Stack, type StackOptions } from '../../stack/stack';
+import { DEFAULT_CONCURRENCY } from '../../workers/worker';
 import { BENCH_LANGUAGES, startBenchBatch } from './batch';
 import { quotaBoundIdeal, type ServiceQuota } from './quota-ideal';
 import { machine, parseOptions, writeReport } from './report';
@@ -129,7 +130,7 @@ export async function runQuota(name: string, argv: string[], defaults: { titles:
   const { values } = parseArgs({
     args: argv,
     options: Object.fromEntries(
-      Object.entries({ ...defaults, 'gemini-projects': 3, 'gemini-rpm': 60, 'tts-keys': 2, 'tts-rpm': 300, 'latency-scale': 10, window: 200, 'gemini-slots': 10, 'tts-slots': 8, out: 'bench-results' }).map(([k, v]) => [
+      Object.entries({ ...defaults, 'gemini-projects': 3, 'gemini-rpm': 60, 'tts-keys': 2, 'tts-rpm': 300, 'latency-scale': 10, window: 200, 'gemini-slots': DEFAULT_CONCURRENCY.gemini, 'tts-slots': DEFAULT_CONCURRENCY.tts, out: 'bench-results' }).map(([k, v]) => [
         k,
         { type: 'string' as const, default: String(v) },
       ]),
