@@ -7,6 +7,7 @@ import type { Database } from '../db/schema';
 import { findScript } from '../db/scripts';
 import { Stage } from '../domain/errors';
 import { MASTER_WAITER_SIGNAL, MASTER_WORKFLOW_TYPE, masterWorkflowId } from '../domain/master-script';
+import { getUserLimits } from '../db/user-limits';
 import { mustGetBatch, mustGetJob } from './deps';
 import { withStage } from './failures';
 
@@ -18,11 +19,29 @@ async function masterOf(db: Kysely<Database>, jobId: string) {
   return { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, written: written !== undefined };
 }
 
+/** Jobs past a page whose masters {@link prefetchMasters} may start too, and how many such masters at most per call. */
+export const MASTERS_AHEAD = { jobs: 1000, masters: 100 } as const;
+
+/** Master starts in flight at once. */
+const PARALLEL_MASTER_STARTS = 20;
+
+/**
+ * True when starting the masters of jobs beyond the page cannot spend what the batch may never use: no budget
+ * cap (the batch may stop before those jobs) and no daily limit of its owner (they may wait for another day).
+ */
+async function mayLookAhead(db: Kysely<Database>, batch: { options: { budgetUsd?: number }; user_id: string }): Promise<boolean> {
+  if (batch.options.budgetUsd !== undefined) return false;
+  const limits = await getUserLimits(db, batch.user_id);
+  return limits.jobsPerDay === null && limits.spendPerDayUsd === null;
+}
+
 /**
  * Starts the master script workflows of the jobs `seqs` (one per (title, variation) whose master is not yet
  * written), before the jobs themselves start: a master gates every job of its title, and the jobs would each
- * ask for it only after their own first steps. One already running is left alone (its jobs join it).
- * Returns how many were started or found running.
+ * ask for it only after their own first steps. When nothing caps the batch's spend, the masters of the next
+ * {@link MASTERS_AHEAD} jobs start too: a minute's Gemini quota can then go to masters at once, as the quota-bound
+ * ideal spends it, instead of one page's masters at a time. One already running is left alone (its jobs join
+ * it). Returns how many were started or found running.
  */
 export async function prefetchMasters(
   db: Kysely<Database>,
@@ -31,30 +50,50 @@ export async function prefetchMasters(
 ): Promise<number> {
   if (input.seqs.length === 0) return 0;
   const batch = await mustGetBatch(db, input.batchId);
+  const last = Math.max(...input.seqs);
+  const ahead = (await mayLookAhead(db, batch)) ? MASTERS_AHEAD.jobs : 0;
   const firsts = await db
     .selectFrom('jobs')
-    .select(['id', 'title_index', 'variation'])
+    .select(['id', 'seq', 'title_index', 'variation'])
     .distinctOn(['title_index', 'variation'])
     .where('batch_id', '=', input.batchId)
-    .where('seq', 'in', input.seqs)
+    .where((eb) => eb.or([eb('seq', 'in', input.seqs), eb.and([eb('seq', '>', last), eb('seq', '<=', last + ahead)])]))
+    // Only those whose master is not written yet.
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('scripts')
+            .select('scripts.id')
+            .whereRef('scripts.batch_id', '=', 'jobs.batch_id')
+            .whereRef('scripts.title_index', '=', 'jobs.title_index')
+            .whereRef('scripts.variation', '=', 'jobs.variation')
+            .where('scripts.language', '=', batch.master_language),
+        ),
+      ),
+    )
     .orderBy('title_index')
     .orderBy('variation')
     .orderBy('seq')
     .execute();
-  let started = 0;
-  for (const job of firsts) {
-    if (await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language })) continue;
-    await client.workflow.start(MASTER_WORKFLOW_TYPE, {
-      workflowId: masterWorkflowId(batch.id, job.title_index, job.variation),
-      taskQueue: input.taskQueue,
-      args: [{ jobId: job.id, priorityKey: input.priorityKey }],
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      priority: { priorityKey: input.priorityKey },
-    });
-    started++;
+  // The page's masters all (a pair with a job in the page has its first seq there: the others come after), then
+  // those ahead, up to the cap.
+  const inPage = new Set(input.seqs);
+  const toStart = [...firsts.filter((j) => inPage.has(j.seq)), ...firsts.filter((j) => !inPage.has(j.seq)).slice(0, MASTERS_AHEAD.masters)];
+  for (let i = 0; i < toStart.length; i += PARALLEL_MASTER_STARTS) {
+    await Promise.all(
+      toStart.slice(i, i + PARALLEL_MASTER_STARTS).map((job) =>
+        client.workflow.start(MASTER_WORKFLOW_TYPE, {
+          workflowId: masterWorkflowId(batch.id, job.title_index, job.variation),
+          taskQueue: input.taskQueue,
+          args: [{ jobId: job.id, priorityKey: input.priorityKey }],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          priority: { priorityKey: input.priorityKey },
+        }),
+      ),
+    );
   }
-  return started;
+  return toStart.length;
 }
 
 export function createMasterActivities({ db }: { db: Kysely<Database> }) {

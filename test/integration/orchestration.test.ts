@@ -133,6 +133,34 @@ describe('orchestration', function () {
     });
   });
 
+  it('asks for the masters of the jobs ahead of the page before those jobs start, unless a budget cap may stop the batch first', async () => {
+    const gemini = stack.simulators!.gemini;
+    await withGeminiLatency(stack, 3000, async () => {
+      const masterTitles = (since: number, titles: string[]) => {
+        const mine = new Set(titles);
+        return new Set(gemini.scriptRequests.since(since).filter((r) => r.kind === 'master' && r.title && mine.has(r.title)).map((r) => r.title));
+      };
+      // No cap: every title's master is asked for while only the first page's jobs (a window of 3) have started.
+      const free = gemini.scriptRequests.total;
+      const open = await launchBatch(stack, { titles: 12, window: 3, pageSize: 3, label: 'Masters ahead' });
+      await eventually(async () => masterTitles(free, open.titles).size === 12, 'a master call for each of the 12 titles', 30_000);
+      const rows = await countRows(stack, open.batchId);
+      assert.ok((rows.queued ?? 0) >= 36 - 3, `the masters went ahead of the jobs: ${JSON.stringify(rows)}`);
+      await open.handle.cancel();
+      await assert.rejects(open.handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+
+      // A budget cap: only the masters of the jobs being started (title 1's page); the batch may stop before the rest.
+      const capped = gemini.scriptRequests.total;
+      const held = await launchBatch(stack, { titles: 12, window: 3, pageSize: 3, budgetUsd: 1000, label: 'Masters capped' });
+      await eventually(async () => masterTitles(capped, held.titles).size >= 1, 'the first master call', 30_000);
+      // The first jobs need their master (3 s) and then their adaptation (3 s) before a slot frees for the next page.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(masterTitles(capped, held.titles).size, 1, 'no master beyond the page of a capped batch');
+      await held.handle.cancel();
+      await assert.rejects(held.handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+    });
+  });
+
   it('retry-failed re-runs only the failed jobs as new attempts and keeps their history', async () => {
     const tts = stack.simulators!.tts;
     const missing = 'en-GB-Neural2-Z';
