@@ -4,7 +4,8 @@
 // process alive.
 import os from 'node:os';
 import path from 'node:path';
-import Piscina from 'piscina';
+import { Context } from '@temporalio/activity';
+import Piscina, { queueOptionsSymbol, type PiscinaTask, type TaskQueue } from 'piscina';
 import type { Pcm } from '../domain/audio/pcm';
 import type { LoudnessTarget } from '../domain/loudness';
 import type { AudioEncoding } from './audio-codec';
@@ -25,9 +26,85 @@ function threadOptions(): { filename: string; execArgv: string[] } {
   return { filename, execArgv: compiled ? process.execArgv : [...process.execArgv, '--require', require.resolve('tsx/cjs')] };
 }
 
+/** Temporal's default priority key (the middle of 1–5), for work with no activity priority. */
+const DEFAULT_PRIORITY_KEY = 3;
+
+/** The queue options a narration's task carries (a symbol-keyed property: never cloned to the thread). */
+interface AudioQueueOptions {
+  priorityKey: number;
+}
+
+/**
+ * The pool's waiting tasks by priority key, lowest first, in arrival order within a key. The TTS queue runs
+ * many narrations at once, so their audio waits here, not in Temporal's task queue; without this a high-priority
+ * batch's narration would wait behind every narration of a low-priority batch already in the pool.
+ */
+export class PriorityTaskQueue implements TaskQueue {
+  private readonly byKey = new Map<number, PiscinaTask[]>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  private keyOf(task: PiscinaTask): number {
+    const options = task[queueOptionsSymbol] as Partial<AudioQueueOptions> | null;
+    return typeof options?.priorityKey === 'number' ? options.priorityKey : DEFAULT_PRIORITY_KEY;
+  }
+
+  private bucket(key: number): PiscinaTask[] {
+    let tasks = this.byKey.get(key);
+    if (!tasks) {
+      tasks = [];
+      this.byKey.set(key, tasks);
+    }
+    return tasks;
+  }
+
+  push(task: PiscinaTask): void {
+    this.bucket(this.keyOf(task)).push(task);
+    this.count++;
+  }
+
+  unshift(task: PiscinaTask): void {
+    this.bucket(this.keyOf(task)).unshift(task);
+    this.count++;
+  }
+
+  shift(): PiscinaTask | null {
+    const keys = [...this.byKey.keys()].sort((a, b) => a - b);
+    for (const key of keys) {
+      const task = this.byKey.get(key)!.shift();
+      if (task) {
+        this.count--;
+        return task;
+      }
+    }
+    return null;
+  }
+
+  remove(task: PiscinaTask): void {
+    const tasks = this.byKey.get(this.keyOf(task));
+    const at = tasks?.indexOf(task) ?? -1;
+    if (at < 0) return;
+    tasks!.splice(at, 1);
+    this.count--;
+  }
+}
+
+/** The priority key of the activity this runs in (a batch's priority), or the default outside one. */
+function activityPriorityKey(): number {
+  try {
+    return Context.current().info.priority?.priorityKey ?? DEFAULT_PRIORITY_KEY;
+  } catch {
+    return DEFAULT_PRIORITY_KEY; // not in an activity: a test or a benchmark
+  }
+}
+
 function audioPool(): Piscina<FinishAudioTask, FinishedAudio> {
   pool ??= new Piscina<FinishAudioTask, FinishedAudio>({
     ...threadOptions(),
+    taskQueue: new PriorityTaskQueue(),
     maxThreads: Math.max(1, os.availableParallelism()),
     minThreads: 0,
     idleTimeout: 60_000,
@@ -42,6 +119,8 @@ function audioPool(): Piscina<FinishAudioTask, FinishedAudio> {
 export async function finishNarrationAudio(pcm: Pcm, loudness: LoudnessTarget, encoding: AudioEncoding): Promise<{ body: Buffer; contentType: string; extension: string; loudness: FinishedAudio['loudness'] }> {
   // A copy of the samples is moved to the thread (the caller's may be a chunk's, or a view on a larger buffer).
   const samples = pcm.samples.slice();
-  const done = await audioPool().run({ samples, sampleRate: pcm.sampleRate, loudness, encoding }, { transferList: [samples.buffer] });
+  const options: AudioQueueOptions = { priorityKey: activityPriorityKey() };
+  const task = { samples, sampleRate: pcm.sampleRate, loudness, encoding, [queueOptionsSymbol]: options };
+  const done = await audioPool().run(task, { transferList: [samples.buffer] });
   return { ...done, body: Buffer.from(done.body.buffer, done.body.byteOffset, done.body.byteLength) };
 }

@@ -1,7 +1,8 @@
 // The audio thread pool: a narration's loudness and encoding done on a worker thread (loaded from the TypeScript
 // source under tsx here), returned as a valid file with the loudness report, the caller's samples untouched.
 import assert from 'node:assert/strict';
-import { finishNarrationAudio } from '../../adapters/audio-pool';
+import { queueOptionsSymbol, type PiscinaTask } from 'piscina';
+import { finishNarrationAudio, PriorityTaskQueue } from '../../adapters/audio-pool';
 import { probeAudio } from '../support/audio-probe';
 
 const SR = 24000;
@@ -26,5 +27,21 @@ describe('audio thread pool', () => {
 
   it('passes a failure of the thread back to the caller', async () => {
     await assert.rejects(finishNarrationAudio({ sampleRate: SR, samples: speechLike(1) }, -16, 'FLAC' as never));
+  });
+
+  it('queues waiting narrations by priority key, lowest first, in arrival order within a key', () => {
+    const task = (name: string, priorityKey?: number) => ({ name, [queueOptionsSymbol]: priorityKey === undefined ? null : { priorityKey } }) as unknown as PiscinaTask;
+    const q = new PriorityTaskQueue();
+    const tasks = [task('low-1', 5), task('low-2', 5), task('high-1', 1), task('default'), task('normal', 3), task('high-2', 1), task('low-3', 5)];
+    for (const t of tasks) q.push(t);
+    assert.equal(q.size, 7);
+    q.remove(tasks[1]!);
+    assert.equal(q.size, 6);
+    q.unshift(task('high-0', 1));
+    const order: string[] = [];
+    for (let t = q.shift(); t; t = q.shift()) order.push((t as unknown as { name: string }).name);
+    assert.deepEqual(order, ['high-0', 'high-1', 'high-2', 'default', 'normal', 'low-1', 'low-3']);
+    assert.equal(q.size, 0);
+    assert.equal(q.shift(), null);
   });
 });
