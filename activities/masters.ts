@@ -3,6 +3,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/schema';
 import { findScript } from '../db/scripts';
 import { Stage } from '../domain/errors';
@@ -24,6 +25,13 @@ export const MASTERS_AHEAD = { jobs: 1000, masters: 100 } as const;
 
 /** Master starts in flight at once. */
 const PARALLEL_MASTER_STARTS = 20;
+
+/**
+ * Masters this process started ahead lately, so each page does not ask again for the same running ones (a
+ * 100,000-job batch would send tens of thousands of starts). Only a saving: a master that closes unwritten is
+ * started again by its jobs (`requestMaster`), and a restarted process simply asks again.
+ */
+const startedAhead = new LRUCache<string, true>({ max: 20_000, ttl: 10 * 60_000 });
 
 /**
  * True when starting the masters of jobs beyond the page cannot spend what the batch may never use: no budget
@@ -78,12 +86,14 @@ export async function prefetchMasters(
   // The page's masters all (a pair with a job in the page has its first seq there: the others come after), then
   // those ahead, up to the cap.
   const inPage = new Set(input.seqs);
-  const toStart = [...firsts.filter((j) => inPage.has(j.seq)), ...firsts.filter((j) => !inPage.has(j.seq)).slice(0, MASTERS_AHEAD.masters)];
+  const idOf = (j: { title_index: number; variation: number }) => masterWorkflowId(batch.id, j.title_index, j.variation);
+  const aheadOfPage = firsts.filter((j) => !inPage.has(j.seq) && !startedAhead.has(idOf(j))).slice(0, MASTERS_AHEAD.masters);
+  const toStart = [...firsts.filter((j) => inPage.has(j.seq)), ...aheadOfPage];
   for (let i = 0; i < toStart.length; i += PARALLEL_MASTER_STARTS) {
     await Promise.all(
       toStart.slice(i, i + PARALLEL_MASTER_STARTS).map((job) =>
         client.workflow.start(MASTER_WORKFLOW_TYPE, {
-          workflowId: masterWorkflowId(batch.id, job.title_index, job.variation),
+          workflowId: idOf(job),
           taskQueue: input.taskQueue,
           args: [{ jobId: job.id, priorityKey: input.priorityKey }],
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
@@ -93,6 +103,7 @@ export async function prefetchMasters(
       ),
     );
   }
+  for (const job of aheadOfPage) startedAhead.set(idOf(job), true);
   return toStart.length;
 }
 
