@@ -8,7 +8,7 @@ import type { Database } from '../db/schema';
 import { openSecret } from '../domain/crypto';
 import { GeminiScriptWriter } from './gemini';
 import { findMasterKey, type MasterKeyRing } from './master-key-file';
-import { createTtsClient } from './tts';
+import { createTtsClient, initializeTtsClient } from './tts';
 
 /** A client of one key, with the key's secret (to mask it in errors). */
 export interface KeyClient {
@@ -29,24 +29,35 @@ export interface KeyClientOptions {
 
 /** The clients of one process's leased keys; keys are opened here, never in Temporal history. */
 export class KeyClients {
-  private readonly cache = new Map<string, KeyClient>();
+  private readonly cache = new Map<string, Promise<KeyClient>>();
   private masterKeys: MasterKeyRing;
 
   constructor(private readonly o: KeyClientOptions) {
     this.masterKeys = o.masterKeys;
   }
 
-  /** The client of a leased key, built on first use. */
+  /**
+   * The client of a leased key, built once per process on first use: concurrent first leases share one build.
+   * A TTS client's stubs are loaded here, before the call is timed as sent (see `KeyPool`), so the send is the
+   * request's upload and not the SDK's first-use set-up.
+   */
   async get(lease: Lease): Promise<KeyClient> {
-    const cached = this.cache.get(lease.keyId);
-    if (cached) return cached;
+    let entry = this.cache.get(lease.keyId);
+    if (!entry) {
+      entry = this.build(lease);
+      this.cache.set(lease.keyId, entry);
+      entry.catch(() => this.cache.delete(lease.keyId));
+    }
+    return entry;
+  }
+
+  private async build(lease: Lease): Promise<KeyClient> {
     const secret = await this.openKey(lease.keyId);
     const baseUrl = this.baseUrlOf(lease);
-    const client =
-      lease.service === 'gemini' ? new GeminiScriptWriter({ apiKey: secret, baseUrl, model: this.o.gemini.model }) : createTtsClient({ apiKey: secret, baseUrl });
-    const entry = { client, secret };
-    this.cache.set(lease.keyId, entry);
-    return entry;
+    if (lease.service === 'gemini') return { client: new GeminiScriptWriter({ apiKey: secret, baseUrl, model: this.o.gemini.model }), secret };
+    const client = createTtsClient({ apiKey: secret, baseUrl });
+    await initializeTtsClient(client);
+    return { client, secret };
   }
 
   private async openKey(keyId: string): Promise<string> {

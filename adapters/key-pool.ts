@@ -206,11 +206,15 @@ export class KeyPool {
       await reportOutcome(this.o.db, lease, { kind: 'failure' }, messageOf(err), { policy: this.policy });
       throw err;
     }
+    let sent: Lease & { sentAt?: Date } = lease;
     try {
       const attributes = { 'bolt.stage': ctx.stage, 'bolt.key_id': lease.keyId, 'bolt.requests': ctx.cost ?? 1, ...(ctx.model ? { 'bolt.model': ctx.model } : {}), ...(ctx.jobId ? { 'bolt.job_id': ctx.jobId } : {}) };
+      // When the request leaves: its quota counts from a bound after this, not after the lease (whose commit and
+      // the client's set-up may take seconds on a loaded worker), so the window stays true to the provider's count.
+      sent = { ...lease, sentAt: new Date() };
       const result = await observeProviderCall(this.o.metrics, { provider: service, attributes, outcomeOf: outcomeLabel }, () => call(entry.client));
       // The call is bought: a PostgreSQL restart while its success is noted must not throw the result away.
-      await untilPostgres(() => reportOutcome(this.o.db, lease, { kind: 'success' }, undefined, { policy: this.policy }), { maxMs: 60_000 }).catch((err: unknown) =>
+      await untilPostgres(() => reportOutcome(this.o.db, sent, { kind: 'success' }, undefined, { policy: this.policy }), { maxMs: 60_000 }).catch((err: unknown) =>
         this.o.log?.(`${service} key …${lease.last4}: success not recorded (${messageOf(err)})`),
       );
       return { result };
@@ -223,7 +227,7 @@ export class KeyPool {
         if (mayTryAnother) return undefined;
         throw err;
       }
-      if (outcome) await reportOutcome(this.o.db, lease, outcome, messageOf(err), { policy: this.policy });
+      if (outcome) await reportOutcome(this.o.db, sent, outcome, messageOf(err), { policy: this.policy });
       if (outcome?.kind === 'invalid') this.o.log?.(`${service} key …${lease.last4} (${lease.keyId}) disabled: ${err instanceof Error ? err.message : ''}`);
       if ((outcome?.kind === 'quota' || outcome?.kind === 'invalid') && mayTryAnother) return undefined;
       throw err;

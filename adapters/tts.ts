@@ -43,6 +43,12 @@ export function createTtsClient(options: TtsClientOptions): TextToSpeechClient {
   return client;
 }
 
+/** Loads the stubs of a client built by {@link createTtsClient} (and of its v1beta1 twin), which the SDK otherwise does on the first call. */
+export async function initializeTtsClient(client: TextToSpeechClient): Promise<void> {
+  await client.initialize();
+  await betaClients.get(client)?.initialize();
+}
+
 /** Call options that switch off the SDK's hidden retries (it retries UNAVAILABLE by default). */
 function callOptions(timeoutMs: number) {
   return {

@@ -1,6 +1,5 @@
-// Leases of pooled keys: the least recently used key with room is leased under its own row locks (its project's and
-// its own), its requests counted in the quota windows, and the outcome of the call moves its breaker (and rests its
-// project on a 429).
+// Leases of pooled keys: the least recently used key with room is leased under its own row locks (its project's and its
+// own), its requests counted in the quota windows, and the outcome of the call moves its breaker (and rests a project on a 429).
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { restReasonOf, waitReason, type WaitReason } from '../domain/wait-reason';
 import { DEFAULT_BREAKER_POLICY, leasableAt, onLease, onOutcome, onProjectQuota, sharedFailure, type BreakerPolicy, type BreakerState, type CallOutcome } from '../domain/breaker';
@@ -209,8 +208,12 @@ export async function leaseKey(
   return { waitUntil: new Date(ask.clock().getTime() + CONTENDED_RETRY_MS) };
 }
 
-/** What a report needs of its lease: the key and, for restamping the minute logs, when it was leased and for how many requests. */
-type ReportedLease = Pick<Lease, 'keyId' | 'service'> & Partial<Pick<Lease, 'leasedAt' | 'cost' | 'project'>>;
+/** What a report needs of its lease: the key and, to restamp the minute logs, when it was leased and sent (if known) and its cost. */
+type ReportedLease = Pick<Lease, 'keyId' | 'service'> & Partial<Pick<Lease, 'leasedAt' | 'cost' | 'project'>> & { sentAt?: Date };
+
+/** A lease's minute log entries moved to when the provider has surely counted them (see {@link restampRequests}). */
+const restamped = (log: readonly number[], l: ReportedLease & { leasedAt: Date }, now: Date): string =>
+  JSON.stringify(restampRequests(log, l.leasedAt.getTime(), { sent: (l.sentAt ?? l.leasedAt).getTime(), end: now.getTime() }, l.cost ?? 1));
 
 /** The call's requests count in the project's minute window from now, when they have surely reached Google. */
 async function restampProject(trx: Transaction<Database>, key: ApiKeyView & { project: string }, lease: ReportedLease & { leasedAt: Date }, now: Date): Promise<void> {
@@ -218,7 +221,7 @@ async function restampProject(trx: Transaction<Database>, key: ApiKeyView & { pr
   if (!project || project.rpm === null) return;
   await trx
     .updateTable('api_key_projects')
-    .set({ minute_log: JSON.stringify(restampRequests(project.minute_log, lease.leasedAt.getTime(), now.getTime(), lease.cost ?? 1)), updated_at: now })
+    .set({ minute_log: restamped(project.minute_log, lease, now), updated_at: now })
     .where('service', '=', key.service)
     .where('project', '=', key.project)
     .execute();
@@ -285,7 +288,7 @@ export async function reportOutcome(
         ...(outcome.kind === 'success' ? { last_success_at: now } : {}),
         ...(t.disable && key.status === 'active' ? { status: 'disabled' as const, disabled_reason: t.disable.slice(0, 1000), disabled_at: now } : {}),
         // The call's requests count in the minute window from now, when they have surely reached Google.
-        ...(lease.leasedAt && key.rpm !== null ? { minute_log: JSON.stringify(restampRequests(key.minute_log, lease.leasedAt.getTime(), now.getTime(), lease.cost ?? 1)) } : {}),
+        ...(lease.leasedAt && key.rpm !== null ? { minute_log: restamped(key.minute_log, { ...lease, leasedAt: lease.leasedAt }, now) } : {}),
         updated_at: now,
       })
       .where('id', '=', key.id)

@@ -15,7 +15,7 @@ import {
   SHARED_FAILURE_WINDOW_MS,
   type BreakerState,
 } from '../../domain/breaker';
-import { countRequests, headroomAt, LEASE_STAMPED_RPM_WINDOW_MS, LEASE_TO_ARRIVAL_MS, recentRequests, nextMinute, nextQuotaMidnight, quotaDay, restampRequests, RPM_WINDOW_MS, type Usage } from '../../domain/quota';
+import { countRequests, headroomAt, LEASE_STAMPED_RPM_WINDOW_MS, recentRequests, nextMinute, nextQuotaMidnight, quotaDay, restampRequests, RPM_WINDOW_MS, SEND_TO_ARRIVAL_MS, type Usage } from '../../domain/quota';
 
 const policy = { ...DEFAULT_BREAKER_POLICY, failureThreshold: 3, backoffBaseMs: 1000, backoffMaxMs: 5000, probeTimeoutMs: 30_000 };
 const t0 = new Date('2026-11-25T10:15:30.500Z');
@@ -246,21 +246,37 @@ describe('quota headroom', () => {
     let u: Usage = { ...empty, rpd: null };
     u = { ...u, ...countRequests(u, t0, 2) };
     u = { ...u, ...countRequests(u, later(200), 1) };
-    const moved = restampRequests(u.minuteLog, t0.getTime(), later(800).getTime(), 2);
+    const moved = restampRequests(u.minuteLog, t0.getTime(), { sent: t0.getTime(), end: later(800).getTime() }, 2);
     assert.deepEqual(moved, [later(200), later(800), later(800)].map((d) => d.getTime()), 'in order, both requests of the call moved');
     assert.deepEqual(headroomAt({ ...u, minuteLog: moved }, later(6000)), later(60_701), 'room when the call that ended first leaves');
-    assert.deepEqual(restampRequests(u.minuteLog, later(9000).getTime(), later(10_000).getTime()), u.minuteLog, 'a lease no longer logged moves nothing');
+    assert.deepEqual(restampRequests(u.minuteLog, later(9000).getTime(), { sent: later(9000).getTime(), end: later(10_000).getTime() }), u.minuteLog, 'a lease no longer logged moves nothing');
   });
 
-  it('counts a long call from its lease plus the lease-to-arrival bound, not its end: a 6 s call does not hold the quota 66.5 s', () => {
+  it('counts a long call from its send plus the send-to-arrival bound, not its end: a 6 s call does not hold the quota 66.5 s', () => {
     let u: Usage = { ...empty, rpd: null };
     u = { ...u, ...countRequests(u, t0, 1) };
-    const moved = restampRequests(u.minuteLog, t0.getTime(), later(6000).getTime());
-    assert.equal(LEASE_TO_ARRIVAL_MS, LEASE_STAMPED_RPM_WINDOW_MS - RPM_WINDOW_MS);
-    assert.deepEqual(moved, [t0.getTime() + LEASE_TO_ARRIVAL_MS]);
-    // Counted until lease + 62 s, as a request stamped only at its lease.
-    assert.equal(recentRequestsCount({ ...u, minuteLog: moved }, later(LEASE_STAMPED_RPM_WINDOW_MS - 1)), 1);
-    assert.equal(recentRequestsCount({ ...u, minuteLog: moved }, later(LEASE_STAMPED_RPM_WINDOW_MS)), 0);
+    const moved = restampRequests(u.minuteLog, t0.getTime(), { sent: t0.getTime(), end: later(6000).getTime() });
+    assert.ok(SEND_TO_ARRIVAL_MS < 6000);
+    assert.deepEqual(moved, [t0.getTime() + SEND_TO_ARRIVAL_MS]);
+    // Counted until send + the bound + the 60.5 s window, not until its end + 60.5 s.
+    assert.equal(recentRequestsCount({ ...u, minuteLog: moved }, later(SEND_TO_ARRIVAL_MS + RPM_WINDOW_MS - 1)), 1);
+    assert.equal(recentRequestsCount({ ...u, minuteLog: moved }, later(SEND_TO_ARRIVAL_MS + RPM_WINDOW_MS)), 0);
+  });
+
+  it('counts the bound from when the request left, not from the lease: a send 3 s after the lease counts 3 s later', () => {
+    let u: Usage = { ...empty, rpd: null };
+    u = { ...u, ...countRequests(u, t0, 1) };
+    const moved = restampRequests(u.minuteLog, t0.getTime(), { sent: later(3000).getTime(), end: later(9000).getTime() });
+    assert.deepEqual(moved, [later(3000).getTime() + SEND_TO_ARRIVAL_MS]);
+    // A quick answer after a late send counts from its end, the earlier of the two.
+    assert.deepEqual(restampRequests(u.minuteLog, t0.getTime(), { sent: later(3000).getTime(), end: later(3400).getTime() }), [later(3400).getTime()]);
+  });
+
+  it('counts a call of several requests from its end: they leave one after another', () => {
+    let u: Usage = { ...empty, rpd: null };
+    u = { ...u, ...countRequests(u, t0, 3) };
+    const moved = restampRequests(u.minuteLog, t0.getTime(), { sent: t0.getTime(), end: later(7000).getTime() }, 3);
+    assert.deepEqual(moved, [7000, 7000, 7000].map((ms) => later(ms).getTime()));
   });
 
   it('keeps no log for keys without an RPM', () => {
