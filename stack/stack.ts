@@ -192,6 +192,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     // Keys live encrypted in the pool; the master key comes from BOLT_MASTER_KEY or the data directory.
     const { providers, masterKeys, simulators } = await openProviders({ db, config, createMasterKey: true, startSimulators: () => startSimulators(o.simulators), log, metrics, ...activityWaiting });
     if (simulators) stops.push(() => simulators.close());
+    void providers.pool.warm(); // the keys' clients, built before the first leases need them
 
     const { connection, client } = await connectTemporal({ target, address: temporal.address, config, log, tracing }, stops);
     const webhookGuard = new DestinationGuard({ ...o.webhookNet, policy: config.webhooks });

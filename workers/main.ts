@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   const storage = await openStorage(config.s3, config.dataDir);
   // Workers decrypt keys, so they need the master key the keys were sealed with.
   const { providers, masterKeys, simulators: sims } = await openProviders({ db, config, createMasterKey: false, simulatorUrl: config.simulatorUrl, startSimulators, log, metrics, ...activityWaiting });
+  void providers.pool.warm(); // the keys' clients, built before the first leases need them
   installRuntime({ log, temporalMetricsPort: config.observability.temporalMetricsPort });
   const connection = await connectNative(target);
   const grace = config.shutdownGraceSeconds;
