@@ -4,7 +4,7 @@ import { WAIT_REASON_TEXT, type WaitReason } from '../domain/wait-reason';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import { ApplicationFailure } from '@temporalio/common';
 import { leaseKey, reportOutcome, type Lease, type NoLease } from '../db/key-leases';
-import { restModel } from '../db/key-model-usage';
+import { restampModelRequests, restModel } from '../db/key-model-usage';
 import { listKeys } from '../db/keys';
 import { untilPostgres } from '../db/leases';
 import { clearWaiting, markWaiting } from '../db/quota-waits';
@@ -217,6 +217,7 @@ export class KeyPool {
       await untilPostgres(() => reportOutcome(this.o.db, sent, { kind: 'success' }, undefined, { policy: this.policy }), { maxMs: 60_000 }).catch((err: unknown) =>
         this.o.log?.(`${service} key …${lease.last4}: success not recorded (${messageOf(err)})`),
       );
+      await this.restampModel(service, ctx, sent);
       return { result };
     } catch (raw) {
       const err = scrubbedError(raw, entry.secret);
@@ -228,10 +229,19 @@ export class KeyPool {
         throw err;
       }
       if (outcome) await reportOutcome(this.o.db, sent, outcome, messageOf(err), { policy: this.policy });
+      await this.restampModel(service, ctx, sent);
       if (outcome?.kind === 'invalid') this.o.log?.(`${service} key …${lease.last4} (${lease.keyId}) disabled: ${err instanceof Error ? err.message : ''}`);
       if ((outcome?.kind === 'quota' || outcome?.kind === 'invalid') && mayTryAnother) return undefined;
       throw err;
     }
+  }
+
+  /** A call of a model with its own quota: its requests count in the model's minute from its send, as a key's do. */
+  private async restampModel(service: KeyService, ctx: CallContext, sent: Lease & { sentAt?: Date }): Promise<void> {
+    if (!ctx.model || !this.modelQuotas[ctx.model]) return;
+    await untilPostgres(() => restampModelRequests(this.o.db, service, ctx.model!, { ...sent, cost: ctx.cost ?? 1 }, new Date()), { maxMs: 60_000 }).catch((err: unknown) =>
+      this.o.log?.(`${service} key …${sent.last4}: ${ctx.model} requests not restamped (${messageOf(err)})`),
+    );
   }
 
   /**

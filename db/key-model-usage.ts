@@ -1,6 +1,6 @@
 // Minute logs of models with their own per-project quota (Gemini-TTS), counted apart from the classic quotas of keys and projects.
 import type { Kysely, Transaction } from 'kysely';
-import { countRequests, LEASE_STAMPED_RPM_WINDOW_MS, recentRequests, type Usage } from '../domain/quota';
+import { countRequests, LEASE_STAMPED_RPM_WINDOW_MS, recentRequests, restampRequests, type Usage } from '../domain/quota';
 import type { Database, KeyService } from './schema';
 
 /** A model's own per-minute quota, per project (a key without a project is its own project). */
@@ -31,6 +31,27 @@ async function writeModelLog(db: Kysely<Database>, service: KeyService, owner: s
 /** Counts `cost` requests of a lease in the model's minute log of `owner`. */
 export async function countModelRequests(trx: Transaction<Database>, service: KeyService, m: ModelQuota, owner: string, log: number[] | undefined, now: Date, cost: number): Promise<void> {
   await writeModelLog(trx, service, owner, m.name, JSON.stringify(countRequests(modelUsage(m, log), now, cost).minuteLog), now);
+}
+
+/**
+ * After a call of a model with its own quota: its requests, logged at the lease, move to when the provider has
+ * surely counted them (the rule of {@link restampRequests}: the call's end, or 3 s after its send), so a lease whose
+ * client set-up or commit took seconds before the send never lets the next minute's leases overlap its count.
+ */
+export async function restampModelRequests(
+  db: Kysely<Database>,
+  service: KeyService,
+  model: string,
+  lease: { keyId: string; project: string | null; leasedAt: Date; sentAt?: Date; cost?: number },
+  end: Date,
+): Promise<void> {
+  const owner = modelOwner({ id: lease.keyId, project: lease.project });
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('api_key_model_usage').select('minute_log').where('service', '=', service).where('owner', '=', owner).where('model', '=', model).forUpdate().executeTakeFirst();
+    if (!row) return;
+    const at = { sent: (lease.sentAt ?? lease.leasedAt).getTime(), end: end.getTime() };
+    await writeModelLog(trx, service, owner, model, JSON.stringify(restampRequests(row.minute_log, lease.leasedAt.getTime(), at, lease.cost ?? 1)), end);
+  });
 }
 
 /**

@@ -13,10 +13,10 @@ const MINUTE_MS = 60_000;
  */
 export const RPM_WINDOW_MS = 60_500;
 /**
- * The window of logs stamped only at the lease (models with their own quota, such as Gemini-TTS): two seconds
- * more than Google's minute, so the time between our lease and Google's count (a loaded worker's event-loop lag)
- * never lets one request count twice in a minute. One second was not enough: a two-worker run on a loaded
- * machine put 61 requests of a 60-RPM key into one minute at the simulator.
+ * The window of the minute logs of models with their own quota (Gemini-TTS): two seconds more than Google's minute.
+ * They were stamped only at the lease, and one second was not enough (a two-worker run on a loaded machine put 61
+ * requests of a 60-RPM key into one minute at the simulator). They are now restamped from the send like keys' logs
+ * (`restampModelRequests`); the longer window stays as a margin for that quota, which rests on a 429.
  */
 export const LEASE_STAMPED_RPM_WINDOW_MS = 62_000;
 

@@ -3,7 +3,8 @@
 // the launch estimate against the real tokens, a style prompt a classic voice ignores (noted on the job), and previews.
 import assert from 'node:assert/strict';
 import { leaseKey } from '../../db/key-leases';
-import { modelUsageNow, restModel } from '../../db/key-model-usage';
+import { modelUsageNow, restampModelRequests, restModel } from '../../db/key-model-usage';
+import { LEASE_STAMPED_RPM_WINDOW_MS, SEND_TO_ARRIVAL_MS } from '../../domain/quota';
 import { shippedCatalog } from '../../domain/catalog';
 import { geminiTtsUsd } from '../../domain/gemini-tts';
 import { parseSrt } from '../../domain/subtitles';
@@ -172,5 +173,20 @@ describe('Gemini-TTS through the API', function () {
     const held = await leaseKey(stack.db, 'tts', { model: other });
     assert.ok(!('keyId' in held) && held.waitUntil && Math.abs(held.waitUntil.getTime() - until.getTime()) < 2000, 'held until the retry time');
     assert.ok('keyId' in (await leaseKey(stack.db, 'tts', {})), 'the key still serves classic voices');
+  });
+
+  it("counts a Gemini-TTS call in its model's minute from its send, not its lease, once it has ended", async () => {
+    const model = { name: `gemini-test-${process.pid}-send-tts`, rpm: 1 };
+    const t0 = Date.now();
+    const at = (ms: number) => () => new Date(t0 + ms);
+    const lease = await leaseKey(stack.db, 'tts', { model, now: at(0) });
+    assert.ok('keyId' in lease);
+    // Its client took 5 s before the request left; the answer came 20 s after the lease.
+    await restampModelRequests(stack.db, 'tts', model.name, { ...lease, sentAt: new Date(t0 + 5000) }, new Date(t0 + 20_000));
+    const counted = t0 + 5000 + SEND_TO_ARRIVAL_MS;
+    const early = await leaseKey(stack.db, 'tts', { model, now: at(LEASE_STAMPED_RPM_WINDOW_MS + 1) });
+    assert.ok(!('keyId' in early), 'a minute after the lease the model still has no room');
+    assert.equal(early.waitUntil?.getTime(), counted + LEASE_STAMPED_RPM_WINDOW_MS + 1, 'room a minute after the send, plus the bound');
+    assert.ok('keyId' in (await leaseKey(stack.db, 'tts', { model, now: at(counted - t0 + LEASE_STAMPED_RPM_WINDOW_MS + 1) })));
   });
 });

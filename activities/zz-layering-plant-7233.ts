@@ -1,0 +1,2 @@
+import * as m0 from '../workers/worker';
+export const used = [m0];

@@ -1,0 +1,2 @@
+import * as m0 from '../activities/outputs';
+export const used = [m0];
