@@ -1,2 +1,0 @@
-import * as m0 from '../workers/worker';
-export const used = [m0];

@@ -1,2 +1,0 @@
-import * as m0 from '../activities/outputs';
-export const used = [m0];

@@ -1,2 +1,0 @@
-import * as m0 from '../../adapters/logger';
-export const used = [m0];

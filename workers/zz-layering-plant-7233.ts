@@ -1,2 +1,0 @@
-import * as m0 from '../stack/stack';
-export const used = [m0];
