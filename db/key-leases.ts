@@ -3,7 +3,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { restReasonOf, waitReason, type WaitReason } from '../domain/wait-reason';
 import { DEFAULT_BREAKER_POLICY, leasableAt, onLease, onOutcome, onProjectQuota, sharedFailure, type BreakerPolicy, type BreakerState, type CallOutcome } from '../domain/breaker';
-import { countRequests, headroomAt, restampRequests, type Usage } from '../domain/quota';
+import { countRequests, headroomAt, restampCall, type Usage } from '../domain/quota';
 import { countModelRequests, modelMinuteLogs, modelOwner, modelUsage, type ModelQuota } from './key-model-usage';
 import { VIEW_COLUMNS, type ApiKeyView } from './keys';
 import type { ApiKeyProject, Database, KeyService, KeyTarget } from './schema';
@@ -211,9 +211,8 @@ export async function leaseKey(
 /** What a report needs of its lease: the key and, to restamp the minute logs, when it was leased and sent (if known) and its cost. */
 type ReportedLease = Pick<Lease, 'keyId' | 'service'> & Partial<Pick<Lease, 'leasedAt' | 'cost' | 'project'>> & { sentAt?: Date };
 
-/** A lease's minute log entries moved to when the provider has surely counted them (see {@link restampRequests}). */
-const restamped = (log: readonly number[], l: ReportedLease & { leasedAt: Date }, now: Date): string =>
-  JSON.stringify(restampRequests(log, l.leasedAt.getTime(), { sent: (l.sentAt ?? l.leasedAt).getTime(), end: now.getTime() }, l.cost ?? 1));
+/** A lease's minute log entries moved to when the provider has surely counted them (see {@link restampCall}). */
+const restamped = (log: readonly number[], l: ReportedLease & { leasedAt: Date }, now: Date): string => JSON.stringify(restampCall(log, l, now));
 
 /** The call's requests count in the project's minute window from now, when they have surely reached Google. */
 async function restampProject(trx: Transaction<Database>, key: ApiKeyView & { project: string }, lease: ReportedLease & { leasedAt: Date }, now: Date): Promise<void> {

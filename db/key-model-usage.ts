@@ -1,6 +1,6 @@
 // Minute logs of models with their own per-project quota (Gemini-TTS), counted apart from the classic quotas of keys and projects.
 import type { Kysely, Transaction } from 'kysely';
-import { countRequests, LEASE_STAMPED_RPM_WINDOW_MS, recentRequests, restampRequests, type Usage } from '../domain/quota';
+import { countRequests, MODEL_RPM_WINDOW_MS, recentRequests, restampCall, type Usage } from '../domain/quota';
 import type { Database, KeyService } from './schema';
 
 /** A model's own per-minute quota, per project (a key without a project is its own project). */
@@ -11,7 +11,7 @@ export interface ModelQuota {
 
 /** Whose minute the model quota counts: the key's project, or the key itself when it has none. */
 export const modelOwner = (k: { id: string; project: string | null }) => (k.project === null ? `key:${k.id}` : `project:${k.project}`);
-export const modelUsage = (m: ModelQuota, log: number[] | undefined): Usage => ({ rpm: m.rpm, rpd: null, minuteLog: log ?? [], windowMs: LEASE_STAMPED_RPM_WINDOW_MS, dayWindow: null, dayCount: 0 });
+export const modelUsage = (m: ModelQuota, log: number[] | undefined): Usage => ({ rpm: m.rpm, rpd: null, minuteLog: log ?? [], windowMs: MODEL_RPM_WINDOW_MS, dayWindow: null, dayCount: 0 });
 
 /** The minute log of `model` per owner. */
 export async function modelMinuteLogs(trx: Kysely<Database>, service: KeyService, model: string): Promise<Map<string, number[]>> {
@@ -35,7 +35,7 @@ export async function countModelRequests(trx: Transaction<Database>, service: Ke
 
 /**
  * After a call of a model with its own quota: its requests, logged at the lease, move to when the provider has
- * surely counted them (the rule of {@link restampRequests}: the call's end, or 3 s after its send), so a lease whose
+ * surely counted them (the rule of {@link restampCall}: the call's end, or 3 s after its send), so a lease whose
  * client set-up or commit took seconds before the send never lets the next minute's leases overlap its count.
  */
 export async function restampModelRequests(
@@ -49,8 +49,7 @@ export async function restampModelRequests(
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('api_key_model_usage').select('minute_log').where('service', '=', service).where('owner', '=', owner).where('model', '=', model).forUpdate().executeTakeFirst();
     if (!row) return;
-    const at = { sent: (lease.sentAt ?? lease.leasedAt).getTime(), end: end.getTime() };
-    await writeModelLog(trx, service, owner, model, JSON.stringify(restampRequests(row.minute_log, lease.leasedAt.getTime(), at, lease.cost ?? 1)), end);
+    await writeModelLog(trx, service, owner, model, JSON.stringify(restampCall(row.minute_log, lease, end)), end);
   });
 }
 
@@ -60,12 +59,12 @@ export async function restampModelRequests(
  */
 export async function restModel(db: Kysely<Database>, service: KeyService, m: ModelQuota, lease: { keyId: string; project: string | null }, until: Date): Promise<void> {
   const owner = modelOwner({ id: lease.keyId, project: lease.project });
-  const minuteLog = JSON.stringify(Array<number>(Math.max(1, Math.ceil(m.rpm))).fill(until.getTime() - LEASE_STAMPED_RPM_WINDOW_MS));
+  const minuteLog = JSON.stringify(Array<number>(Math.max(1, Math.ceil(m.rpm))).fill(until.getTime() - MODEL_RPM_WINDOW_MS));
   await writeModelLog(db, service, owner, m.name, minuteLog, new Date());
 }
 
 /** Requests of the last minute per model and owner (`project:<name>` or `key:<id>`), for `keys list` and tests. */
 export async function modelUsageNow(db: Kysely<Database>, service: KeyService, now = new Date()): Promise<Array<{ owner: string; model: string; lastMinute: number }>> {
   const rows = await db.selectFrom('api_key_model_usage').select(['owner', 'model', 'minute_log']).where('service', '=', service).execute();
-  return rows.map((r) => ({ owner: r.owner, model: r.model, lastMinute: recentRequests({ minuteLog: r.minute_log, windowMs: LEASE_STAMPED_RPM_WINDOW_MS }, now).length }));
+  return rows.map((r) => ({ owner: r.owner, model: r.model, lastMinute: recentRequests({ minuteLog: r.minute_log, windowMs: MODEL_RPM_WINDOW_MS }, now).length }));
 }

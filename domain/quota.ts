@@ -18,7 +18,7 @@ export const RPM_WINDOW_MS = 60_500;
  * requests of a 60-RPM key into one minute at the simulator). They are now restamped from the send like keys' logs
  * (`restampModelRequests`); the longer window stays as a margin for that quota, which rests on a 429.
  */
-export const LEASE_STAMPED_RPM_WINDOW_MS = 62_000;
+export const MODEL_RPM_WINDOW_MS = 62_000;
 
 /** Start of the calendar minute holding `now`: the per-minute counting window. */
 export function minuteWindow(now: Date): Date {
@@ -141,7 +141,7 @@ export const SEND_TO_ARRIVAL_MS = 3000;
  * the earlier of the two never lets a later lease land inside the provider's minute with it. Without the bound a
  * 6-second Gemini call would hold its quota for 66.5 s and each minute's allowance would come 6.5 s late: a tenth
  * of the quota lost. The bound counts from the send, not the lease: between them a fresh key's client set-up took
- * up to 9.6 s on a two-worker run, and with a bound from the lease a 60-RPM key got 63 requests in a minute. A call
+ * up to 14 s on a two-worker run, and with a bound from the lease a 60-RPM key got 63 requests in a minute. A call
  * of several requests sends them one after another, so it counts from its end.
  */
 export function restampRequests(log: readonly number[], from: number, at: { sent: number; end: number }, count = 1): number[] {
@@ -155,4 +155,9 @@ export function restampRequests(log: readonly number[], from: number, at: { sent
     }
   }
   return out.sort((a, b) => a - b);
+}
+
+/** {@link restampRequests} for a finished call: when it was leased, when it was sent (the lease when unknown), its cost. */
+export function restampCall(log: readonly number[], call: { leasedAt: Date; sentAt?: Date; cost?: number }, end: Date): number[] {
+  return restampRequests(log, call.leasedAt.getTime(), { sent: (call.sentAt ?? call.leasedAt).getTime(), end: end.getTime() }, call.cost ?? 1);
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { leaseKey } from '../../db/key-leases';
 import { modelUsageNow, restampModelRequests, restModel } from '../../db/key-model-usage';
-import { LEASE_STAMPED_RPM_WINDOW_MS, SEND_TO_ARRIVAL_MS } from '../../domain/quota';
+import { MODEL_RPM_WINDOW_MS, SEND_TO_ARRIVAL_MS } from '../../domain/quota';
 import { shippedCatalog } from '../../domain/catalog';
 import { geminiTtsUsd } from '../../domain/gemini-tts';
 import { parseSrt } from '../../domain/subtitles';
@@ -184,9 +184,9 @@ describe('Gemini-TTS through the API', function () {
     // Its client took 5 s before the request left; the answer came 20 s after the lease.
     await restampModelRequests(stack.db, 'tts', model.name, { ...lease, sentAt: new Date(t0 + 5000) }, new Date(t0 + 20_000));
     const counted = t0 + 5000 + SEND_TO_ARRIVAL_MS;
-    const early = await leaseKey(stack.db, 'tts', { model, now: at(LEASE_STAMPED_RPM_WINDOW_MS + 1) });
+    const early = await leaseKey(stack.db, 'tts', { model, now: at(MODEL_RPM_WINDOW_MS + 1) });
     assert.ok(!('keyId' in early), 'a minute after the lease the model still has no room');
-    assert.equal(early.waitUntil?.getTime(), counted + LEASE_STAMPED_RPM_WINDOW_MS + 1, 'room a minute after the send, plus the bound');
-    assert.ok('keyId' in (await leaseKey(stack.db, 'tts', { model, now: at(counted - t0 + LEASE_STAMPED_RPM_WINDOW_MS + 1) })));
+    assert.equal(early.waitUntil?.getTime(), counted + MODEL_RPM_WINDOW_MS + 1, 'room a minute after the send, plus the bound');
+    assert.ok('keyId' in (await leaseKey(stack.db, 'tts', { model, now: at(counted - t0 + MODEL_RPM_WINDOW_MS + 1) })));
   });
 });

@@ -15,7 +15,7 @@ import {
   SHARED_FAILURE_WINDOW_MS,
   type BreakerState,
 } from '../../domain/breaker';
-import { countRequests, headroomAt, LEASE_STAMPED_RPM_WINDOW_MS, recentRequests, nextMinute, nextQuotaMidnight, quotaDay, restampRequests, RPM_WINDOW_MS, SEND_TO_ARRIVAL_MS, type Usage } from '../../domain/quota';
+import { countRequests, headroomAt, MODEL_RPM_WINDOW_MS, recentRequests, nextMinute, nextQuotaMidnight, quotaDay, restampRequests, RPM_WINDOW_MS, SEND_TO_ARRIVAL_MS, type Usage } from '../../domain/quota';
 
 const policy = { ...DEFAULT_BREAKER_POLICY, failureThreshold: 3, backoffBaseMs: 1000, backoffMaxMs: 5000, probeTimeoutMs: 30_000 };
 const t0 = new Date('2026-11-25T10:15:30.500Z');
@@ -215,9 +215,9 @@ describe('quota headroom', () => {
     assert.deepEqual(countRequests(u, later(60_501)).minuteLog, [later(10_000), later(20_000), later(60_501)].map((d) => d.getTime()), 'old requests drop out of the log');
   });
 
-  it('keeps the longer window for logs stamped only at the lease (a model\'s own quota)', () => {
-    const leaseStamped: Usage = { ...empty, rpd: null, rpm: 1, windowMs: LEASE_STAMPED_RPM_WINDOW_MS };
-    const used = { ...leaseStamped, ...countRequests(leaseStamped, t0) };
+  it('keeps the longer window for the minute logs of a model with its own quota', () => {
+    const modelLog: Usage = { ...empty, rpd: null, rpm: 1, windowMs: MODEL_RPM_WINDOW_MS };
+    const used = { ...modelLog, ...countRequests(modelLog, t0) };
     assert.deepEqual(headroomAt(used, later(60_501)), later(62_001), 'the end-stamped window would already have room');
     assert.deepEqual(headroomAt({ ...used, windowMs: undefined }, later(60_501)), later(60_501));
   });
