@@ -4,12 +4,12 @@
 // process alive.
 import os from 'node:os';
 import path from 'node:path';
-import { Context } from '@temporalio/activity';
 import Piscina, { queueOptionsSymbol, type PiscinaTask, type TaskQueue } from 'piscina';
 import type { Pcm } from '../domain/audio/pcm';
 import type { LoudnessTarget } from '../domain/loudness';
 import type { AudioEncoding } from './audio-codec';
 import type { FinishAudioTask, FinishedAudio } from './audio-thread';
+import { activityPriorityKey, DEFAULT_PRIORITY_KEY } from './priority';
 
 let pool: Piscina<FinishAudioTask, FinishedAudio> | undefined;
 
@@ -25,9 +25,6 @@ function threadOptions(): { filename: string; execArgv: string[] } {
   const filename = path.join(__dirname, compiled ? 'audio-thread.js' : 'audio-thread.ts');
   return { filename, execArgv: compiled ? process.execArgv : [...process.execArgv, '--require', require.resolve('tsx/cjs')] };
 }
-
-/** Temporal's default priority key (the middle of 1–5), for work with no activity priority. */
-const DEFAULT_PRIORITY_KEY = 3;
 
 /** The queue options a narration's task carries (a symbol-keyed property: never cloned to the thread). */
 interface AudioQueueOptions {
@@ -89,15 +86,6 @@ export class PriorityTaskQueue implements TaskQueue {
     if (at < 0) return;
     tasks!.splice(at, 1);
     this.count--;
-  }
-}
-
-/** The priority key of the activity this runs in (a batch's priority), or the default outside one. */
-function activityPriorityKey(): number {
-  try {
-    return Context.current().info.priority?.priorityKey ?? DEFAULT_PRIORITY_KEY;
-  } catch {
-    return DEFAULT_PRIORITY_KEY; // not in an activity: a test or a benchmark
   }
 }
 

@@ -16,6 +16,7 @@ import { outcomeOf, scrubbedError } from '../domain/key-outcomes';
 import type { GeminiScriptWriter } from './gemini';
 import { KeyClients, type KeyClient, type KeyClientOptions } from './key-clients';
 import type { BoltMetrics, ProviderCallOutcome } from './metrics';
+import { activityPriorityKey, PriorityGate } from './priority';
 import { observeProviderCall } from './provider-calls';
 import { classifyTtsError } from './tts';
 
@@ -62,12 +63,13 @@ export interface KeyPoolOptions extends KeyClientOptions, KeyWaiting {
   /** Keys tried by one call (after quota or invalid-key answers) before it gives up to Temporal. @default 5 */
   maxKeysPerCall?: number;
   log?: (line: string) => void;
+  /** Transactions on a service's key rows (leases, outcome reports) this process runs at once. @default 4 */
+  keyRowConcurrency?: number;
   /** Counts calls, their outcomes and latency, and waits for a key. */
   metrics?: BoltMetrics;
 }
 
-/** Polling step while waiting for a key. */
-const WAIT_STEP_MS = 1000;
+const WAIT_STEP_MS = 1000; // polling step while waiting for a key
 /**
  * Longest delay handed to Temporal for one wait: the next attempt leases again, so a key added, enabled or
  * re-limited meanwhile serves within a minute, even while the pool waits for a per-day quota's midnight.
@@ -107,9 +109,15 @@ export class KeyPool {
   readonly gemini: KeyedProvider<GeminiScriptWriter>;
   readonly tts: KeyedProvider<TextToSpeechClient>;
   private readonly modelQuotas: Readonly<Record<string, number>>;
+  /**
+   * Leases and reports on key rows, a few at a time by the batch's priority: not dozens of slots' transactions
+   * queued on one row lock in no order, each holding a connection, a high-priority batch's behind every low one.
+   */
+  private readonly keyRows: Record<KeyService, PriorityGate>;
 
   constructor(private readonly o: KeyPoolOptions) {
     this.clients = new KeyClients(o);
+    this.keyRows = { gemini: new PriorityGate(o.keyRowConcurrency ?? 4), tts: new PriorityGate(o.keyRowConcurrency ?? 4) };
     this.policy = o.policy ?? DEFAULT_BREAKER_POLICY;
     this.modelQuotas = o.modelQuotas ?? Object.fromEntries(Object.entries(shippedCatalog().prices.geminiTts?.models ?? {}).map(([m, q]) => [m, q.requestsPerMinute]));
     this.gemini = { run: (ctx, call) => this.run('gemini', ctx, (c) => call(c as GeminiScriptWriter)), probe: (id) => this.probe('gemini', id) };
@@ -129,7 +137,7 @@ export class KeyPool {
     try {
       for (;;) {
         // Before the call: a PostgreSQL restart here only delays it.
-        const lease = await untilPostgres(() => leaseKey(this.o.db, service, { cost: ctx.cost, policy: this.policy, ...(ctx.model && rpm ? { model: { name: ctx.model, rpm } } : {}) }));
+        const lease = await untilPostgres(() => this.onKeyRows(service, () => leaseKey(this.o.db, service, { cost: ctx.cost, policy: this.policy, ...(ctx.model && rpm ? { model: { name: ctx.model, rpm } } : {}) })));
         if (!('keyId' in lease)) {
           await this.waitForKey(service, ctx, wait, lease);
           continue;
@@ -143,6 +151,11 @@ export class KeyPool {
       if (wait.row && wait.markedUntil !== undefined) await clearWaiting(this.o.db, wait.row.jobId, service).catch(() => undefined);
       if (wait.since !== undefined) this.o.metrics?.keyWaitSeconds.observe({ provider: service }, (Date.now() - wait.since) / 1000);
     }
+  }
+
+  /** Runs a transaction on `service`'s key rows in its turn (see {@link keyRows}). */
+  private onKeyRows<T>(service: KeyService, transaction: () => Promise<T>): Promise<T> {
+    return this.keyRows[service].run(activityPriorityKey(), transaction);
   }
 
   /** No key can serve: marks the job as waiting, then sleeps a step, or hands the wait to Temporal when it outlasts the attempt's budget. */
@@ -203,7 +216,7 @@ export class KeyPool {
     try {
       entry = await this.clients.get(lease);
     } catch (err) {
-      await reportOutcome(this.o.db, lease, { kind: 'failure' }, messageOf(err), { policy: this.policy });
+      await this.onKeyRows(service, () => reportOutcome(this.o.db, lease, { kind: 'failure' }, messageOf(err), { policy: this.policy }));
       throw err;
     }
     let sent: Lease & { sentAt?: Date } = lease;
@@ -214,7 +227,7 @@ export class KeyPool {
       sent = { ...lease, sentAt: new Date() };
       const result = await observeProviderCall(this.o.metrics, { provider: service, attributes, outcomeOf: outcomeLabel }, () => call(entry.client));
       // The call is bought: a PostgreSQL restart while its success is noted must not throw the result away.
-      await untilPostgres(() => reportOutcome(this.o.db, sent, { kind: 'success' }, undefined, { policy: this.policy }), { maxMs: 60_000 }).catch((err: unknown) =>
+      await untilPostgres(() => this.onKeyRows(service, () => reportOutcome(this.o.db, sent, { kind: 'success' }, undefined, { policy: this.policy })), { maxMs: 60_000 }).catch((err: unknown) =>
         this.o.log?.(`${service} key …${lease.last4}: success not recorded (${messageOf(err)})`),
       );
       await this.restampModel(service, ctx, sent);
@@ -224,11 +237,11 @@ export class KeyPool {
       const outcome = outcomeOf(err);
       if (outcome?.kind === 'quota' && ctx.model && rpm) {
         // A model's own quota (Gemini-TTS): hold that model back, not the key, whose classic voices go on.
-        await restModel(this.o.db, service, { name: ctx.model, rpm }, lease, new Date(Date.now() + (outcome.retryAfterMs ?? 60_000)));
+        await this.onKeyRows(service, () => restModel(this.o.db, service, { name: ctx.model!, rpm }, lease, new Date(Date.now() + (outcome.retryAfterMs ?? 60_000))));
         if (mayTryAnother) return undefined;
         throw err;
       }
-      if (outcome) await reportOutcome(this.o.db, sent, outcome, messageOf(err), { policy: this.policy });
+      if (outcome) await this.onKeyRows(service, () => reportOutcome(this.o.db, sent, outcome, messageOf(err), { policy: this.policy }));
       await this.restampModel(service, ctx, sent);
       if (outcome?.kind === 'invalid') this.o.log?.(`${service} key …${lease.last4} (${lease.keyId}) disabled: ${err instanceof Error ? err.message : ''}`);
       if ((outcome?.kind === 'quota' || outcome?.kind === 'invalid') && mayTryAnother) return undefined;
