@@ -137,7 +137,7 @@ export class KeyPool {
     try {
       for (;;) {
         // Before the call: a PostgreSQL restart here only delays it.
-        const lease = await untilPostgres(() => this.onKeyRows(service, () => leaseKey(this.o.db, service, { cost: ctx.cost, policy: this.policy, ...(ctx.model && rpm ? { model: { name: ctx.model, rpm } } : {}) })));
+        const lease = await untilPostgres(() => leaseKey(this.o.db, service, { cost: ctx.cost, policy: this.policy, turn: (t) => this.onKeyRows(service, t), ...(ctx.model && rpm ? { model: { name: ctx.model, rpm } } : {}) }));
         if (!('keyId' in lease)) {
           await this.waitForKey(service, ctx, wait, lease);
           continue;

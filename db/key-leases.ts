@@ -131,6 +131,7 @@ interface LeaseAsk {
   model?: ModelQuota;
   policy: BreakerPolicy;
   clock: () => Date;
+  turn: <T>(transaction: () => Promise<T>) => Promise<T>; // each locking transaction in the caller's turn (its gate)
 }
 
 /** The active keys of a service, their projects and the model's minute logs, read without locks to rank the keys. */
@@ -185,9 +186,9 @@ const CONTENDED_RETRY_MS = 50;
 export async function leaseKey(
   db: Kysely<Database>,
   service: KeyService,
-  opts: { cost?: number; policy?: BreakerPolicy; now?: () => Date; model?: ModelQuota } = {},
+  opts: { cost?: number; policy?: BreakerPolicy; now?: () => Date; model?: ModelQuota; turn?: LeaseAsk['turn'] } = {},
 ): Promise<Lease | NoLease> {
-  const ask: LeaseAsk = { service, cost: Math.max(1, opts.cost ?? 1), model: opts.model, policy: opts.policy ?? DEFAULT_BREAKER_POLICY, clock: opts.now ?? (() => new Date()) };
+  const ask: LeaseAsk = { service, cost: Math.max(1, opts.cost ?? 1), model: opts.model, policy: opts.policy ?? DEFAULT_BREAKER_POLICY, clock: opts.now ?? (() => new Date()), turn: opts.turn ?? ((t) => t()) };
   for (let round = 0; round < LEASE_ROUNDS; round++) {
     const candidates = await readCandidates(db, ask);
     if (candidates.keys.length === 0) return { waitUntil: null, reason: 'no_key' };
@@ -195,13 +196,13 @@ export async function leaseKey(
     if (ready.length === 0) return { waitUntil: earliest ?? null, reason: await whyNoKey(db, service) };
     const busy: ApiKeyView[] = [];
     for (const k of ready) {
-      const got = await tryLease(db, k, ask, true);
+      const got = await ask.turn(() => tryLease(db, k, ask, true));
       if (got === 'locked') busy.push(k);
       else if (got) return got;
     }
     // Keys another lease held: wait for their locks (a few ms) rather than refuse while they may have room.
     for (const k of busy) {
-      const got = await tryLease(db, k, ask, false);
+      const got = await ask.turn(() => tryLease(db, k, ask, false));
       if (got && got !== 'locked') return got;
     }
   }
