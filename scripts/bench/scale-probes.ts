@@ -22,9 +22,16 @@ export function rssMb(pid: number): number | undefined {
 
 export interface MemorySeries {
   samples: Array<{ atS: number; mb: Record<string, number> }>;
-  /** Per process: first sample, highest, last, and growth (highest − first), in MB. */
-  summary: Record<string, { firstMb: number; maxMb: number; lastMb: number; growthMb: number }>;
+  /**
+   * Per process, in MB: first sample, highest, last, growth (highest − first), and the same after the warm-up
+   * (from the first sample at or past {@link WARM_UP_S}: audio threads, WebAssembly instances and the workflow
+   * cache fill in the first minute; a leak keeps growing after it).
+   */
+  summary: Record<string, { firstMb: number; maxMb: number; lastMb: number; growthMb: number; warmMb?: number; growthAfterWarmUpMb?: number }>;
 }
+
+/** Seconds after the start from which memory growth counts as growth, not warm-up. */
+export const WARM_UP_S = 60;
 
 /** Samples the RSS of named processes every `everyMs` until stopped. */
 export function sampleMemory(pids: Record<string, number>, everyMs = 2000): { stop(): MemorySeries } {
@@ -49,7 +56,9 @@ export function sampleMemory(pids: Record<string, number>, everyMs = 2000): { st
         const series = samples.map((s) => s.mb[name]).filter((v): v is number => v !== undefined);
         if (series.length === 0) continue;
         const maxMb = Math.max(...series);
-        summary[name] = { firstMb: series[0]!, maxMb, lastMb: series[series.length - 1]!, growthMb: Math.round((maxMb - series[0]!) * 10) / 10 };
+        const warm = samples.filter((s) => s.atS >= WARM_UP_S).map((s) => s.mb[name]).filter((v): v is number => v !== undefined);
+        const afterWarmUp = warm.length > 0 ? { warmMb: warm[0]!, growthAfterWarmUpMb: Math.round((Math.max(...warm) - warm[0]!) * 10) / 10 } : {};
+        summary[name] = { firstMb: series[0]!, maxMb, lastMb: series[series.length - 1]!, growthMb: Math.round((maxMb - series[0]!) * 10) / 10, ...afterWarmUp };
       }
       return { samples, summary };
     },

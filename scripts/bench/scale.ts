@@ -16,7 +16,7 @@ import { freePort } from '../../stack/processes';
 import type { Stack } from '../../stack/stack';
 import { machine, parseOptions, writeReport } from './report';
 import { withScratchStack } from './scratch-stack';
-import { followEvents, historyFigures, pollStatus, sampleMemory, summarise } from './scale-probes';
+import { followEvents, historyFigures, pollStatus, sampleMemory, summarise, WARM_UP_S } from './scale-probes';
 
 const Args = z.object({
   jobs: z.coerce.number().int().min(1).max(1000 * 100 * 5),
@@ -215,6 +215,8 @@ export async function run(argv: string[]): Promise<void> {
   console.log(
     `| ${r.batch.jobs} | ${r.createMs.toFixed(0)} | ${r.totalS.toFixed(0)} | ${r.outcome.counts.completed} | ${r.outcome.counts.failed} | ${r.lost} | ${ms(r.status.p50Ms)} / ${ms(r.status.p95Ms)} | ${ms(r.sse.lag.p50Ms)} / ${ms(r.sse.lag.p95Ms)} | ${mem.api?.firstMb.toFixed(0)} → ${mem.api?.maxMb.toFixed(0)} | ${mem.worker?.firstMb.toFixed(0)} → ${mem.worker?.maxMb.toFixed(0)} | ${r.history.largest?.events ?? '–'} (${r.history.largest?.workflowId ?? ''}) |`,
   );
+  const afterWarmUp = Object.entries(mem).filter(([, m]) => m.warmMb !== undefined).map(([name, m]) => `${name} ${m.warmMb!.toFixed(0)} MB, +${m.growthAfterWarmUpMb!.toFixed(0)} MB`);
+  if (afterWarmUp.length > 0) console.log(`RSS at ${WARM_UP_S} s and growth after it (a leak keeps growing; warm-up does not): ${afterWarmUp.join('; ')}`);
   console.log(`batch runs (continue-as-new): ${r.history.batchRuns.length}, events per run: ${r.history.batchRuns.map((b) => b.events).join(', ')}; job workflows listed: ${r.history.jobWorkflows}; load average at start ${load.map((l) => l.toFixed(1)).join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   writeReport(args.out, 'scale', { machine: machine(), options: args, loadAtStart: load, result: r });
   const expected = r.partial ? 'cancelled' : 'completed';
