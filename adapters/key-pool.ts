@@ -110,8 +110,8 @@ export class KeyPool {
   readonly tts: KeyedProvider<TextToSpeechClient>;
   private readonly modelQuotas: Readonly<Record<string, number>>;
   /**
-   * Leases and reports on key rows, a few at a time by the batch's priority: not dozens of slots' transactions
-   * queued on one row lock in no order, each holding a connection, a high-priority batch's behind every low one.
+   * Transactions on quota rows (a lease's locks, outcome reports, a model's restamp or rest), a few at a time by the
+   * batch's priority: not dozens of slots' queued on one row lock in no order, each holding a connection.
    */
   private readonly keyRows: Record<KeyService, PriorityGate>;
 
@@ -252,7 +252,7 @@ export class KeyPool {
   /** A call of a model with its own quota: its requests count in the model's minute from its send, as a key's do. */
   private async restampModel(service: KeyService, ctx: CallContext, sent: Lease & { sentAt?: Date }): Promise<void> {
     if (!ctx.model || !this.modelQuotas[ctx.model]) return;
-    await untilPostgres(() => restampModelRequests(this.o.db, service, ctx.model!, { ...sent, cost: ctx.cost ?? 1 }, new Date()), { maxMs: 60_000 }).catch((err: unknown) =>
+    await untilPostgres(() => this.onKeyRows(service, () => restampModelRequests(this.o.db, service, ctx.model!, { ...sent, cost: ctx.cost ?? 1 }, new Date())), { maxMs: 60_000 }).catch((err: unknown) =>
       this.o.log?.(`${service} key …${sent.last4}: ${ctx.model} requests not restamped (${messageOf(err)})`),
     );
   }
