@@ -9,7 +9,7 @@ import type { Pcm } from '../domain/audio/pcm';
 import type { LoudnessTarget } from '../domain/loudness';
 import type { AudioEncoding } from './audio-codec';
 import type { FinishAudioTask, FinishedAudio } from './audio-thread';
-import { activityPriorityKey, DEFAULT_PRIORITY_KEY } from './priority';
+import { activityPriorityKey, DEFAULT_PRIORITY_KEY, PriorityLines } from './priority';
 
 let pool: Piscina<FinishAudioTask, FinishedAudio> | undefined;
 
@@ -37,11 +37,10 @@ interface AudioQueueOptions {
  * batch's narration would wait behind every narration of a low-priority batch already in the pool.
  */
 export class PriorityTaskQueue implements TaskQueue {
-  private readonly byKey = new Map<number, PiscinaTask[]>();
-  private count = 0;
+  private readonly lines = new PriorityLines<PiscinaTask>();
 
   get size(): number {
-    return this.count;
+    return this.lines.size;
   }
 
   private keyOf(task: PiscinaTask): number {
@@ -49,43 +48,20 @@ export class PriorityTaskQueue implements TaskQueue {
     return typeof options?.priorityKey === 'number' ? options.priorityKey : DEFAULT_PRIORITY_KEY;
   }
 
-  private bucket(key: number): PiscinaTask[] {
-    let tasks = this.byKey.get(key);
-    if (!tasks) {
-      tasks = [];
-      this.byKey.set(key, tasks);
-    }
-    return tasks;
-  }
-
   push(task: PiscinaTask): void {
-    this.bucket(this.keyOf(task)).push(task);
-    this.count++;
+    this.lines.push(this.keyOf(task), task);
   }
 
   unshift(task: PiscinaTask): void {
-    this.bucket(this.keyOf(task)).unshift(task);
-    this.count++;
+    this.lines.unshift(this.keyOf(task), task);
   }
 
   shift(): PiscinaTask | null {
-    const keys = [...this.byKey.keys()].sort((a, b) => a - b);
-    for (const key of keys) {
-      const task = this.byKey.get(key)!.shift();
-      if (task) {
-        this.count--;
-        return task;
-      }
-    }
-    return null;
+    return this.lines.shift() ?? null;
   }
 
   remove(task: PiscinaTask): void {
-    const tasks = this.byKey.get(this.keyOf(task));
-    const at = tasks?.indexOf(task) ?? -1;
-    if (at < 0) return;
-    tasks!.splice(at, 1);
-    this.count--;
+    this.lines.remove(this.keyOf(task), task);
   }
 }
 

@@ -15,14 +15,62 @@ export function activityPriorityKey(): number {
   }
 }
 
+/** Items waiting by priority key: the lowest key first, in arrival order within a key. */
+export class PriorityLines<T> {
+  private readonly byKey = new Map<number, T[]>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  private line(key: number): T[] {
+    let items = this.byKey.get(key);
+    if (!items) {
+      items = [];
+      this.byKey.set(key, items);
+    }
+    return items;
+  }
+
+  push(key: number, item: T): void {
+    this.line(key).push(item);
+    this.count++;
+  }
+
+  /** Puts `item` back at the head of its key's line. */
+  unshift(key: number, item: T): void {
+    this.line(key).unshift(item);
+    this.count++;
+  }
+
+  shift(): T | undefined {
+    if (this.count === 0) return undefined;
+    const key = Math.min(...this.byKey.keys());
+    const items = this.byKey.get(key)!;
+    const item = items.shift()!;
+    if (items.length === 0) this.byKey.delete(key);
+    this.count--;
+    return item;
+  }
+
+  remove(key: number, item: T): void {
+    const items = this.byKey.get(key);
+    const at = items?.indexOf(item) ?? -1;
+    if (at < 0) return;
+    items!.splice(at, 1);
+    if (items!.length === 0) this.byKey.delete(key);
+    this.count--;
+  }
+}
+
 /**
  * Lets at most `width` tasks run at once and serves the waiting ones by priority key (lowest first), in arrival
  * order within a key. A task is never dropped: a low key only waits while higher ones are waiting.
  */
 export class PriorityGate {
   private running = 0;
-  private readonly waiting = new Map<number, Array<() => void>>();
-  private waitingCount = 0;
+  private readonly waiting = new PriorityLines<() => void>();
 
   constructor(readonly width: number) {
     if (!Number.isInteger(width) || width < 1) throw new RangeError(`gate width must be a positive integer, not ${width}`);
@@ -30,42 +78,19 @@ export class PriorityGate {
 
   /** Tasks waiting for a turn. */
   get queued(): number {
-    return this.waitingCount;
+    return this.waiting.size;
   }
 
   async run<T>(priorityKey: number, task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.width) await this.turn(priorityKey);
+    // A finishing task hands its place straight to the next waiting one, so the running count stays the same.
+    if (this.running >= this.width) await new Promise<void>((resolve) => this.waiting.push(priorityKey, resolve));
     else this.running++;
     try {
       return await task();
     } finally {
-      this.release();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
     }
-  }
-
-  /** Waits until a finishing task hands its place over (the running count stays the same). */
-  private turn(priorityKey: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      let line = this.waiting.get(priorityKey);
-      if (!line) {
-        line = [];
-        this.waiting.set(priorityKey, line);
-      }
-      line.push(resolve);
-      this.waitingCount++;
-    });
-  }
-
-  private release(): void {
-    if (this.waitingCount === 0) {
-      this.running--;
-      return;
-    }
-    const key = Math.min(...this.waiting.keys());
-    const line = this.waiting.get(key)!;
-    const next = line.shift()!;
-    if (line.length === 0) this.waiting.delete(key);
-    this.waitingCount--;
-    next();
   }
 }
