@@ -3,7 +3,8 @@
 import { WAIT_REASON_TEXT, type WaitReason } from '../domain/wait-reason';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import { ApplicationFailure } from '@temporalio/common';
-import { leaseKey, reportOutcome, type Lease, type NoLease } from '../db/key-leases';
+import { leaseKey, type Lease, type NoLease } from '../db/key-leases';
+import { reportOutcome } from '../db/key-reports';
 import { restampModelRequests, restModel } from '../db/key-model-usage';
 import { listKeys } from '../db/keys';
 import { untilPostgres } from '../db/leases';
@@ -78,14 +79,9 @@ const MAX_RETRY_DELAY_MS = 60_000;
 /** Wait when the service has no active key at all (an operator must add or enable one). */
 const NO_KEY_DELAY_MS = 60_000;
 
+const OUTCOME_LABELS: Readonly<Record<string, ProviderCallOutcome>> = { quota: 'quota', invalid: 'invalid_key', success: 'refused' };
 /** The `outcome` label of a provider call that threw `err`. */
-function outcomeLabel(err: unknown): ProviderCallOutcome {
-  const kind = outcomeOf(err)?.kind;
-  if (kind === 'quota') return 'quota';
-  if (kind === 'invalid') return 'invalid_key';
-  if (kind === 'success') return 'refused';
-  return 'failure';
-}
+const outcomeLabel = (err: unknown): ProviderCallOutcome => OUTCOME_LABELS[outcomeOf(err)?.kind ?? ''] ?? 'failure';
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -219,13 +215,14 @@ export class KeyPool {
       await this.onKeyRows(service, () => reportOutcome(this.o.db, lease, { kind: 'failure' }, messageOf(err), { policy: this.policy }));
       throw err;
     }
-    let sent: Lease & { sentAt?: Date } = lease;
+    let sent: Lease & { sentAt?: Date; endedAt?: Date } = lease;
     try {
       const attributes = { 'bolt.stage': ctx.stage, 'bolt.key_id': lease.keyId, 'bolt.requests': ctx.cost ?? 1, ...(ctx.model ? { 'bolt.model': ctx.model } : {}), ...(ctx.jobId ? { 'bolt.job_id': ctx.jobId } : {}) };
       // When the request leaves: its quota counts from a bound after this, not after the lease (whose commit and
       // the client's set-up may take seconds on a loaded worker), so the window stays true to the provider's count.
       sent = { ...lease, sentAt: new Date() };
       const result = await observeProviderCall(this.o.metrics, { provider: service, attributes, outcomeOf: outcomeLabel }, () => call(entry.client));
+      sent.endedAt = new Date(); // its answer is in: the provider counted the request before this
       // The call is bought: a PostgreSQL restart while its success is noted must not throw the result away.
       await untilPostgres(() => this.onKeyRows(service, () => reportOutcome(this.o.db, sent, { kind: 'success' }, undefined, { policy: this.policy })), { maxMs: 60_000 }).catch((err: unknown) =>
         this.o.log?.(`${service} key …${lease.last4}: success not recorded (${messageOf(err)})`),
@@ -233,6 +230,7 @@ export class KeyPool {
       await this.restampModel(service, ctx, sent);
       return { result };
     } catch (raw) {
+      sent.endedAt ??= new Date();
       const err = scrubbedError(raw, entry.secret);
       const outcome = outcomeOf(err);
       if (outcome?.kind === 'quota' && ctx.model && rpm) {
@@ -250,9 +248,9 @@ export class KeyPool {
   }
 
   /** A call of a model with its own quota: its requests count in the model's minute from its send, as a key's do. */
-  private async restampModel(service: KeyService, ctx: CallContext, sent: Lease & { sentAt?: Date }): Promise<void> {
+  private async restampModel(service: KeyService, ctx: CallContext, sent: Lease & { sentAt?: Date; endedAt?: Date }): Promise<void> {
     if (!ctx.model || !this.modelQuotas[ctx.model]) return;
-    await untilPostgres(() => this.onKeyRows(service, () => restampModelRequests(this.o.db, service, ctx.model!, { ...sent, cost: ctx.cost ?? 1 }, new Date())), { maxMs: 60_000 }).catch((err: unknown) =>
+    await untilPostgres(() => this.onKeyRows(service, () => restampModelRequests(this.o.db, service, ctx.model!, { ...sent, cost: ctx.cost ?? 1 }, sent.endedAt ?? new Date())), { maxMs: 60_000 }).catch((err: unknown) =>
       this.o.log?.(`${service} key …${sent.last4}: ${ctx.model} requests not restamped (${messageOf(err)})`),
     );
   }

@@ -1,9 +1,9 @@
 // Leases of pooled keys: the least recently used key with room is leased under its own row locks (its project's and its
-// own), its requests counted in the quota windows, and the outcome of the call moves its breaker (and rests a project on a 429).
+// own) and its requests counted in the quota windows. The call's outcome is reported in key-reports.ts.
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { restReasonOf, waitReason, type WaitReason } from '../domain/wait-reason';
-import { DEFAULT_BREAKER_POLICY, leasableAt, onLease, onOutcome, onProjectQuota, sharedFailure, type BreakerPolicy, type BreakerState, type CallOutcome } from '../domain/breaker';
-import { countRequests, headroomAt, restampCall, type Usage } from '../domain/quota';
+import { waitReason, type WaitReason } from '../domain/wait-reason';
+import { DEFAULT_BREAKER_POLICY, leasableAt, onLease, type BreakerPolicy, type BreakerState } from '../domain/breaker';
+import { countRequests, headroomAt, type Usage } from '../domain/quota';
 import { countModelRequests, modelMinuteLogs, modelOwner, modelUsage, type ModelQuota } from './key-model-usage';
 import { VIEW_COLUMNS, type ApiKeyView } from './keys';
 import type { ApiKeyProject, Database, KeyService, KeyTarget } from './schema';
@@ -29,7 +29,7 @@ export interface NoLease {
   reason?: WaitReason;
 }
 
-const breakerOf = (k: ApiKeyView): BreakerState => ({ circuit: k.circuit, consecutiveFailures: k.consecutive_failures, openings: k.openings, reopenAt: k.reopen_at });
+export const breakerOf = (k: ApiKeyView): BreakerState => ({ circuit: k.circuit, consecutiveFailures: k.consecutive_failures, openings: k.openings, reopenAt: k.reopen_at });
 const usageOf = (k: Pick<ApiKeyView, 'rpm' | 'rpd' | 'minute_log' | 'day_window' | 'day_count'>): Usage =>
   ({ rpm: k.rpm, rpd: k.rpd, minuteLog: k.minute_log, dayWindow: k.day_window, dayCount: k.day_count });
 const NO_LIMIT_PROJECT: Usage = { rpm: null, rpd: null, minuteLog: [], dayWindow: null, dayCount: 0 };
@@ -42,7 +42,7 @@ const PROBE_POLL_MS = 1000;
  * never wait on each other), and reads them fresh. With `skipLocked`, gives 'locked' instead of waiting when
  * another lease holds one. Leases of other keys and projects go on meanwhile: nothing serialises a service.
  */
-async function lockKeyRows(
+export async function lockKeyRows(
   trx: Transaction<Database>,
   key: Pick<ApiKeyView, 'id' | 'service' | 'project'>,
   skipLocked: boolean,
@@ -207,94 +207,4 @@ export async function leaseKey(
     }
   }
   return { waitUntil: new Date(ask.clock().getTime() + CONTENDED_RETRY_MS) };
-}
-
-/** What a report needs of its lease: the key and, to restamp the minute logs, when it was leased and sent (if known) and its cost. */
-type ReportedLease = Pick<Lease, 'keyId' | 'service'> & Partial<Pick<Lease, 'leasedAt' | 'cost' | 'project'>> & { sentAt?: Date };
-
-/** A lease's minute log entries moved to when the provider has surely counted them (see {@link restampCall}). */
-const restamped = (log: readonly number[], l: ReportedLease & { leasedAt: Date }, now: Date): string => JSON.stringify(restampCall(log, l, now));
-
-/** The call's requests count in the project's minute window from now, when they have surely reached Google. */
-async function restampProject(trx: Transaction<Database>, key: ApiKeyView & { project: string }, lease: ReportedLease & { leasedAt: Date }, now: Date): Promise<void> {
-  const project = await trx.selectFrom('api_key_projects').select(['rpm', 'minute_log']).where('service', '=', key.service).where('project', '=', key.project).executeTakeFirst();
-  if (!project || project.rpm === null) return;
-  await trx
-    .updateTable('api_key_projects')
-    .set({ minute_log: restamped(project.minute_log, lease, now), updated_at: now })
-    .where('service', '=', key.service)
-    .where('project', '=', key.project)
-    .execute();
-}
-
-/** After a quota 429, rests every other active key of the project until the quota resets. */
-async function restProject(trx: Transaction<Database>, key: ApiKeyView & { project: string }, reopenAt: Date, now: Date): Promise<void> {
-  const siblings = await trx
-    .selectFrom('api_keys')
-    .select(VIEW_COLUMNS)
-    .where('service', '=', key.service)
-    .where('project', '=', key.project)
-    .where('id', '!=', key.id)
-    .where('status', '=', 'active')
-    .execute();
-  for (const s of siblings) {
-    const b = onProjectQuota(breakerOf(s), reopenAt);
-    await trx
-      .updateTable('api_keys')
-      .set({ circuit: b.circuit, consecutive_failures: b.consecutiveFailures, openings: b.openings, reopen_at: b.reopenAt, rest_reason: 'quota', updated_at: now })
-      .where('id', '=', s.id)
-      .execute();
-  }
-}
-
-/** Whether every other active key of the service has failed lately too (the provider's fault, not this key's). */
-async function othersFailing(trx: Transaction<Database>, key: ApiKeyView, now: Date): Promise<boolean> {
-  const others = await trx.selectFrom('api_keys').select('last_error_at').where('service', '=', key.service).where('status', '=', 'active').where('id', '!=', key.id).execute();
-  return sharedFailure(others.map((o) => ({ lastErrorAt: o.last_error_at })), now);
-}
-
-/**
- * Records the outcome of a call made with a leased key: moves its breaker, disables it when Google
- * rejected it, and on a quota 429 rests every key of its project until the quota resets.
- * `message` must already be free of key material.
- */
-export async function reportOutcome(
-  db: Kysely<Database>,
-  lease: ReportedLease,
-  outcome: CallOutcome,
-  message?: string,
-  opts: { policy?: BreakerPolicy; now?: () => Date } = {},
-): Promise<void> {
-  const project = lease.project !== undefined ? lease.project : (await db.selectFrom('api_keys').select('project').where('id', '=', lease.keyId).executeTakeFirst())?.project;
-  if (project === undefined) return; // removed while the call was in flight
-  await db.transaction().execute(async (trx) => {
-    const rows = await lockKeyRows(trx, { id: lease.keyId, service: lease.service, project }, false);
-    const key = rows === 'locked' ? undefined : rows.key;
-    if (!key) return; // removed while the call was in flight
-    const now = (opts.now ?? (() => new Date()))();
-    const seen = outcome.kind === 'failure' ? { ...outcome, shared: await othersFailing(trx, key, now) } : outcome;
-    const t = onOutcome(breakerOf(key), seen, now, opts.policy ?? DEFAULT_BREAKER_POLICY);
-    const error = outcome.kind === 'success' ? {} : { last_error: (message ?? outcome.kind).slice(0, 1000), last_error_at: now };
-    await trx
-      .updateTable('api_keys')
-      .set({
-        circuit: t.state.circuit,
-        consecutive_failures: t.state.consecutiveFailures,
-        openings: t.state.openings,
-        reopen_at: t.state.reopenAt,
-        // What opened the breaker, so a wait can say why (a quota 429 also moves the rest of an open key).
-        ...(t.state.circuit === 'open' && (key.circuit !== 'open' || outcome.kind === 'quota') ? { rest_reason: restReasonOf(outcome) ?? null } : {}),
-        ...error,
-        ...(outcome.kind === 'success' ? { last_success_at: now } : {}),
-        ...(t.disable && key.status === 'active' ? { status: 'disabled' as const, disabled_reason: t.disable.slice(0, 1000), disabled_at: now } : {}),
-        // The call's requests count in the minute window from now, when they have surely reached Google.
-        ...(lease.leasedAt && key.rpm !== null ? { minute_log: restamped(key.minute_log, { ...lease, leasedAt: lease.leasedAt }, now) } : {}),
-        updated_at: now,
-      })
-      .where('id', '=', key.id)
-      .execute();
-    const inProject = key.project === null ? undefined : { ...key, project: key.project };
-    if (lease.leasedAt && inProject) await restampProject(trx, inProject, { ...lease, leasedAt: lease.leasedAt }, now);
-    if (t.projectReopenAt && inProject) await restProject(trx, inProject, t.projectReopenAt, now);
-  });
 }

@@ -7,7 +7,7 @@ import { classifyGeminiError } from '../adapters/gemini';
 import { findMasterKey, masterKeyFile, nextMasterKeyFile, writeMasterKeyFile, type MasterKeyRing } from '../adapters/master-key-file';
 import { SIMULATOR_LABEL, SIMULATOR_SUPERSEDED } from '../adapters/providers';
 import { classifyTtsError, createTtsClient } from '../adapters/tts';
-import { reportOutcome } from '../db/key-leases';
+import { reportOutcome } from '../db/key-reports';
 import { addKey, findKey, listKeys, listProjects, removeKey, sealedSecret, setKeyStatus, setProjectLimits, type ApiKeyView } from '../db/keys';
 import { rotateMasterKey } from '../db/master-key-rotation';
 import type { Database } from '../db/schema';

@@ -11,12 +11,14 @@ import { resolveMasterKey } from '../../adapters/master-key-file';
 import { SIMULATOR_LABEL } from '../../adapters/providers';
 import { createBatch, getBatch } from '../../db/batches';
 import { createDb } from '../../db/connection';
-import { leaseKey, reportOutcome, type Lease } from '../../db/key-leases';
+import { leaseKey, type Lease } from '../../db/key-leases';
+import { reportOutcome } from '../../db/key-reports';
 import { addKey, listKeys, removeKey, setKeyStatus, setProjectLimits } from '../../db/keys';
 import { batchQuotaWait } from '../../db/quota-waits';
 import type { KeyService } from '../../db/schema';
 import { lastFour } from '../../domain/crypto';
 import { planJobs } from '../../domain/plan';
+import { RPM_WINDOW_MS } from '../../domain/quota';
 import { TEST_ADMIN, eventually, stackLogLines, testAdminToken, testStack, type TestStack } from '../support/stack';
 
 /** A fresh key-shaped secret that appears nowhere else. */
@@ -288,6 +290,21 @@ describe('key pool on the real stack', function () {
     }
   });
 
+
+  it("counts a call in its key's and project's minute from its answer, not from the later report", async () => {
+    const k = await add('gemini', 'answered', { project: 'proj-answered', rpm: 1 });
+    await setProjectLimits(stack.db, 'gemini', 'proj-answered', { rpm: 1 });
+    const t0 = Date.now();
+    const at = (ms: number) => () => new Date(t0 + ms);
+    const lease = await leaseKey(stack.db, 'gemini', { now: at(0) });
+    assert.ok('keyId' in lease && lease.keyId === k.id);
+    // Sent at 0.1 s, answered at 1 s; the report waited its turn and ran at 2.5 s.
+    await reportOutcome(stack.db, { ...lease, sentAt: new Date(t0 + 100), endedAt: new Date(t0 + 1000) }, { kind: 'success' }, undefined, { now: at(2500) });
+    const early = await leaseKey(stack.db, 'gemini', { now: at(RPM_WINDOW_MS + 500) });
+    assert.ok(!('keyId' in early), 'no room within a window of the answer');
+    assert.equal(early.waitUntil?.getTime(), t0 + 1000 + RPM_WINDOW_MS + 1, 'room a window after the answer, not after the report');
+    assert.ok('keyId' in (await leaseKey(stack.db, 'gemini', { now: at(1000 + RPM_WINDOW_MS + 1) })), 'both the key and its project have room then');
+  });
   it('keys CLI: adds a key from stdin, rotates the master key under running workers, and the batch still runs', async () => {
     const cli = (args: string[], input?: string) => {
       const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '../../scripts/keys-cli.ts'), ...args], {
