@@ -7,6 +7,7 @@ import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/schema';
 import { findScript } from '../db/scripts';
 import { Stage } from '../domain/errors';
+import { aheadOfJobs } from '../domain/job-workflow';
 import { MASTER_WAITER_SIGNAL, MASTER_WORKFLOW_TYPE, masterWorkflowId } from '../domain/master-script';
 import { getUserLimits } from '../db/user-limits';
 import { mustGetBatch, mustGetJob } from './deps';
@@ -95,10 +96,12 @@ export async function prefetchMasters(
         client.workflow.start(MASTER_WORKFLOW_TYPE, {
           workflowId: idOf(job),
           taskQueue: input.taskQueue,
-          args: [{ jobId: job.id, priorityKey: input.priorityKey }],
+          // Found unwritten by the query above (a run already going keeps its own input).
+          args: [{ jobId: job.id, priorityKey: input.priorityKey, unwritten: true }],
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           workflowIdConflictPolicy: 'USE_EXISTING',
-          priority: { priorityKey: input.priorityKey },
+          // A master gates every job of its title: its workflow tasks go ahead of the jobs' (its activities too).
+          priority: { priorityKey: aheadOfJobs(input.priorityKey) },
         }),
       ),
     );
@@ -126,12 +129,12 @@ export function createMasterActivities({ db }: { db: Kysely<Database> }) {
         await client.workflow.signalWithStart(MASTER_WORKFLOW_TYPE, {
           workflowId: masterWorkflowId(m.batchId, m.titleIndex, m.variation),
           taskQueue: info.taskQueue,
-          args: [{ jobId: input.jobId, priorityKey: input.priorityKey }],
+          args: [{ jobId: input.jobId, priorityKey: input.priorityKey, unwritten: true }],
           signal: MASTER_WAITER_SIGNAL,
           signalArgs: [input.waiter],
-          // A closed run (written, failed, cancelled) may be followed by a new one: it looks before it writes.
+          // A closed run (failed, cancelled) may be followed by a new one, which writes the master found unwritten above.
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-          priority: { priorityKey: input.priorityKey },
+          priority: { priorityKey: aheadOfJobs(input.priorityKey) },
         });
         return { ready: false };
       });

@@ -7,9 +7,10 @@ import type { Kysely } from 'kysely';
 import { getBatch, markStarted, setBatchStatus } from '../db/batches';
 import { cancelUnstarted } from '../db/jobs';
 import type { Batch, Database } from '../db/schema';
+import { aheadOfJobs } from '../domain/job-workflow';
 import { isLive } from '../domain/progress';
 import type { batchWorkflow } from '../workflows';
-import { pauseSignal, resumeSignal, retryFailedSignal, SearchAttr, setConcurrencyUpdate, type BatchWorkflowInput } from '../workflows/definitions';
+import { PRIORITY_KEYS, pauseSignal, resumeSignal, retryFailedSignal, SearchAttr, setConcurrencyUpdate, type BatchWorkflowInput } from '../workflows/definitions';
 
 export interface BatchControlDeps {
   db: Kysely<Database>;
@@ -22,6 +23,9 @@ export interface BatchControlDeps {
 export const workflowInput = (b: Batch): BatchWorkflowInput => ({ batchId: b.id, userId: b.user_id, mode: b.mode, priority: b.options.priority });
 
 /** Search attributes of a batch workflow, for filters in the Web UI and `temporal workflow cancel --query`. */
+/** The batch workflow's own priority: ahead of its jobs' (see {@link aheadOfJobs}); its job workflows carry the batch's. */
+export const batchWorkflowPriority = (b: Pick<Batch, 'options'>) => ({ priorityKey: aheadOfJobs(PRIORITY_KEYS[b.options.priority ?? 'normal']) });
+
 export const batchSearchAttributes = (b: Batch) => [
   { key: SearchAttr.BatchId, value: b.id },
   { key: SearchAttr.UserId, value: b.user_id },
@@ -53,6 +57,7 @@ export async function startBatchWorkflow(deps: BatchControlDeps, batch: Batch): 
         // A run that already closed is never started again by this path (retry-failed restarts on purpose).
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: batchSearchAttributes(batch),
+        priority: batchWorkflowPriority(batch),
         memo: { titles: batch.titles.length, languages: batch.languages.map((l) => l.language).join(','), jobs: batch.total_jobs },
       }),
     );
@@ -145,6 +150,7 @@ export async function retryFailedJobs(deps: BatchControlDeps, b: Batch): Promise
     signal: retryFailedSignal,
     signalArgs: [],
     typedSearchAttributes: batchSearchAttributes(b),
+    priority: batchWorkflowPriority(b),
   });
 }
 

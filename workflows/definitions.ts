@@ -114,6 +114,8 @@ export interface MasterWorkflowInput {
   /** The job whose master script this is (the first to ask for it). */
   jobId: string;
   priorityKey?: number;
+  /** Its starter found the master unwritten as it started this run: the run writes it without looking first. */
+  unwritten?: boolean;
 }
 
 export interface JobOutcome {

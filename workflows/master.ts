@@ -4,6 +4,7 @@
 // Gemini task at all; the Gemini queue's rate limit counts only calls that may be paid.
 import { ApplicationFailure, CancellationScope, condition, getExternalWorkflowHandle, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { MasterActivities } from '../activities';
+import { aheadOfJobs } from '../domain/job-workflow';
 import { masterDoneSignal, masterWaiterSignal, type MasterOutcome, type MasterWorkflowInput } from './definitions';
 import { activities, describeFailure } from './job-activities';
 
@@ -39,10 +40,13 @@ export async function masterScriptWorkflow(input: MasterWorkflowInput): Promise<
   });
   // A master gates every job of its title: its activities go ahead of the jobs' own at the batch's priority.
   const priorityKey = input.priorityKey ?? 3;
-  const { bookkeeping, scripts } = activities(patched('master-ahead') ? Math.max(1, priorityKey - 1) : priorityKey);
+  const { bookkeeping, scripts } = activities(patched('master-ahead') ? aheadOfJobs(priorityKey) : priorityKey);
   let outcome: MasterOutcome;
   try {
-    if (!(await bookkeeping.masterScriptReady({ jobId: input.jobId }))) await scripts.writeMasterScript({ jobId: input.jobId });
+    // Skipping the look saves a task round trip before the batch's first paid calls; in the rare race where it was
+    // written meanwhile, writeMasterScript finds it and buys nothing.
+    const look = !(input.unwritten && patched('master-unwritten'));
+    if (!look || !(await bookkeeping.masterScriptReady({ jobId: input.jobId }))) await scripts.writeMasterScript({ jobId: input.jobId });
     outcome = { ok: true };
   } catch (err) {
     outcome = isCancellation(err) ? { ok: false, retry: true } : { ok: false, ...describeFailure(err, 'master') };

@@ -2,6 +2,7 @@
 // with the first voice the simulator serves for it (so every job can succeed), written as rows and started.
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Kysely } from 'kysely';
+import { batchWorkflowPriority } from '../../api/batch-control';
 import { createBatch } from '../../db/batches';
 import type { Batch, Database } from '../../db/schema';
 import { planJobs } from '../../domain/plan';
@@ -47,6 +48,7 @@ export async function startBenchBatch(
     workflowId: batch.workflow_id,
     taskQueue: stack.taskQueue,
     args: [{ batchId: batch.id, userId: 'bench', mode: 'matrix', window: o.window }],
+    priority: batchWorkflowPriority(batch),
   });
   return { batch, handle, jobs };
 }
