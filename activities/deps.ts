@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { DestinationGuard } from '../adapters/webhook-net';
 import type { MasterKey } from '../domain/crypto';
 import type { GeminiScriptWriter } from '../adapters/gemini';
-import type { KeyedProvider, KeyProbeResult } from '../adapters/key-pool';
+import type { KeyedProvider, KeyProbeResult } from '../adapters/keyed-provider';
 import type { BoltMetrics } from '../adapters/metrics';
 import type { ObjectStorage } from '../adapters/storage';
 import type { PriceTable } from '../domain/catalog';

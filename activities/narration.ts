@@ -2,7 +2,7 @@
 // is bought, so a new key, a Temporal retry or a new worker resumes after the last chunk it has.
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import type { Kysely } from 'kysely';
-import type { KeyedProvider } from '../adapters/key-pool';
+import type { KeyedProvider } from '../adapters/keyed-provider';
 import type { ObjectStorage } from '../adapters/storage';
 import { assembleNarration, planNarration, synthesizeChunk, type ChunkAudio, type Narration, type NarrationRequest } from '../adapters/tts';
 import type { SpeechRequest } from '../domain/chunking';

@@ -2,7 +2,7 @@
 // the reasons in the prompt), and fail the job at stage `qa` when the second script fails too.
 import type { Kysely } from 'kysely';
 import type { GeneratedScript, GeminiScriptWriter } from '../adapters/gemini';
-import type { KeyedProvider } from '../adapters/key-pool';
+import type { KeyedProvider } from '../adapters/keyed-provider';
 import { addSpend } from '../db/batches';
 import { findScriptCheck, saveScriptCheck } from '../db/script-checks';
 import type { ScriptIdentity } from '../db/scripts';

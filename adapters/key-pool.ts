@@ -3,7 +3,7 @@
 import { WAIT_REASON_TEXT, type WaitReason } from '../domain/wait-reason';
 import type { TextToSpeechClient } from '@google-cloud/text-to-speech';
 import { ApplicationFailure } from '@temporalio/common';
-import { leaseKey, type Lease, type NoLease } from '../db/key-leases';
+import { leaseKeys, type Lease, type NoLease } from '../db/key-leases';
 import { reportOutcome } from '../db/key-reports';
 import { restampModelRequests, restModel } from '../db/key-model-usage';
 import { listKeys } from '../db/keys';
@@ -12,40 +12,16 @@ import { clearWaiting, markWaiting } from '../db/quota-waits';
 import type { KeyService } from '../db/schema';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from '../domain/breaker';
 import { shippedCatalog } from '../domain/catalog';
-import { BoltError, ErrorCode, type Stage } from '../domain/errors';
+import { BoltError, ErrorCode } from '../domain/errors';
 import { outcomeOf, scrubbedError } from '../domain/key-outcomes';
 import type { GeminiScriptWriter } from './gemini';
 import { KeyClients, type KeyClient, type KeyClientOptions } from './key-clients';
 import type { BoltMetrics, ProviderCallOutcome } from './metrics';
+import { LeaseGroups } from './lease-groups';
+import type { CallContext, KeyedProvider, KeyProbeResult } from './keyed-provider';
 import { activityPriorityKey, PriorityGate } from './priority';
 import { observeProviderCall } from './provider-calls';
 import { classifyTtsError } from './tts';
-
-/** What a provider call is for: the job it serves (to show "waiting for quota") and how many requests it makes. */
-export interface CallContext {
-  stage: Stage;
-  jobId?: string;
-  batchId?: string;
-  /** Requests the call will make (TTS chunks). @default 1 */
-  cost?: number;
-  /** A model with its own per-project quota (Gemini-TTS): counted against it, apart from the service's classic quota. */
-  model?: string;
-}
-
-/** A provider whose calls run on pooled keys. */
-export interface KeyedProvider<C> {
-  run<T>(ctx: CallContext, call: (client: C) => Promise<T>): Promise<T>;
-  /** One cheap call on one given key (an admin's key test); its outcome moves the key's breaker like any call. */
-  probe?(keyId: string): Promise<KeyProbeResult>;
-}
-
-/** What a key test found. */
-export interface KeyProbeResult {
-  ok: boolean;
-  /** What the provider said (the error's message, the key masked), or what was checked. */
-  message: string;
-  latencyMs: number;
-}
 
 /** How a call waits for a key: inside an activity, the activity's sleep and heartbeat (the activity layer passes them). */
 export interface KeyWaiting {
@@ -106,15 +82,20 @@ export class KeyPool {
   readonly tts: KeyedProvider<TextToSpeechClient>;
   private readonly modelQuotas: Readonly<Record<string, number>>;
   /**
-   * Transactions on quota rows (a lease's locks, outcome reports, a model's restamp or rest), a few at a time by the
-   * batch's priority: not dozens of slots' queued on one row lock in no order, each holding a connection.
+   * Per service: transactions on quota rows (a lease's locks, outcome reports, a model's restamp or rest), a few at a
+   * time by the batch's priority, not dozens of slots' queued on one row lock in no order, each holding a connection;
+   * and this process's lease asks, leased in groups (a burst of calls costs a few transactions, not one each).
    */
-  private readonly keyRows: Record<KeyService, PriorityGate>;
+  private readonly keyRows: Record<KeyService, { gate: PriorityGate; leases: LeaseGroups }>;
 
   constructor(private readonly o: KeyPoolOptions) {
     this.clients = new KeyClients(o);
-    this.keyRows = { gemini: new PriorityGate(o.keyRowConcurrency ?? 4), tts: new PriorityGate(o.keyRowConcurrency ?? 4) };
     this.policy = o.policy ?? DEFAULT_BREAKER_POLICY;
+    const rows = (service: KeyService, gate = new PriorityGate(o.keyRowConcurrency ?? 4)) => ({
+      gate,
+      leases: new LeaseGroups(({ priorityKey, ...ask }) => leaseKeys(o.db, service, { ...ask, policy: this.policy, turn: (t) => gate.run(priorityKey, t) })),
+    });
+    this.keyRows = { gemini: rows('gemini'), tts: rows('tts') };
     this.modelQuotas = o.modelQuotas ?? Object.fromEntries(Object.entries(shippedCatalog().prices.geminiTts?.models ?? {}).map(([m, q]) => [m, q.requestsPerMinute]));
     this.gemini = { run: (ctx, call) => this.run('gemini', ctx, (c) => call(c as GeminiScriptWriter)), probe: (id) => this.probe('gemini', id) };
     this.tts = { run: (ctx, call) => this.run('tts', ctx, (c) => call(c as TextToSpeechClient)), probe: (id) => this.probe('tts', id) };
@@ -133,7 +114,7 @@ export class KeyPool {
     try {
       for (;;) {
         // Before the call: a PostgreSQL restart here only delays it.
-        const lease = await untilPostgres(() => leaseKey(this.o.db, service, { cost: ctx.cost, policy: this.policy, turn: (t) => this.onKeyRows(service, t), ...(ctx.model && rpm ? { model: { name: ctx.model, rpm } } : {}) }));
+        const lease = await untilPostgres(() => this.keyRows[service].leases.lease(Math.max(1, ctx.cost ?? 1), ctx.model && rpm ? { name: ctx.model, rpm } : undefined));
         if (!('keyId' in lease)) {
           await this.waitForKey(service, ctx, wait, lease);
           continue;
@@ -151,7 +132,7 @@ export class KeyPool {
 
   /** Runs a transaction on `service`'s key rows in its turn (see {@link keyRows}). */
   private onKeyRows<T>(service: KeyService, transaction: () => Promise<T>): Promise<T> {
-    return this.keyRows[service].run(activityPriorityKey(), transaction);
+    return this.keyRows[service].gate.run(activityPriorityKey(), transaction);
   }
 
   /** No key can serve: marks the job as waiting, then sleeps a step, or hands the wait to Temporal when it outlasts the attempt's budget. */

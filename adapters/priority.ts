@@ -54,6 +54,11 @@ export class PriorityLines<T> {
     return item;
   }
 
+  /** The items in the order {@link shift} would give them. */
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (const key of [...this.byKey.keys()].sort((a, b) => a - b)) yield* this.byKey.get(key)!;
+  }
+
   remove(key: number, item: T): void {
     const items = this.byKey.get(key);
     const at = items?.indexOf(item) ?? -1;

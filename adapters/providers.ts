@@ -8,7 +8,8 @@ import type { Database, KeyService } from '../db/schema';
 import { publishSealingKey } from '../db/sealing-keys';
 import type { Config } from '../domain/config';
 import type { GeminiScriptWriter } from './gemini';
-import { KeyPool, type KeyPoolOptions, type KeyWaiting, type KeyedProvider } from './key-pool';
+import { KeyPool, type KeyPoolOptions, type KeyWaiting } from './key-pool';
+import type { KeyedProvider } from './keyed-provider';
 import { resolveMasterKey, type MasterKeyRing } from './master-key-file';
 import type { BoltMetrics } from './metrics';
 

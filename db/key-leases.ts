@@ -143,33 +143,52 @@ async function readCandidates(db: Kysely<Database>, ask: LeaseAsk): Promise<Cand
   return { keys, projects: new Map(projects.map((p) => [p.project, p])), modelLogs };
 }
 
-/** Leases `candidate` if, read again under its locks, it still has room: the lease, undefined (no room), or 'locked'. */
-async function tryLease(db: Kysely<Database>, candidate: ApiKeyView, ask: LeaseAsk, skipLocked: boolean): Promise<Lease | 'locked' | undefined> {
+/** The most requests a call may ask of `k` in one go: its smallest limit (its model's when the model has its own quota). */
+function smallestLimit(k: ApiKeyView, project: ApiKeyProject | undefined, model: ModelQuota | undefined): number {
+  const limits = model ? [model.rpm] : [k.rpm, k.rpd, project?.rpm ?? null, project?.rpd ?? null];
+  return Math.min(...limits.map((l) => l ?? Number.POSITIVE_INFINITY));
+}
+
+/**
+ * How many of `want` calls of `cost` requests `k` can take now: one at most while its breaker probes, and past the
+ * first only as many as its smallest limit holds (a single call bigger than a limit goes alone, on an empty window).
+ */
+function roomFor(k: ApiKeyView, c: Candidates, now: Date, ask: LeaseAsk, want: number): number {
+  const most = k.circuit === 'closed' ? want : 1;
+  const limit = smallestLimit(k, k.project === null ? undefined : c.projects.get(k.project), ask.model);
+  let n = 0;
+  while (n < most && (n === 0 || (n + 1) * ask.cost <= limit) && readyAt(k, c, now, (n + 1) * ask.cost, ask.model) <= now.getTime()) n++;
+  return n;
+}
+
+/** Leases up to `want` calls on `candidate` if, read again under its locks, it has room: the leases (none: no room), or 'locked'. */
+async function tryLease(db: Kysely<Database>, candidate: ApiKeyView, ask: LeaseAsk, skipLocked: boolean, want: number): Promise<Lease[] | 'locked'> {
   const { service, cost, model } = ask;
   return db.transaction().execute(async (trx) => {
     const rows = await lockKeyRows(trx, candidate, skipLocked);
     if (rows === 'locked') return 'locked';
     const { key, project } = rows;
-    if (!key || key.status !== 'active') return undefined;
+    if (!key || key.status !== 'active') return [];
     // Leased by another call since the ranking read: no longer the least recently used, so try the others first.
     if (skipLocked && key.last_used_at?.getTime() !== candidate.last_used_at?.getTime()) return 'locked';
     const now = ask.clock();
     const modelLogs = model ? await modelMinuteLogs(trx, service, model.name) : new Map<string, number[]>();
     const projects = new Map(project ? [[project.project, project]] : []);
-    if (readyAt(key, { keys: [key], projects, modelLogs }, now, cost, model) > now.getTime()) return undefined;
+    const n = roomFor(key, { keys: [key], projects, modelLogs }, now, ask, want);
+    if (n === 0) return [];
     const breaker = onLease(breakerOf(key), now, ask.policy);
-    const lease = { keyId: key.id, service, target: key.target, last4: key.last4, project: key.project, probe: key.circuit !== 'closed', leasedAt: now };
+    const lease: Lease = { keyId: key.id, service, target: key.target, last4: key.last4, project: key.project, probe: key.circuit !== 'closed', leasedAt: now };
     if (model) {
-      await countModelRequests(trx, service, model, modelOwner(key), modelLogs.get(modelOwner(key)), now, cost);
+      await countModelRequests(trx, service, model, modelOwner(key), modelLogs.get(modelOwner(key)), now, n * cost);
       await trx
         .updateTable('api_keys')
-        .set({ circuit: breaker.circuit, reopen_at: breaker.reopenAt, requests_total: sql<number>`requests_total + ${cost}`, last_used_at: now, updated_at: now })
+        .set({ circuit: breaker.circuit, reopen_at: breaker.reopenAt, requests_total: sql<number>`requests_total + ${n * cost}`, last_used_at: now, updated_at: now })
         .where('id', '=', key.id)
         .execute();
-      return lease;
+      return Array.from({ length: n }, () => ({ ...lease }));
     }
-    await countKeyRequests(trx, key, project, breaker, now, cost);
-    return { ...lease, cost };
+    await countKeyRequests(trx, key, project, breaker, now, n * cost);
+    return Array.from({ length: n }, () => ({ ...lease, cost }));
   });
 }
 
@@ -177,34 +196,48 @@ async function tryLease(db: Kysely<Database>, candidate: ApiKeyView, ask: LeaseA
 const LEASE_ROUNDS = 3;
 const CONTENDED_RETRY_MS = 50;
 
+/** Options of a lease: its calls' cost in requests, a model with its own quota, and each locking transaction's turn. */
+type LeaseOptions = { cost?: number; policy?: BreakerPolicy; now?: () => Date; model?: ModelQuota; turn?: LeaseAsk['turn'] };
+
 /**
- * Leases the least recently used active key of `service` whose breaker allows a call and whose key and project
- * have room for `cost` more requests, and counts them. Atomic across processes without a service-wide lock: the
- * keys are ranked from a read without locks, then each ready one is tried in a transaction that locks its project
- * and key rows (SKIP LOCKED first, so concurrent leases spread over the keys) and checks its room again.
+ * Leases keys of `service` for up to `count` calls of `cost` requests each, least recently used key first, each key
+ * only while its breaker allows and it and its project have room, and counts them; `rest` says when the calls left
+ * unserved may look again. Atomic across processes without a service-wide lock: the keys are ranked from a read
+ * without locks, then each ready one is tried in a transaction that locks its project and key rows (SKIP LOCKED
+ * first, so concurrent leases spread over the keys) and checks its room again. A group of calls costs one such
+ * transaction per key, not one per call: a burst of waiting calls is served in a few.
  */
-export async function leaseKey(
-  db: Kysely<Database>,
-  service: KeyService,
-  opts: { cost?: number; policy?: BreakerPolicy; now?: () => Date; model?: ModelQuota; turn?: LeaseAsk['turn'] } = {},
-): Promise<Lease | NoLease> {
+export async function leaseKeys(db: Kysely<Database>, service: KeyService, opts: LeaseOptions & { count: number }): Promise<{ leases: Lease[]; rest?: NoLease }> {
   const ask: LeaseAsk = { service, cost: Math.max(1, opts.cost ?? 1), model: opts.model, policy: opts.policy ?? DEFAULT_BREAKER_POLICY, clock: opts.now ?? (() => new Date()), turn: opts.turn ?? ((t) => t()) };
+  const want = Math.max(1, opts.count);
+  const leases: Lease[] = [];
   for (let round = 0; round < LEASE_ROUNDS; round++) {
     const candidates = await readCandidates(db, ask);
-    if (candidates.keys.length === 0) return { waitUntil: null, reason: 'no_key' };
+    if (candidates.keys.length === 0) return { leases, rest: { waitUntil: null, reason: 'no_key' } };
     const { ready, earliest } = rankKeys(candidates, ask.clock(), ask.cost, ask.model);
-    if (ready.length === 0) return { waitUntil: earliest ?? null, reason: await whyNoKey(db, service) };
+    if (ready.length === 0) return { leases, rest: { waitUntil: earliest ?? null, reason: await whyNoKey(db, service) } };
+    // The group is shared out over the ready keys (what one cannot take goes to the next), as calls one by one
+    // would go round them: a key that turns out invalid costs one call, not the group.
+    const share = (i: number, of: number) => Math.ceil((want - leases.length) / (of - i));
     const busy: ApiKeyView[] = [];
-    for (const k of ready) {
-      const got = await ask.turn(() => tryLease(db, k, ask, true));
+    for (const [i, k] of ready.entries()) {
+      const got = await ask.turn(() => tryLease(db, k, ask, true, share(i, ready.length)));
       if (got === 'locked') busy.push(k);
-      else if (got) return got;
+      else leases.push(...got);
+      if (leases.length === want) return { leases };
     }
     // Keys another lease held: wait for their locks (a few ms) rather than refuse while they may have room.
-    for (const k of busy) {
-      const got = await ask.turn(() => tryLease(db, k, ask, false));
-      if (got && got !== 'locked') return got;
+    for (const [i, k] of busy.entries()) {
+      const got = await ask.turn(() => tryLease(db, k, ask, false, share(i, busy.length)));
+      if (got !== 'locked') leases.push(...got);
+      if (leases.length === want) return { leases };
     }
   }
-  return { waitUntil: new Date(ask.clock().getTime() + CONTENDED_RETRY_MS) };
+  return { leases, rest: { waitUntil: new Date(ask.clock().getTime() + CONTENDED_RETRY_MS) } };
+}
+
+/** One call's lease (see {@link leaseKeys}): the lease, or when to look again. */
+export async function leaseKey(db: Kysely<Database>, service: KeyService, opts: LeaseOptions = {}): Promise<Lease | NoLease> {
+  const { leases, rest } = await leaseKeys(db, service, { ...opts, count: 1 });
+  return leases[0] ?? rest!;
 }

@@ -11,7 +11,7 @@ import { resolveMasterKey } from '../../adapters/master-key-file';
 import { SIMULATOR_LABEL } from '../../adapters/providers';
 import { createBatch, getBatch } from '../../db/batches';
 import { createDb } from '../../db/connection';
-import { leaseKey, type Lease } from '../../db/key-leases';
+import { leaseKey, leaseKeys, type Lease } from '../../db/key-leases';
 import { reportOutcome } from '../../db/key-reports';
 import { addKey, listKeys, removeKey, setKeyStatus, setProjectLimits } from '../../db/keys';
 import { batchQuotaWait } from '../../db/quota-waits';
@@ -290,6 +290,33 @@ describe('key pool on the real stack', function () {
     }
   });
 
+
+  it('leases a group of calls in one go up to the keys\' and project\'s RPM, and tells the rest when to look again', async () => {
+    const a = await add('gemini', 'groupA', { project: 'proj-group', rpm: 15 });
+    const b = await add('gemini', 'groupB', { project: 'proj-group', rpm: 15 });
+    const c = await add('gemini', 'groupC', { rpm: 10 });
+    await setProjectLimits(stack.db, 'gemini', 'proj-group', { rpm: 20 });
+    const first = await leaseKeys(stack.db, 'gemini', { count: 25 });
+    assert.equal(first.leases.length, 25);
+    assert.equal(first.rest, undefined, 'all 25 served');
+    assert.equal(new Set(first.leases.map((l) => l.keyId)).size, 3, 'the group is shared out over the three keys');
+    const second = await leaseKeys(stack.db, 'gemini', { count: 10, cost: 2 });
+    // 30 requests a minute in all (the project's 20 and the loose key's 10): 25 taken, room for two more calls of 2.
+    assert.equal(second.leases.length, 2, 'two calls of 2 requests fill the last 5 requests\' room as far as they fit');
+    assert.ok(second.rest?.waitUntil && second.rest.waitUntil > new Date(), 'the other calls are told when to look again');
+    const perKey = new Map<string, number>();
+    for (const l of [...first.leases, ...second.leases]) perKey.set(l.keyId, (perKey.get(l.keyId) ?? 0) + (l.cost ?? 1));
+    assert.ok((perKey.get(a.id) ?? 0) + (perKey.get(b.id) ?? 0) <= 20 && (perKey.get(c.id) ?? 0) <= 10, JSON.stringify([...perKey]));
+    const logged = await stack.db.selectFrom('api_key_projects').select('minute_log').where('project', '=', 'proj-group').executeTakeFirstOrThrow();
+    assert.ok(logged.minute_log.length <= 20, `the project's minute holds ${logged.minute_log.length} requests`);
+    // A key whose breaker probes takes one call of a group, not the group.
+    await removeGeminiTestKeys();
+    const probing = await add('gemini', 'groupProbe', { rpm: 100 });
+    await stack.db.updateTable('api_keys').set({ circuit: 'half_open', reopen_at: new Date(Date.now() - 1000) }).where('id', '=', probing.id).execute();
+    const probe = await leaseKeys(stack.db, 'gemini', { count: 5 });
+    assert.equal(probe.leases.length, 1, 'one probe call');
+    assert.ok(probe.leases[0]!.probe);
+  });
 
   it("counts a call in its key's and project's minute from its answer, not from the later report", async () => {
     const k = await add('gemini', 'answered', { project: 'proj-answered', rpm: 1 });
