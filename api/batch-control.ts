@@ -22,10 +22,10 @@ export interface BatchControlDeps {
 /** What the batch workflow starts with, from the batch row (also when a closed batch is started again). */
 export const workflowInput = (b: Batch): BatchWorkflowInput => ({ batchId: b.id, userId: b.user_id, mode: b.mode, priority: b.options.priority });
 
-/** Search attributes of a batch workflow, for filters in the Web UI and `temporal workflow cancel --query`. */
 /** The batch workflow's own priority: ahead of its jobs' (see {@link aheadOfJobs}); its job workflows carry the batch's. */
 export const batchWorkflowPriority = (b: Pick<Batch, 'options'>) => ({ priorityKey: aheadOfJobs(PRIORITY_KEYS[b.options.priority ?? 'normal']) });
 
+/** Search attributes of a batch workflow, for filters in the Web UI and `temporal workflow cancel --query`. */
 export const batchSearchAttributes = (b: Batch) => [
   { key: SearchAttr.BatchId, value: b.id },
   { key: SearchAttr.UserId, value: b.user_id },
