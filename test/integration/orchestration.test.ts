@@ -8,7 +8,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { getBatch } from '../../db/batches';
 import { shippedCatalog } from '../../domain/catalog';
 import { estimateBatch } from '../../domain/estimates';
-import { MASTER_WORKFLOW_TYPE } from '../../domain/master-script';
+import { MASTER_WORKFLOW_TYPE, masterWorkflowId } from '../../domain/master-script';
 import { progressQuery, pauseSignal, resumeSignal, retryFailedSignal, setConcurrencyUpdate } from '../../workflows/definitions';
 import { countRows, historySizes, launchBatch, waitForBatch, withGeminiLatency } from '../support/batches';
 import { call, smallBatch } from '../support/http';
@@ -144,6 +144,10 @@ describe('orchestration', function () {
       const free = gemini.scriptRequests.total;
       const open = await launchBatch(stack, { titles: 12, window: 3, pageSize: 3, label: 'Masters ahead' });
       await eventually(async () => masterTitles(free, open.titles).size === 12, 'a master call for each of the 12 titles', 30_000);
+      // The batch's own workflow and its masters run a priority step ahead of its (normal, 3) jobs.
+      const priorityOf = async (workflowId: string) => (await stack.client.workflow.getHandle(workflowId).describe()).priority?.priorityKey;
+      assert.equal(await priorityOf(masterWorkflowId(open.batchId, 0, 1)), 2, 'a master is a step ahead of its jobs');
+      assert.equal(await priorityOf(open.handle.workflowId), 2, 'the batch workflow is a step ahead of its jobs');
       const rows = await countRows(stack, open.batchId);
       assert.ok((rows.queued ?? 0) >= 36 - 3, `the masters went ahead of the jobs: ${JSON.stringify(rows)}`);
       await open.handle.cancel();

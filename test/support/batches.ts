@@ -1,5 +1,6 @@
 // Test helpers that create batches directly (rows + workflow), so orchestration tests can force
 // windows, page sizes and continue-as-new frequencies the API does not expose.
+import { batchWorkflowPriority } from '../../api/batch-control';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createBatch, getBatch } from '../../db/batches';
 import type { Batch } from '../../db/schema';
@@ -75,6 +76,8 @@ export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{
     workflowId: batch.workflow_id,
     taskQueue: o.taskQueue ?? stack.taskQueue,
     args: [input],
+    // As the API starts it: a priority step ahead of its jobs.
+    priority: batchWorkflowPriority(batch),
     typedSearchAttributes: [
       { key: SearchAttr.BatchId, value: batch.id },
       { key: SearchAttr.UserId, value: userId },
