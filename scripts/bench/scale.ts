@@ -1,5 +1,6 @@
-// The `scale` scenario: one big matrix batch created through the REST API, run by a worker in its own
-// process, through zero-latency simulators. While it runs: the status endpoint's and the progress stream's
+// The `scale` scenario: one big matrix batch created through the REST API (a process of its own), run by a
+// worker in its own process, through zero-latency simulators (in the bench's process); a client process polls
+// the status and follows the progress stream (scale-client.ts). While it runs: the status endpoint's and the progress stream's
 // latency, and the API and worker processes' memory; at the end the largest workflow history, lost jobs
 // and the total time. The default is the issue's 100,000 jobs (1,000 titles × 50 languages × 2
 // variations); `--jobs` picks a smaller matrix of the same shape (titles × up to 50 languages).
@@ -16,7 +17,8 @@ import { freePort } from '../../stack/processes';
 import type { Stack } from '../../stack/stack';
 import { machine, parseOptions, writeReport } from './report';
 import { withScratchStack } from './scratch-stack';
-import { followEvents, historyFigures, pollStatus, sampleMemory, summarise, WARM_UP_S } from './scale-probes';
+import { startClient } from './scale-client';
+import { historyFigures, sampleMemory, summarise, WARM_UP_S } from './scale-probes';
 
 const Args = z.object({
   jobs: z.coerce.number().int().min(1).max(1000 * 100 * 5),
@@ -36,11 +38,12 @@ export function matrixFor(jobs: number, languageCodes: readonly string[]): { tit
   return { titles, languages, variations };
 }
 
-/** Starts `workers/main.ts` against the stack's services; resolves once it polls. */
-async function startWorker(stack: Stack): Promise<{ child: ChildProcess; tail: () => string }> {
+/** The environment of the bench's worker and API processes: the stack's services, plus `extra`. */
+function processEnv(stack: Stack, extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
-  Object.assign(env, {
+  return {
+    ...env,
     DATABASE_URL: stack.postgres.url,
     TEMPORAL_ADDRESS: stack.temporal.address,
     TEMPORAL_TASK_QUEUE: stack.taskQueue,
@@ -48,35 +51,46 @@ async function startWorker(stack: Stack): Promise<{ child: ChildProcess; tail: (
     BOLT_SIMULATOR_URL: stack.simulators!.url,
     BOLT_METRICS_PORT: '0',
     S3_ENDPOINT: '',
-  });
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'workers', 'main.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
+    ...extra,
+  };
+}
+
+/**
+ * Starts `workers/main.ts` or `api/main.ts` against the stack's services; resolves once it polls (a worker) or
+ * listens (the API, with its URL).
+ */
+async function startProcess(stack: Stack, kind: 'worker' | 'api', extra: Record<string, string> = {}): Promise<{ child: ChildProcess; tail: () => string; url?: string }> {
+  const entry = kind === 'worker' ? path.join(ROOT, 'workers', 'main.ts') : path.join(ROOT, 'api', 'main.ts');
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), entry], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: processEnv(stack, extra) });
   let out = '';
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  const ready = kind === 'worker' ? /polling/ : /listening on :(\d+)/;
   const deadline = Date.now() + 180_000;
-  while (!out.includes('polling')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the worker did not start:\n${out}`);
+  let m: RegExpExecArray | null;
+  while (!(m = ready.exec(out))) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the ${kind} did not start:\n${out}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { child, tail: () => out };
+  return { child, tail: () => out, ...(kind === 'api' ? { url: `http://127.0.0.1:${m[1]}` } : {}) };
 }
 
-async function api<T>(stack: Stack, method: string, route: string, token?: string, body?: unknown): Promise<{ status: number; json: T; headers: Headers }> {
+async function api<T>(apiUrl: string, method: string, route: string, token?: string, body?: unknown): Promise<{ status: number; json: T; headers: Headers }> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
-  const res = await fetch(`${stack.apiUrl}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${apiUrl}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as T, headers: res.headers };
 }
 
 /** POSTs the batch; the create time runs until the API has accepted it (201). */
-async function createBatch(stack: Stack, token: string, jobs: number) {
+async function createBatch(stack: Stack, apiUrl: string, token: string, jobs: number) {
   const langs = [...new Set(stack.simulators!.tts.voices.flatMap((v) => v.languageCodes))].sort((a, b) => (a === 'en-US' ? -1 : b === 'en-US' ? 1 : a.localeCompare(b)));
   const m = matrixFor(jobs, langs);
   const languages = langs.slice(0, m.languages).map((language) => ({ language, voice: stack.simulators!.tts.voices.find((v) => v.languageCodes.includes(language))!.name }));
   const titles = Array.from({ length: m.titles }, (_, i) => `Scale benchmark title ${i + 1}`);
   const body = { mode: 'matrix', titles, languages, variations: m.variations, masterLanguage: 'en-US', agent: { targetMinutes: 0.1, tone: 'plain' } };
   const t0 = performance.now();
-  const res = await api<{ batch: { id: string; workflowId: string; counts: { total: number } } }>(stack, 'POST', '/api/batches', token, body);
+  const res = await api<{ batch: { id: string; workflowId: string; counts: { total: number } } }>(apiUrl, 'POST', '/api/batches', token, body);
   const createMs = performance.now() - t0;
   if (res.status !== 201) throw new Error(`POST /api/batches answered ${res.status}: ${JSON.stringify(res.json)}`);
   return { ...res.json.batch, matrix: m, createMs, serverTiming: res.headers.get('server-timing') };
@@ -99,15 +113,15 @@ async function currentRunEvents(stack: Stack, workflowId: string): Promise<numbe
  * Cancels the batch through the API and waits until it is closed: the request's time, the time until the
  * batch reads `cancelled`, and what is still running afterwards (workflows in Temporal, jobs not final).
  */
-async function cancelAndCheck(stack: Stack, token: string, batch: { id: string; workflowId: string }, worker: ChildProcess) {
+async function cancelAndCheck(stack: Stack, apiUrl: string, token: string, batch: { id: string; workflowId: string }, worker: ChildProcess) {
   const t0 = performance.now();
-  const res = await api<unknown>(stack, 'POST', `/api/batches/${batch.id}/cancel`, token, {});
+  const res = await api<unknown>(apiUrl, 'POST', `/api/batches/${batch.id}/cancel`, token, {});
   const requestMs = performance.now() - t0;
   if (res.status !== 202) throw new Error(`cancel answered ${res.status}: ${JSON.stringify(res.json)}`);
   let outcome: Outcome | undefined;
   const deadline = Date.now() + 10 * 60_000;
   while (!outcome) {
-    const b = (await api<{ batch: Outcome }>(stack, 'GET', `/api/batches/${batch.id}`, token)).json.batch;
+    const b = (await api<{ batch: Outcome }>(apiUrl, 'GET', `/api/batches/${batch.id}`, token)).json.batch;
     if (FINAL.includes(b.status)) outcome = b;
     else if (Date.now() > deadline) throw new Error(`the batch did not close within 10 minutes of the cancel: ${JSON.stringify(b)}`);
     else if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker exited (${worker.exitCode ?? worker.signalCode}) before the batch closed`);
@@ -120,14 +134,13 @@ async function cancelAndCheck(stack: Stack, token: string, batch: { id: string; 
 }
 
 /** Runs the batch to its end with the probes on; returns what they saw. */
-async function runBatch(stack: Stack, worker: ChildProcess, args: z.infer<typeof Args>) {
-  const token = (await api<{ token: string }>(stack, 'POST', '/api/auth/login', undefined, ADMIN)).json.token;
-  const memory = sampleMemory({ api: process.pid, worker: worker.pid! });
+async function runBatch(stack: Stack, apiUrl: string, apiProcess: ChildProcess, worker: ChildProcess, args: z.infer<typeof Args>) {
+  const token = (await api<{ token: string }>(apiUrl, 'POST', '/api/auth/login', undefined, ADMIN)).json.token;
+  const memory = sampleMemory({ api: apiProcess.pid!, worker: worker.pid! });
   const t0 = Date.now();
-  const batch = await createBatch(stack, token, args.jobs);
+  const batch = await createBatch(stack, apiUrl, token, args.jobs);
   console.log(`batch ${batch.id}: ${batch.counts.total} jobs (${batch.matrix.titles} titles × ${batch.matrix.languages} languages × ${batch.matrix.variations}), accepted in ${batch.createMs.toFixed(0)} ms`);
-  const status = pollStatus(`${stack.apiUrl}/api/batches/${batch.id}`, token);
-  const events = followEvents(`${stack.apiUrl}/api/batches/${batch.id}/events`, token);
+  const client = await startClient(`${apiUrl}/api/batches/${batch.id}`, token);
   let outcome: Outcome | undefined;
   let lastLog = 0;
   let largestRunSoFar = 0;
@@ -135,7 +148,7 @@ async function runBatch(stack: Stack, worker: ChildProcess, args: z.infer<typeof
   const stopAt = args.for === undefined ? Infinity : t0 + args.for * 60_000;
   while (!outcome && !atStop) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const b = (await api<{ batch: Outcome }>(stack, 'GET', `/api/batches/${batch.id}`, token)).json.batch;
+    const b = (await api<{ batch: Outcome }>(apiUrl, 'GET', `/api/batches/${batch.id}`, token)).json.batch;
     if (FINAL.includes(b.status)) outcome = b;
     else if (Date.now() >= stopAt) atStop = b;
     else if (Date.now() - lastLog > 30_000) {
@@ -143,20 +156,20 @@ async function runBatch(stack: Stack, worker: ChildProcess, args: z.infer<typeof
       largestRunSoFar = Math.max(largestRunSoFar, (await currentRunEvents(stack, batch.workflowId)) ?? 0);
       console.log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${JSON.stringify(b.counts)}; batch run history so far ≤ ${largestRunSoFar} events; load ${os.loadavg()[0]!.toFixed(1)}`);
     }
-    // A worker killed by a signal has no exit code, only a signal code.
+    // A process killed by a signal has no exit code, only a signal code.
     if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker exited (${worker.exitCode ?? worker.signalCode})`);
+    if (apiProcess.exitCode !== null || apiProcess.signalCode !== null) throw new Error(`the API exited (${apiProcess.exitCode ?? apiProcess.signalCode})`);
   }
   const totalS = (Date.now() - t0) / 1000;
   // Bounded run: cancel with the probes still on (the cancel's load shows in them), then stop them.
   let cancel: Awaited<ReturnType<typeof cancelAndCheck>> | undefined;
   if (atStop) {
     console.log(`  ${totalS.toFixed(0)} s: --for ${args.for} min reached at ${JSON.stringify(atStop.counts)}; cancelling the batch`);
-    cancel = await cancelAndCheck(stack, token, batch, worker);
+    cancel = await cancelAndCheck(stack, apiUrl, token, batch, worker);
     outcome = cancel.outcome;
     console.log(`  cancel: request ${cancel.requestMs.toFixed(0)} ms, batch closed after ${(cancel.closedMs / 1000).toFixed(1)} s; workflows of the batch still running: ${cancel.runningWorkflows}`);
   }
-  events.stop();
-  const [statusMs, sse] = await Promise.all([status.stop(), events.done]);
+  const { statusMs, sse } = await client.stop();
   const mem = memory.stop();
   const rows = await stack.db
     .selectFrom('jobs')
@@ -178,20 +191,30 @@ async function scale(args: z.infer<typeof Args>): Promise<Awaited<ReturnType<typ
     BOLT_ADMIN_PASSWORD: ADMIN.password,
     BOLT_MAX_JOBS_PER_BATCH: String(Math.max(20_000, args.jobs * 2)),
   };
-  console.log(`starting a stack (API and simulators in this process, dev server ${args.persisted ? 'on a SQLite file' : 'in memory'}) and a worker process`);
-  const stackOptions = { api: true, worker: false, persistent: args.persisted, simulators: { tts: { speech: 'tone' as const } } };
+  console.log(`starting a stack (simulators in this process, dev server ${args.persisted ? 'on a SQLite file' : 'in memory'}), an API process and a worker process`);
+  const stackOptions = { api: false, worker: false, persistent: args.persisted, simulators: { tts: { speech: 'tone' as const } } };
   let result: Awaited<ReturnType<typeof runBatch>> | undefined;
   await withScratchStack({ prefix: 'bolt-bench-scale-', taskQueue: `bolt-scale-${process.pid}`, env, stack: stackOptions }, async (stack) => {
-    const worker = await startWorker(stack);
+    // The API in a process of its own, as deployed: the probes and the simulators (the Google APIs' stand-ins)
+    // stay in this one, so the status latency is the API's, not that of a process also serving the providers.
+    const started: Array<Awaited<ReturnType<typeof startProcess>>> = [];
     try {
-      result = await runBatch(stack, worker.child, args);
+      const apiProcess = await startProcess(stack, 'api', { PORT: '0', BOLT_ADMIN_EMAIL: ADMIN.email, BOLT_ADMIN_PASSWORD: ADMIN.password, BOLT_MAX_JOBS_PER_BATCH: env.BOLT_MAX_JOBS_PER_BATCH });
+      started.push(apiProcess);
+      const worker = await startProcess(stack, 'worker');
+      started.push(worker);
+      result = await runBatch(stack, apiProcess.url!, apiProcess.child, worker.child, args);
     } catch (err) {
-      console.error(`worker output (tail):\n${worker.tail().slice(-4000)}`);
+      for (const p of started) console.error(`${p.url ? 'API' : 'worker'} output (tail):\n${p.tail().slice(-4000)}`);
       throw err;
     } finally {
-      const exited = new Promise((resolve) => (worker.child.exitCode === null ? worker.child.once('exit', resolve) : resolve(undefined)));
-      worker.child.kill('SIGTERM');
-      await exited;
+      await Promise.all(
+        started.map(async (p) => {
+          const exited = new Promise((resolve) => (p.child.exitCode === null && p.child.signalCode === null ? p.child.once('exit', resolve) : resolve(undefined)));
+          p.child.kill('SIGTERM');
+          await exited;
+        }),
+      );
     }
   });
   return result!;
