@@ -3,9 +3,8 @@
 // and file-routes.ts.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { languageCounts, listBatches, listJobs } from '../db/batch-queries';
+import { listBatches, listJobs, readBatchStatus } from '../db/batch-queries';
 import { getBatch } from '../db/batches';
-import { batchQuotaWait } from '../db/quota-waits';
 import type { Batch } from '../db/schema';
 import { listDeliveries } from '../db/webhooks';
 import { isLive } from '../domain/progress';
@@ -30,10 +29,11 @@ async function listBatchesHandler(api: Api, { res, query, user }: HandlerContext
 }
 
 async function showBatch(api: Api, { res, params, user }: HandlerContext<typeof IdParam>): Promise<void> {
-  const { db } = api.deps;
-  const batch = await callerBatch(db, params.id, user);
-  const [counts, scriptCheck, quotaWait] = await Promise.all([languageCounts(db, batch.id), api.checkCounts.counts(batch), batchQuotaWait(db, batch.id)]);
-  res.json({ batch: batchDetailView(batch, { languageCounts: counts, scriptCheck, quotaWait }) });
+  // One statement for the row, its counters, language counts and waits; the check counts are cached (check-counts.ts).
+  const read = await readBatchStatus(api.deps.db, params.id, user.role === 'admin' ? undefined : user.id);
+  if (!read) throw new ApiError(404, ApiErrorCode.notFound, 'no such batch');
+  const scriptCheck = await api.checkCounts.counts(read.batch);
+  res.json({ batch: batchDetailView(read.batch, { languageCounts: read.languageCounts, scriptCheck, quotaWait: read.quotaWait }) });
 }
 
 async function listBatchJobs(api: Api, { res, params, query, user }: HandlerContext<typeof IdParam, typeof JobListQuery>): Promise<void> {

@@ -59,13 +59,15 @@ export async function withCounters<T extends Pick<Batch, 'id'> & Partial<Pick<Ba
     db,
     rows.map((r) => r.id),
   );
-  return rows.map((row) => {
-    const s = sums.get(row.id);
-    if (!s) return row;
-    const whole: T = { ...row };
-    for (const c of BATCH_COUNTERS) if (typeof row[c] === 'number') (whole as Record<BatchCounter, number>)[c] = row[c] + s[c];
-    return whole;
-  });
+  return rows.map((row) => addShardSums(row, sums.get(row.id)));
+}
+
+/** A batch row with its shards' sums added to each counter column it has (a sum may be null: no shard has it). */
+export function addShardSums<T extends Partial<Pick<Batch, BatchCounter>>>(row: T, sums: Partial<Record<BatchCounter, number | null>> | null | undefined): T {
+  if (!sums) return row;
+  const whole: T = { ...row };
+  for (const c of BATCH_COUNTERS) if (typeof row[c] === 'number') (whole as Record<BatchCounter, number>)[c] = row[c] + Number(sums[c] ?? 0);
+  return whole;
 }
 
 /** One batch row with its counters made whole; undefined stays undefined. */

@@ -1,6 +1,8 @@
 // Read-side queries the API needs on batches and jobs, always scoped to the user who owns them.
-import { sql, type Kysely } from 'kysely';
-import { oneWithCounters, withCounters } from './batch-counters';
+import { sql, type Expression, type Kysely } from 'kysely';
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
+import { addShardSums, BATCH_COUNTERS, oneWithCounters, withCounters } from './batch-counters';
+import { summariseWaits, waitsByReason, type QuotaWait } from './quota-waits';
 import type { Batch, BatchStatus, Database, Job, JobStatus } from './schema';
 
 /** One page of rows and how many match in all. */
@@ -31,14 +33,49 @@ const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] a
  * Job counts of one batch per (language, status), pairs with no job left out: the sums of its language
  * counter shards (kept by triggers on `jobs`), so the cost does not grow with the batch's jobs.
  */
-export async function languageCounts(db: Kysely<Database>, batchId: string): Promise<Array<{ language: string; status: JobStatus; n: number }>> {
-  const rows = await db
+export async function languageCounts(db: Kysely<Database>, batchId: string): Promise<LanguageCount[]> {
+  return languageCountPairs(await languageCountsQuery(db, batchId).execute());
+}
+
+export interface LanguageCount {
+  language: string;
+  status: JobStatus;
+  n: number;
+}
+
+/** A batch's jobs per language and status from its shards (`batchId` a value, or the outer query's batch id). */
+function languageCountsQuery(db: Kysely<Database>, batchId: string | Expression<string>) {
+  return db
     .selectFrom('batch_language_counts')
     .select(['language', ...JOB_STATUSES.map((s) => sql<number>`sum(${sql.ref(s)})::int`.as(s))])
     .where('batch_id', '=', batchId)
-    .groupBy('language')
-    .execute();
+    .groupBy('language');
+}
+
+function languageCountPairs(rows: ReadonlyArray<{ language: string } & Record<(typeof JOB_STATUSES)[number], number | string>>): LanguageCount[] {
   return rows.flatMap((r) => JOB_STATUSES.filter((s) => Number(r[s]) > 0).map((status) => ({ language: r.language, status, n: Number(r[status]) })));
+}
+
+/**
+ * What a batch's status shows, read in one statement (one round trip, the status poll's whole cost in
+ * PostgreSQL): the batch row with its counters made whole, its jobs per language and status, and its calls
+ * waiting for a key. Undefined when there is no such batch (of `userId`'s, when given).
+ */
+export async function readBatchStatus(db: Kysely<Database>, id: string, userId?: string): Promise<{ batch: Batch; languageCounts: LanguageCount[]; quotaWait: QuotaWait } | undefined> {
+  let q = db
+    .selectFrom('batches')
+    .selectAll('batches')
+    .select((eb) => [
+      jsonObjectFrom(eb.selectFrom('batch_counters').select(BATCH_COUNTERS.map((c) => sql<number | null>`sum(${sql.ref(`batch_counters.${c}`)})::float8`.as(c))).whereRef('batch_counters.batch_id', '=', 'batches.id')).as('shard_sums'),
+      jsonArrayFrom(languageCountsQuery(db, eb.ref('batches.id'))).as('language_rows'),
+      jsonArrayFrom(waitsByReason(db, eb.ref('batches.id'))).as('wait_rows'),
+    ])
+    .where('batches.id', '=', id);
+  if (userId !== undefined) q = q.where('batches.user_id', '=', userId);
+  const row = await q.executeTakeFirst();
+  if (!row) return undefined;
+  const { shard_sums, language_rows, wait_rows, ...batch } = row;
+  return { batch: addShardSums(batch, shard_sums), languageCounts: languageCountPairs(language_rows), quotaWait: summariseWaits(wait_rows) };
 }
 
 /** A page of one batch's jobs by seq, filtered by status and language. The batch must already be known to be the caller's. */

@@ -3,10 +3,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Kysely, Migrator, sql } from 'kysely';
+import { languageCounts, readBatchStatus } from '../../db/batch-queries';
 import { getBatch, createBatch } from '../../db/batches';
 import { createDb } from '../../db/connection';
 import { recordTtsSpend, transitionAll, transitionJob } from '../../db/jobs';
 import { migrations } from '../../db/migrator';
+import { batchQuotaWait, markWaiting } from '../../db/quota-waits';
 import type { Database } from '../../db/schema';
 import { countCacheHit } from '../../db/scripts';
 import { liveWork, usageOn } from '../../db/user-limits';
@@ -20,17 +22,20 @@ const BEFORE_SHARDS = (() => {
 
 const agent = { name: 'a', premisePrompt: 'p', structurePrompt: 's', tone: 't', targetMinutes: 1 };
 
-async function newBatch(db: Kysely<Database>, userId: string, n: number): Promise<string> {
+/** A batch of `n` jobs, one title each; with `secondLanguage`, the jobs from seq n/2 on are in pt-BR. */
+async function newBatch(db: Kysely<Database>, userId: string, n: number, secondLanguage = false): Promise<string> {
   const titles = Array.from({ length: n }, (_, i) => `Shard title ${i} ${randomUUID()}`);
+  const en = { language: 'en-US', voice: 'en-US-Neural2-A' };
+  const pt = { language: 'pt-BR', voice: 'pt-BR-Neural2-A' };
   const { batch } = await createBatch(db, {
     userId,
     mode: 'matrix',
     titles,
-    languages: [{ language: 'en-US', voice: 'en-US-Neural2-A' }],
+    languages: secondLanguage ? [en, pt] : [en],
     variations: 1,
     masterLanguage: 'en-US',
     options: { agent, audioEncoding: 'MP3', priority: 'normal' },
-    jobs: titles.map((title, i) => ({ seq: i, titleIndex: i, title, language: 'en-US', voice: 'en-US-Neural2-A', variation: 1, usesMasterDirectly: true })),
+    jobs: titles.map((title, i) => ({ seq: i, titleIndex: i, title, ...(secondLanguage && i >= n / 2 ? pt : en), variation: 1, usesMasterDirectly: true })),
   });
   return batch.id;
 }
@@ -86,6 +91,46 @@ describe('batch counters in shards', function () {
     const [first] = await stack.db.selectFrom('jobs').select('id').where('batch_id', '=', second).orderBy('seq').limit(1).execute();
     await transitionJob(stack.db, first!.id, 'running', {}, { countAttempt: true });
     assert.deepEqual(await liveWork(stack.db, userId), { running: 1, queued: 2 + rows.queued! });
+  });
+
+  it("a batch's status in one statement equals its separate reads: counters with shards, languages, waits; another user's gets nothing", async () => {
+    const userId = `status-${randomUUID()}`;
+    const batchId = await newBatch(stack.db, userId, 30, true);
+    const jobs = await stack.db.selectFrom('jobs').select(['id', 'seq']).where('batch_id', '=', batchId).orderBy('seq').execute();
+    for (const j of jobs.slice(0, 20)) {
+      await transitionJob(stack.db, j.id, 'running', { started_at: new Date() }, { countAttempt: true });
+      await recordTtsSpend(stack.db, { jobId: j.id, batchId, characters: 10, usd: 0.125 });
+      if (j.seq % 3 === 0) await transitionJob(stack.db, j.id, j.seq % 2 === 0 ? 'completed' : 'failed', { finished_at: new Date() });
+    }
+    const soon = new Date(Date.now() + 30_000);
+    const later = new Date(Date.now() + 90_000);
+    for (const [k, j] of jobs.slice(3, 8).entries()) await markWaiting(stack.db, { jobId: j.id, batchId, service: 'gemini', until: k === 0 ? later : soon, reason: k < 3 ? 'quota' : 'provider_errors' });
+    await markWaiting(stack.db, { jobId: jobs[9]!.id, batchId, service: 'tts', until: null, reason: 'keys_resting' });
+
+    const read = await readBatchStatus(stack.db, batchId, userId);
+    assert.ok(read);
+    assert.deepEqual(read.batch, await getBatch(stack.db, batchId));
+    assert.equal(read.batch.running, 13);
+    assert.ok(Math.abs(read.batch.spent_usd - 20 * 0.125) < 1e-9, `spent ${read.batch.spent_usd}`);
+    const byPair = (a: { language: string; status: string }, b: { language: string; status: string }) => `${a.language}/${a.status}`.localeCompare(`${b.language}/${b.status}`);
+    assert.deepEqual([...read.languageCounts].sort(byPair), [...(await languageCounts(stack.db, batchId))].sort(byPair));
+    assert.deepEqual(
+      read.languageCounts.filter((c) => c.language === 'pt-BR').sort(byPair),
+      [
+        { language: 'pt-BR', status: 'completed', n: 1 },
+        { language: 'pt-BR', status: 'failed', n: 1 },
+        { language: 'pt-BR', status: 'queued', n: 10 },
+        { language: 'pt-BR', status: 'running', n: 3 },
+      ],
+    );
+    assert.deepEqual(read.quotaWait, await batchQuotaWait(stack.db, batchId));
+    assert.equal(read.quotaWait.waiting, 6);
+    assert.equal(read.quotaWait.reason, 'quota');
+    assert.equal(read.quotaWait.until?.getTime(), soon.getTime());
+    // Admins read any batch (no user given); another user reads nothing.
+    assert.deepEqual(await readBatchStatus(stack.db, batchId), read);
+    assert.equal(await readBatchStatus(stack.db, batchId, `other-${randomUUID()}`), undefined);
+    assert.equal(await readBatchStatus(stack.db, randomUUID(), userId), undefined);
   });
 
   it('a bulk move over more than one chunk of seqs moves every row and its count, and reports each chunk', async () => {
