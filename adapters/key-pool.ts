@@ -52,8 +52,6 @@ const WAIT_STEP_MS = 1000; // polling step while waiting for a key
  * re-limited meanwhile serves within a minute, even while the pool waits for a per-day quota's midnight.
  */
 const MAX_RETRY_DELAY_MS = 60_000;
-/** How soon a key must open, and how far past its budget an attempt may be, for the attempt to keep waiting. */
-const OPENING_GRACE_MS = 5_000;
 /** Wait when the service has no active key at all (an operator must add or enable one). */
 const NO_KEY_DELAY_MS = 60_000;
 
@@ -152,11 +150,8 @@ export class KeyPool {
     const delay = until === null ? NO_KEY_DELAY_MS : Math.max(0, until - Date.now());
     const left = (this.o.maxWaitInAttemptMs ?? 60_000) - (Date.now() - wait.started);
     // The attempt waits out its budget, leasing again every step, so a key added, enabled or re-limited serves
-    // within a step; past the budget the wait goes to Temporal, whose retry comes back within a minute. A key
-    // about to open is still waited for here: a hand-over costs a retry (a second at least), and a quota-bound
-    // batch's waiters all reach their budget as the next minute's room opens.
-    const opensSoon = until !== null && delay <= OPENING_GRACE_MS && -left <= OPENING_GRACE_MS;
-    if (left <= 0 && !opensSoon) {
+    // within a step; past the budget the wait goes to Temporal, whose retry comes back within a minute.
+    if (left <= 0) {
       const when = until === null ? `a ${service} key is added or enabled` : new Date(until).toISOString();
       throw ApplicationFailure.create({
         type: ErrorCode.quotaExhausted,
@@ -167,7 +162,7 @@ export class KeyPool {
       });
     }
     this.o.heartbeat?.();
-    await (this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(Math.min(WAIT_STEP_MS, Math.max(50, left > 0 ? Math.min(delay, left) : delay)));
+    await (this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(Math.min(WAIT_STEP_MS, Math.max(50, Math.min(delay, left))));
   }
 
   /** A key was leased: the job waits no more, and the wait is measured. */
