@@ -126,7 +126,9 @@ export function onOutcome(s: BreakerState, outcome: CallOutcome, now: Date, poli
       if (outcome.shared && s.circuit === Circuit.closed) return { state: s };
       const failures = s.consecutiveFailures + 1;
       if (s.circuit === Circuit.halfOpen || failures >= policy.failureThreshold) {
-        const openings = s.openings + 1;
+        // A probe that fails as every key does rests the key again, but no longer than last time: while the provider
+        // itself fails (a storm), its errors must not double the key's rest up to the maximum.
+        const openings = outcome.shared && s.circuit === Circuit.halfOpen ? Math.max(1, s.openings) : s.openings + 1;
         return { state: { circuit: Circuit.open, consecutiveFailures: 0, openings, reopenAt: new Date(now.getTime() + backoffMs(openings, policy)) } };
       }
       return { state: { ...s, consecutiveFailures: failures } };

@@ -39,6 +39,17 @@ describe('key breaker', () => {
       assert.equal(onOutcome(halfOpen(), { kind: 'failure', shared: true }, t0, policy).state.circuit, 'open');
     });
 
+    it('a probe that fails as every key does rests the key as long as last time; one of its own doubles the rest', () => {
+      const shared = onOutcome(halfOpen(2), { kind: 'failure', shared: true }, t0, policy).state;
+      assert.deepEqual({ openings: shared.openings, reopenAt: shared.reopenAt }, { openings: 2, reopenAt: later(2000) });
+      const own = onOutcome(halfOpen(2), { kind: 'failure' }, t0, policy).state;
+      assert.deepEqual({ openings: own.openings, reopenAt: own.reopenAt }, { openings: 3, reopenAt: later(4000) });
+      // However many shared probe failures come in a row, the rest does not grow.
+      let s = halfOpen(1);
+      for (let i = 0; i < 6; i++) s = { ...onOutcome(s, { kind: 'failure', shared: true }, t0, policy).state, circuit: Circuit.halfOpen };
+      assert.equal(s.openings, 1);
+    });
+
     it('is shared only when every other key failed within the window, and never for a lone key', () => {
       const recent = { lastErrorAt: later(-1000) };
       const old = { lastErrorAt: later(-SHARED_FAILURE_WINDOW_MS - 1) };
