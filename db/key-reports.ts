@@ -52,8 +52,8 @@ async function restProject(trx: Transaction<Database>, key: ApiKeyView & { proje
 
 /** Whether every other active key of the service has failed lately too (the provider's fault, not this key's). */
 async function othersFailing(trx: Transaction<Database>, key: ApiKeyView, now: Date): Promise<boolean> {
-  const others = await trx.selectFrom('api_keys').select('last_error_at').where('service', '=', key.service).where('status', '=', 'active').where('id', '!=', key.id).execute();
-  return sharedFailure(others.map((o) => ({ lastErrorAt: o.last_error_at })), now);
+  const others = await trx.selectFrom('api_keys').select(['last_error_at', 'circuit', 'rest_reason']).where('service', '=', key.service).where('status', '=', 'active').where('id', '!=', key.id).execute();
+  return sharedFailure(others.map((o) => ({ lastErrorAt: o.last_error_at, restingForFailures: o.circuit !== 'closed' && o.rest_reason === 'failures' })), now);
 }
 
 /**

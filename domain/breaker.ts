@@ -141,10 +141,11 @@ export const SHARED_FAILURE_WINDOW_MS = 60_000;
 
 /**
  * Whether a key's retryable failure is one every key of its service sees alike: there are other active keys,
- * and each of them has had an error within the window. A lone key gives no such evidence.
+ * and each of them has had an error within the window or rests for its failures (a resting key makes no calls,
+ * so its last error ages while the provider still fails). A lone key gives no such evidence.
  */
-export function sharedFailure(others: ReadonlyArray<{ lastErrorAt: Date | null }>, now: Date, windowMs = SHARED_FAILURE_WINDOW_MS): boolean {
-  return others.length > 0 && others.every((o) => o.lastErrorAt !== null && now.getTime() - o.lastErrorAt.getTime() <= windowMs);
+export function sharedFailure(others: ReadonlyArray<{ lastErrorAt: Date | null; restingForFailures?: boolean }>, now: Date, windowMs = SHARED_FAILURE_WINDOW_MS): boolean {
+  return others.length > 0 && others.every((o) => o.restingForFailures === true || (o.lastErrorAt !== null && now.getTime() - o.lastErrorAt.getTime() <= windowMs));
 }
 
 /** A key in a project that just spent its quota rests until the project's reset (never shortens a longer rest). */

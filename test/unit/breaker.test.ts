@@ -57,6 +57,10 @@ describe('key breaker', () => {
       assert.equal(sharedFailure([recent, old], t0), false);
       assert.equal(sharedFailure([recent, { lastErrorAt: null }], t0), false);
       assert.equal(sharedFailure([], t0), false);
+      // A key resting for its failures makes no calls: it counts as failing, however old its last error.
+      assert.equal(sharedFailure([recent, { ...old, restingForFailures: true }], t0), true);
+      assert.equal(sharedFailure([{ lastErrorAt: null, restingForFailures: true }], t0), true);
+      assert.equal(sharedFailure([old, { ...recent, restingForFailures: false }], t0), false);
     });
   });
 
