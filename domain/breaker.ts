@@ -118,7 +118,9 @@ export function onOutcome(s: BreakerState, outcome: CallOutcome, now: Date, poli
     case 'quota': {
       const reset = quotaResetAt(now, outcome);
       const reopenAt = s.circuit === Circuit.open && s.reopenAt && s.reopenAt > reset ? s.reopenAt : reset;
-      return { state: { circuit: Circuit.open, consecutiveFailures: 0, openings: s.openings + 1, reopenAt }, projectReopenAt: reset };
+      // A quota rest ends at the quota's reset: it is no failure of the key, so it does not lengthen the next rest for
+      // failures (429 bursts every 20 s had pushed a storm's failure rests to minutes).
+      return { state: { circuit: Circuit.open, consecutiveFailures: 0, openings: s.openings, reopenAt }, projectReopenAt: reset };
     }
     case 'failure': {
       if (s.circuit === Circuit.open) return { state: s };

@@ -39,6 +39,15 @@ describe('key breaker', () => {
       assert.equal(onOutcome(halfOpen(), { kind: 'failure', shared: true }, t0, policy).state.circuit, 'open');
     });
 
+    it('quota rests do not lengthen the next rest for failures', () => {
+      let s = onOutcome(halfOpen(1), { kind: 'failure' }, t0, policy).state;
+      assert.equal(s.openings, 2);
+      for (let i = 0; i < 4; i++) s = onOutcome({ ...s, circuit: Circuit.halfOpen }, { kind: 'quota', retryAfterMs: 2000 }, t0, policy).state;
+      assert.equal(s.openings, 2, 'four 429s later');
+      const failed = onOutcome({ ...s, circuit: Circuit.halfOpen }, { kind: 'failure' }, t0, policy).state;
+      assert.deepEqual({ openings: failed.openings, reopenAt: failed.reopenAt }, { openings: 3, reopenAt: later(4000) });
+    });
+
     it('a probe that fails as every key does rests the key as long as last time; one of its own doubles the rest', () => {
       const shared = onOutcome(halfOpen(2), { kind: 'failure', shared: true }, t0, policy).state;
       assert.deepEqual({ openings: shared.openings, reopenAt: shared.reopenAt }, { openings: 2, reopenAt: later(2000) });
@@ -90,7 +99,8 @@ describe('key breaker', () => {
 
     it('opens at once on a quota 429, for the RetryInfo delay, and rests the whole project', () => {
       const tr = onOutcome(closedBreaker(), { kind: 'quota', retryAfterMs: 7000 }, t0, policy);
-      assert.deepEqual(tr.state, open(later(7000)));
+      // A quota rest is not an opening for failures: the next failure rest starts again from the base.
+      assert.deepEqual(tr.state, open(later(7000), 0));
       assert.deepEqual(tr.projectReopenAt, later(7000));
       assert.equal(tr.disable, undefined);
     });
