@@ -3,13 +3,13 @@
 // and file-routes.ts.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { listBatches, listJobs, readBatchStatus } from '../db/batch-queries';
+import { listBatches, listJobs } from '../db/batch-queries';
 import { getBatch } from '../db/batches';
 import type { Batch } from '../db/schema';
 import { listDeliveries } from '../db/webhooks';
 import { isLive } from '../domain/progress';
 import { MAX_WINDOW } from '../workflows/definitions';
-import { callerBatch } from './batch-access';
+import { callerBatch, callerBatchStatus } from './batch-access';
 import { cancelBatch, pauseBatch, resumeBatch, retryFailedJobs, setBatchConcurrency, type BatchControlDeps } from './batch-control';
 import { createBatchRoute } from './batch-create';
 import { batchDetailView, batchView, BatchView, controlAnswer, costView, deliveryView, jobSummary, JobView } from './batch-views';
@@ -30,8 +30,7 @@ async function listBatchesHandler(api: Api, { res, query, user }: HandlerContext
 
 async function showBatch(api: Api, { res, params, user }: HandlerContext<typeof IdParam>): Promise<void> {
   // One statement for the row, its counters, language counts and waits; the check counts are cached (check-counts.ts).
-  const read = await readBatchStatus(api.deps.db, params.id, user.role === 'admin' ? undefined : user.id);
-  if (!read) throw new ApiError(404, ApiErrorCode.notFound, 'no such batch');
+  const read = await callerBatchStatus(api.deps.db, params.id, user);
   const scriptCheck = await api.checkCounts.counts(read.batch);
   res.json({ batch: batchDetailView(read.batch, { languageCounts: read.languageCounts, scriptCheck, quotaWait: read.quotaWait }) });
 }

@@ -2,7 +2,7 @@
 // column (the base: the jobs it was created with, and anything from before shards) plus the sum of its
 // shard rows. A job's changes go to the shard of its seq, so jobs moving at once lock different rows;
 // readers add the shards up (at most COUNTER_SHARDS small rows per batch).
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Expression, type Kysely, type Transaction } from 'kysely';
 import type { Batch, Database } from './schema';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -43,11 +43,19 @@ async function shardSums(db: Db, ids: readonly string[]): Promise<Map<string, Re
   if (ids.length === 0) return new Map();
   const rows = await db
     .selectFrom('batch_counters')
-    .select(['batch_id', ...BATCH_COUNTERS.map((c) => sql<number>`sum(${sql.ref(c)})`.as(c))])
+    .select(['batch_id', ...shardSumColumns()])
     .where('batch_id', 'in', ids)
     .groupBy('batch_id')
     .execute();
   return new Map(rows.map((r) => [r.batch_id, Object.fromEntries(BATCH_COUNTERS.map((c) => [c, Number(r[c])])) as Record<BatchCounter, number>]));
+}
+
+/** Each counter's sum over the shard rows selected (float8: exact for counts, and JSON-safe). */
+const shardSumColumns = () => BATCH_COUNTERS.map((c) => sql<number | null>`sum(${sql.ref(`batch_counters.${c}`)})::float8`.as(c));
+
+/** The shards' sums of one batch (`batchId` a value or the outer query's batch id), for {@link addShardSums}. */
+export function shardSumsQuery(db: Db, batchId: string | Expression<string>) {
+  return db.selectFrom('batch_counters').select(shardSumColumns()).where('batch_counters.batch_id', '=', batchId);
 }
 
 /**

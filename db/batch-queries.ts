@@ -1,7 +1,7 @@
 // Read-side queries the API needs on batches and jobs, always scoped to the user who owns them.
 import { sql, type Expression, type Kysely } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
-import { addShardSums, BATCH_COUNTERS, oneWithCounters, withCounters } from './batch-counters';
+import { addShardSums, oneWithCounters, shardSumsQuery, withCounters } from './batch-counters';
 import { summariseWaits, waitsByReason, type QuotaWait } from './quota-waits';
 import type { Batch, BatchStatus, Database, Job, JobStatus } from './schema';
 
@@ -66,7 +66,7 @@ export async function readBatchStatus(db: Kysely<Database>, id: string, userId?:
     .selectFrom('batches')
     .selectAll('batches')
     .select((eb) => [
-      jsonObjectFrom(eb.selectFrom('batch_counters').select(BATCH_COUNTERS.map((c) => sql<number | null>`sum(${sql.ref(`batch_counters.${c}`)})::float8`.as(c))).whereRef('batch_counters.batch_id', '=', 'batches.id')).as('shard_sums'),
+      jsonObjectFrom(shardSumsQuery(db, eb.ref('batches.id'))).as('shard_sums'),
       jsonArrayFrom(languageCountsQuery(db, eb.ref('batches.id'))).as('language_rows'),
       jsonArrayFrom(waitsByReason(db, eb.ref('batches.id'))).as('wait_rows'),
     ])

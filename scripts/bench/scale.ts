@@ -1,8 +1,8 @@
 // The `scale` scenario: one big matrix batch created through the REST API (a process of its own), run by a
 // worker in its own process, through zero-latency simulators (in the bench's process); a client process polls
-// the status and follows the progress stream (scale-client.ts). While it runs: the status endpoint's and the progress stream's
-// latency, and the API and worker processes' memory; at the end the largest workflow history, lost jobs
-// and the total time. The default is the issue's 100,000 jobs (1,000 titles × 50 languages × 2
+// the status and follows the progress stream (scale-client.ts). While it runs: the status endpoint's and the
+// progress stream's latency, and the API and worker processes' memory; at the end the largest workflow history,
+// lost jobs and the total time. The default is the issue's 100,000 jobs (1,000 titles × 50 languages × 2
 // variations); `--jobs` picks a smaller matrix of the same shape (titles × up to 50 languages).
 // `--for <minutes>` bounds the run: after that long the batch is cancelled and the figures are those of a
 // partial run (what was done, the cancel's time, what was left running), never a completion.
