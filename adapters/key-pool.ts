@@ -21,6 +21,7 @@ import { LeaseGroups } from './lease-groups';
 import type { CallContext, KeyedProvider, KeyProbeResult } from './keyed-provider';
 import { activityPriorityKey, PriorityGate } from './priority';
 import { observeProviderCall } from './provider-calls';
+import { withSendMark, type SendMark } from './send-marks';
 import { classifyTtsError } from './tts';
 
 /** How a call waits for a key: inside an activity, the activity's sleep and heartbeat (the activity layer passes them). */
@@ -58,6 +59,12 @@ const NO_KEY_DELAY_MS = 60_000;
 const OUTCOME_LABELS: Readonly<Record<string, ProviderCallOutcome>> = { quota: 'quota', invalid: 'invalid_key', success: 'refused' };
 /** The `outcome` label of a provider call that threw `err`. */
 const outcomeLabel = (err: unknown): ProviderCallOutcome => OUTCOME_LABELS[outcomeOf(err)?.kind ?? ''] ?? 'failure';
+
+/** A lease whose call went out: when it was handed to the SDK, when its body left the socket, when it answered. */
+type SentLease = Lease & { sentAt?: Date; bodySentAt?: Date; endedAt?: Date };
+
+/** When the call's request body left, if Node's fetch said so. */
+const bodySentOf = (mark: SendMark): Date | undefined => (mark.bodySentAt === undefined ? undefined : new Date(mark.bodySentAt));
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -196,14 +203,17 @@ export class KeyPool {
       await this.onKeyRows(service, () => reportOutcome(this.o.db, lease, { kind: 'failure' }, messageOf(err), { policy: this.policy }));
       throw err;
     }
-    let sent: Lease & { sentAt?: Date; endedAt?: Date } = lease;
+    let sent: SentLease = lease;
+    const mark: SendMark = { requests: 0 };
     try {
       const attributes = { 'bolt.stage': ctx.stage, 'bolt.key_id': lease.keyId, 'bolt.requests': ctx.cost ?? 1, ...(ctx.model ? { 'bolt.model': ctx.model } : {}), ...(ctx.jobId ? { 'bolt.job_id': ctx.jobId } : {}) };
       // When the request leaves: its quota counts from a bound after this, not after the lease (whose commit and
       // the client's set-up may take seconds on a loaded worker), so the window stays true to the provider's count.
+      // Node's fetch also says when the request's body left the socket (`mark`), a tighter bound still.
       sent = { ...lease, sentAt: new Date() };
-      const result = await observeProviderCall(this.o.metrics, { provider: service, attributes, outcomeOf: outcomeLabel }, () => call(entry.client));
+      const result = await observeProviderCall(this.o.metrics, { provider: service, attributes, outcomeOf: outcomeLabel }, () => withSendMark(mark, () => call(entry.client)));
       sent.endedAt = new Date(); // its answer is in: the provider counted the request before this
+      sent.bodySentAt = bodySentOf(mark);
       // The call is bought: a PostgreSQL restart while its success is noted must not throw the result away.
       await untilPostgres(() => this.onKeyRows(service, () => reportOutcome(this.o.db, sent, { kind: 'success' }, undefined, { policy: this.policy })), { maxMs: 60_000 }).catch((err: unknown) =>
         this.o.log?.(`${service} key …${lease.last4}: success not recorded (${messageOf(err)})`),
@@ -212,6 +222,7 @@ export class KeyPool {
       return { result };
     } catch (raw) {
       sent.endedAt ??= new Date();
+      sent.bodySentAt ??= bodySentOf(mark);
       const err = scrubbedError(raw, entry.secret);
       const outcome = outcomeOf(err);
       if (outcome?.kind === 'quota' && ctx.model && rpm) {
@@ -229,7 +240,7 @@ export class KeyPool {
   }
 
   /** A call of a model with its own quota: its requests count in the model's minute from its send, as a key's do. */
-  private async restampModel(service: KeyService, ctx: CallContext, sent: Lease & { sentAt?: Date; endedAt?: Date }): Promise<void> {
+  private async restampModel(service: KeyService, ctx: CallContext, sent: SentLease): Promise<void> {
     if (!ctx.model || !this.modelQuotas[ctx.model]) return;
     await untilPostgres(() => this.onKeyRows(service, () => restampModelRequests(this.o.db, service, ctx.model!, { ...sent, cost: ctx.cost ?? 1 }, sent.endedAt ?? new Date())), { maxMs: 60_000 }).catch((err: unknown) =>
       this.o.log?.(`${service} key …${sent.last4}: ${ctx.model} requests not restamped (${messageOf(err)})`),

@@ -1,6 +1,6 @@
 // Minute logs of models with their own per-project quota (Gemini-TTS), counted apart from the classic quotas of keys and projects.
 import type { Kysely, Transaction } from 'kysely';
-import { countRequests, MODEL_RPM_WINDOW_MS, recentRequests, restampCall, type Usage } from '../domain/quota';
+import { countRequests, MODEL_RPM_WINDOW_MS, recentRequests, restampCall, type SentCall, type Usage } from '../domain/quota';
 import type { Database, KeyService } from './schema';
 
 /** A model's own per-minute quota, per project (a key without a project is its own project). */
@@ -35,14 +35,14 @@ export async function countModelRequests(trx: Transaction<Database>, service: Ke
 
 /**
  * After a call of a model with its own quota: its requests, logged at the lease, move to when the provider has
- * surely counted them (the rule of {@link restampCall}: the call's end, or 3 s after its send), so a lease whose
+ * surely counted them (the rule of {@link restampCall}: the call's end, or a bound after its send), so a lease whose
  * client set-up or commit took seconds before the send never lets the next minute's leases overlap its count.
  */
 export async function restampModelRequests(
   db: Kysely<Database>,
   service: KeyService,
   model: string,
-  lease: { keyId: string; project: string | null; leasedAt: Date; sentAt?: Date; cost?: number },
+  lease: { keyId: string; project: string | null } & SentCall,
   end: Date,
 ): Promise<void> {
   const owner = modelOwner({ id: lease.keyId, project: lease.project });

@@ -9,10 +9,11 @@ import { VIEW_COLUMNS, type ApiKeyView } from './keys';
 import type { Database } from './schema';
 
 /**
- * What a report needs of its lease: the key and, to restamp the minute logs, when it was leased, sent and answered
+ * What a report needs of its lease: the key and, to restamp the minute logs, when it was leased, sent (to the SDK, and
+ * its body to the socket) and answered
  * (`endedAt`, taken as the call returned: the report's clock, after its turn at the key rows, reads later) and its cost.
  */
-type ReportedLease = Pick<Lease, 'keyId' | 'service'> & Partial<Pick<Lease, 'leasedAt' | 'cost' | 'project'>> & { sentAt?: Date; endedAt?: Date };
+type ReportedLease = Pick<Lease, 'keyId' | 'service'> & Partial<Pick<Lease, 'leasedAt' | 'cost' | 'project'>> & { sentAt?: Date; bodySentAt?: Date; endedAt?: Date };
 
 /** A lease's minute log entries moved to when the provider has surely counted them (see {@link restampCall}). */
 const restamped = (log: readonly number[], l: ReportedLease & { leasedAt: Date }, now: Date): string =>

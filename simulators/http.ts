@@ -232,6 +232,11 @@ export class QuotaMeter {
     this.minute.clear();
     this.day.clear();
   }
+
+  /** When this meter counted the requests of `key` within the last minute (ms since the epoch), oldest first. */
+  countedFor(key: string): number[] {
+    return [...(this.minute.get(`k:${key}`) ?? [])];
+  }
 }
 
 /** The checks every call goes through before the API looks at the request: key, quota, injected faults. */

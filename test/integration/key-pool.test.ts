@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { KeyPool } from '../../adapters/key-pool';
 import { resolveMasterKey } from '../../adapters/master-key-file';
 import { SIMULATOR_LABEL } from '../../adapters/providers';
 import { createBatch, getBatch } from '../../db/batches';
@@ -18,8 +19,12 @@ import { batchQuotaWait } from '../../db/quota-waits';
 import type { KeyService } from '../../db/schema';
 import { lastFour } from '../../domain/crypto';
 import { planJobs } from '../../domain/plan';
-import { RPM_WINDOW_MS } from '../../domain/quota';
+import { BODY_SENT_TO_ARRIVAL_MS, RPM_WINDOW_MS } from '../../domain/quota';
+import { masterPrompt } from '../../domain/prompts';
+import { Stage } from '../../domain/errors';
 import { TEST_ADMIN, eventually, stackLogLines, testAdminToken, testStack, type TestStack } from '../support/stack';
+
+const testAgent = { name: 'a', premisePrompt: 'Explain it simply.', structurePrompt: 'Hook, three parts, close.', tone: 'warm', targetMinutes: 0.3 };
 
 /** A fresh key-shaped secret that appears nowhere else. */
 const newSecret = (tag: string) => `AIzaSy${tag}${randomBytes(16).toString('base64url')}`;
@@ -332,6 +337,34 @@ describe('key pool on the real stack', function () {
     assert.equal(early.waitUntil?.getTime(), t0 + 1000 + RPM_WINDOW_MS + 1, 'room a window after the answer, not after the report');
     assert.ok('keyId' in (await leaseKey(stack.db, 'gemini', { now: at(1000 + RPM_WINDOW_MS + 1) })), 'both the key and its project have room then');
   });
+  it("counts a Gemini call from when its request's body left the socket, not from its answer: never before the provider counted it", async () => {
+    const k = await add('gemini', 'bodysent', { project: 'proj-bodysent', rpm: 1 });
+    await setProjectLimits(stack.db, 'gemini', 'proj-bodysent', { rpm: 1 });
+    const sim = stack.simulators!.gemini;
+    // Any quota counts at the simulator, so it stamps when it counted the request; the answer comes 2 s later.
+    sim.options = { quota: { perKeyPerMinute: 100 }, latencyMs: 2000 };
+    const pool = new KeyPool({ db: stack.db, masterKeys: resolveMasterKey({ dataDir: stack.dataDir, create: false }), gemini: { model: 'gemini-2.5-flash' }, tts: {}, simulatorUrl: stack.simulators!.url });
+    let handed = 0;
+    const script = await pool.gemini.run({ stage: Stage.master }, (writer) => {
+      handed = Date.now();
+      return writer.write(masterPrompt(testAgent, 'How tides follow the moon', 'en-US', 1), Stage.master);
+    });
+    const answered = Date.now();
+    assert.ok(script.blocks.length > 0);
+    const [arrived] = sim.quotas.countedFor(k.secret);
+    assert.ok(arrived !== undefined && arrived >= handed, 'the simulator counted the request');
+    const key = await stack.db.selectFrom('api_keys').select('minute_log').where('id', '=', k.id).executeTakeFirstOrThrow();
+    const project = await stack.db.selectFrom('api_key_projects').select('minute_log').where('project', '=', 'proj-bodysent').executeTakeFirstOrThrow();
+    assert.equal(key.minute_log.length, 1);
+    assert.deepEqual(project.minute_log, key.minute_log, 'the project counts it at the same moment');
+    const counted = key.minute_log[0]!;
+    // The body left between the hand-over and the simulator's count; the log holds it the bound later.
+    assert.ok(counted >= handed + BODY_SENT_TO_ARRIVAL_MS && counted <= arrived + BODY_SENT_TO_ARRIVAL_MS, `counted ${counted - handed} ms after the hand-over, the simulator ${arrived - handed} ms after`);
+    assert.ok(counted <= answered - 2000 + BODY_SENT_TO_ARRIVAL_MS, `counted ${answered - counted} ms before the answer: from the send, not the answer`);
+    // The window keeps it until the provider's minute has surely let it go.
+    assert.ok(counted + RPM_WINDOW_MS >= arrived + 60_000, 'the pool lets it go only after the provider does');
+  });
+
   it('keys CLI: adds a key from stdin, rotates the master key under running workers, and the batch still runs', async () => {
     const cli = (args: string[], input?: string) => {
       const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '../../scripts/keys-cli.ts'), ...args], {

@@ -15,7 +15,7 @@ import {
   SHARED_FAILURE_WINDOW_MS,
   type BreakerState,
 } from '../../domain/breaker';
-import { countRequests, headroomAt, MODEL_RPM_WINDOW_MS, recentRequests, nextMinute, nextQuotaMidnight, quotaDay, restampRequests, RPM_WINDOW_MS, SEND_TO_ARRIVAL_MS, type Usage } from '../../domain/quota';
+import { BODY_SENT_TO_ARRIVAL_MS, countRequests, headroomAt, MODEL_RPM_WINDOW_MS, recentRequests, nextMinute, nextQuotaMidnight, quotaDay, restampRequests, RPM_WINDOW_MS, SEND_TO_ARRIVAL_MS, type Usage } from '../../domain/quota';
 
 const policy = { ...DEFAULT_BREAKER_POLICY, failureThreshold: 3, backoffBaseMs: 1000, backoffMaxMs: 5000, probeTimeoutMs: 30_000 };
 const t0 = new Date('2026-11-25T10:15:30.500Z');
@@ -295,6 +295,22 @@ describe('quota headroom', () => {
     assert.deepEqual(moved, [later(3000).getTime() + SEND_TO_ARRIVAL_MS]);
     // A quick answer after a late send counts from its end, the earlier of the two.
     assert.deepEqual(restampRequests(u.minuteLog, t0.getTime(), { sent: later(3000).getTime(), end: later(3400).getTime() }), [later(3400).getTime()]);
+  });
+
+  it("counts a call from its body's send plus the shorter bound when Node's fetch said when the body left", () => {
+    let u: Usage = { ...empty, rpd: null };
+    u = { ...u, ...countRequests(u, t0, 1) };
+    // Handed to the SDK at 0.1 s, body on the socket at 0.3 s, answered at 1.5 s.
+    const at = { sent: later(100).getTime(), bodySent: later(300).getTime(), end: later(1500).getTime() };
+    assert.ok(BODY_SENT_TO_ARRIVAL_MS < 1200 && BODY_SENT_TO_ARRIVAL_MS < SEND_TO_ARRIVAL_MS);
+    assert.deepEqual(restampRequests(u.minuteLog, t0.getTime(), at), [later(300 + BODY_SENT_TO_ARRIVAL_MS).getTime()]);
+    // A body that left 4 s after the hand-over (a loaded SDK) counts from then, not from the hand-over's bound.
+    const late = { sent: later(100).getTime(), bodySent: later(4100).getTime(), end: later(9000).getTime() };
+    assert.deepEqual(restampRequests(u.minuteLog, t0.getTime(), late), [later(4100 + BODY_SENT_TO_ARRIVAL_MS).getTime()]);
+    // A quick answer still counts from its end, and a call of several requests from its end.
+    assert.deepEqual(restampRequests(u.minuteLog, t0.getTime(), { ...at, end: later(500).getTime() }), [later(500).getTime()]);
+    u = { ...u, ...countRequests(u, later(10), 1) };
+    assert.deepEqual(restampRequests(u.minuteLog, t0.getTime(), at, 2), [later(10).getTime(), later(1500).getTime()]);
   });
 
   it('counts a call of several requests from its end: they leave one after another', () => {
