@@ -24,12 +24,20 @@ export interface TtsClientOptions {
 /** The v1beta1 client (timepoints) built beside each v1 client from the same options. */
 const betaClients = new WeakMap<TextToSpeechClient, v1beta1.TextToSpeechClient>();
 
+/**
+ * The project id the SDK's auth layer is given. With none, its first call asks for one: the environment, then the
+ * metadata server of Google's own machines (169.254.169.254), a connection nobody asked for from any other host. A
+ * call with an API key bills the key's project whatever this says (no quota project is sent).
+ */
+const AUTH_PROJECT_ID = 'bolt-api-key';
+
 function clientOptions({ apiKey, baseUrl }: TtsClientOptions): ConstructorParameters<typeof TextToSpeechClient>[0] {
-  if (!baseUrl) return { apiKey, fallback: true };
+  if (!baseUrl) return { apiKey, fallback: true, projectId: AUTH_PROJECT_ID };
   const url = new URL(baseUrl);
   return {
     apiKey,
     fallback: true,
+    projectId: AUTH_PROJECT_ID,
     apiEndpoint: url.hostname,
     port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
     protocol: url.protocol.replace(':', ''),
