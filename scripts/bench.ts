@@ -1,6 +1,11 @@
 // Benchmarks: `npm run bench -- <scenario> [options]` prints a table and writes its figures as JSON.
 // Each scenario is a module of scripts/bench/ that starts its own stack and simulators; see BENCHMARKS.md.
 
+import { failOnLoopbackViolations, installLoopbackGuard } from '../test/support/loopback-guard';
+
+// Benches and drills send traffic to loopback only: any other connection is refused and fails the run.
+installLoopbackGuard();
+
 /** Scenario name → its module (loaded only when asked for). */
 const SCENARIOS: Record<string, () => Promise<{ run(argv: string[]): Promise<void> }>> = {
   overhead: () => import('./bench/overhead'),
@@ -19,9 +24,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   await (await SCENARIOS[scenario]!()).run(rest);
+  failOnLoopbackViolations(`bench ${scenario}`);
 }
 
-export {};
 
 main().catch((err: unknown) => {
   console.error(err);

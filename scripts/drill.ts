@@ -1,6 +1,11 @@
 // Fault drills: `npm run drill -- <name> [options]` runs a batch, breaks something on purpose, and prints the
 // jobs expected, completed, failed, lost, duplicated outputs and repeated paid calls. See BENCHMARKS.md.
 
+import { failOnLoopbackViolations, installLoopbackGuard } from '../test/support/loopback-guard';
+
+// Benches and drills send traffic to loopback only: any other connection is refused and fails the run.
+installLoopbackGuard();
+
 /** Drill name → its module (loaded only when asked for). */
 const DRILLS: Record<string, () => Promise<{ run(argv: string[]): Promise<void> }>> = {
   'worker-kill': () => import('./drill/worker-kill'),
@@ -16,11 +21,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   await (await DRILLS[name]!()).run(rest);
+  failOnLoopbackViolations(`drill ${name}`);
   // The Temporal runtime's threads would keep the process alive after the stack has stopped.
   process.exit(process.exitCode ?? 0);
 }
 
-export {};
 
 main().catch((err: unknown) => {
   console.error(err);

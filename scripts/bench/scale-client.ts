@@ -4,6 +4,7 @@
 // with what it measured and exits.
 import { spawn } from 'node:child_process';
 import { followEvents, pollStatus } from './scale-probes';
+import { loopbackGuardArgs } from '../../test/support/loopback-guard';
 
 export interface ClientFigures {
   statusMs: number[];
@@ -17,7 +18,7 @@ interface Start {
 
 /** Starts the client process on one batch; `stop()` ends its probes and resolves with their figures. */
 export async function startClient(batchUrl: string, token: string): Promise<{ stop(): Promise<ClientFigures> }> {
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), __filename], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), ...loopbackGuardArgs(), __filename], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const figures = new Promise<ClientFigures>((resolve, reject) => {
     child.once('message', (m) => resolve(m as ClientFigures));

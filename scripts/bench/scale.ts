@@ -19,6 +19,7 @@ import { machine, parseOptions, writeReport } from './report';
 import { withScratchStack } from './scratch-stack';
 import { startClient } from './scale-client';
 import { historyFigures, sampleMemory, summarise, WARM_UP_S } from './scale-probes';
+import { loopbackGuardArgs } from '../../test/support/loopback-guard';
 
 const Args = z.object({
   jobs: z.coerce.number().int().min(1).max(1000 * 100 * 5),
@@ -61,7 +62,7 @@ function processEnv(stack: Stack, extra: Record<string, string>): Record<string,
  */
 async function startProcess(stack: Stack, kind: 'worker' | 'api', extra: Record<string, string> = {}): Promise<{ child: ChildProcess; tail: () => string; url?: string }> {
   const entry = kind === 'worker' ? path.join(ROOT, 'workers', 'main.ts') : path.join(ROOT, 'api', 'main.ts');
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), entry], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: processEnv(stack, extra) });
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), ...loopbackGuardArgs(), entry], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: processEnv(stack, extra) });
   let out = '';
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
   child.stdout!.on('data', keep);

@@ -7,12 +7,13 @@ import path from 'node:path';
 import { stackProcessEnv } from '../../stack/process-env';
 import type { Stack } from '../../stack/stack';
 import { runDrill, type DrillContext } from './harness';
+import { loopbackGuardArgs } from '../../test/support/loopback-guard';
 
 const ROOT = path.join(__dirname, '..', '..');
 
 /** Starts a worker process; resolves once it polls. */
 async function startWorker(stack: Stack): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'workers', 'main.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: stackProcessEnv(stack) });
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), ...loopbackGuardArgs(), path.join(ROOT, 'workers', 'main.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: stackProcessEnv(stack) });
   let out = '';
   let ready = false;
   let tail = '';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { stackProcessEnv } from '../../stack/process-env';
 import { call } from './http';
 import { eventually, TEST_ADMIN, type TestStack } from './stack';
+import { loopbackGuardArgs } from './loopback-guard';
 
 export const ROOT = path.join(__dirname, '..', '..');
 
@@ -35,7 +36,7 @@ export function stackEnv(stack: TestStack, taskQueue: string): Record<string, st
 
 export async function spawnBolt(stack: TestStack, o: SpawnOptions): Promise<BoltProcess> {
   const entry = o.kind === 'api' ? ['api', 'main'] : ['workers', 'main'];
-  const args = o.builtRoot ? [path.join(o.builtRoot, 'dist', ...entry) + '.js'] : ['--require', require.resolve('tsx/cjs'), path.join(ROOT, ...entry) + '.ts'];
+  const args = o.builtRoot ? [path.join(o.builtRoot, 'dist', ...entry) + '.js'] : ['--require', require.resolve('tsx/cjs'), ...loopbackGuardArgs(), path.join(ROOT, ...entry) + '.ts'];
   const child = spawn(process.execPath, args, { cwd: o.builtRoot ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...stackEnv(stack, o.taskQueue), ...o.env } });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { stackEnv } from './processes';
 import { eventually, type TestStack } from './stack';
+import { loopbackGuardArgs } from './loopback-guard';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -13,7 +14,7 @@ export interface WorkerProcess {
 
 /** Starts `workers/main.ts` polling `taskQueue` against the stack's services; resolves once it polls. */
 export function startWorkerProcess(stack: TestStack, taskQueue: string): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'workers', 'main.ts')], {
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), ...loopbackGuardArgs(), path.join(ROOT, 'workers', 'main.ts')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     // The same environment as every other separate process of the test stack (no fixed metrics port).
