@@ -1,7 +1,9 @@
-// When a provider call's request body left this process: Node's fetch (undici) publishes each request's creation
-// and the moment its body was written to the socket on diagnostics channels. A request created inside
-// `withSendMark` is tied to that mark (the creation runs in the caller's async context), so the key pool learns
-// when a call's request really left, after the SDK's own work, which on a loaded worker can take seconds.
+// When a provider call's request body left this process. Node's fetch (undici, which @google/genai uses) publishes
+// each request's creation and the moment its body was written to the socket on diagnostics channels; the http
+// module (node-fetch, which the TTS SDK's REST fallback uses) publishes each request's start, whose 'finish' event
+// says when the body was handed to the socket. A request created inside `withSendMark` is tied to that mark (the
+// creation runs in the caller's async context), so the key pool learns when a call's request really left, after
+// the SDK's own work, which on a loaded worker can take seconds.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics from 'node:diagnostics_channel';
 
@@ -23,12 +25,21 @@ function onCreate(message: unknown): void {
   if (mark && request) marks.set(request, mark);
 }
 
+function noteSent(mark: SendMark): void {
+  mark.bodySentAt = Date.now();
+  mark.requests++;
+}
+
 function onBodySent(message: unknown): void {
   const request = (message as { request?: object }).request;
   const mark = request ? marks.get(request) : undefined;
-  if (!mark) return;
-  mark.bodySentAt = Date.now();
-  mark.requests++;
+  if (mark) noteSent(mark);
+}
+
+function onHttpStart(message: unknown): void {
+  const mark = current.getStore();
+  const request = (message as { request?: { once?: (event: 'finish', listener: () => void) => unknown } }).request;
+  if (mark && typeof request?.once === 'function') request.once('finish', () => noteSent(mark));
 }
 
 function listen(): void {
@@ -36,6 +47,7 @@ function listen(): void {
   listening = true;
   diagnostics.subscribe('undici:request:create', onCreate);
   diagnostics.subscribe('undici:request:bodySent', onBodySent);
+  diagnostics.subscribe('http.client.request.start', onHttpStart);
 }
 
 /** Runs `call` so that the fetch requests it makes note on `mark` when their bodies were sent. */

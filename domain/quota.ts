@@ -135,8 +135,8 @@ export function countRequests(u: Usage, now: Date, cost = 1): Pick<Usage, 'minut
 export const SEND_TO_ARRIVAL_MS = 3000;
 
 /**
- * Longest time between a request's body leaving the worker's socket (Node's fetch says when) and the provider
- * counting it: the network's one-way trip and the provider's own queue. What the SDK did before the send (the
+ * Longest time between a request's body leaving the worker's socket (Node's fetch and http module say when) and
+ * the provider counting it: the network's one-way trip and the provider's own queue. What the SDK did before the send (the
  * event-loop lag of a loaded worker) is already behind this point, so the bound is much shorter than
  * {@link SEND_TO_ARRIVAL_MS}, which starts before the SDK's work. Added to the window's own half second, a request
  * counted from here may reach the provider a second after its body left. (In the `quota` bench, whose simulator

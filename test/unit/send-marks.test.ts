@@ -1,6 +1,9 @@
-// A call's send mark: the fetch requests made inside `withSendMark` (and only those) note when their bodies left.
+// A call's send mark: the requests made inside `withSendMark` (and only those), through Node's fetch or its http
+// module, note when their bodies left.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { createTtsClient } from '../../adapters/tts';
+import { startSimulators } from '../../simulators/server';
 import type { AddressInfo } from 'node:net';
 import { withSendMark, type SendMark } from '../../adapters/send-marks';
 
@@ -47,6 +50,41 @@ describe('send marks', () => {
       const sent = c.mark.bodySentAt;
       assert.ok(sent !== undefined && sent >= c.handed && sent <= bodyRead.get(c.id)!, `${c.id}: body sent ${sent! - c.handed} ms after the hand-over, read ${bodyRead.get(c.id)! - c.handed} ms after`);
       assert.ok(sent <= c.answered - 150, `${c.id}: the mark is the send, not the answer`);
+    }
+  });
+
+  it("notes a request of Node's http module when its body has been handed to the socket", async () => {
+    const mark: SendMark = { requests: 0 };
+    let handed = 0;
+    await withSendMark(mark, async () => {
+      handed = Date.now();
+      await new Promise<void>((resolve, reject) => {
+        const req = http.request(url, { method: 'POST', headers: { 'x-call': 'http-module' } }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ text: 'y'.repeat(50_000) }));
+      });
+    });
+    const answered = Date.now();
+    assert.equal(mark.requests, 1);
+    assert.ok(mark.bodySentAt! >= handed && mark.bodySentAt! <= bodyRead.get('http-module')!, 'between the hand-over and the server reading it');
+    assert.ok(mark.bodySentAt! <= answered - 150, 'the send, not the answer');
+  });
+
+  it('notes the request of a TTS call made through the production SDK client (its REST fallback)', async () => {
+    const sim = await startSimulators({ tts: { speech: 'tone', latencyMs: 200 } });
+    try {
+      const client = createTtsClient({ apiKey: 'send-mark-test-key', baseUrl: sim.url });
+      const mark: SendMark = { requests: 0 };
+      const started = Date.now();
+      await withSendMark(mark, () => client.synthesizeSpeech({ input: { text: 'Hello there.' }, voice: { languageCode: 'en-US', name: 'en-US-Neural2-C' }, audioConfig: { audioEncoding: 'LINEAR16' } }));
+      const answered = Date.now();
+      assert.equal(mark.requests, 1, 'one request, and no other (such as a metadata lookup)');
+      assert.ok(mark.bodySentAt! >= started && mark.bodySentAt! <= answered - 200, `sent ${mark.bodySentAt! - started} ms in, answered ${answered - started} ms in`);
+    } finally {
+      await sim.close();
     }
   });
 
