@@ -69,6 +69,8 @@ describe('npm start after a crash', function () {
     child = await start();
     const on = { apiUrl: `http://127.0.0.1:${ports.api}` } as TestStack;
     const login = await call(on, undefined, 'POST', '/api/auth/login', { email: TEST_ADMIN.email, password: TEST_ADMIN.password });
+    // Once seen in CI: a simulator answered on the API's port. The child's own lines say which port it bound.
+    assert.equal(login.status, 200, `${login.text}\n--- npm start said:\n${output.slice(-4000)}`);
     const token = (login.json as { token: string }).token;
     const created = await call(on, token, 'POST', '/api/batches', batchBody(20, 'Crash start', [
       { language: 'en-US', voice: 'en-US-Neural2-C' },
