@@ -63,7 +63,7 @@ const outcomeLabel = (err: unknown): ProviderCallOutcome => OUTCOME_LABELS[outco
 /** A lease whose call went out: when it was handed to the SDK, when its body left the socket, when it answered. */
 type SentLease = Lease & { sentAt?: Date; bodySentAt?: Date; endedAt?: Date };
 
-/** When the call's request body left, if Node's fetch said so. */
+/** When the call's request body left, if Node's fetch or http module said so. */
 const bodySentOf = (mark: SendMark): Date | undefined => (mark.bodySentAt === undefined ? undefined : new Date(mark.bodySentAt));
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -209,7 +209,7 @@ export class KeyPool {
       const attributes = { 'bolt.stage': ctx.stage, 'bolt.key_id': lease.keyId, 'bolt.requests': ctx.cost ?? 1, ...(ctx.model ? { 'bolt.model': ctx.model } : {}), ...(ctx.jobId ? { 'bolt.job_id': ctx.jobId } : {}) };
       // When the request leaves: its quota counts from a bound after this, not after the lease (whose commit and
       // the client's set-up may take seconds on a loaded worker), so the window stays true to the provider's count.
-      // Node's fetch also says when the request's body left the socket (`mark`), a tighter bound still.
+      // Node's fetch and http module also say when the request's body left the socket (`mark`): a tighter bound.
       sent = { ...lease, sentAt: new Date() };
       const result = await observeProviderCall(this.o.metrics, { provider: service, attributes, outcomeOf: outcomeLabel }, () => withSendMark(mark, () => call(entry.client)));
       sent.endedAt = new Date(); // its answer is in: the provider counted the request before this

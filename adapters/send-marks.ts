@@ -50,7 +50,7 @@ function listen(): void {
   diagnostics.subscribe('http.client.request.start', onHttpStart);
 }
 
-/** Runs `call` so that the fetch requests it makes note on `mark` when their bodies were sent. */
+/** Runs `call` so that the requests it makes (Node's fetch or http module) note on `mark` when their bodies were sent. */
 export function withSendMark<T>(mark: SendMark, call: () => Promise<T>): Promise<T> {
   listen();
   return current.run(mark, call);
