@@ -3,17 +3,17 @@
 // ::1, or a name other than localhost resolved without the caller's own resolver) is refused as a failed connection
 // would be, without any packet sent, and recorded. `loopbackViolations()` lists them; the test run fails on any.
 import net from 'node:net';
+import { parseIp, refusedRange } from '../../domain/destinations';
 
 /** What was refused: the destination and where the connect came from. */
 const violations: string[] = [];
 
-/** True for the loopback addresses and the name `localhost`. */
+/** True for the loopback addresses, in any spelling the webhook guard reads (domain/destinations.ts), and `localhost`. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  const h = host.toLowerCase();
   if (h === 'localhost' || h === 'localhost.') return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  if (net.isIPv6(h)) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
-  return false;
+  const ip = parseIp(h);
+  return ip !== undefined && refusedRange(ip) === 'loopback';
 }
 
 interface ConnectTarget {
@@ -66,7 +66,7 @@ export function installLoopbackGuard(): void {
     if (target && typeof target.path !== 'string') {
       const host = target.host ?? 'localhost';
       if (!isLoopbackHost(host)) {
-        if (!net.isIP(host.replace(/^\[|\]$/g, '')) && typeof target.lookup === 'function') {
+        if (parseIp(host) === undefined && typeof target.lookup === 'function') {
           target.lookup = checkedLookup(target.lookup, host);
         } else {
           const err = record(`${host}:${String(target.port ?? '')}`);

@@ -38,8 +38,8 @@ describe('loopback guard (the network rule of tests, benches and drills)', () =>
     });
 
   it('tells loopback addresses from others', () => {
-    for (const h of ['127.0.0.1', '127.3.4.5', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) assert.equal(isLoopbackHost(h), true, h);
-    for (const h of ['10.0.0.1', '169.254.169.254', '0.0.0.0', '::', 'fe80::1', '::ffff:10.0.0.1', 'example.com', 'localhost.example.com']) assert.equal(isLoopbackHost(h), false, h);
+    for (const h of ['127.0.0.1', '127.3.4.5', '127.1', '::1', '[::1]', '0:0:0:0:0:0:0:1', 'localhost', '::ffff:127.0.0.1']) assert.equal(isLoopbackHost(h), true, h);
+    for (const h of ['10.0.0.1', '169.254.169.254', '0.0.0.0', '::', 'fe80::1', 'fe80::1%lo', '::ffff:10.0.0.1', '128.0.0.1', 'example.com', 'localhost.example.com']) assert.equal(isLoopbackHost(h), false, h);
   });
 
   it('lets loopback connections through', async () => {
