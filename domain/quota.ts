@@ -138,12 +138,13 @@ export const SEND_TO_ARRIVAL_MS = 3000;
  * Longest time between a request's body leaving the worker's socket (Node's fetch and http module say when) and
  * the provider counting it: the network's one-way trip and the provider's own queue. What the SDK did before the send (the
  * event-loop lag of a loaded worker) is already behind this point, so the bound is much shorter than
- * {@link SEND_TO_ARRIVAL_MS}, which starts before the SDK's work. Added to the window's own half second, a request
- * counted from here may reach the provider a second after its body left. (In the `quota` bench, whose simulator
- * shares the worker's loaded event loop, 400 calls were counted p50 14 ms, p99 543 ms and at most 598 ms after their
- * bodies left.)
+ * {@link SEND_TO_ARRIVAL_MS}, which starts before the SDK's work. At 0.5 s (plus the window's half second) the
+ * `quota` bench, whose simulator shares the worker's loaded event loop, counted 400 calls at most 598 ms after their
+ * bodies left and met no 429; but in CI the `scale-out` test (two worker processes and the simulator on 2 cores)
+ * once put 61 requests of a 60-RPM key into one minute at the simulator. 2 s keeps a 6 s call's quota 1 s shorter
+ * than the bound from the hand-over, and covers the 2.1 s that test once measured from hand-over to arrival.
  */
-export const BODY_SENT_TO_ARRIVAL_MS = 500;
+export const BODY_SENT_TO_ARRIVAL_MS = 2000;
 
 /** When a call's requests left the worker, as far as it is known. */
 export interface CallSend {

@@ -341,8 +341,8 @@ describe('key pool on the real stack', function () {
     const k = await add('gemini', 'bodysent', { project: 'proj-bodysent', rpm: 1 });
     await setProjectLimits(stack.db, 'gemini', 'proj-bodysent', { rpm: 1 });
     const sim = stack.simulators!.gemini;
-    // Any quota counts at the simulator, so it stamps when it counted the request; the answer comes 2 s later.
-    sim.options = { quota: { perKeyPerMinute: 100 }, latencyMs: 2000 };
+    // Any quota counts at the simulator, so it stamps when it counted the request; the answer comes 4 s later.
+    sim.options = { quota: { perKeyPerMinute: 100 }, latencyMs: 4000 };
     const pool = new KeyPool({ db: stack.db, masterKeys: resolveMasterKey({ dataDir: stack.dataDir, create: false }), gemini: { model: 'gemini-2.5-flash' }, tts: {}, simulatorUrl: stack.simulators!.url });
     let handed = 0;
     const script = await pool.gemini.run({ stage: Stage.master }, (writer) => {
@@ -360,7 +360,7 @@ describe('key pool on the real stack', function () {
     const counted = key.minute_log[0]!;
     // The body left between the hand-over and the simulator's count; the log holds it the bound later.
     assert.ok(counted >= handed + BODY_SENT_TO_ARRIVAL_MS && counted <= arrived + BODY_SENT_TO_ARRIVAL_MS, `counted ${counted - handed} ms after the hand-over, the simulator ${arrived - handed} ms after`);
-    assert.ok(counted <= answered - 2000 + BODY_SENT_TO_ARRIVAL_MS, `counted ${answered - counted} ms before the answer: from the send, not the answer`);
+    assert.ok(counted <= answered - 4000 + BODY_SENT_TO_ARRIVAL_MS, `counted ${answered - counted} ms before the answer: from the send, not the answer`);
     // The window keeps it until the provider's minute has surely let it go.
     assert.ok(counted + RPM_WINDOW_MS >= arrived + 60_000, 'the pool lets it go only after the provider does');
   });
