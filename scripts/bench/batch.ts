@@ -13,10 +13,18 @@ export const BENCH_LANGUAGES = ['en-US', 'pt-BR', 'es-ES', 'fr-FR', 'de-DE', 'it
 /** Ten more, for the 20-language headline batch. */
 BENCH_LANGUAGES.push('nl-NL', 'pl-PL', 'sv-SE', 'tr-TR', 'id-ID', 'vi-VN', 'cmn-CN', 'uk-UA', 'da-DK', 'cs-CZ');
 
-/** Writes the rows of a one-variation matrix batch, English first, for a short plain agent. */
+/**
+ * What a benchmark batch asks of the audio: `mp3`, the product's default (MP3 at the agent's -16 LUFS, each
+ * narration measured, normalised and encoded); `wav`, its cheapest settings (LINEAR16 with loudness off: the PCM
+ * written as it came), which leaves the orchestration's own cost.
+ */
+export const BENCH_AUDIO = ['mp3', 'wav'] as const;
+export type BenchAudio = (typeof BENCH_AUDIO)[number];
+
+/** Writes the rows of a one-variation matrix batch, English first, for a short plain agent. @default audio 'mp3' */
 export async function createMatrixBatch(
   db: Kysely<Database>,
-  o: { userId: string; agentName: string; titles: string[]; languages: Array<{ language: string; voice: string }> },
+  o: { userId: string; agentName: string; titles: string[]; languages: Array<{ language: string; voice: string }>; audio?: BenchAudio },
 ): Promise<{ batch: Batch; jobs: number }> {
   const { titles, languages } = o;
   const jobs = planJobs({ mode: 'matrix', titles, languages, variations: 1, masterLanguage: 'en-US' });
@@ -27,7 +35,11 @@ export async function createMatrixBatch(
     languages,
     variations: 1,
     masterLanguage: 'en-US',
-    options: { agent: { name: o.agentName, premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 }, audioEncoding: 'MP3', priority: 'normal' },
+    options: {
+      agent: { name: o.agentName, premisePrompt: 'Explain.', structurePrompt: 'Hook, body, end.', tone: 'plain', targetMinutes: 0.1 },
+      ...(o.audio === 'wav' ? { audioEncoding: 'LINEAR16', loudness: 'off' } : { audioEncoding: 'MP3' }),
+      priority: 'normal',
+    },
     jobs,
   });
   return { batch, jobs: jobs.length };
@@ -35,7 +47,7 @@ export async function createMatrixBatch(
 
 export async function startBenchBatch(
   stack: Stack,
-  o: { titles: number; languages: number; window: number; label: string },
+  o: { titles: number; languages: number; window: number; label: string; audio?: BenchAudio },
 ): Promise<{ batch: Batch; handle: WorkflowHandle<typeof batchWorkflow>; jobs: number }> {
   const languages = BENCH_LANGUAGES.slice(0, o.languages).map((language) => {
     const voice = stack.simulators!.tts.voices.find((v) => v.languageCodes.includes(language));
@@ -43,7 +55,7 @@ export async function startBenchBatch(
     return { language, voice: voice.name };
   });
   const titles = Array.from({ length: o.titles }, (_, i) => `${o.label} ${i + 1}`);
-  const { batch, jobs } = await createMatrixBatch(stack.db, { userId: 'bench', agentName: 'bench', titles, languages });
+  const { batch, jobs } = await createMatrixBatch(stack.db, { userId: 'bench', agentName: 'bench', titles, languages, audio: o.audio });
   const handle = await stack.client.workflow.start<typeof batchWorkflow>('batchWorkflow', {
     workflowId: batch.workflow_id,
     taskQueue: stack.taskQueue,

@@ -1,7 +1,9 @@
 // The `overhead` scenario: a Bolt matrix batch through zero-latency simulators, and the raw-engine baseline
 // of the same shape (raw-workflows.ts) on the same dev server, in memory and persisted; every figure of a
 // ratio comes from the same run and the same server.
-// Options: --titles 200 --languages 10 (2,000 jobs) --window 200 --modes memory,persisted --out bench-results
+// Options: --titles 200 --languages 10 (2,000 jobs) --window 200 --modes memory,persisted --audio mp3,wav
+// --out bench-results. `--audio`: the product's default audio (mp3: loudness and MP3 per narration), its cheapest
+// (wav: LINEAR16, loudness off), or each in turn; the raw baseline is run beside each.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +13,7 @@ import { z } from 'zod';
 import { loadConfig } from '../../domain/config';
 import { freePort } from '../../stack/processes';
 import { startStack, type Stack } from '../../stack/stack';
-import { BENCH_LANGUAGES, startBenchBatch } from './batch';
+import { BENCH_AUDIO, BENCH_LANGUAGES, startBenchBatch, type BenchAudio } from './batch';
 import { machine, parseOptions, writeReport } from './report';
 import type { rawBatch } from './raw-workflows';
 
@@ -26,11 +28,18 @@ const Args = z.object({
     if (bad.length > 0 || modes.length === 0) ctx.addIssue({ code: 'custom', message: `unknown mode ${bad.join(', ')}; use memory, persisted or both` });
     return modes as Array<'memory' | 'persisted'>;
   }),
+  audio: z.string().transform((s, ctx) => {
+    const audio = s.split(',').map((m) => m.trim());
+    const bad = audio.filter((m) => !(BENCH_AUDIO as readonly string[]).includes(m));
+    if (bad.length > 0 || audio.length === 0) ctx.addIssue({ code: 'custom', message: `unknown audio ${bad.join(', ')}; use ${BENCH_AUDIO.join(', ')} or both` });
+    return audio as BenchAudio[];
+  }),
   out: z.string().min(1),
 });
 
 interface ModeResult {
   mode: 'memory' | 'persisted';
+  audio: BenchAudio;
   jobs: number;
   bolt: { seconds: number; jobsPerSecond: number; completed: number; failed: number; cpuMsPerJob: number };
   raw: { seconds: number; jobsPerSecond: number; completed: number; cpuMsPerJob: number };
@@ -43,10 +52,10 @@ function cpuMs(from: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1000;
 }
 
-async function boltRun(stack: Stack, titles: number, languages: number, window: number): Promise<ModeResult['bolt']> {
+async function boltRun(stack: Stack, titles: number, languages: number, window: number, audio: BenchAudio): Promise<ModeResult['bolt']> {
   const t0 = Date.now();
   const cpu0 = process.cpuUsage();
-  const { handle } = await startBenchBatch(stack, { titles, languages, window, label: `Overhead benchmark title ${Date.now().toString(36)}` });
+  const { handle } = await startBenchBatch(stack, { titles, languages, window, audio, label: `Overhead benchmark title ${Date.now().toString(36)}` });
   const outcome = await handle.result();
   const seconds = (Date.now() - t0) / 1000;
   return { seconds, jobsPerSecond: outcome.completed / seconds, completed: outcome.completed, failed: outcome.failed, cpuMsPerJob: cpuMs(cpu0) / titles / languages };
@@ -91,13 +100,15 @@ async function overhead(args: z.infer<typeof Args>): Promise<ModeResult[]> {
     const stack = await startStack({ config, api: false, persistent: mode === 'persisted', log: () => undefined, simulators: { tts: { speech: 'tone' } } });
     try {
       const jobs = args.titles * args.languages;
-      console.log(`[${mode}] Bolt batch: ${args.titles} titles × ${args.languages} languages = ${jobs} jobs, window ${args.window}`);
-      const bolt = await boltRun(stack, args.titles, args.languages, args.window);
-      console.log(`[${mode}] raw-engine baseline: ${jobs} children × 6 no-op activities, window ${args.window}`);
-      const raw = await rawRun(stack, jobs, args.window);
-      const ratio = bolt.jobsPerSecond / raw.jobsPerSecond;
-      results.push({ mode, jobs, bolt, raw, ratio });
-      console.log(`[${mode}] Bolt ${bolt.jobsPerSecond.toFixed(2)} jobs/s (${bolt.seconds.toFixed(1)} s, ${bolt.cpuMsPerJob.toFixed(0)} ms CPU/job), raw ${raw.jobsPerSecond.toFixed(2)} jobs/s (${raw.seconds.toFixed(1)} s, ${raw.cpuMsPerJob.toFixed(0)} ms CPU/job), ratio ${ratio.toFixed(2)}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+      for (const audio of args.audio) {
+        console.log(`[${mode}] Bolt batch: ${args.titles} titles × ${args.languages} languages = ${jobs} jobs, window ${args.window}, audio ${audio}`);
+        const bolt = await boltRun(stack, args.titles, args.languages, args.window, audio);
+        console.log(`[${mode}] raw-engine baseline: ${jobs} children × 6 no-op activities, window ${args.window}`);
+        const raw = await rawRun(stack, jobs, args.window);
+        const ratio = bolt.jobsPerSecond / raw.jobsPerSecond;
+        results.push({ mode, audio, jobs, bolt, raw, ratio });
+        console.log(`[${mode}, ${audio}] Bolt ${bolt.jobsPerSecond.toFixed(2)} jobs/s (${bolt.seconds.toFixed(1)} s, ${bolt.cpuMsPerJob.toFixed(0)} ms CPU/job), raw ${raw.jobsPerSecond.toFixed(2)} jobs/s (${raw.seconds.toFixed(1)} s, ${raw.cpuMsPerJob.toFixed(0)} ms CPU/job), ratio ${ratio.toFixed(2)}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+      }
     } finally {
       await stack.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -115,21 +126,22 @@ export async function run(argv: string[]): Promise<void> {
       languages: { type: 'string', default: '10' },
       window: { type: 'string', default: '200' },
       modes: { type: 'string', default: 'memory,persisted' },
+      audio: { type: 'string', default: 'mp3' },
       out: { type: 'string', default: 'bench-results' },
     },
   });
   const args = parseOptions(Args, values);
   const results = await overhead(args);
   console.log('');
-  console.log('| mode | jobs | Bolt s | Bolt jobs/s | raw s | raw jobs/s | ratio |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| mode | audio | jobs | Bolt s | Bolt jobs/s | raw s | raw jobs/s | ratio |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    console.log(`| ${r.mode} | ${r.jobs} | ${r.bolt.seconds.toFixed(1)} | ${r.bolt.jobsPerSecond.toFixed(2)} | ${r.raw.seconds.toFixed(1)} | ${r.raw.jobsPerSecond.toFixed(2)} | ${r.ratio.toFixed(2)} |`);
+    console.log(`| ${r.mode} | ${r.audio} | ${r.jobs} | ${r.bolt.seconds.toFixed(1)} | ${r.bolt.jobsPerSecond.toFixed(2)} | ${r.raw.seconds.toFixed(1)} | ${r.raw.jobsPerSecond.toFixed(2)} | ${r.ratio.toFixed(2)} |`);
   }
   writeReport(args.out, 'overhead', { machine: machine(), options: args, results });
   const failed = results.filter((r) => r.bolt.completed !== r.jobs || r.raw.completed !== r.jobs);
   if (failed.length > 0) {
-    console.error(`bench: not every job completed in ${failed.map((r) => r.mode).join(', ')}`);
+    console.error(`bench: not every job completed in ${failed.map((r) => `${r.mode} (${r.audio})`).join(', ')}`);
     process.exitCode = 1;
   }
 }
