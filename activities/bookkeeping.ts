@@ -9,6 +9,26 @@ import { mustGetBatch, mustGetJob, type ActivityDeps } from './deps';
 import { withStage } from './failures';
 import { jobPrefix } from './outputs';
 
+/** Writes the job's script text to storage next to its audio (a retry writes the same file). */
+export function storeJobScript({ db, storage }: Pick<ActivityDeps, 'db' | 'storage'>, jobId: string): Promise<{ scriptKey: string }> {
+  return withStage(Stage.storage, async () => {
+    const job = await mustGetJob(db, jobId);
+    const batch = await mustGetBatch(db, job.batch_id);
+    const script = await findScript(db, { batchId: job.batch_id, titleIndex: job.title_index, variation: job.variation, language: job.language });
+    if (!script) throw new Error(`no script for job ${job.id} in ${job.language}`);
+    const key = `${jobPrefix({ batchId: batch.id, language: job.language, titleIndex: job.title_index, variation: job.variation, title: job.title })}script.txt`;
+    await storage.put(key, `${script.title}\n\n${script.blocks.join('\n\n')}\n`, 'text/plain; charset=utf-8');
+    await updateJob(db, job.id, { script_key: key });
+    return { scriptKey: key };
+  });
+}
+
+/** Moves the job to completed; counted when it moved, so a retried activity does not count it twice. */
+export async function completeJobRow({ db, metrics }: Pick<ActivityDeps, 'db' | 'metrics'>, jobId: string): Promise<void> {
+  const moved = await withStage(Stage.bookkeeping, () => transitionJob(db, jobId, 'completed', { finished_at: new Date(), stage: null }));
+  if (moved) metrics?.jobsCompleted.inc();
+}
+
 /** Activities that touch only Postgres and storage; they run on the main task queue. */
 export function createBookkeepingActivities({ db, storage, metrics }: Pick<ActivityDeps, 'db' | 'storage' | 'metrics'>) {
   return {
@@ -27,24 +47,9 @@ export function createBookkeepingActivities({ db, storage, metrics }: Pick<Activ
     },
 
     /** Writes the job's script text to storage next to its audio. */
-    async storeScript(input: { jobId: string }): Promise<{ scriptKey: string }> {
-      return withStage(Stage.storage, async () => {
-        const job = await mustGetJob(db, input.jobId);
-        const batch = await mustGetBatch(db, job.batch_id);
-        const script = await findScript(db, { batchId: job.batch_id, titleIndex: job.title_index, variation: job.variation, language: job.language });
-        if (!script) throw new Error(`no script for job ${job.id} in ${job.language}`);
-        const key = `${jobPrefix({ batchId: batch.id, language: job.language, titleIndex: job.title_index, variation: job.variation, title: job.title })}script.txt`;
-        await storage.put(key, `${script.title}\n\n${script.blocks.join('\n\n')}\n`, 'text/plain; charset=utf-8');
-        await updateJob(db, job.id, { script_key: key });
-        return { scriptKey: key };
-      });
-    },
+    storeScript: (input: { jobId: string }) => storeJobScript({ db, storage }, input.jobId),
 
-    async completeJob(input: { jobId: string }): Promise<void> {
-      const moved = await withStage(Stage.bookkeeping, () => transitionJob(db, input.jobId, 'completed', { finished_at: new Date(), stage: null }));
-      // Counted when the job moved, so a retried activity does not count it twice.
-      if (moved) metrics?.jobsCompleted.inc();
-    },
+    completeJob: (input: { jobId: string }) => completeJobRow({ db, metrics }, input.jobId),
 
     async failJob(input: { jobId: string; stage: string; code: string; message: string }): Promise<void> {
       const moved = await withStage(Stage.bookkeeping, () =>

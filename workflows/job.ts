@@ -1,4 +1,4 @@
-// One job: master script (shared), adaptation, stored script, speech, bookkeeping. Failures are recorded, not thrown.
+// One job: master script (shared), adaptation, then stored script, speech and completion (one TTS activity). Failures are recorded, not thrown.
 import { CancellationScope, getExternalWorkflowHandle, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
 import { jobEndedSignal, type JobOutcome, type JobWorkflowInput } from './definitions';
 import { activities, describeFailure } from './job-activities';
@@ -35,12 +35,18 @@ async function runJob(input: JobWorkflowInput): Promise<JobOutcome> {
       stage = 'adaptation';
       await scripts.adaptScript({ jobId });
     }
-    stage = 'storage';
-    await bookkeeping.storeScript({ jobId });
-    stage = 'synthesis';
-    await speech.synthesizeSpeech({ jobId });
-    stage = 'bookkeeping';
-    await bookkeeping.completeJob({ jobId });
+    if (patched('narration-finishes-job')) {
+      // One TTS activity stores the script, speaks it and completes the job (a failure names its own stage).
+      stage = 'synthesis';
+      await speech.synthesizeSpeech({ jobId, finish: true });
+    } else {
+      stage = 'storage';
+      await bookkeeping.storeScript({ jobId });
+      stage = 'synthesis';
+      await speech.synthesizeSpeech({ jobId });
+      stage = 'bookkeeping';
+      await bookkeeping.completeJob({ jobId });
+    }
     return { status: 'completed' };
   } catch (err) {
     if (isCancellation(err)) {

@@ -210,6 +210,23 @@ describe('API agents, batches, jobs and exports', function () {
       assert.equal((await call(stack, user.token, 'GET', '/api/batches/nope')).json.error.code, 'not_found');
     });
 
+    it('runs each job in four activities: its start, its master, its adaptation, and one TTS activity that stores the script, speaks and completes it', async () => {
+      const seen: string[] = [];
+      for await (const w of stack.client.workflow.list({ query: `WorkflowId STARTS_WITH "job-${batchId}"` })) {
+        const history = await stack.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+        const names = (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+        seen.push(names.join(' → '));
+      }
+      // The master language's job speaks its master as written: no adaptation.
+      assert.deepEqual(seen.sort(), ['startJob → requestMaster → adaptScript → synthesizeSpeech', 'startJob → requestMaster → synthesizeSpeech']);
+      const rows = await stack.db.selectFrom('jobs').select(['status', 'script_key', 'finished_at']).where('batch_id', '=', batchId).execute();
+      for (const row of rows) {
+        assert.equal(row.status, 'completed');
+        assert.ok(row.finished_at, 'completed with its end time');
+        assert.match(row.script_key ?? '', /script\.txt$/, 'the script text stored');
+      }
+    });
+
     it('pages jobs (25 by default) and filters them by status and language', async () => {
       const all = await call(stack, user.token, 'GET', `/api/batches/${batchId}/jobs`);
       assert.equal(all.status, 200);
