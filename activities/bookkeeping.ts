@@ -9,6 +9,13 @@ import { mustGetBatch, mustGetJob, type ActivityDeps } from './deps';
 import { withStage } from './failures';
 import { jobPrefix } from './outputs';
 
+/** Moves the job to running, counting an attempt (a retry finds it running and changes nothing). */
+export async function startJobRow({ db }: Pick<ActivityDeps, 'db'>, jobId: string): Promise<void> {
+  await withStage(Stage.bookkeeping, () =>
+    transitionJob(db, jobId, 'running', { started_at: new Date(), error_code: null, error_message: null, error_stage: null }, { countAttempt: true }),
+  );
+}
+
 /** Writes the job's script text to storage next to its audio (a retry writes the same file). */
 export function storeJobScript({ db, storage }: Pick<ActivityDeps, 'db' | 'storage'>, jobId: string): Promise<{ scriptKey: string }> {
   return withStage(Stage.storage, async () => {
@@ -40,11 +47,7 @@ export function createBookkeepingActivities({ db, storage, metrics }: Pick<Activ
       });
     },
 
-    async startJob(input: { jobId: string }): Promise<void> {
-      await withStage(Stage.bookkeeping, () =>
-        transitionJob(db, input.jobId, 'running', { started_at: new Date(), error_code: null, error_message: null, error_stage: null }, { countAttempt: true }),
-      );
-    },
+    startJob: (input: { jobId: string }) => startJobRow({ db }, input.jobId),
 
     /** Writes the job's script text to storage next to its audio. */
     storeScript: (input: { jobId: string }) => storeJobScript({ db, storage }, input.jobId),

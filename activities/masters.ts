@@ -10,6 +10,7 @@ import { Stage } from '../domain/errors';
 import { aheadOfJobs } from '../domain/job-workflow';
 import { MASTER_WAITER_SIGNAL, MASTER_WORKFLOW_TYPE, masterWorkflowId } from '../domain/master-script';
 import { getUserLimits } from '../db/user-limits';
+import { startJobRow } from './bookkeeping';
 import { mustGetBatch, mustGetJob } from './deps';
 import { withStage } from './failures';
 
@@ -119,9 +120,12 @@ export function createMasterActivities({ db }: { db: Kysely<Database> }) {
 
     /**
      * `ready` when the job's master script is written; otherwise registers `waiter` with the master workflow
-     * (starting it if none runs), which signals the waiter when the master is written.
+     * (starting it if none runs), which signals the waiter when the master is written. With `startJob` (the job's
+     * first ask, since the `master-request-starts-job` patch) it first moves the job to running, which was an
+     * activity of its own.
      */
-    async requestMaster(input: { jobId: string; waiter: string; priorityKey: number }): Promise<{ ready: boolean }> {
+    async requestMaster(input: { jobId: string; waiter: string; priorityKey: number; startJob?: boolean }): Promise<{ ready: boolean }> {
+      if (input.startJob) await startJobRow({ db }, input.jobId);
       return withStage(Stage.bookkeeping, async () => {
         const m = await masterOf(db, input.jobId);
         if (m.written) return { ready: true };

@@ -1,4 +1,5 @@
-// One job: master script (shared), adaptation, then stored script, speech and completion (one TTS activity). Failures are recorded, not thrown.
+// One job in three activities: its start with its master's ask, its adaptation, then stored script, speech and completion
+// (one TTS activity). Failures are recorded, not thrown.
 import { CancellationScope, getExternalWorkflowHandle, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
 import { jobEndedSignal, type JobOutcome, type JobWorkflowInput } from './definitions';
 import { activities, describeFailure } from './job-activities';
@@ -25,11 +26,13 @@ async function runJob(input: JobWorkflowInput): Promise<JobOutcome> {
   const { jobId } = input;
   let stage = 'bookkeeping';
   try {
-    await bookkeeping.startJob({ jobId });
+    // The job's first ask for its master also starts it (one activity where there were two).
+    const startedByMaster = patched('master-request-starts-job');
+    if (!startedByMaster) await bookkeeping.startJob({ jobId });
     stage = 'master';
     // The master is written once, by its own workflow, which the jobs wait on: a job that finds it
     // written queues no Gemini task (earlier jobs each ran writeMasterScript on the Gemini queue).
-    if (patched('master-workflow')) await awaitMaster(bookkeeping, { jobId, priorityKey: input.priorityKey ?? 3 });
+    if (patched('master-workflow')) await awaitMaster(bookkeeping, { jobId, priorityKey: input.priorityKey ?? 3, ...(startedByMaster ? { startJob: true } : {}) });
     else await scripts.writeMasterScript({ jobId });
     if (!input.usesMasterDirectly) {
       stage = 'adaptation';

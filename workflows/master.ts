@@ -11,15 +11,20 @@ import { activities, describeFailure } from './job-activities';
 /** A waiting job asks again this often, in case the master workflow's word was lost (it was terminated). */
 const RECHECK = '1 minute';
 
-/** Waits until the job's master script is written; throws the master's failure (non-retryable) when it failed. */
-export async function awaitMaster(acts: Pick<MasterActivities, 'requestMaster'>, input: { jobId: string; priorityKey: number }): Promise<void> {
+/**
+ * Waits until the job's master script is written; throws the master's failure (non-retryable) when it failed.
+ * With `startJob`, the first ask also moves the job to running.
+ */
+export async function awaitMaster(acts: Pick<MasterActivities, 'requestMaster'>, input: { jobId: string; priorityKey: number; startJob?: boolean }): Promise<void> {
   const heard: { outcome?: MasterOutcome } = {};
   setHandler(masterDoneSignal, (outcome) => {
     heard.outcome = outcome;
   });
+  let { startJob } = input;
   for (;;) {
     heard.outcome = undefined;
-    const { ready } = await acts.requestMaster({ ...input, waiter: workflowInfo().workflowId });
+    const { ready } = await acts.requestMaster({ jobId: input.jobId, priorityKey: input.priorityKey, waiter: workflowInfo().workflowId, ...(startJob ? { startJob } : {}) });
+    startJob = undefined;
     if (ready) return;
     if (!(await condition(() => heard.outcome !== undefined, RECHECK))) continue;
     const outcome = heard.outcome as MasterOutcome | undefined;
