@@ -16,14 +16,6 @@ export const TRUE_PEAK_CEILING_DBTP = -1;
  */
 export const ENCODER_TRUE_PEAK_CEILING_DBTP: Record<'MP3' | 'OGG_OPUS' | 'LINEAR16', number> = { LINEAR16: TRUE_PEAK_CEILING_DBTP, MP3: -3, OGG_OPUS: -4.5 };
 
-/**
- * Deepest cut the limiter may make at the loudest peak, in dB. A 2 ms look-ahead limiter cutting more than this
- * audibly distorts speech (with no cap, a peaky voice asked for -14 LUFS under Opus's -4.5 dBTP was driven 52 dB
- * into the limiter, a square wave); a narration whose peaks would need more ends quieter than the target, its
- * report saying so (`after` under `target`, `limited`).
- */
-export const MAX_LIMITING_DB = 6;
-
 /** One measurement: integrated loudness (LUFS) and true peak (dBTP). */
 export interface LoudnessMeasure {
   integratedLufs: number;
@@ -183,9 +175,7 @@ export async function normaliseLoudness(
   const shown = (m: LoudnessMeasure): LoudnessMeasure => ({ integratedLufs: round2(m.integratedLufs), truePeakDbtp: round2(m.truePeakDbtp) });
   // Silence (or nothing to measure) has no loudness to move.
   if (target === 'off' || !Number.isFinite(before.integratedLufs)) return { samples, report: { target, before: shown(before) } };
-  // No more gain than takes the loudest peak MAX_LIMITING_DB into the limiter.
-  const maxGainDb = ceilingDbtp - before.truePeakDbtp + MAX_LIMITING_DB;
-  let gainDb = Math.min(target - before.integratedLufs, maxGainDb);
+  let gainDb = target - before.integratedLufs;
   if (before.truePeakDbtp + gainDb <= ceilingDbtp) {
     // Gain alone is enough. It moves loudness and true peak by exactly the gain (up to which near-silent blocks
     // the -70 LUFS gate keeps), so nothing is estimated or measured again: that is half the metering's CPU.
@@ -209,18 +199,13 @@ export async function normaliseLoudness(
     const tpOver = after.truePeakDbtp - ceilingDbtp;
     const short = target - after.integratedLufs;
     if (tpOver <= 0 && Math.abs(short) <= 0.3) break;
-    let moved = tpOver > 0;
     if (tpOver > 0) ceilingDb = Math.min(ceilingDb, ceilingDbtp - 0.3) - tpOver - 0.1;
     if (Math.abs(short) > 0.3) {
       // Under the limiter a dB of gain adds less than a dB of loudness: step by the slope seen so far (secant).
       const slope = last && gainDb !== last.gainDb ? (after.integratedLufs - last.lufs) / (gainDb - last.gainDb) : 1;
       last = { gainDb, lufs: after.integratedLufs };
-      const next = Math.min(maxGainDb, gainDb + short / Math.min(1, Math.max(0.15, slope)));
-      moved ||= next !== gainDb;
-      gainDb = next;
+      gainDb += short / Math.min(1, Math.max(0.15, slope));
     }
-    // Short of the target at the deepest cut allowed, with the peaks held: another pass would give the same.
-    if (!moved) break;
   }
   return { samples: out, report: { target, before: shown(before), after: shown(after), gainDb: round2(gainDb), limited, ceilingDbtp } };
 }
