@@ -16,12 +16,25 @@ export async function startJobRow({ db }: Pick<ActivityDeps, 'db'>, jobId: strin
   );
 }
 
-/** Writes the job's script text to storage next to its audio (a retry writes the same file). */
-export function storeJobScript({ db, storage }: Pick<ActivityDeps, 'db' | 'storage'>, jobId: string): Promise<{ scriptKey: string }> {
+/** A job's row, its batch's and its script (undefined until written): what storing and speaking it read. */
+export interface JobRows {
+  job: Awaited<ReturnType<typeof mustGetJob>>;
+  batch: Awaited<ReturnType<typeof mustGetBatch>>;
+  script: Awaited<ReturnType<typeof findScript>>;
+}
+
+/** Reads a job's {@link JobRows}. */
+export async function readJobRows(db: ActivityDeps['db'], jobId: string): Promise<JobRows> {
+  const job = await mustGetJob(db, jobId);
+  const batch = await mustGetBatch(db, job.batch_id);
+  const script = await findScript(db, { batchId: job.batch_id, titleIndex: job.title_index, variation: job.variation, language: job.language });
+  return { job, batch, script };
+}
+
+/** Writes the job's script text to storage next to its audio (a retry writes the same file); `rows` when already read. */
+export function storeJobScript({ db, storage }: Pick<ActivityDeps, 'db' | 'storage'>, jobId: string, rows?: JobRows): Promise<{ scriptKey: string }> {
   return withStage(Stage.storage, async () => {
-    const job = await mustGetJob(db, jobId);
-    const batch = await mustGetBatch(db, job.batch_id);
-    const script = await findScript(db, { batchId: job.batch_id, titleIndex: job.title_index, variation: job.variation, language: job.language });
+    const { job, batch, script } = rows ?? (await readJobRows(db, jobId));
     if (!script) throw new Error(`no script for job ${job.id} in ${job.language}`);
     const key = `${jobPrefix({ batchId: batch.id, language: job.language, titleIndex: job.title_index, variation: job.variation, title: job.title })}script.txt`;
     await storage.put(key, `${script.title}\n\n${script.blocks.join('\n\n')}\n`, 'text/plain; charset=utf-8');

@@ -7,7 +7,7 @@ import { FAMILY_CAPABILITIES, familyOf, shippedCatalog, type PriceTable } from '
 import { Stage } from '../domain/errors';
 import { geminiVoice } from '../domain/gemini-tts';
 import { previewKey, previewText } from '../domain/preview';
-import { completeJobRow, storeJobScript } from './bookkeeping';
+import { completeJobRow, readJobRows, storeJobScript, type JobRows } from './bookkeeping';
 import { mustGetBatch, mustGetJob, probeKey, type ActivityDeps } from './deps';
 import { withStage } from './failures';
 import { narrateOnce } from './narration';
@@ -41,16 +41,16 @@ export function styleFor(voice: string, voiceStyle: string | undefined): { promp
  * Speaks the job's script and stores one audio file with its SRT and VTT subtitles beside it; a retry
  * after a stored upload calls nothing. Subtitles are written first, so stored audio implies subtitles.
  */
-async function speakJob(deps: SpeechDeps, jobId: string): Promise<SpokenJob> {
+async function speakJob(deps: SpeechDeps, jobId: string, rows?: JobRows): Promise<SpokenJob> {
   const { db, storage, prices, metrics } = deps;
-  const job = await mustGetJob(db, jobId);
-  const batch = await mustGetBatch(db, job.batch_id);
+  const job = rows?.job ?? (await mustGetJob(db, jobId));
+  const batch = rows?.batch ?? (await mustGetBatch(db, job.batch_id));
   const prefix = jobPrefix({ batchId: batch.id, language: job.language, titleIndex: job.title_index, variation: job.variation, title: job.title });
   const subtitleKeys = { srt: `${prefix}subtitles.srt`, vtt: `${prefix}subtitles.vtt` };
   if (job.audio_key && job.audio_duration_ms !== null && job.audio_bytes !== null && (await storage.size(job.audio_key)) === job.audio_bytes) {
     return { audioKey: job.audio_key, durationMs: job.audio_duration_ms, bytes: job.audio_bytes, subtitleKeys };
   }
-  const script = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: job.language });
+  const script = rows ? rows.script : await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: job.language });
   if (!script) throw new Error(`no script for job ${job.id} in ${job.language}`);
   heartbeat();
   const style = styleFor(job.voice, batch.options.agent.voiceStyle);
@@ -102,9 +102,12 @@ export function createSpeechActivities({ db, storage, tts, prices = shippedCatal
      * and an activity task, and on Temporal Cloud two billed actions). Each step is safe to repeat on a retry.
      */
     async synthesizeSpeech(input: { jobId: string; finish?: boolean }): Promise<SpokenJob> {
-      if (input.finish) await storeJobScript(deps, input.jobId);
-      const spoken = await withStage(Stage.synthesis, () => speakJob(deps, input.jobId));
-      if (input.finish) await completeJobRow(deps, input.jobId);
+      if (!input.finish) return withStage(Stage.synthesis, () => speakJob(deps, input.jobId));
+      // The job's rows are read once for storing the script and speaking it.
+      const rows = await withStage(Stage.storage, () => readJobRows(db, input.jobId));
+      await storeJobScript(deps, input.jobId, rows);
+      const spoken = await withStage(Stage.synthesis, () => speakJob(deps, input.jobId, rows));
+      await completeJobRow(deps, input.jobId);
       return spoken;
     },
 

@@ -15,8 +15,8 @@ BENCH_LANGUAGES.push('nl-NL', 'pl-PL', 'sv-SE', 'tr-TR', 'id-ID', 'vi-VN', 'cmn-
 
 /**
  * What a benchmark batch asks of the audio: `mp3`, the product's default (MP3 at the agent's -16 LUFS, each
- * narration measured, normalised and encoded); `wav`, its cheapest settings (LINEAR16 with loudness off: the PCM
- * written as it came), which leaves the orchestration's own cost.
+ * narration measured, normalised and encoded); `wav`, its cheapest settings (LINEAR16 with loudness off: each
+ * narration still measured, its PCM written as it came), which leaves the orchestration and that measuring.
  */
 export const BENCH_AUDIO = ['mp3', 'wav'] as const;
 export type BenchAudio = (typeof BENCH_AUDIO)[number];

@@ -3,7 +3,7 @@
 // ratio comes from the same run and the same server.
 // Options: --titles 200 --languages 10 (2,000 jobs) --window 200 --modes memory,persisted --audio mp3,wav
 // --out bench-results. `--audio`: the product's default audio (mp3: loudness and MP3 per narration), its cheapest
-// (wav: LINEAR16, loudness off), or each in turn; the raw baseline is run beside each.
+// (wav: LINEAR16, loudness off, each narration still measured), or each in turn; the raw baseline is run beside each.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,22 +18,22 @@ import { machine, parseOptions, writeReport } from './report';
 import type { rawBatch } from './raw-workflows';
 
 
+/** A comma-separated list of `allowed` values, each named in the error when it is not one of them. */
+function listOf<T extends string>(allowed: readonly T[], what: string) {
+  return z.string().transform((s, ctx) => {
+    const list = s.split(',').map((m) => m.trim());
+    const bad = list.filter((m) => !(allowed as readonly string[]).includes(m));
+    if (bad.length > 0 || list.length === 0) ctx.addIssue({ code: 'custom', message: `unknown ${what} ${bad.join(', ')}; use ${allowed.join(', ')} or both` });
+    return list as T[];
+  });
+}
+
 const Args = z.object({
   titles: z.coerce.number().int().min(1).max(10_000),
   languages: z.coerce.number().int().min(1).max(BENCH_LANGUAGES.length),
   window: z.coerce.number().int().min(1).max(1000),
-  modes: z.string().transform((s, ctx) => {
-    const modes = s.split(',').map((m) => m.trim());
-    const bad = modes.filter((m) => m !== 'memory' && m !== 'persisted');
-    if (bad.length > 0 || modes.length === 0) ctx.addIssue({ code: 'custom', message: `unknown mode ${bad.join(', ')}; use memory, persisted or both` });
-    return modes as Array<'memory' | 'persisted'>;
-  }),
-  audio: z.string().transform((s, ctx) => {
-    const audio = s.split(',').map((m) => m.trim());
-    const bad = audio.filter((m) => !(BENCH_AUDIO as readonly string[]).includes(m));
-    if (bad.length > 0 || audio.length === 0) ctx.addIssue({ code: 'custom', message: `unknown audio ${bad.join(', ')}; use ${BENCH_AUDIO.join(', ')} or both` });
-    return audio as BenchAudio[];
-  }),
+  modes: listOf(['memory', 'persisted'] as const, 'mode'),
+  audio: listOf(BENCH_AUDIO, 'audio'),
   out: z.string().min(1),
 });
 
