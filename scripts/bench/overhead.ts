@@ -2,7 +2,8 @@
 // of the same shape (raw-workflows.ts) on the same dev server, in memory and persisted; every figure of a
 // ratio comes from the same run and the same server.
 // Options: --titles 200 --languages 10 (2,000 jobs) --window 200 --modes memory,persisted --audio mp3,wav
-// --out bench-results. `--audio`: the product's default audio (mp3: loudness and MP3 per narration), its cheapest
+// --out bench-results. Each run also reports the CPU a job cost each process of the stack (this one, the dev server,
+// PostgreSQL), as Linux counts it. `--audio`: the product's default audio (mp3: loudness and MP3 per narration), its cheapest
 // (wav: LINEAR16, loudness off, each narration still measured), or each in turn; the raw baseline is run beside each.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import { loadConfig } from '../../domain/config';
 import { freePort } from '../../stack/processes';
 import { startStack, type Stack } from '../../stack/stack';
 import { BENCH_AUDIO, BENCH_LANGUAGES, startBenchBatch, type BenchAudio } from './batch';
+import { cpuBetween, snapshotTreeCpu, type ProcessGroup } from './process-cpu';
 import { machine, parseOptions, writeReport } from './report';
 import type { rawBatch } from './raw-workflows';
 
@@ -37,13 +39,26 @@ const Args = z.object({
   out: z.string().min(1),
 });
 
+/** CPU ms a job cost each process of the stack (this one, the dev server, PostgreSQL, S3), and all together; absent without /proc. */
+type CpuByProcess = Record<ProcessGroup | 'total', number>;
+
 interface ModeResult {
   mode: 'memory' | 'persisted';
   audio: BenchAudio;
   jobs: number;
-  bolt: { seconds: number; jobsPerSecond: number; completed: number; failed: number; cpuMsPerJob: number };
-  raw: { seconds: number; jobsPerSecond: number; completed: number; cpuMsPerJob: number };
+  bolt: { seconds: number; jobsPerSecond: number; completed: number; failed: number; cpuMsPerJob: number; cpuByProcess?: CpuByProcess };
+  raw: { seconds: number; jobsPerSecond: number; completed: number; cpuMsPerJob: number; cpuByProcess?: CpuByProcess };
   ratio: number;
+}
+
+/** Measures `run`'s CPU in every process of the tree, per job. */
+async function withTreeCpu<T extends object>(jobs: number, run: () => Promise<T>): Promise<T & { cpuByProcess?: CpuByProcess }> {
+  const before = snapshotTreeCpu();
+  const result: T = await run();
+  const after = snapshotTreeCpu();
+  if (!before || !after) return result;
+  const spent = cpuBetween(before, after);
+  return { ...result, cpuByProcess: Object.fromEntries(Object.entries(spent).map(([k, ms]) => [k, ms / jobs])) as CpuByProcess };
 }
 
 /** CPU time of this process (every thread: workers, audio pool, in-process simulators) since `from`, in ms. */
@@ -102,9 +117,9 @@ async function overhead(args: z.infer<typeof Args>): Promise<ModeResult[]> {
       const jobs = args.titles * args.languages;
       for (const audio of args.audio) {
         console.log(`[${mode}] Bolt batch: ${args.titles} titles × ${args.languages} languages = ${jobs} jobs, window ${args.window}, audio ${audio}`);
-        const bolt = await boltRun(stack, args.titles, args.languages, args.window, audio);
+        const bolt = await withTreeCpu(jobs, () => boltRun(stack, args.titles, args.languages, args.window, audio));
         console.log(`[${mode}] raw-engine baseline: ${jobs} children × 6 no-op activities, window ${args.window}`);
-        const raw = await rawRun(stack, jobs, args.window);
+        const raw = await withTreeCpu(jobs, () => rawRun(stack, jobs, args.window));
         const ratio = bolt.jobsPerSecond / raw.jobsPerSecond;
         results.push({ mode, audio, jobs, bolt, raw, ratio });
         console.log(`[${mode}, ${audio}] Bolt ${bolt.jobsPerSecond.toFixed(2)} jobs/s (${bolt.seconds.toFixed(1)} s, ${bolt.cpuMsPerJob.toFixed(0)} ms CPU/job), raw ${raw.jobsPerSecond.toFixed(2)} jobs/s (${raw.seconds.toFixed(1)} s, ${raw.cpuMsPerJob.toFixed(0)} ms CPU/job), ratio ${ratio.toFixed(2)}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
@@ -137,6 +152,23 @@ export async function run(argv: string[]): Promise<void> {
   console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     console.log(`| ${r.mode} | ${r.audio} | ${r.jobs} | ${r.bolt.seconds.toFixed(1)} | ${r.bolt.jobsPerSecond.toFixed(2)} | ${r.raw.seconds.toFixed(1)} | ${r.raw.jobsPerSecond.toFixed(2)} | ${r.ratio.toFixed(2)} |`);
+  }
+  if (results.some((r) => r.bolt.cpuByProcess && r.raw.cpuByProcess)) {
+    // Where every core is busy, jobs/s × total CPU per job ≈ the cores: the rate is bound by all processes' CPU.
+    console.log('');
+    console.log('CPU ms per job, by process (this one holds the workers, the audio threads and the simulators):');
+    // The S3 server's column only when one ran (without S3_ENDPOINT the stack stores files locally).
+    const s3 = results.some((r) => (r.bolt.cpuByProcess?.s3 ?? 0) > 0);
+    console.log(`| mode | audio | run | this process | Temporal server | PostgreSQL |${s3 ? ' S3 |' : ''} other | total | cores busy |`);
+    console.log(`|---|---|---|---:|---:|---:|${s3 ? '---:|' : ''}---:|---:|---:|`);
+    for (const r of results) {
+      for (const [name, run] of [['Bolt', r.bolt], ['raw', r.raw]] as const) {
+        const c = run.cpuByProcess;
+        if (!c) continue;
+        const ms = (v: number) => v.toFixed(1);
+        console.log(`| ${r.mode} | ${r.audio} | ${name} | ${ms(c.bench)} | ${ms(c.temporal)} | ${ms(c.postgres)} |${s3 ? ` ${ms(c.s3)} |` : ''} ${ms(c.other)} | ${ms(c.total)} | ${((run.jobsPerSecond * c.total) / 1000).toFixed(2)} |`);
+      }
+    }
   }
   writeReport(args.out, 'overhead', { machine: machine(), options: args, results });
   const failed = results.filter((r) => r.bolt.completed !== r.jobs || r.raw.completed !== r.jobs);

@@ -11,8 +11,8 @@ interface Result {
   mode: string;
   audio: string;
   jobs: number;
-  bolt: { completed: number; failed: number; jobsPerSecond: number; seconds: number };
-  raw: { completed: number; jobsPerSecond: number; seconds: number };
+  bolt: { completed: number; failed: number; jobsPerSecond: number; seconds: number; cpuByProcess: Record<string, number> };
+  raw: { completed: number; jobsPerSecond: number; seconds: number; cpuByProcess: Record<string, number> };
   ratio: number;
 }
 
@@ -37,7 +37,15 @@ describe('benchmark smoke check', function () {
         assert.deepEqual([r.bolt.completed, r.bolt.failed, r.raw.completed], [6, 0, 6], JSON.stringify(r));
         assert.ok(r.bolt.seconds > 0 && r.raw.seconds > 0);
         assert.ok(Math.abs(r.ratio - r.bolt.jobsPerSecond / r.raw.jobsPerSecond) < 1e-9);
+        // CPU by process (Linux's /proc): the dev server worked in both runs, PostgreSQL in Bolt's, and the total is their sum.
+        for (const c of [r.bolt.cpuByProcess, r.raw.cpuByProcess]) {
+          assert.ok(c.temporal! > 0 && c.bench! > 0, JSON.stringify(c));
+          assert.ok(Math.abs(c.total! - (c.bench! + c.temporal! + c.postgres! + c.s3! + c.other!)) < 1e-6, JSON.stringify(c));
+        }
+        assert.ok(r.bolt.cpuByProcess.postgres! > 0, JSON.stringify(r.bolt.cpuByProcess));
       }
+      assert.match(run.stdout, /\| mode \| audio \| run \| this process \| Temporal server \| PostgreSQL \|/);
+      assert.match(run.stdout, /\| memory \| wav \| raw \| [\d.]+ \| [\d.]+ \|/);
       // A scenario the script does not know is refused with a message and exit code 2, and so is an audio it does not know.
       const bad = await bench(['nope']);
       assert.equal(bad.status, 2);
