@@ -54,14 +54,19 @@ function tone(text: string, rate: number): Pcm {
   const samples = new Int16Array(total);
   const words = text.split(/\s+/u).filter(Boolean);
   const per = Math.max(1, Math.floor(total / Math.max(1, words.length)));
+  const voiced = Math.floor(per * 0.8);
+  // Every note has the same length and one of 60 pitches: each pitch is computed once and copied.
+  const notes = new Map<number, Int16Array>();
   for (let w = 0; w * per < total; w++) {
     const word = words[w % Math.max(1, words.length)] ?? 'a';
     const freq = 140 + ((word.codePointAt(0) ?? 97) % 60) * 3;
-    const voiced = Math.floor(per * 0.8);
-    for (let i = 0; i < voiced && w * per + i < total; i++) {
-      const env = Math.sin((Math.PI * i) / voiced);
-      samples[w * per + i] = Math.round(9000 * env * Math.sin((2 * Math.PI * freq * i) / SIM_SAMPLE_RATE));
+    let note = notes.get(freq);
+    if (!note) {
+      note = new Int16Array(voiced);
+      for (let i = 0; i < voiced; i++) note[i] = Math.round(9000 * Math.sin((Math.PI * i) / voiced) * Math.sin((2 * Math.PI * freq * i) / SIM_SAMPLE_RATE));
+      notes.set(freq, note);
     }
+    samples.set(note.subarray(0, Math.min(voiced, total - w * per)), w * per);
   }
   return { sampleRate: SIM_SAMPLE_RATE, samples };
 }

@@ -1,6 +1,9 @@
 // WAV (RIFF, LINEAR16) framing: how Google returns each chunk and how a finished LINEAR16 narration is written.
 import type { Pcm } from './pcm';
 
+/** Whether this machine stores 16-bit integers little-endian, as WAV does: then samples are copied as bytes, not one by one. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Wraps mono 16-bit PCM in a RIFF/WAVE header, as Google returns LINEAR16. */
 export function encodeWav({ sampleRate, samples }: Pcm): Buffer {
   const dataBytes = samples.length * 2;
@@ -18,7 +21,8 @@ export function encodeWav({ sampleRate, samples }: Pcm): Buffer {
   buf.writeUInt16LE(16, 34);
   buf.write('data', 36, 'ascii');
   buf.writeUInt32LE(dataBytes, 40);
-  for (let i = 0; i < samples.length; i++) buf.writeInt16LE(samples[i]!, 44 + i * 2);
+  if (LITTLE_ENDIAN) new Uint8Array(buf.buffer, buf.byteOffset + 44, dataBytes).set(new Uint8Array(samples.buffer, samples.byteOffset, dataBytes));
+  else for (let i = 0; i < samples.length; i++) buf.writeInt16LE(samples[i]!, 44 + i * 2);
   return buf;
 }
 
@@ -47,6 +51,10 @@ export function decodeWav(buf: Buffer): Pcm {
       if (size === 0 || size === 0xffffffff || body + size > buf.length) size = buf.length - body;
       const frames = Math.floor(size / (2 * channels));
       const samples = new Int16Array(frames);
+      if (channels === 1 && LITTLE_ENDIAN) {
+        new Uint8Array(samples.buffer).set(buf.subarray(body, body + frames * 2));
+        return { sampleRate, samples };
+      }
       for (let i = 0; i < frames; i++) {
         let acc = 0;
         for (let c = 0; c < channels; c++) acc += buf.readInt16LE(body + (i * channels + c) * 2);

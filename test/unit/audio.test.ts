@@ -31,6 +31,21 @@ function snrDb(original: Int16Array, decoded: Int16Array, step = 1): number {
 describe('audio', function () {
   this.timeout(30_000);
 
+  it('writes and reads WAV samples as little-endian bytes, whatever the offsets of the arrays in their memory', () => {
+    const all = new Int16Array([0, -32768, 32767, -1, 1, 258, -259, 12345, -23456, 7]);
+    const samples = all.subarray(1); // a view that starts 2 bytes into its buffer
+    const wav = encodeWav({ sampleRate: 16000, samples });
+    assert.equal(wav.length, 44 + samples.length * 2);
+    for (let i = 0; i < samples.length; i++) assert.equal(wav.readInt16LE(44 + i * 2), samples[i], `sample ${i}`);
+    assert.equal(wav.readUInt32LE(40), samples.length * 2);
+    // Read back from a copy that starts at an odd byte of its memory.
+    const odd = Buffer.alloc(wav.length + 1);
+    wav.copy(odd, 1);
+    const back = decodeWav(odd.subarray(1));
+    assert.equal(back.sampleRate, 16000);
+    assert.deepEqual([...back.samples], [...samples]);
+  });
+
   it('writes WAV that ffmpeg reads as the same PCM', async () => {
     const pcm = sine(0.5);
     const probed = await probeAudio(encodeWav(pcm), { keepSamples: true });
