@@ -5,7 +5,7 @@ import { pageJobs, transitionJob, updateJob } from '../db/jobs';
 import type { JobStatus } from '../db/schema';
 import { findScript } from '../db/scripts';
 import { Stage } from '../domain/errors';
-import { mustGetBatch, mustGetJob, type ActivityDeps } from './deps';
+import { mustGetBatch, mustGetBatchSettings, mustGetJob, type ActivityDeps } from './deps';
 import { withStage } from './failures';
 import { jobPrefix } from './outputs';
 
@@ -19,14 +19,14 @@ export async function startJobRow({ db }: Pick<ActivityDeps, 'db'>, jobId: strin
 /** A job's row, its batch's and its script (undefined until written): what storing and speaking it read. */
 export interface JobRows {
   job: Awaited<ReturnType<typeof mustGetJob>>;
-  batch: Awaited<ReturnType<typeof mustGetBatch>>;
+  batch: Awaited<ReturnType<typeof mustGetBatchSettings>>;
   script: Awaited<ReturnType<typeof findScript>>;
 }
 
 /** Reads a job's {@link JobRows}. */
 export async function readJobRows(db: ActivityDeps['db'], jobId: string): Promise<JobRows> {
   const job = await mustGetJob(db, jobId);
-  const batch = await mustGetBatch(db, job.batch_id);
+  const batch = await mustGetBatchSettings(db, job.batch_id);
   const script = await findScript(db, { batchId: job.batch_id, titleIndex: job.title_index, variation: job.variation, language: job.language });
   return { job, batch, script };
 }

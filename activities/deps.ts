@@ -8,7 +8,7 @@ import type { KeyedProvider, KeyProbeResult } from '../adapters/keyed-provider';
 import type { BoltMetrics } from '../adapters/metrics';
 import type { ObjectStorage } from '../adapters/storage';
 import type { PriceTable } from '../domain/catalog';
-import { getBatch } from '../db/batches';
+import { getBatch, getBatchSettings } from '../db/batches';
 import { getJob } from '../db/jobs';
 import type { Database, Job } from '../db/schema';
 
@@ -44,8 +44,16 @@ export async function mustGetJob(db: Kysely<Database>, jobId: string): Promise<J
   return job;
 }
 
+/** The batch with its counters made whole (its shards added up); a job's activities need only {@link mustGetBatchSettings}. */
 export async function mustGetBatch(db: Kysely<Database>, batchId: string) {
   const batch = await getBatch(db, batchId);
+  if (!batch) throw new Error(`batch ${batchId} does not exist`);
+  return batch;
+}
+
+/** The batch's settings, without its counters (one query fewer than {@link mustGetBatch}). */
+export async function mustGetBatchSettings(db: Kysely<Database>, batchId: string) {
+  const batch = await getBatchSettings(db, batchId);
   if (!batch) throw new Error(`batch ${batchId} does not exist`);
   return batch;
 }

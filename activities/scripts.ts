@@ -4,7 +4,7 @@ import { contentKey, findScript, type ScriptIdentity } from '../db/scripts';
 import { shippedCatalog, type PriceTable } from '../domain/catalog';
 import { Stage } from '../domain/errors';
 import { adaptationPrompt, masterPrompt, type AgentSnapshot, type PromptPair } from '../domain/prompts';
-import { mustGetBatch, mustGetJob, probeKey, type ActivityDeps } from './deps';
+import { mustGetBatchSettings, mustGetJob, probeKey, type ActivityDeps } from './deps';
 import { withStage } from './failures';
 import { onceForScript } from './paid-once';
 import { writeCheckedScript } from './script-check';
@@ -50,7 +50,7 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
     async writeMasterScript(input: { jobId: string }): Promise<{ produced: boolean; cached: boolean }> {
       return withStage(Stage.master, async () => {
         const job = await mustGetJob(db, input.jobId);
-        const batch = await mustGetBatch(db, job.batch_id);
+        const batch = await mustGetBatchSettings(db, job.batch_id);
         const identity = { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language };
         const { agent } = batch.options;
         const { premisePrompt, structurePrompt, tone, targetMinutes } = agent;
@@ -64,7 +64,7 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
     async adaptScript(input: { jobId: string }): Promise<{ produced: boolean; cached: boolean }> {
       return withStage(Stage.adaptation, async () => {
         const job = await mustGetJob(db, input.jobId);
-        const batch = await mustGetBatch(db, job.batch_id);
+        const batch = await mustGetBatchSettings(db, job.batch_id);
         const master = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language });
         if (!master) throw new Error(`master script missing for job ${job.id}`);
         const identity = { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: job.language };
