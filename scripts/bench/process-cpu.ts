@@ -27,7 +27,9 @@ function parseStat(text: string): { comm: string; ppid: number; ms: number } | u
   if (open < 0 || close < open) return undefined;
   const fields = text.slice(close + 2).split(' '); // fields[0] is the state (field 3)
   const ppid = Number(fields[1]);
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  // utime, stime, cutime, cstime (fields 14 to 17): its own CPU and that of the children it has reaped, such as
+  // PostgreSQL's backends, which come and go with the pool's connections.
+  const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   if (!Number.isFinite(ppid) || !Number.isFinite(ticks)) return undefined;
   return { comm: text.slice(open + 1, close), ppid, ms: (ticks * 1000) / TICKS_PER_SECOND };
 }
@@ -66,14 +68,17 @@ export function snapshotTreeCpu(): CpuSnapshot | undefined {
 
 /**
  * CPU ms each group spent between two snapshots, with their total. A process started in between counts from
- * zero; one that ended in between is missed (PostgreSQL's backends live as long as the pool's connections).
+ * zero. One that ended in between has all its CPU in its parent's reaped-children time by then, so what it had
+ * spent before the first snapshot is taken off again (in its own group, which is its parent's for PostgreSQL's
+ * backends); a process that its parent never reaps in the tree is missed.
  */
 export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): Record<ProcessGroup | 'total', number> {
   const out = { bench: 0, temporal: 0, postgres: 0, s3: 0, other: 0, total: 0 };
-  for (const [pid, a] of after) {
-    const d = Math.max(0, a.ms - (before.get(pid)?.ms ?? 0));
-    out[a.group] += d;
-    out.total += d;
-  }
+  const add = (group: ProcessGroup, ms: number) => {
+    out[group] += ms;
+    out.total += ms;
+  };
+  for (const [pid, a] of after) add(a.group, a.ms - (before.get(pid)?.ms ?? 0));
+  for (const [pid, b] of before) if (!after.has(pid)) add(b.group, -b.ms);
   return out;
 }
