@@ -30,17 +30,29 @@ export function nextMinute(now: Date): Date {
   return new Date(minuteWindow(now).getTime() + MINUTE_MS);
 }
 
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than formatting with it, and every lease reads the quota day. */
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+function zoneFormat(timeZone: string): Intl.DateTimeFormat {
+  let fmt = zoneFormats.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    zoneFormats.set(timeZone, fmt);
+  }
+  return fmt;
+}
+
 function zonedParts(at: Date, timeZone: string): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
-  const fmt = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
+  const fmt = zoneFormat(timeZone);
   const parts = Object.fromEntries(fmt.formatToParts(at).map((p) => [p.type, p.value]));
   return {
     year: Number(parts.year),
