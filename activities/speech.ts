@@ -1,7 +1,7 @@
 // TTS activities (the TTS task queue): a job's narration with its subtitles, a voice's preview, a TTS key's test.
 import { heartbeat } from '@temporalio/activity';
 import { countTtsRequests, synthesizeNarration, type NarrationRequest } from '../adapters/tts';
-import { recordTtsSpend, updateJob } from '../db/jobs';
+import { recordNarrationStored, updateJob } from '../db/jobs';
 import { contentKey, countCacheHit, findScript } from '../db/scripts';
 import { FAMILY_CAPABILITIES, familyOf, shippedCatalog, type PriceTable } from '../domain/catalog';
 import { Stage } from '../domain/errors';
@@ -82,8 +82,7 @@ async function speakJob(deps: SpeechDeps, jobId: string, rows?: JobRows): Promis
   await storeWhenPostgresIsBack(async () => {
     if (cached) await countCacheHit(db, batch.id);
     // Chunks this job bought are already in its figures; a job that bought none shows zero.
-    await recordTtsSpend(db, { jobId: job.id, batchId: batch.id, characters: 0, usd: 0 });
-    await updateJob(db, job.id, { audio_key: key, audio_bytes: narration.bytes, audio_duration_ms: narration.durationMs });
+    await recordNarrationStored(db, job.id, { audio_key: key, audio_bytes: narration.bytes, audio_duration_ms: narration.durationMs });
   });
   return { audioKey: key, durationMs: narration.durationMs, bytes: narration.bytes, subtitleKeys };
 }

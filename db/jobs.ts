@@ -157,6 +157,19 @@ export async function recordTtsSpend(
 }
 
 /**
+ * Stores where the job's narration is and, for a job that bought no chunk of it (a stored narration, found), its
+ * figures as zero: one statement. The chunks a job bought are already in its figures (and the batch's spend), and
+ * a retry changes nothing, so no spend is added here (what {@link recordTtsSpend} would do with zero).
+ */
+export async function recordNarrationStored(db: Kysely<Database>, jobId: string, audio: { audio_key: string; audio_bytes: number; audio_duration_ms: number }): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ ...audio, tts_characters: sql<number>`coalesce(tts_characters, 0)`, tts_cost_usd: sql<number>`coalesce(tts_cost_usd, 0)`, updated_at: new Date() })
+    .where('id', '=', jobId)
+    .execute();
+}
+
+/**
  * Cancels a batch whose workflow never started: its queued jobs (rows, or the counter alone when the
  * rows were deferred and never written) become cancelled, and the batch too.
  */

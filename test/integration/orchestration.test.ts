@@ -366,6 +366,10 @@ describe('orchestration', function () {
     const s2 = await scripts(second.batchId);
     assert.deepEqual(s2.map((s) => s.blocks), s1.map((s) => s.blocks), 'the same scripts');
     assert.ok(s2.every((s) => s.input_tokens === 0), 'nothing paid is recorded on the cached copies');
+    // A job whose narration was found bought no chunk: its figures are zero, not unknown, and the first batch's are not.
+    const figures = async (batchId: string) => await stack.db.selectFrom('jobs').select(['tts_characters', 'tts_cost_usd']).where('batch_id', '=', batchId).execute();
+    assert.ok((await figures(second.batchId)).every((j) => j.tts_characters === 0 && Number(j.tts_cost_usd) === 0), JSON.stringify(await figures(second.batchId)));
+    assert.ok((await figures(first.batchId)).every((j) => j.tts_characters! > 0 && Number(j.tts_cost_usd) > 0), JSON.stringify(await figures(first.batchId)));
     const audio = async (batchId: string) =>
       (await stack.db.selectFrom('jobs').select(['audio_key', 'audio_bytes', 'audio_duration_ms']).where('batch_id', '=', batchId).orderBy('seq').execute());
     const a1 = await audio(first.batchId);
