@@ -54,6 +54,9 @@ const identityColumns = (id: ScriptIdentity) => ({ batch_id: id.batchId, title_i
  * no paid call, zero tokens on this batch's row, one more cache hit. Undefined when the cache has none.
  */
 export async function takeFromScriptCache(db: Kysely<Database>, lease: Lease, id: ScriptIdentity, cacheKey: string): Promise<Script | undefined> {
+  // Most calls find nothing: one read says so, without the fenced transaction (whose lock and update found nothing
+  // either). An entry stored after this read is missed, as it would be after the transaction.
+  if (!(await db.selectFrom('script_cache').select('key').where('key', '=', cacheKey).executeTakeFirst())) return undefined;
   return db.transaction().execute(async (trx) => {
     await assertLease(trx, lease);
     const hit = await trx.updateTable('script_cache').set({ hits: sql<number>`hits + 1` }).where('key', '=', cacheKey).returningAll().executeTakeFirst();
