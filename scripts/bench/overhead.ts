@@ -165,7 +165,7 @@ export async function run(argv: string[]): Promise<void> {
         const c = run.cpuByProcess;
         if (!c) continue;
         const ms = (v: number) => v.toFixed(1);
-        console.log(`| ${r.mode} | ${r.audio} | ${name} | ${ms(c.bench)} | ${ms(c.temporal)} | ${ms(c.postgres)} | ${ms(c.other + c.s3)} | ${ms(c.total)} | ${((run.jobsPerSecond * c.total) / 1000).toFixed(2)} |`);
+        console.log(`| ${r.mode} | ${r.audio} | ${name} | ${ms(c.bench)} | ${ms(c.temporal)} | ${ms(c.postgres)} | ${ms(c.other)} | ${ms(c.total)} | ${((run.jobsPerSecond * c.total) / 1000).toFixed(2)} |`);
       }
     }
   }

@@ -1,10 +1,9 @@
 // CPU time of this process and of every process it started (the Temporal dev server, the embedded PostgreSQL and
-// its backends, the S3 server), read from Linux's /proc. A run that keeps every core busy is bound by the CPU
+// its backends, anything else), read from Linux's /proc. A run that keeps every core busy is bound by the CPU
 // that all of them spend on a job, not by this process's alone: the overhead scenario reports it by process.
 import fs from 'node:fs';
 
-export const PROCESS_GROUPS = ['bench', 'temporal', 'postgres', 's3', 'other'] as const;
-export type ProcessGroup = (typeof PROCESS_GROUPS)[number];
+export type ProcessGroup = 'bench' | 'temporal' | 'postgres' | 'other';
 
 /** Cumulative CPU time (user + system, ms) of each process of the tree, by pid, with its group. */
 export type CpuSnapshot = Map<number, { group: ProcessGroup; ms: number }>;
@@ -16,7 +15,6 @@ function groupOf(pid: number, comm: string): ProcessGroup {
   if (pid === process.pid) return 'bench';
   if (comm === 'temporal') return 'temporal';
   if (comm === 'postgres') return 'postgres';
-  if (comm === 'versitygw') return 's3';
   return 'other';
 }
 
@@ -73,7 +71,7 @@ export function snapshotTreeCpu(): CpuSnapshot | undefined {
  * backends); a process that its parent never reaps in the tree is missed.
  */
 export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): Record<ProcessGroup | 'total', number> {
-  const out = { bench: 0, temporal: 0, postgres: 0, s3: 0, other: 0, total: 0 };
+  const out = { bench: 0, temporal: 0, postgres: 0, other: 0, total: 0 };
   const add = (group: ProcessGroup, ms: number) => {
     out[group] += ms;
     out.total += ms;
