@@ -20,8 +20,8 @@ export class CallCounters {
   private static empty(): CounterSnapshot {
     return { total: 0, byEndpoint: {}, byKind: {}, byKey: {}, errors: {}, answered: {}, billedCharacters: 0 };
   }
-  /** Counts one request that reached the API (successful or not). */
-  record(endpoint: string, key: string | undefined, kind?: string): void {
+  /** Counts one request that reached the API (successful or not), which arrived at `arrived`. */
+  record(endpoint: string, key: string | undefined, kind?: string, arrived = Date.now()): void {
     this.state.total++;
     this.state.byEndpoint[endpoint] = (this.state.byEndpoint[endpoint] ?? 0) + 1;
     if (kind) this.state.byKind[kind] = (this.state.byKind[kind] ?? 0) + 1;
@@ -29,7 +29,7 @@ export class CallCounters {
     this.state.byKey[k] = (this.state.byKey[k] ?? 0) + 1;
     let t = this.times.get(k);
     if (!t) this.times.set(k, (t = []));
-    t.push(Date.now());
+    t.push(arrived);
   }
   /** Arrival times (ms since the epoch) of the requests made with a key, by its `…last4` label. */
   callTimes(label: string): number[] {

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CallCounters } from './counters';
 import { RecentLog } from './recent';
-import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
+import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, arrivalOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
 import { REJECTION_LINE, wordsToTarget } from '../domain/script-check';
 import { declarationBlocks, scriptFaultOf, withArtefacts, wrongLanguageFor } from './narration-text';
 import { fillerBlocks } from './text';
@@ -129,14 +129,15 @@ export class GeminiSimulator {
   /** Answers a generateContent request; returns the kind of prompt it answered. */
   private async generate(req: IncomingMessage, res: ServerResponse, url: URL, model: string): Promise<string> {
     const key = apiKeyOf(req, url);
+    const arrived = arrivalOf(req);
     const body = (await readJson(req)) as GenerateBody;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'Invalid JSON payload received. Expected an object.');
     const prompt = Array.isArray(body.contents) ? textOf(body.contents as Content[]) : '';
     const kind = kindOf(prompt);
-    this.counters.record('generateContent', key, kind);
+    this.counters.record('generateContent', key, kind, arrived);
     if (kind !== 'other') this.scriptRequests.push({ kind, title: field(prompt, 'TITLE') });
     const opts = this.options;
-    admit(key, opts, this.quotas, QUOTA_NAMES(model));
+    admit(key, opts, this.quotas, QUOTA_NAMES(model), arrived);
     validate(body);
     if (!/^gemini-[\w.-]+$/.test(model)) throw new HttpError(404, `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`);
     await simulateLatency(opts);

@@ -55,6 +55,19 @@ export function sendGoogleError(res: ServerResponse, err: HttpError): void {
 }
 
 /** The API key of a request: the `x-goog-api-key` header or the `key` query parameter. */
+/** The header in which the simulators' front door (front-door.ts) says when a request reached it, in ms since the epoch. */
+export const ARRIVAL_HEADER = 'x-bolt-sim-arrived';
+
+/**
+ * When a request reached the simulators, as a provider counts it: the front door's note (never later than now),
+ * else now, for a request that came to the simulators' own server directly.
+ */
+export function arrivalOf(req: IncomingMessage): number {
+  const now = Date.now();
+  const noted = Number(req.headers[ARRIVAL_HEADER]);
+  return Number.isFinite(noted) && noted > 0 ? Math.min(noted, now) : now;
+}
+
 export function apiKeyOf(req: IncomingMessage, url: URL): string | undefined {
   const header = req.headers['x-goog-api-key'];
   return (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('key') ?? undefined;
@@ -183,6 +196,13 @@ export function quotaError(names: QuotaNames, scope: 'minute' | 'day', per: 'Key
   );
 }
 
+/** Adds `t` to the ascending list `times`, in its place (requests may be handled in another order than they arrived). */
+function insertSorted(times: number[], t: number): void {
+  let i = times.length;
+  while (i > 0 && times[i - 1]! > t) i--;
+  times.splice(i, 0, t);
+}
+
 /** Sliding-window request counts per key and per project; throws the 429 of the first quota a call would break. */
 export class QuotaMeter {
   private readonly minute = new Map<string, number[]>();
@@ -219,7 +239,7 @@ export class QuotaMeter {
     // Only calls that pass every quota count against them.
     for (const [id, limit, scope] of checks) {
       if (limit === undefined) continue;
-      if (scope === 'minute') this.minute.get(id)!.push(now);
+      if (scope === 'minute') insertSorted(this.minute.get(id)!, now);
       else {
         const dayStart = now - (86_400_000 - msToQuotaDayEnd(now));
         const d = this.day.get(id);
@@ -240,7 +260,7 @@ export class QuotaMeter {
 }
 
 /** The checks every call goes through before the API looks at the request: key, quota, injected faults. */
-export function admit(key: string | undefined, options: CommonSimOptions, quotas: QuotaMeter, names: QuotaNames, random: () => number = Math.random): string {
+export function admit(key: string | undefined, options: CommonSimOptions, quotas: QuotaMeter, names: QuotaNames, arrived = Date.now(), random: () => number = Math.random): string {
   if (!key) throw new HttpError(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
   if (options.invalidKeys?.includes(key) || (options.validKeys && !options.validKeys.includes(key))) {
     throw new HttpError(400, 'API key not valid. Please pass a valid API key.', [apiKeyInvalidDetail(names.service)]);
@@ -250,7 +270,7 @@ export function admit(key: string | undefined, options: CommonSimOptions, quotas
       { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SERVICE_DISABLED', domain: 'googleapis.com', metadata: { service: names.service } },
     ]);
   }
-  quotas.check(key, options, names);
+  quotas.check(key, options, names, arrived);
   if (options.timeoutRate && random() < options.timeoutRate) throw new Hang(options.hangMs ?? 300_000);
   if (options.errorRate && random() < options.errorRate) {
     const status = options.errorStatus ?? 503;

@@ -1,6 +1,9 @@
 // One HTTP server hosting both provider simulators, plus a control API for tests (`/_sim/...`).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { FrontDoorData } from './front-door';
 import { GeminiSimulator, type GeminiSimOptions } from './gemini';
 import { HttpError, readJson, sendGoogleError, sendJson } from './http';
 import { TtsSimulator, type TtsSimOptions } from './tts';
@@ -12,7 +15,54 @@ export interface SimulatorServer {
   close(): Promise<void>;
 }
 
-/** Starts the simulators on 127.0.0.1 (port 0 picks a free one). */
+/**
+ * The front door's module beside this one: compiled JavaScript in a build, else the TypeScript source, which the
+ * thread loads through tsx's require hook (development and tests).
+ */
+function frontDoorThread(): { filename: string; execArgv: string[] } {
+  const compiled = __filename.endsWith('.js');
+  const filename = path.join(__dirname, compiled ? 'front-door.js' : 'front-door.ts');
+  return { filename, execArgv: compiled ? process.execArgv : [...process.execArgv, '--require', require.resolve('tsx/cjs')] };
+}
+
+/** Opens the front door (front-door.ts) on its own thread, in front of the simulators' server on `target`. */
+async function openFrontDoorThread(data: FrontDoorData): Promise<{ port: number; close: () => Promise<void> }> {
+  const { filename, execArgv } = frontDoorThread();
+  // Loaded by require, with tsx's hook for the source: so under every runner (tsx's CLI registers an ESM loader that
+  // a thread's entry module would not get).
+  const worker = new Worker(`require(${JSON.stringify(filename)});`, { eval: true, workerData: data, execArgv });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the simulators' front door stopped (exit code ${code})`)));
+    worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(`the simulators' front door did not open: ${m.error}`))));
+  }).catch(async (err: unknown) => {
+    await worker.terminate();
+    throw err;
+  });
+  worker.removeAllListeners();
+  // A front door left open keeps no process alive: its server closes with the simulators.
+  worker.unref();
+  return {
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        const done = setTimeout(resolve, 2000);
+        worker.once('message', () => {
+          clearTimeout(done);
+          resolve();
+        });
+        worker.postMessage('close');
+      });
+      await worker.terminate();
+    },
+  };
+}
+
+/**
+ * Starts the simulators on 127.0.0.1 (port 0 picks a free one). Requests come in through a front door on a thread
+ * of its own, which notes when each arrived: the quotas and call times count from there, as a provider counts,
+ * however busy this process's event loop is.
+ */
 export async function startSimulators(opts: { port?: number; gemini?: GeminiSimOptions; tts?: TtsSimOptions } = {}): Promise<SimulatorServer> {
   const gemini = new GeminiSimulator({ ...opts.gemini });
   const tts = new TtsSimulator({ ...opts.tts });
@@ -72,17 +122,24 @@ export async function startSimulators(opts: { port?: number; gemini?: GeminiSimO
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  const door = await openFrontDoorThread({ port: opts.port ?? 0, target: (server.address() as AddressInfo).port }).catch(async (err: unknown) => {
+    await closeServer();
+    throw err;
+  });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${door.port}`,
     gemini,
     tts,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      await door.close();
+      await closeServer();
+    },
   };
 }

@@ -8,7 +8,7 @@ import { encodeMp3, encodeOggOpus } from '../adapters/audio-codec';
 import { voiceFeatures } from '../domain/voice-features';
 import { CallCounters } from './counters';
 import { checkGeminiTtsRequest, type GeminiTtsSimOptions } from './gemini-tts';
-import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
+import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, arrivalOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
 import { RecentLog } from './recent';
 import { speak, speakSegments, type SpeechEngine } from './speech';
 import { atVoiceLevel, checkCustomPronunciations, phonemesIn, voiceLevelDb, type ReceivedInput } from './tts-quality';
@@ -163,14 +163,15 @@ export class TtsSimulator {
     if (!synth && !isVoices) return false;
     try {
       const key = apiKeyOf(req, url);
-      this.counters.record(synth ? 'synthesize' : 'voices', key);
+      const arrived = arrivalOf(req);
+      this.counters.record(synth ? 'synthesize' : 'voices', key, undefined, arrived);
       if (synth && req.method === 'POST') {
-        admit(key, this.options, this.quotas, QUOTA_NAMES);
+        admit(key, this.options, this.quotas, QUOTA_NAMES, arrived);
         await this.synthesize(req, res, synth[1] === 'v1beta1');
         this.counters.recordAnswer('synthesize');
       } else if (isVoices && req.method === 'GET') {
         // voices.list has its own, much larger quota; only keys and faults apply.
-        admit(key, { ...this.options, quota: undefined, exhaustedKeys: undefined }, this.quotas, QUOTA_NAMES);
+        admit(key, { ...this.options, quota: undefined, exhaustedKeys: undefined }, this.quotas, QUOTA_NAMES, arrived);
         this.listVoices(res, url);
       } else throw new HttpError(404, 'Not found.');
     } catch (err) {
