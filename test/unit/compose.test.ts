@@ -7,10 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
+import { TEMPORAL_DYNAMIC_CONFIG } from '../../stack/temporal';
 
 const ROOT = path.join(__dirname, '..', '..');
 
 interface Service {
+  volumes?: Array<string | { type?: string; source?: string; target?: string }>;
   ports?: Array<string | { host_ip?: string; published?: string | number; target?: number }>;
   environment?: Record<string, string | null>;
   container_name?: string;
@@ -63,5 +65,19 @@ describe('docker-compose.yml', () => {
     assert.equal(s.worker!.ports, undefined);
     for (const name of ['postgres', 'temporal', 'api', 'worker']) assert.ok(s[name]!.healthcheck || name === 'api', `${name} has a health check`);
     assert.ok(compose.volumes && 'pgdata' in compose.volumes && 's3data' in compose.volumes, 'named volumes');
+  });
+
+  it('runs Temporal with the development server’s dynamic config: the priority matcher, one partition per queue', () => {
+    const temporal = s.temporal!;
+    const file = temporal.environment?.DYNAMIC_CONFIG_FILE_PATH;
+    assert.ok(file, 'DYNAMIC_CONFIG_FILE_PATH is set');
+    const target = path.posix.join('/etc/temporal', file);
+    const mount = (temporal.volumes ?? [])
+      .map((v) => (typeof v === 'string' ? { source: v.split(':')[0], target: v.split(':')[1] } : v))
+      .find((v) => v.target === target);
+    assert.ok(mount?.source, `a file is mounted at ${target}`);
+    const values = load(fs.readFileSync(path.resolve(ROOT, mount.source), 'utf8')) as Record<string, Array<{ value: unknown }>>;
+    const flat = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v[0]?.value]));
+    assert.deepEqual(flat, { ...TEMPORAL_DYNAMIC_CONFIG });
   });
 });
