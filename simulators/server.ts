@@ -15,6 +15,17 @@ export interface SimulatorServer {
   close(): Promise<void>;
 }
 
+export interface SimulatorsOptions {
+  port?: number;
+  gemini?: GeminiSimOptions;
+  tts?: TtsSimOptions;
+  /**
+   * Whether requests come in through the front door (a hop through another thread). Off only where no quota or call
+   * time is read, such as the `overhead` bench, whose zero-latency simulators would otherwise spend its CPU. @default true
+   */
+  frontDoor?: boolean;
+}
+
 /**
  * The front door's module beside this one: compiled JavaScript in a build, else the TypeScript source, which the
  * thread loads through tsx's require hook (development and tests).
@@ -63,7 +74,7 @@ async function openFrontDoorThread(data: FrontDoorData): Promise<{ port: number;
  * of its own, which notes when each arrived: the quotas and call times count from there, as a provider counts,
  * however busy this process's event loop is.
  */
-export async function startSimulators(opts: { port?: number; gemini?: GeminiSimOptions; tts?: TtsSimOptions } = {}): Promise<SimulatorServer> {
+export async function startSimulators(opts: SimulatorsOptions = {}): Promise<SimulatorServer> {
   const gemini = new GeminiSimulator({ ...opts.gemini });
   const tts = new TtsSimulator({ ...opts.tts });
   const initial = { gemini: { ...opts.gemini }, tts: { ...opts.tts } };
@@ -122,14 +133,16 @@ export async function startSimulators(opts: { port?: number; gemini?: GeminiSimO
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.frontDoor === false ? (opts.port ?? 0) : 0, '127.0.0.1', () => resolve());
   });
+  const served = server.address() as AddressInfo;
   const closeServer = () =>
     new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
     });
-  const door = await openFrontDoorThread({ port: opts.port ?? 0, target: (server.address() as AddressInfo).port }).catch(async (err: unknown) => {
+  if (opts.frontDoor === false) return { url: `http://127.0.0.1:${served.port}`, gemini, tts, close: closeServer };
+  const door = await openFrontDoorThread({ port: opts.port ?? 0, target: served.port }).catch(async (err: unknown) => {
     await closeServer();
     throw err;
   });

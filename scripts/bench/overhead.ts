@@ -112,7 +112,7 @@ async function overhead(args: z.infer<typeof Args>): Promise<ModeResult[]> {
       TEMPORAL_UI_PORT: String(await freePort()),
     });
     console.log(`[${mode}] starting a stack (dev server ${mode === 'persisted' ? 'on a SQLite file' : 'in memory'})`);
-    const stack = await startStack({ config, api: false, persistent: mode === 'persisted', log: () => undefined, simulators: { tts: { speech: 'tone' } } });
+    const stack = await startStack({ config, api: false, persistent: mode === 'persisted', log: () => undefined, simulators: { tts: { speech: 'tone' }, frontDoor: false } });
     try {
       const jobs = args.titles * args.languages;
       for (const audio of args.audio) {
