@@ -23,9 +23,12 @@ export async function openFrontDoor({ port, target }: FrontDoorData): Promise<{ 
     const arrived = Date.now();
     const headers = { ...req.headers, [ARRIVAL_HEADER]: String(arrived) };
     const inner = http.request({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers, agent }, (answer) => {
+      answer.on('error', () => res.destroy());
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
+    req.on('error', () => inner.destroy());
+    res.on('error', () => inner.destroy());
     inner.on('error', () => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 502, message: 'Simulator unreachable.', status: 'UNAVAILABLE' } }));
       else res.destroy();

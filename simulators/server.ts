@@ -51,6 +51,8 @@ async function openFrontDoorThread(data: FrontDoorData): Promise<{ port: number;
     throw err;
   });
   worker.removeAllListeners();
+  // A door that fails later refuses connections, which the callers see; it does not take this process down.
+  worker.on('error', () => undefined);
   // A front door left open keeps no process alive: its server closes with the simulators.
   worker.unref();
   return {
