@@ -72,17 +72,12 @@ async function openFrontDoorThread(data: FrontDoorData): Promise<{ port: number;
 }
 
 /**
- * Starts the simulators on 127.0.0.1 (port 0 picks a free one). Requests come in through a front door on a thread
- * of its own, which notes when each arrived: the quotas and call times count from there, as a provider counts,
- * however busy this process's event loop is.
+ * The `/_sim/faults` control route: GET shows the options, POST merges options (a null value removes one), DELETE
+ * restores the start options.
  */
-export async function startSimulators(opts: SimulatorsOptions = {}): Promise<SimulatorServer> {
-  const gemini = new GeminiSimulator({ ...opts.gemini });
-  const tts = new TtsSimulator({ ...opts.tts });
-  const initial = { gemini: { ...opts.gemini }, tts: { ...opts.tts } };
+function faultsApi(gemini: GeminiSimulator, tts: TtsSimulator, initial: { gemini: GeminiSimOptions; tts: TtsSimOptions }) {
   const view = () => ({ gemini: { ...gemini.options, voices: undefined }, tts: { ...tts.options, voices: tts.options.voices ? `${tts.options.voices.length} voices` : undefined } });
-  // Faults on demand: POST merges options (a null value removes one), DELETE restores the start options.
-  const faults = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+  return async (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (req.method === 'GET') return sendJson(res, 200, view());
     if (req.method === 'DELETE') {
       gemini.options = { ...initial.gemini };
@@ -111,6 +106,17 @@ export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Sim
     }
     return sendJson(res, 200, view());
   };
+}
+
+/**
+ * Starts the simulators on 127.0.0.1 (port 0 picks a free one). Requests come in through a front door on a thread
+ * of its own, which notes when each arrived: the quotas and call times count from there, as a provider counts,
+ * however busy this process's event loop is.
+ */
+export async function startSimulators(opts: SimulatorsOptions = {}): Promise<SimulatorServer> {
+  const gemini = new GeminiSimulator({ ...opts.gemini });
+  const tts = new TtsSimulator({ ...opts.tts });
+  const faults = faultsApi(gemini, tts, { gemini: { ...opts.gemini }, tts: { ...opts.tts } });
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     void (async () => {
