@@ -54,7 +54,6 @@ export function sendGoogleError(res: ServerResponse, err: HttpError): void {
   sendJson(res, err.status, { error: { code: err.status, message: err.message, status: err.statusName, details: err.details } });
 }
 
-/** The API key of a request: the `x-goog-api-key` header or the `key` query parameter. */
 /** The header in which the simulators' front door (front-door.ts) says when a request reached it, in ms since the epoch. */
 export const ARRIVAL_HEADER = 'x-bolt-sim-arrived';
 
@@ -68,6 +67,7 @@ export function arrivalOf(req: IncomingMessage): number {
   return Number.isFinite(noted) && noted > 0 ? Math.min(noted, now) : now;
 }
 
+/** The API key of a request: the `x-goog-api-key` header or the `key` query parameter. */
 export function apiKeyOf(req: IncomingMessage, url: URL): string | undefined {
   const header = req.headers['x-goog-api-key'];
   return (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('key') ?? undefined;
