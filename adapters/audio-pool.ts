@@ -3,28 +3,19 @@
 // narration is finished. The threads start on first use and stop after a minute idle; they never keep a
 // process alive.
 import os from 'node:os';
-import path from 'node:path';
 import Piscina, { queueOptionsSymbol, type PiscinaTask, type TaskQueue } from 'piscina';
 import type { Pcm } from '../domain/audio/pcm';
 import type { LoudnessTarget } from '../domain/loudness';
 import type { AudioEncoding } from './audio-codec';
 import type { FinishAudioTask, FinishedAudio } from './audio-thread';
 import { activityPriorityKey, DEFAULT_PRIORITY_KEY, PriorityLines } from './priority';
+import { threadModule } from './thread-module';
 
 let pool: Piscina<FinishAudioTask, FinishedAudio> | undefined;
 
 /** How much lower the audio threads' CPU priority is than the process's (0 to 19). */
 export const AUDIO_THREAD_NICE = 10;
 
-/**
- * The thread's module beside this one: compiled JavaScript in a build (dist/adapters/audio-thread.js), else
- * the TypeScript source, which the thread loads through tsx's require hook (development and tests).
- */
-function threadOptions(): { filename: string; execArgv: string[] } {
-  const compiled = __filename.endsWith('.js');
-  const filename = path.join(__dirname, compiled ? 'audio-thread.js' : 'audio-thread.ts');
-  return { filename, execArgv: compiled ? process.execArgv : [...process.execArgv, '--require', require.resolve('tsx/cjs')] };
-}
 
 /** The queue options a narration's task carries (a symbol-keyed property: never cloned to the thread). */
 interface AudioQueueOptions {
@@ -67,7 +58,7 @@ export class PriorityTaskQueue implements TaskQueue {
 
 function audioPool(): Piscina<FinishAudioTask, FinishedAudio> {
   pool ??= new Piscina<FinishAudioTask, FinishedAudio>({
-    ...threadOptions(),
+    ...threadModule(__filename, 'audio-thread'),
     taskQueue: new PriorityTaskQueue(),
     maxThreads: Math.max(1, os.availableParallelism()),
     minThreads: 0,

@@ -1,8 +1,8 @@
 // One HTTP server hosting both provider simulators, plus a control API for tests (`/_sim/...`).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { threadModule } from '../adapters/thread-module';
 import type { FrontDoorData } from './front-door';
 import { GeminiSimulator, type GeminiSimOptions } from './gemini';
 import { HttpError, readJson, sendGoogleError, sendJson } from './http';
@@ -26,19 +26,9 @@ export interface SimulatorsOptions {
   frontDoor?: boolean;
 }
 
-/**
- * The front door's module beside this one: compiled JavaScript in a build, else the TypeScript source, which the
- * thread loads through tsx's require hook (development and tests).
- */
-function frontDoorThread(): { filename: string; execArgv: string[] } {
-  const compiled = __filename.endsWith('.js');
-  const filename = path.join(__dirname, compiled ? 'front-door.js' : 'front-door.ts');
-  return { filename, execArgv: compiled ? process.execArgv : [...process.execArgv, '--require', require.resolve('tsx/cjs')] };
-}
-
 /** Opens the front door (front-door.ts) on its own thread, in front of the simulators' server on `target`. */
 async function openFrontDoorThread(data: FrontDoorData): Promise<{ port: number; close: () => Promise<void> }> {
-  const { filename, execArgv } = frontDoorThread();
+  const { filename, execArgv } = threadModule(__filename, 'front-door');
   // Loaded by require, with tsx's hook for the source: so under every runner (tsx's CLI registers an ESM loader that
   // a thread's entry module would not get).
   const worker = new Worker(`require(${JSON.stringify(filename)});`, { eval: true, workerData: data, execArgv });
