@@ -358,8 +358,11 @@ describe('key pool on the real stack', function () {
     assert.equal(key.minute_log.length, 1);
     assert.deepEqual(project.minute_log, key.minute_log, 'the project counts it at the same moment');
     const counted = key.minute_log[0]!;
-    // The body left between the hand-over and the simulator's count; the log holds it the bound later.
-    assert.ok(counted >= handed + BODY_SENT_TO_ARRIVAL_MS && counted <= arrived + BODY_SENT_TO_ARRIVAL_MS, `counted ${counted - handed} ms after the hand-over, the simulator ${arrived - handed} ms after`);
+    // The body left between the hand-over and the simulator's count; the log holds it the bound later. The worker
+    // marks the send just after its write returns, on its own event loop, while the simulators' front door notes the
+    // arrival on another thread: the mark may trail the arrival by a few ms (1 ms in one CI run), never by more.
+    const markLag = 100;
+    assert.ok(counted >= handed + BODY_SENT_TO_ARRIVAL_MS && counted <= arrived + markLag + BODY_SENT_TO_ARRIVAL_MS, `counted ${counted - handed} ms after the hand-over, the simulator ${arrived - handed} ms after`);
     assert.ok(counted <= answered - 4000 + BODY_SENT_TO_ARRIVAL_MS, `counted ${answered - counted} ms before the answer: from the send, not the answer`);
     // The window keeps it until the provider's minute has surely let it go.
     assert.ok(counted + RPM_WINDOW_MS >= arrived + 60_000, 'the pool lets it go only after the provider does');
