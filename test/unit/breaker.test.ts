@@ -225,7 +225,7 @@ describe('quota reset times', () => {
 describe('quota headroom', () => {
   const empty: Usage = { rpm: 3, rpd: 5, minuteLog: [], dayWindow: null, dayCount: 0 };
 
-  it('fills a sliding minute up to its RPM, then waits until the oldest request has left the 60.5 s window', () => {
+  it('fills a sliding minute up to its RPM, then waits until the oldest request has left the window (a minute and 100 ms)', () => {
     let u = empty;
     const times = [t0, later(10_000), later(20_000)];
     for (const at of times) {
@@ -233,24 +233,24 @@ describe('quota headroom', () => {
       u = { ...u, ...countRequests(u, at) };
     }
     assert.equal(u.minuteLog.length, 3);
-    assert.deepEqual(headroomAt(u, later(20_000)), later(60_501), 'room when the first request leaves the window');
+    assert.deepEqual(headroomAt(u, later(20_000)), later(RPM_WINDOW_MS + 1), 'room when the first request leaves the window');
     // A new calendar minute does not reset a sliding window: 10:16:00 is only 29.5 s after the first request.
-    assert.deepEqual(headroomAt(u, nextMinute(t0)), later(60_501));
-    assert.deepEqual(headroomAt(u, later(60_501)), later(60_501));
-    assert.deepEqual(countRequests(u, later(60_501)).minuteLog, [later(10_000), later(20_000), later(60_501)].map((d) => d.getTime()), 'old requests drop out of the log');
+    assert.deepEqual(headroomAt(u, nextMinute(t0)), later(RPM_WINDOW_MS + 1));
+    assert.deepEqual(headroomAt(u, later(RPM_WINDOW_MS + 1)), later(RPM_WINDOW_MS + 1));
+    assert.deepEqual(countRequests(u, later(RPM_WINDOW_MS + 1)).minuteLog, [later(10_000), later(20_000), later(RPM_WINDOW_MS + 1)].map((d) => d.getTime()), 'old requests drop out of the log');
   });
 
   it('keeps the longer window for the minute logs of a model with its own quota', () => {
     const modelLog: Usage = { ...empty, rpd: null, rpm: 1, windowMs: MODEL_RPM_WINDOW_MS };
     const used = { ...modelLog, ...countRequests(modelLog, t0) };
-    assert.deepEqual(headroomAt(used, later(60_501)), later(62_001), 'the end-stamped window would already have room');
-    assert.deepEqual(headroomAt({ ...used, windowMs: undefined }, later(60_501)), later(60_501));
+    assert.deepEqual(headroomAt(used, later(RPM_WINDOW_MS + 1)), later(62_001), 'the end-stamped window would already have room');
+    assert.deepEqual(headroomAt({ ...used, windowMs: undefined }, later(RPM_WINDOW_MS + 1)), later(RPM_WINDOW_MS + 1));
   });
 
   it('needs room for the whole cost of a multi-request call', () => {
     const u = { ...empty, rpd: null, minuteLog: [t0.getTime(), later(1000).getTime()] };
     assert.deepEqual(headroomAt(u, later(2000), 1), later(2000));
-    assert.deepEqual(headroomAt(u, later(2000), 2), later(60_501), 'one of the two must leave first');
+    assert.deepEqual(headroomAt(u, later(2000), 2), later(RPM_WINDOW_MS + 1), 'one of the two must leave first');
   });
 
   it('fills a day up to its RPD, then waits for midnight Pacific', () => {
@@ -263,7 +263,7 @@ describe('quota headroom', () => {
     const minuteOnly = { ...empty, rpd: null };
     assert.deepEqual(headroomAt(minuteOnly, t0, 10), t0);
     const used = { ...minuteOnly, ...countRequests(minuteOnly, t0, 1) };
-    assert.deepEqual(headroomAt(used, t0, 10), later(60_501));
+    assert.deepEqual(headroomAt(used, t0, 10), later(RPM_WINDOW_MS + 1));
   });
 
   it('counts a finished call from its end: the window frees later, by the time the call took', () => {
@@ -273,7 +273,7 @@ describe('quota headroom', () => {
     u = { ...u, ...countRequests(u, later(200), 1) };
     const moved = restampRequests(u.minuteLog, t0.getTime(), { sent: t0.getTime(), end: later(800).getTime() }, 2);
     assert.deepEqual(moved, [later(200), later(800), later(800)].map((d) => d.getTime()), 'in order, both requests of the call moved');
-    assert.deepEqual(headroomAt({ ...u, minuteLog: moved }, later(6000)), later(60_701), 'room when the call that ended first leaves');
+    assert.deepEqual(headroomAt({ ...u, minuteLog: moved }, later(6000)), later(200 + RPM_WINDOW_MS + 1), 'room when the call that ended first leaves');
     assert.deepEqual(restampRequests(u.minuteLog, later(9000).getTime(), { sent: later(9000).getTime(), end: later(10_000).getTime() }), u.minuteLog, 'a lease no longer logged moves nothing');
   });
 
@@ -283,7 +283,7 @@ describe('quota headroom', () => {
     const moved = restampRequests(u.minuteLog, t0.getTime(), { sent: t0.getTime(), end: later(6000).getTime() });
     assert.ok(SEND_TO_ARRIVAL_MS < 6000);
     assert.deepEqual(moved, [t0.getTime() + SEND_TO_ARRIVAL_MS]);
-    // Counted until send + the bound + the 60.5 s window, not until its end + 60.5 s.
+    // Counted until send + the bound + the window, not until its end + the window.
     assert.equal(recentRequestsCount({ ...u, minuteLog: moved }, later(SEND_TO_ARRIVAL_MS + RPM_WINDOW_MS - 1)), 1);
     assert.equal(recentRequestsCount({ ...u, minuteLog: moved }, later(SEND_TO_ARRIVAL_MS + RPM_WINDOW_MS)), 0);
   });
