@@ -16,7 +16,6 @@ let pool: Piscina<FinishAudioTask, FinishedAudio> | undefined;
 /** How much lower the audio threads' CPU priority is than the process's (0 to 19). */
 export const AUDIO_THREAD_NICE = 10;
 
-
 /** The queue options a narration's task carries (a symbol-keyed property: never cloned to the thread). */
 interface AudioQueueOptions {
   priorityKey: number;

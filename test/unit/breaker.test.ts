@@ -226,6 +226,8 @@ describe('quota headroom', () => {
   const empty: Usage = { rpm: 3, rpd: 5, minuteLog: [], dayWindow: null, dayCount: 0 };
 
   it('fills a sliding minute up to its RPM, then waits until the oldest request has left the window (a minute and 100 ms)', () => {
+    // Never shorter than the provider's minute: the log's point is where the provider has surely counted a request.
+    assert.ok(RPM_WINDOW_MS >= 60_000 && RPM_WINDOW_MS <= 60_500, `a window of ${RPM_WINDOW_MS} ms`);
     let u = empty;
     const times = [t0, later(10_000), later(20_000)];
     for (const at of times) {
