@@ -6,7 +6,9 @@
 // variations); `--jobs` picks a smaller matrix of the same shape (titles × up to 50 languages).
 // `--for <minutes>` bounds the run: after that long the batch is cancelled and the figures are those of a
 // partial run (what was done, the cancel's time, what was left running), never a completion.
-// Options: --jobs 100000 --for 10 --persisted (dev server on a SQLite file) --out bench-results
+// `--audio`: the product's default audio (mp3: loudness to -16 LUFS and MP3 per narration) or its cheapest (wav:
+// LINEAR16, loudness off, each narration still measured), as in `overhead`; the orchestration is the same.
+// Options: --jobs 100000 --for 10 --persisted (dev server on a SQLite file) --audio mp3 --out bench-results
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,11 +22,13 @@ import { withScratchStack } from './scratch-stack';
 import { startClient } from './scale-client';
 import { historyFigures, sampleMemory, summarise, WARM_UP_S } from './scale-probes';
 import { loopbackGuardArgs } from '../../test/support/loopback-guard';
+import { BENCH_AUDIO, type BenchAudio } from './batch';
 
 const Args = z.object({
   jobs: z.coerce.number().int().min(1).max(1000 * 100 * 5),
   for: z.coerce.number().positive().optional(),
   persisted: z.boolean(),
+  audio: z.enum(BENCH_AUDIO),
   out: z.string().min(1),
 });
 
@@ -84,12 +88,12 @@ async function api<T>(apiUrl: string, method: string, route: string, token?: str
 }
 
 /** POSTs the batch; the create time runs until the API has accepted it (201). */
-async function createBatch(stack: Stack, apiUrl: string, token: string, jobs: number) {
+async function createBatch(stack: Stack, apiUrl: string, token: string, jobs: number, audio: BenchAudio) {
   const langs = [...new Set(stack.simulators!.tts.voices.flatMap((v) => v.languageCodes))].sort((a, b) => (a === 'en-US' ? -1 : b === 'en-US' ? 1 : a.localeCompare(b)));
   const m = matrixFor(jobs, langs);
   const languages = langs.slice(0, m.languages).map((language) => ({ language, voice: stack.simulators!.tts.voices.find((v) => v.languageCodes.includes(language))!.name }));
   const titles = Array.from({ length: m.titles }, (_, i) => `Scale benchmark title ${i + 1}`);
-  const body = { mode: 'matrix', titles, languages, variations: m.variations, masterLanguage: 'en-US', agent: { targetMinutes: 0.1, tone: 'plain' } };
+  const body = { mode: 'matrix', titles, languages, variations: m.variations, masterLanguage: 'en-US', agent: { targetMinutes: 0.1, tone: 'plain' }, audio: audio === 'wav' ? { encoding: 'LINEAR16', loudness: 'off' } : { encoding: 'MP3' } };
   const t0 = performance.now();
   const res = await api<{ batch: { id: string; workflowId: string; counts: { total: number } } }>(apiUrl, 'POST', '/api/batches', token, body);
   const createMs = performance.now() - t0;
@@ -139,7 +143,7 @@ async function runBatch(stack: Stack, apiUrl: string, apiProcess: ChildProcess, 
   const token = (await api<{ token: string }>(apiUrl, 'POST', '/api/auth/login', undefined, ADMIN)).json.token;
   const memory = sampleMemory({ api: apiProcess.pid!, worker: worker.pid! });
   const t0 = Date.now();
-  const batch = await createBatch(stack, apiUrl, token, args.jobs);
+  const batch = await createBatch(stack, apiUrl, token, args.jobs, args.audio);
   console.log(`batch ${batch.id}: ${batch.counts.total} jobs (${batch.matrix.titles} titles × ${batch.matrix.languages} languages × ${batch.matrix.variations}), accepted in ${batch.createMs.toFixed(0)} ms`);
   const client = await startClient(`${apiUrl}/api/batches/${batch.id}`, token);
   let outcome: Outcome | undefined;
@@ -192,7 +196,7 @@ async function scale(args: z.infer<typeof Args>): Promise<Awaited<ReturnType<typ
     BOLT_ADMIN_PASSWORD: ADMIN.password,
     BOLT_MAX_JOBS_PER_BATCH: String(Math.max(20_000, args.jobs * 2)),
   };
-  console.log(`starting a stack (simulators in this process, dev server ${args.persisted ? 'on a SQLite file' : 'in memory'}), an API process and a worker process`);
+  console.log(`starting a stack (simulators in this process, dev server ${args.persisted ? 'on a SQLite file' : 'in memory'}), an API process and a worker process; audio ${args.audio}`);
   const stackOptions = { api: false, worker: false, persistent: args.persisted, simulators: { tts: { speech: 'tone' as const } } };
   let result: Awaited<ReturnType<typeof runBatch>> | undefined;
   await withScratchStack({ prefix: 'bolt-bench-scale-', taskQueue: `bolt-scale-${process.pid}`, env, stack: stackOptions }, async (stack) => {
@@ -225,7 +229,7 @@ const ms = (v: number | null) => (v === null ? '–' : v.toFixed(0));
 
 /** Runs the scenario; exit code 1 when a job was lost or the batch did not complete. */
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { jobs: { type: 'string', default: '100000' }, for: { type: 'string' }, persisted: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench-results' } } });
+  const { values } = parseArgs({ args: argv, options: { jobs: { type: 'string', default: '100000' }, for: { type: 'string' }, persisted: { type: 'boolean', default: false }, audio: { type: 'string', default: 'mp3' }, out: { type: 'string', default: 'bench-results' } } });
   const args = parseOptions(Args, values);
   const load = os.loadavg();
   const r = await scale(args);
