@@ -90,7 +90,8 @@ export function createBookkeepingActivities({ db, storage, metrics }: Pick<Activ
         const status = input.status ?? (batch.status === 'cancelled' ? 'cancelled' : 'completed');
         // The real figures land with the final status, in one write; a retry rewrites the same figures.
         await setBatchStatus(db, input.batchId, status, await batchActuals(db, input.batchId, { endedAt: new Date() }));
-        return { status, completed: batch.completed, failed: batch.failed, cancelled: batch.cancelled, total: batch.total_jobs };
+        // `webhook`: whether there is a completion webhook to deliver (the workflow starts no delivery without one).
+        return { status, completed: batch.completed, failed: batch.failed, cancelled: batch.cancelled, total: batch.total_jobs, webhook: Boolean(batch.options.webhook) };
       });
     },
   };

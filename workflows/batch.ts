@@ -7,9 +7,14 @@ import { BatchRun, bookkeeping, masters, orchestration } from './batch-run';
 import type { BatchOutcome, BatchWorkflowInput } from './definitions';
 import { batchWebhookWorkflow, webhooks, webhookWorkflowId } from './webhook';
 
-/** Sends the completion webhook (if the batch has one); a failed delivery is logged, never fails the batch. */
-async function notify(batchId: string): Promise<void> {
+/**
+ * Sends the completion webhook (if the batch has one); a failed delivery is logged, never fails the batch.
+ * `webhook` is whether the batch had one when it finished; runs before that patch started a delivery workflow for
+ * every batch, which found nothing to send.
+ */
+async function notify(batchId: string, webhook: boolean | undefined): Promise<void> {
   if (!patched('completion-webhook')) return;
+  if (patched('webhook-only-when-set') && webhook === false) return;
   if (patched('webhook-workflow')) {
     // Its own workflow, abandoned on close: retries to a silent receiver do not keep this batch open.
     await startChild(batchWebhookWorkflow, {
@@ -29,8 +34,8 @@ async function notify(batchId: string): Promise<void> {
 
 /** Marks the batch finished (with `status`, else by its row) and sends its webhook; returns its final counters. */
 async function finish(batchId: string, status?: 'cancelled' | 'budget_exhausted'): Promise<BatchOutcome> {
-  const outcome = await bookkeeping.finishBatch(status ? { batchId, status } : { batchId });
-  await notify(batchId);
+  const { webhook, ...outcome } = await bookkeeping.finishBatch(status ? { batchId, status } : { batchId });
+  await notify(batchId, webhook);
   return outcome;
 }
 

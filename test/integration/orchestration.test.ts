@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { getBatch } from '../../db/batches';
 import { shippedCatalog } from '../../domain/catalog';
 import { estimateBatch } from '../../domain/estimates';
 import { MASTER_WORKFLOW_TYPE, masterWorkflowId } from '../../domain/master-script';
 import { progressQuery, pauseSignal, resumeSignal, retryFailedSignal, setConcurrencyUpdate } from '../../workflows/definitions';
+import { webhookWorkflowId } from '../../workflows/webhook';
 import { countRows, historySizes, launchBatch, waitForBatch, withGeminiLatency } from '../support/batches';
 import { call, smallBatch } from '../support/http';
 import { eventually, newTestUser, testStack, type TestStack } from '../support/stack';
@@ -285,7 +286,10 @@ describe('orchestration', function () {
     const secret = 'whsec_test_0123456789abcdef';
     try {
       const { batchId, handle } = await launchBatch(stack, { titles: 1, label: 'Webhook', webhook: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, secret } });
-      await handle.result();
+      const outcome = await handle.result();
+      assert.deepEqual(Object.keys(outcome).sort(), ['cancelled', 'completed', 'failed', 'status', 'total']);
+      const { runId } = await stack.client.workflow.getHandle(handle.workflowId).describe();
+      assert.equal((await stack.client.workflow.getHandle(webhookWorkflowId(batchId, runId)).describe()).type, 'batchWebhookWorkflow');
       // The delivery runs in its own workflow, which outlives the batch workflow.
       await eventually(async () => received.length >= 2, 'the retried delivery', 60_000);
       assert.equal(received.length, 2, 'one failed attempt, then one delivered');
@@ -305,6 +309,13 @@ describe('orchestration', function () {
     } finally {
       server.close();
     }
+  });
+
+  it('starts no delivery workflow for a batch without a webhook', async () => {
+    const { batchId, handle } = await launchBatch(stack, { titles: 1, label: 'No webhook' });
+    assert.equal((await handle.result()).completed, 3);
+    const { runId } = await stack.client.workflow.getHandle(handle.workflowId).describe();
+    await assert.rejects(stack.client.workflow.getHandle(webhookWorkflowId(batchId, runId)).describe(), WorkflowNotFoundError);
   });
 
   it('produces Ogg Opus files when the batch asks for OGG_OPUS', async () => {
