@@ -17,6 +17,7 @@ const EnvSchema = z.object({
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_DEV_METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(65535).optional()),
   TEMPORAL_TASK_QUEUE: z.preprocess(emptyAsUndefined, z.string().default('bolt')),
   S3_ENDPOINT: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   S3_BUCKET: optionalString,
@@ -91,6 +92,8 @@ export interface Config {
     cliPath?: string;
     port: number;
     uiPort: number;
+    /** Prometheus metrics of the dev server we start, on this port; off when unset. */
+    metricsPort?: number;
     taskQueue: string;
     /** What Temporal's envconfig reads (TEMPORAL_* connection variables, HOME for the config file). */
     connectionEnv: Record<string, string>;
@@ -165,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       cliPath: e.TEMPORAL_CLI_PATH,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      ...(e.TEMPORAL_DEV_METRICS_PORT ? { metricsPort: e.TEMPORAL_DEV_METRICS_PORT } : {}),
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       connectionEnv: Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => TEMPORAL_ENVCONFIG.test(kv[0]) && typeof kv[1] === 'string' && kv[1] !== '')),
     },

@@ -105,6 +105,7 @@ async function startServers(o: StackOptions, log: Log) {
       dbFile: o.persistent ? path.join(config.dataDir, 'temporal.sqlite') : undefined,
       port: o.persistent ? config.temporal.port : undefined,
       uiPort: o.persistent ? config.temporal.uiPort : undefined,
+      metricsPort: config.temporal.metricsPort,
       log,
     }),
     startPostgres({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'postgres'), log }),

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   log(`Temporal: ${stack.temporal.source} at ${stack.temporal.address}`);
   if (stack.temporal.uiUrl) log(`Temporal Web UI: ${stack.temporal.uiUrl}`);
+  if (stack.temporal.metricsUrl) log(`Temporal dev server metrics: ${stack.temporal.metricsUrl}`);
   log(`PostgreSQL: ${stack.postgres.source}`);
   log(`storage: ${stack.storage.description}`);
   const sim = stack.simulators ? ` (simulators at ${stack.simulators.url})` : '';

@@ -14,6 +14,8 @@ export interface TemporalServer {
   address: string;
   /** Web UI URL, when this process started a dev server with its UI. */
   uiUrl?: string;
+  /** The dev server's own Prometheus metrics (requests by operation, persistence, latencies), when asked for. */
+  metricsUrl?: string;
   /** How the server was obtained, for the startup banner. */
   source: string;
   stop(): Promise<void>;
@@ -30,6 +32,8 @@ export interface TemporalOptions {
   port?: number;
   /** Serve the Web UI on this port; no UI when absent. */
   uiPort?: number;
+  /** Serve the dev server's Prometheus metrics on this port (`/metrics`); none when absent. */
+  metricsPort?: number;
   log: (line: string) => void;
 }
 
@@ -65,6 +69,9 @@ export const TEMPORAL_DYNAMIC_CONFIG = {
   'matching.numTaskqueueWritePartitions': 1,
 } as const;
 
+/** Where a dev server started with `metricsPort` serves its metrics (on the address it listens on, 127.0.0.1). */
+const metricsUrl = (o: TemporalOptions): string | undefined => (o.metricsPort ? `http://127.0.0.1:${o.metricsPort}/metrics` : undefined);
+
 /** {@link TEMPORAL_DYNAMIC_CONFIG} as `temporal server start-dev` options. */
 export const dynamicConfigArgs = (): string[] => Object.entries(TEMPORAL_DYNAMIC_CONFIG).flatMap(([name, value]) => ['--dynamic-config-value', `${name}=${JSON.stringify(value)}`]);
 
@@ -87,6 +94,7 @@ export async function startTemporal(o: TemporalOptions): Promise<TemporalServer>
   }
   if (o.uiPort) args.push('--ui-port', String(o.uiPort), '--ui-ip', '127.0.0.1');
   else args.push('--headless');
+  if (o.metricsPort) args.push('--metrics-port', String(o.metricsPort));
   const pidFile = o.dbFile ? temporalPidFile(o.dbFile) : undefined;
   const launch = async (): Promise<ChildProcess> => {
     const child: ChildProcess = spawnServer(cli, args);
@@ -107,6 +115,7 @@ export async function startTemporal(o: TemporalOptions): Promise<TemporalServer>
   return {
     address: `127.0.0.1:${port}`,
     uiUrl: o.uiPort ? `http://localhost:${o.uiPort}` : undefined,
+    metricsUrl: metricsUrl(o),
     source: `temporal CLI dev server (${cli})`,
     stop: async () => {
       await stopProcess(child);
@@ -136,12 +145,13 @@ async function startWithSdkDownload(o: TemporalOptions): Promise<TemporalServer>
       ui: Boolean(o.uiPort),
       uiPort: o.uiPort,
       searchAttributes: Object.keys(SEARCH_ATTRIBUTES).map((name) => ({ name, type: 'KEYWORD' as const })) as never,
-      extraArgs: dynamicConfigArgs(),
+      extraArgs: [...dynamicConfigArgs(), ...(o.metricsPort ? ['--metrics-port', String(o.metricsPort)] : [])],
     },
   });
   return {
     address: `127.0.0.1:${port}`,
     uiUrl: o.uiPort ? `http://localhost:${o.uiPort}` : undefined,
+    metricsUrl: metricsUrl(o),
     source: 'temporal dev server downloaded by the SDK',
     stop: () => env.teardown(),
   };

@@ -5,6 +5,8 @@
 // --out bench-results. Each run also reports the CPU a job cost each process of the stack (this one, the dev server,
 // PostgreSQL), as Linux counts it. `--audio`: the product's default audio (mp3: loudness and MP3 per narration), its cheapest
 // (wav: LINEAR16, loudness off, each narration still measured), or each in turn; the raw baseline is run beside each.
+// The dev server's own metrics say what each run asked of it, per job: requests by service and operation, and
+// persistence operations (server-metrics.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +18,7 @@ import { freePort } from '../../stack/processes';
 import { startStack, type Stack } from '../../stack/stack';
 import { BENCH_AUDIO, BENCH_LANGUAGES, startBenchBatch, type BenchAudio } from './batch';
 import { cpuBetween, snapshotTreeCpu, type ProcessGroup } from './process-cpu';
+import { countsBetween, readServerCounts, type ServerCountsPerJob } from './server-metrics';
 import { machine, parseOptions, writeReport } from './report';
 import type { rawBatch } from './raw-workflows';
 
@@ -46,19 +49,23 @@ interface ModeResult {
   mode: 'memory' | 'persisted';
   audio: BenchAudio;
   jobs: number;
-  bolt: { seconds: number; jobsPerSecond: number; completed: number; failed: number; cpuMsPerJob: number; cpuByProcess?: CpuByProcess };
-  raw: { seconds: number; jobsPerSecond: number; completed: number; cpuMsPerJob: number; cpuByProcess?: CpuByProcess };
+  bolt: { seconds: number; jobsPerSecond: number; completed: number; failed: number; cpuMsPerJob: number; cpuByProcess?: CpuByProcess; engine?: ServerCountsPerJob };
+  raw: { seconds: number; jobsPerSecond: number; completed: number; cpuMsPerJob: number; cpuByProcess?: CpuByProcess; engine?: ServerCountsPerJob };
   ratio: number;
 }
 
-/** Measures `run`'s CPU in every process of the tree, per job. */
-async function withTreeCpu<T extends object>(jobs: number, run: () => Promise<T>): Promise<T & { cpuByProcess?: CpuByProcess }> {
+/** Measures `run`'s CPU in every process of the tree, and what it asked of the dev server, per job. */
+async function withTreeCpu<T extends object>(stack: Stack, jobs: number, run: () => Promise<T>): Promise<T & { cpuByProcess?: CpuByProcess; engine?: ServerCountsPerJob }> {
+  const url = stack.temporal.metricsUrl;
+  const countsBefore = url ? await readServerCounts(url) : undefined;
   const before = snapshotTreeCpu();
   const result: T = await run();
   const after = snapshotTreeCpu();
-  if (!before || !after) return result;
+  const engine = url && countsBefore ? countsBetween(countsBefore, await readServerCounts(url), jobs) : undefined;
+  const withEngine = engine ? { ...result, engine } : result;
+  if (!before || !after) return withEngine;
   const spent = cpuBetween(before, after);
-  return { ...result, cpuByProcess: Object.fromEntries(Object.entries(spent).map(([k, ms]) => [k, ms / jobs])) as CpuByProcess };
+  return { ...withEngine, cpuByProcess: Object.fromEntries(Object.entries(spent).map(([k, ms]) => [k, ms / jobs])) as CpuByProcess };
 }
 
 /** CPU time of this process (every thread: workers, audio pool, in-process simulators) since `from`, in ms. */
@@ -110,6 +117,7 @@ async function overhead(args: z.infer<typeof Args>): Promise<ModeResult[]> {
       TEMPORAL_TASK_QUEUE: `bolt-bench-${process.pid}`,
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
+      TEMPORAL_DEV_METRICS_PORT: String(await freePort()),
     });
     console.log(`[${mode}] starting a stack (dev server ${mode === 'persisted' ? 'on a SQLite file' : 'in memory'})`);
     const stack = await startStack({ config, api: false, persistent: mode === 'persisted', log: () => undefined, simulators: { tts: { speech: 'tone' }, frontDoor: false } });
@@ -117,9 +125,9 @@ async function overhead(args: z.infer<typeof Args>): Promise<ModeResult[]> {
       const jobs = args.titles * args.languages;
       for (const audio of args.audio) {
         console.log(`[${mode}] Bolt batch: ${args.titles} titles × ${args.languages} languages = ${jobs} jobs, window ${args.window}, audio ${audio}`);
-        const bolt = await withTreeCpu(jobs, () => boltRun(stack, args.titles, args.languages, args.window, audio));
+        const bolt = await withTreeCpu(stack, jobs, () => boltRun(stack, args.titles, args.languages, args.window, audio));
         console.log(`[${mode}] raw-engine baseline: ${jobs} children × 6 no-op activities, window ${args.window}`);
-        const raw = await withTreeCpu(jobs, () => rawRun(stack, jobs, args.window));
+        const raw = await withTreeCpu(stack, jobs, () => rawRun(stack, jobs, args.window));
         const ratio = bolt.jobsPerSecond / raw.jobsPerSecond;
         results.push({ mode, audio, jobs, bolt, raw, ratio });
         console.log(`[${mode}, ${audio}] Bolt ${bolt.jobsPerSecond.toFixed(2)} jobs/s (${bolt.seconds.toFixed(1)} s, ${bolt.cpuMsPerJob.toFixed(0)} ms CPU/job), raw ${raw.jobsPerSecond.toFixed(2)} jobs/s (${raw.seconds.toFixed(1)} s, ${raw.cpuMsPerJob.toFixed(0)} ms CPU/job), ratio ${ratio.toFixed(2)}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
@@ -166,6 +174,21 @@ export async function run(argv: string[]): Promise<void> {
         if (!c) continue;
         const ms = (v: number) => v.toFixed(1);
         console.log(`| ${r.mode} | ${r.audio} | ${name} | ${ms(c.bench)} | ${ms(c.temporal)} | ${ms(c.postgres)} | ${ms(c.other)} | ${ms(c.total)} | ${((run.jobsPerSecond * c.total) / 1000).toFixed(2)} |`);
+      }
+    }
+  }
+  if (results.some((r) => r.bolt.engine && r.raw.engine)) {
+    // The engine's work, counted by the dev server: requests its services served and persistence operations, per job.
+    console.log('');
+    console.log("What each run asked of the dev server, per job (its own metrics; the largest requests by service:operation):");
+    console.log('| mode | audio | run | requests | persistence ops | largest requests |');
+    console.log('|---|---|---|---:|---:|---|');
+    for (const r of results) {
+      for (const [name, run] of [['Bolt', r.bolt], ['raw', r.raw]] as const) {
+        const e = run.engine;
+        if (!e) continue;
+        const top = e.requests.slice(0, 6).map((t) => `${t.operation} ${t.perJob.toFixed(1)}`).join(', ');
+        console.log(`| ${r.mode} | ${r.audio} | ${name} | ${e.requestsPerJob.toFixed(1)} | ${e.persistencePerJob.toFixed(1)} | ${top} |`);
       }
     }
   }

@@ -7,12 +7,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { runScript } from '../support/processes';
 
+interface Engine {
+  requestsPerJob: number;
+  persistencePerJob: number;
+  requests: Array<{ operation: string; perJob: number }>;
+}
+
 interface Result {
   mode: string;
   audio: string;
   jobs: number;
-  bolt: { completed: number; failed: number; jobsPerSecond: number; seconds: number; cpuByProcess: Record<string, number> };
-  raw: { completed: number; jobsPerSecond: number; seconds: number; cpuByProcess: Record<string, number> };
+  bolt: { completed: number; failed: number; jobsPerSecond: number; seconds: number; cpuByProcess: Record<string, number>; engine: Engine };
+  raw: { completed: number; jobsPerSecond: number; seconds: number; cpuByProcess: Record<string, number>; engine: Engine };
   ratio: number;
 }
 
@@ -43,9 +49,19 @@ describe('benchmark smoke check', function () {
           assert.ok(Math.abs(c.total! - (c.bench! + c.temporal! + c.postgres! + c.other!)) < 1e-6, JSON.stringify(c));
         }
         assert.ok(r.bolt.cpuByProcess.postgres! > 0, JSON.stringify(r.bolt.cpuByProcess));
+        // The dev server's own count: each raw job ran exactly six activities, each completed once; a Bolt job its three
+        // (start with the master's ask, adaptation, narration), the master's own and the batch's activities besides.
+        const completions = (e: Engine) => e.requests.find((q) => q.operation === 'frontend:RespondActivityTaskCompleted')?.perJob;
+        assert.equal(completions(r.raw.engine), 6, JSON.stringify(r.raw.engine.requests));
+        assert.ok(completions(r.bolt.engine)! >= 3, JSON.stringify(r.bolt.engine.requests));
+        for (const e of [r.bolt.engine, r.raw.engine]) {
+          assert.ok(Math.abs(e.requestsPerJob - e.requests.reduce((s, q) => s + q.perJob, 0)) < 1e-6);
+          assert.ok(e.persistencePerJob > 0);
+        }
       }
       assert.match(run.stdout, /\| mode \| audio \| run \| this process \| Temporal server \| PostgreSQL \|/);
       assert.match(run.stdout, /\| memory \| wav \| raw \| [\d.]+ \| [\d.]+ \|/);
+      assert.match(run.stdout, /\| persisted \| mp3 \| raw \| [\d.]+ \| [\d.]+ \| frontend:/);
       // A scenario the script does not know is refused with a message and exit code 2, and so is an audio it does not know.
       const bad = await bench(['nope']);
       assert.equal(bad.status, 2);
