@@ -54,8 +54,8 @@ interface ModeResult {
   ratio: number;
 }
 
-/** Measures `run`'s CPU in every process of the tree, and what it asked of the dev server, per job. */
-async function withTreeCpu<T extends object>(stack: Stack, jobs: number, run: () => Promise<T>): Promise<T & { cpuByProcess?: CpuByProcess; engine?: ServerCountsPerJob }> {
+/** What `run` cost, per job: the CPU of every process of the tree, and what it asked of the dev server. */
+async function withCosts<T extends object>(stack: Stack, jobs: number, run: () => Promise<T>): Promise<T & { cpuByProcess?: CpuByProcess; engine?: ServerCountsPerJob }> {
   const url = stack.temporal.metricsUrl;
   const countsBefore = url ? await readServerCounts(url) : undefined;
   const before = snapshotTreeCpu();
@@ -125,9 +125,9 @@ async function overhead(args: z.infer<typeof Args>): Promise<ModeResult[]> {
       const jobs = args.titles * args.languages;
       for (const audio of args.audio) {
         console.log(`[${mode}] Bolt batch: ${args.titles} titles × ${args.languages} languages = ${jobs} jobs, window ${args.window}, audio ${audio}`);
-        const bolt = await withTreeCpu(stack, jobs, () => boltRun(stack, args.titles, args.languages, args.window, audio));
+        const bolt = await withCosts(stack, jobs, () => boltRun(stack, args.titles, args.languages, args.window, audio));
         console.log(`[${mode}] raw-engine baseline: ${jobs} children × 6 no-op activities, window ${args.window}`);
-        const raw = await withTreeCpu(stack, jobs, () => rawRun(stack, jobs, args.window));
+        const raw = await withCosts(stack, jobs, () => rawRun(stack, jobs, args.window));
         const ratio = bolt.jobsPerSecond / raw.jobsPerSecond;
         results.push({ mode, audio, jobs, bolt, raw, ratio });
         console.log(`[${mode}, ${audio}] Bolt ${bolt.jobsPerSecond.toFixed(2)} jobs/s (${bolt.seconds.toFixed(1)} s, ${bolt.cpuMsPerJob.toFixed(0)} ms CPU/job), raw ${raw.jobsPerSecond.toFixed(2)} jobs/s (${raw.seconds.toFixed(1)} s, ${raw.cpuMsPerJob.toFixed(0)} ms CPU/job), ratio ${ratio.toFixed(2)}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
