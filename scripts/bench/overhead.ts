@@ -140,6 +140,22 @@ async function overhead(args: z.infer<typeof Args>): Promise<ModeResult[]> {
   return results;
 }
 
+/** A table with a row for each run (Bolt, then raw) of each result that has the figures `cells` reads; none when no run has them. */
+function printPerRun(results: ModeResult[], title: string, columns: string[], cells: (run: ModeResult['bolt'] | ModeResult['raw']) => string[] | undefined): void {
+  const rows = results.flatMap((r) =>
+    ([['Bolt', r.bolt], ['raw', r.raw]] as const).flatMap(([name, run]) => {
+      const c = cells(run);
+      return c ? [`| ${r.mode} | ${r.audio} | ${name} | ${c.join(' | ')} |`] : [];
+    }),
+  );
+  if (rows.length === 0) return;
+  console.log('');
+  console.log(title);
+  console.log(`| mode | audio | run | ${columns.join(' | ')} |`);
+  console.log(`|---|---|---|${columns.map(() => '---:|').join('')}`);
+  for (const row of rows) console.log(row);
+}
+
 /** Runs the scenario with its command-line options; exit code 1 when a job of either run did not complete. */
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -161,37 +177,18 @@ export async function run(argv: string[]): Promise<void> {
   for (const r of results) {
     console.log(`| ${r.mode} | ${r.audio} | ${r.jobs} | ${r.bolt.seconds.toFixed(1)} | ${r.bolt.jobsPerSecond.toFixed(2)} | ${r.raw.seconds.toFixed(1)} | ${r.raw.jobsPerSecond.toFixed(2)} | ${r.ratio.toFixed(2)} |`);
   }
-  if (results.some((r) => r.bolt.cpuByProcess && r.raw.cpuByProcess)) {
-    // Where every core is busy, jobs/s × total CPU per job ≈ the cores: the rate is bound by all processes' CPU.
-    console.log('');
-    console.log('CPU ms per job, by process (this one holds the workers, the audio threads and the simulators):');
-    // This stack stores files locally (no S3 server): anything else the tree ran is under "other".
-    console.log('| mode | audio | run | this process | Temporal server | PostgreSQL | other | total | cores busy |');
-    console.log('|---|---|---|---:|---:|---:|---:|---:|---:|');
-    for (const r of results) {
-      for (const [name, run] of [['Bolt', r.bolt], ['raw', r.raw]] as const) {
-        const c = run.cpuByProcess;
-        if (!c) continue;
-        const ms = (v: number) => v.toFixed(1);
-        console.log(`| ${r.mode} | ${r.audio} | ${name} | ${ms(c.bench)} | ${ms(c.temporal)} | ${ms(c.postgres)} | ${ms(c.other)} | ${ms(c.total)} | ${((run.jobsPerSecond * c.total) / 1000).toFixed(2)} |`);
-      }
-    }
-  }
-  if (results.some((r) => r.bolt.engine && r.raw.engine)) {
-    // The engine's work, counted by the dev server: requests its services served and persistence operations, per job.
-    console.log('');
-    console.log("What each run asked of the dev server, per job (its own metrics; the largest requests by service:operation):");
-    console.log('| mode | audio | run | requests | persistence ops | largest requests |');
-    console.log('|---|---|---|---:|---:|---|');
-    for (const r of results) {
-      for (const [name, run] of [['Bolt', r.bolt], ['raw', r.raw]] as const) {
-        const e = run.engine;
-        if (!e) continue;
-        const top = e.requests.slice(0, 6).map((t) => `${t.operation} ${t.perJob.toFixed(1)}`).join(', ');
-        console.log(`| ${r.mode} | ${r.audio} | ${name} | ${e.requestsPerJob.toFixed(1)} | ${e.persistencePerJob.toFixed(1)} | ${top} |`);
-      }
-    }
-  }
+  // Where every core is busy, jobs/s × total CPU per job ≈ the cores: the rate is bound by all processes' CPU.
+  // This stack stores files locally (no S3 server): anything else the tree ran is under "other".
+  const ms = (v: number) => v.toFixed(1);
+  printPerRun(results, 'CPU ms per job, by process (this one holds the workers, the audio threads and the simulators):', ['this process', 'Temporal server', 'PostgreSQL', 'other', 'total', 'cores busy'], (run) => {
+    const c = run.cpuByProcess;
+    return c && [ms(c.bench), ms(c.temporal), ms(c.postgres), ms(c.other), ms(c.total), ((run.jobsPerSecond * c.total) / 1000).toFixed(2)];
+  });
+  // The engine's work, counted by the dev server: requests its services served and persistence operations, per job.
+  printPerRun(results, 'What each run asked of the dev server, per job (its own metrics; the largest requests by service:operation):', ['requests', 'persistence ops', 'largest requests'], (run) => {
+    const e = run.engine;
+    return e && [e.requestsPerJob.toFixed(1), e.persistencePerJob.toFixed(1), e.requests.slice(0, 6).map((t) => `${t.operation} ${t.perJob.toFixed(1)}`).join(', ')];
+  });
   writeReport(args.out, 'overhead', { machine: machine(), options: args, results });
   const failed = results.filter((r) => r.bolt.completed !== r.jobs || r.raw.completed !== r.jobs);
   if (failed.length > 0) {
