@@ -62,8 +62,15 @@ export async function findTemporalCli(cliPath: string | undefined, log: (line: s
  * partition of a task queue: with the default four, tasks spread at random and a lighter partition hands out
  * lower-priority tasks first. The 40 masters of a `quota` bench batch got their first workflow task over
  * 0.4–2.6 s, behind the jobs started after them; with one partition, over 0.4–1.3 s.
+ *
+ * The CLI's development server turns `system.forceSearchAttributesCacheRefreshOnRead` on (so search attributes
+ * created while it runs show at once): every read of the search attributes then goes to its database, the
+ * namespace under one global lock. Bolt's are all created with the namespace, before the server takes a request,
+ * so the cache (the setting's default, and a production server's) is turned back on: at 2,000 jobs a Bolt job
+ * made 21 `GetCurrentClusterMetadata` and 8.5 `GetNamespace` reads of the server's database (BENCHMARKS.md).
  */
 export const TEMPORAL_DYNAMIC_CONFIG = {
+  'system.forceSearchAttributesCacheRefreshOnRead': false,
   'matching.useNewMatcher': true,
   'matching.numTaskqueueReadPartitions': 1,
   'matching.numTaskqueueWritePartitions': 1,
