@@ -6,6 +6,7 @@ import { mp3InfoFrame, parseMp3 } from '../domain/audio/mp3';
 import { writeOggOpus } from '../domain/audio/ogg';
 import { resamplePcm, type Pcm } from '../domain/audio/pcm';
 import { encodeWav } from '../domain/audio/wav';
+import { floatToInt16 } from '../domain/loudness';
 import { contentTypeOf } from '../domain/content-types';
 
 /** Encodings Bolt IA can produce for a finished narration. */
@@ -31,26 +32,53 @@ type Mp3Kbps = 8 | 16 | 24 | 32 | 40 | 48 | 64 | 80 | 96 | 112 | 128 | 160 | 192
  */
 let mp3Encoder: ReturnType<typeof createMp3Encoder> | undefined;
 
-/** Encodes mono PCM as one constant-bitrate MP3 stream, led by an Info frame giving its exact length. @default kbps 64 */
-export async function encodeMp3(input: Pcm, kbps: Mp3Kbps = 64): Promise<Buffer> {
-  const pcm = MP3_RATES.has(input.sampleRate) ? input : resamplePcm(input, 24000);
+/**
+ * What an encoder takes: 16-bit PCM, or float samples in [-1, 1] (a normalised narration's, which the MP3 encoder
+ * takes as they are, with no rounding to 16 bits and back).
+ */
+export type EncoderInput = Pcm | FloatPcm;
+export interface FloatPcm {
+  sampleRate: number;
+  floats: Float32Array;
+}
+
+const toPcm = (input: EncoderInput): Pcm => ('floats' in input ? { sampleRate: input.sampleRate, samples: floatToInt16(input.floats) } : input);
+
+/**
+ * Mono audio as the MP3 encoder reads it, a block at a time: floats as they are, 16-bit PCM converted into one
+ * reused block (and resampled first where MP3 has no such rate).
+ */
+function mp3Source(input: EncoderInput): { sampleRate: number; length: number; block: (at: number, n: number) => Float32Array } {
+  if ('floats' in input && MP3_RATES.has(input.sampleRate)) {
+    const { floats } = input;
+    return { sampleRate: input.sampleRate, length: floats.length, block: (at, n) => floats.subarray(at, at + n) };
+  }
+  const pcm = MP3_RATES.has(input.sampleRate) ? toPcm(input) : resamplePcm(toPcm(input), 24000);
+  const scratch = new Float32Array(MP3_BLOCK);
+  const block = (at: number, n: number): Float32Array => {
+    for (let k = 0; k < n; k++) scratch[k] = pcm.samples[at + k]! / 32768;
+    return scratch.subarray(0, n);
+  };
+  return { sampleRate: pcm.sampleRate, length: pcm.samples.length, block };
+}
+const MP3_BLOCK = 1152 * 64;
+
+/** Encodes mono audio as one constant-bitrate MP3 stream, led by an Info frame giving its exact length. @default kbps 64 */
+export async function encodeMp3(input: EncoderInput, kbps: Mp3Kbps = 64): Promise<Buffer> {
+  const { sampleRate, length, block } = mp3Source(input);
   const encoder = await (mp3Encoder ??= createMp3Encoder());
-  encoder.configure({ channels: 1, sampleRate: pcm.sampleRate, bitrate: kbps, outputSampleRate: pcm.sampleRate as 24000 });
+  encoder.configure({ channels: 1, sampleRate, bitrate: kbps, outputSampleRate: sampleRate as 24000 });
   const parts: Buffer[] = [];
-  const block = 1152 * 64;
-  const floats = new Float32Array(block);
-  for (let i = 0; i < pcm.samples.length; i += block) {
-    const n = Math.min(block, pcm.samples.length - i);
-    for (let k = 0; k < n; k++) floats[k] = pcm.samples[i + k]! / 32768;
+  for (let at = 0; at < length; at += MP3_BLOCK) {
     // The returned view belongs to the encoder: copy it before the next call.
-    parts.push(Buffer.from(encoder.encode([floats.subarray(0, n)])));
+    parts.push(Buffer.from(encoder.encode([block(at, Math.min(MP3_BLOCK, length - at))])));
   }
   parts.push(Buffer.from(encoder.finalize()));
   const stream = Buffer.concat(parts);
   const info = parseMp3(stream);
   const spf = Math.round((info.rawDurationMs * info.sampleRate) / 1000 / info.frames);
-  const padding = info.frames * spf - pcm.samples.length - LAME_ENCODER_DELAY;
-  if (padding < 0) throw new Error(`MP3 encoder returned ${info.frames} frames for ${pcm.samples.length} samples`);
+  const padding = info.frames * spf - length - LAME_ENCODER_DELAY;
+  if (padding < 0) throw new Error(`MP3 encoder returned ${info.frames} frames for ${length} samples`);
   const tag = mp3InfoFrame(stream, { frames: info.frames, streamBytes: stream.length, delay: LAME_ENCODER_DELAY, padding });
   return Buffer.concat([tag, stream]);
 }
@@ -84,15 +112,15 @@ export function encodeOggOpus(input: Pcm, bitrate = 32000): Buffer {
   }
 }
 
-/** Encodes PCM in the requested encoding. */
-export async function encodeAudio(pcm: Pcm, encoding: AudioEncoding): Promise<{ body: Buffer; contentType: string; extension: string }> {
+/** Encodes audio in the requested encoding (floats are rounded to 16 bits for WAV and Opus). */
+export async function encodeAudio(input: EncoderInput, encoding: AudioEncoding): Promise<{ body: Buffer; contentType: string; extension: string }> {
   const file = ENCODING_FILES[encoding];
   switch (encoding) {
     case AudioEncoding.mp3:
-      return { body: await encodeMp3(pcm), ...file };
+      return { body: await encodeMp3(input), ...file };
     case AudioEncoding.linear16:
-      return { body: encodeWav(pcm), ...file };
+      return { body: encodeWav(toPcm(input)), ...file };
     case AudioEncoding.oggOpus:
-      return { body: encodeOggOpus(pcm), ...file };
+      return { body: encodeOggOpus(toPcm(input)), ...file };
   }
 }

@@ -147,9 +147,22 @@ export function measureLoudness(samples: Float32Array, sampleRate: number): Prom
   return Promise.resolve(measureLoudnessSync(samples, sampleRate));
 }
 
-/** Measures a narration and normalises it to `target` (once, on the whole PCM, for `encoding`); `off` only measures. */
-export async function normaliseNarration(pcm: Pcm, target: LoudnessTarget, encoding: keyof typeof ENCODER_TRUE_PEAK_CEILING_DBTP = 'LINEAR16'): Promise<{ pcm: Pcm; report: LoudnessReport }> {
+/**
+ * Measures a narration and normalises it to `target` (once, on the whole PCM, for `encoding`), as floats in
+ * [-1, 1): `samples` is undefined where the PCM is kept as it came (`off`, silence).
+ */
+export async function normaliseNarrationFloats(
+  pcm: Pcm,
+  target: LoudnessTarget,
+  encoding: keyof typeof ENCODER_TRUE_PEAK_CEILING_DBTP = 'LINEAR16',
+): Promise<{ samples?: Float32Array; report: LoudnessReport }> {
   const floats = int16ToFloat(pcm.samples);
   const { samples, report } = await normaliseLoudness(floats, pcm.sampleRate, target, measureLoudness, undefined, ENCODER_TRUE_PEAK_CEILING_DBTP[encoding]);
-  return { pcm: samples === floats ? pcm : { sampleRate: pcm.sampleRate, samples: floatToInt16(samples) }, report };
+  return { samples: samples === floats ? undefined : samples, report };
+}
+
+/** Measures a narration and normalises it to `target` (once, on the whole PCM, for `encoding`); `off` only measures. */
+export async function normaliseNarration(pcm: Pcm, target: LoudnessTarget, encoding: keyof typeof ENCODER_TRUE_PEAK_CEILING_DBTP = 'LINEAR16'): Promise<{ pcm: Pcm; report: LoudnessReport }> {
+  const { samples, report } = await normaliseNarrationFloats(pcm, target, encoding);
+  return { pcm: samples ? { sampleRate: pcm.sampleRate, samples: floatToInt16(samples) } : pcm, report };
 }

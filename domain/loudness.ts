@@ -133,11 +133,8 @@ export function gainAndLimit(
     need[i] = a > ceiling ? ceiling / a : 1;
     if (a > ceiling) limited = true;
   }
+  if (!limited) return { out: scaled(samples, gain), limited };
   const out = new Float32Array(n);
-  if (!limited) {
-    for (let i = 0; i < n; i++) out[i] = samples[i]! * gain;
-    return { out, limited };
-  }
   const w = Math.max(1, Math.round((sampleRate * lookaheadMs) / 1000));
   const held = windowMin(need, w);
   // Moving average of the held gain over the same ±w: every value averaged around a peak is at most its need.
@@ -181,7 +178,7 @@ export async function normaliseLoudness(
     // the -70 LUFS gate keeps), so nothing is estimated or measured again: that is half the metering's CPU.
     const g = dbToGain(gainDb);
     const after = { integratedLufs: before.integratedLufs + gainDb, truePeakDbtp: before.truePeakDbtp + gainDb };
-    return { samples: samples.map((x) => x * g), report: { target, before: shown(before), after: shown(after), gainDb: round2(gainDb), limited: false, ceilingDbtp } };
+    return { samples: scaled(samples, g), report: { target, before: shown(before), after: shown(after), gainDb: round2(gainDb), limited: false, ceilingDbtp } };
   }
   // Sample peaks under the true-peak ceiling, with room for the peaks between samples.
   let ceilingDb = ceilingDbtp - 0.3;
@@ -208,6 +205,13 @@ export async function normaliseLoudness(
     }
   }
   return { samples: out, report: { target, before: shown(before), after: shown(after), gainDb: round2(gainDb), limited, ceilingDbtp } };
+}
+
+/** `samples` times `gain`, in a new array (a plain loop: `Float32Array.map` calls a function per sample, ~5× slower). */
+function scaled(samples: Float32Array, gain: number): Float32Array {
+  const out = new Float32Array(samples.length);
+  for (let i = 0; i < samples.length; i++) out[i] = samples[i]! * gain;
+  return out;
 }
 
 /** 16-bit PCM samples as floats in [-1, 1). */

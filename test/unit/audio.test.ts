@@ -86,6 +86,18 @@ describe('audio', function () {
     }
   });
 
+  it('encodes float samples (a normalised narration) the same way: same length, in time with the input', async () => {
+    for (const rate of [24000, 22050]) {
+      const pcm = concatPcm([sine(3, rate), sine(1.7, rate)]);
+      const floats = new Float32Array(pcm.samples.length);
+      for (let i = 0; i < floats.length; i++) floats[i] = pcm.samples[i]! / 32768;
+      const probed = await probeAudio(await encodeMp3({ sampleRate: rate, floats }), { keepSamples: true });
+      assert.equal(probed.samples, pcm.samples.length, `${rate} Hz`);
+      const snr = snrDb(pcm.samples, probed.pcm!.samples);
+      assert.ok(snr > 20, `${rate} Hz: ${snr.toFixed(1)} dB against the input`);
+    }
+  });
+
   it('encodes Ogg Opus that ffmpeg plays for exactly the PCM duration, after a 312-sample pre-skip', async () => {
     const pcm = concatPcm([sine(2.01), sine(1.333)]);
     const probed = await probeAudio(encodeOggOpus(pcm), { keepSamples: true });
