@@ -2,7 +2,7 @@
 // and its encoding, the CPU-heavy end of a narration, returned as the file's bytes and the loudness report.
 import type { LoudnessReport, LoudnessTarget } from '../domain/loudness';
 import { encodeAudio, type AudioEncoding } from './audio-codec';
-import { normaliseNarrationFloats } from './loudness';
+import { normaliseNarration } from './loudness';
 
 export interface FinishAudioTask {
   /** Joined 16-bit mono PCM (its buffer is moved to the thread). */
@@ -22,7 +22,7 @@ export interface FinishedAudio {
 /** Normalises and encodes one narration (the bytes come back by structured clone: one copy, under a millisecond). */
 export default async function finishAudio(task: FinishAudioTask): Promise<FinishedAudio> {
   const pcm = { sampleRate: task.sampleRate, samples: task.samples };
-  const { samples, report } = await normaliseNarrationFloats(pcm, task.loudness, task.encoding);
+  const { samples, report } = await normaliseNarration(pcm, task.loudness, task.encoding);
   // A normalised narration's true peak is under its encoding's ceiling (under 0 dBTP), so its floats are in [-1, 1].
   const encoded = await encodeAudio(samples ? { sampleRate: task.sampleRate, floats: samples } : pcm, task.encoding);
   return { body: new Uint8Array(encoded.body.buffer, encoded.body.byteOffset, encoded.body.byteLength), contentType: encoded.contentType, extension: encoded.extension, loudness: report };

@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import {
   ENCODER_TRUE_PEAK_CEILING_DBTP,
-  floatToInt16,
   int16ToFloat,
   normaliseLoudness,
   type LoudnessMeasure,
@@ -149,9 +148,9 @@ export function measureLoudness(samples: Float32Array, sampleRate: number): Prom
 
 /**
  * Measures a narration and normalises it to `target` (once, on the whole PCM, for `encoding`), as floats in
- * [-1, 1): `samples` is undefined where the PCM is kept as it came (`off`, silence).
+ * [-1, 1): `samples` is undefined where the PCM is kept as it came (`off` only measures; silence).
  */
-export async function normaliseNarrationFloats(
+export async function normaliseNarration(
   pcm: Pcm,
   target: LoudnessTarget,
   encoding: keyof typeof ENCODER_TRUE_PEAK_CEILING_DBTP = 'LINEAR16',
@@ -159,10 +158,4 @@ export async function normaliseNarrationFloats(
   const floats = int16ToFloat(pcm.samples);
   const { samples, report } = await normaliseLoudness(floats, pcm.sampleRate, target, measureLoudness, undefined, ENCODER_TRUE_PEAK_CEILING_DBTP[encoding]);
   return { samples: samples === floats ? undefined : samples, report };
-}
-
-/** Measures a narration and normalises it to `target` (once, on the whole PCM, for `encoding`); `off` only measures. */
-export async function normaliseNarration(pcm: Pcm, target: LoudnessTarget, encoding: keyof typeof ENCODER_TRUE_PEAK_CEILING_DBTP = 'LINEAR16'): Promise<{ pcm: Pcm; report: LoudnessReport }> {
-  const { samples, report } = await normaliseNarrationFloats(pcm, target, encoding);
-  return { pcm: samples ? { sampleRate: pcm.sampleRate, samples: floatToInt16(samples) } : pcm, report };
 }
