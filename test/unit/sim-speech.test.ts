@@ -1,6 +1,6 @@
 // The TTS simulator's espeak-ng speech: a voice espeak lacks falls back to the tone, without an uncaught EPIPE.
 import assert from 'node:assert/strict';
-import { hasEspeak, nominalSeconds, SIM_SAMPLE_RATE, speak } from '../../simulators/speech';
+import { hasEspeak, nominalSeconds, pitchedNote, SIM_SAMPLE_RATE, speak } from '../../simulators/speech';
 
 describe('simulated speech (espeak-ng)', function () {
   this.timeout(60_000);
@@ -14,6 +14,21 @@ describe('simulated speech (espeak-ng)', function () {
       const pcm = await speak(text, 'zz-ZZ', 1000);
       assert.equal(pcm.sampleRate, SIM_SAMPLE_RATE);
       assert.equal(pcm.samples.length, Math.round(nominalSeconds(text, 1000) * SIM_SAMPLE_RATE));
+    }
+  });
+
+  it("the tone's notes follow the two sines they are made of, to within one step of 16 bits", () => {
+    for (const length of [1, 2, 500, 9600, 120_000]) {
+      for (const freq of [140, 231, 317]) {
+        const note = pitchedNote(freq, length);
+        assert.equal(note.length, length);
+        let worst = 0;
+        for (let i = 0; i < length; i++) {
+          const exact = 9000 * Math.sin((Math.PI * i) / length) * Math.sin((2 * Math.PI * freq * i) / SIM_SAMPLE_RATE);
+          worst = Math.max(worst, Math.abs(note[i]! - exact));
+        }
+        assert.ok(worst <= 1, `${freq} Hz, ${length} samples: off by ${worst}`);
+      }
     }
   });
 });
