@@ -58,6 +58,42 @@ async function othersFailing(trx: Transaction<Database>, key: ApiKeyView, now: D
 }
 
 /**
+ * A success that changes nothing but when the key last succeeded, stored in one statement instead of the locking
+ * transaction: the key's breaker is closed and clean (a success leaves it so), and the call has no minute window to
+ * restamp (no lease time, or no RPM on the key nor on its project). False when that does not hold: the full report runs.
+ * The row lock the update takes, and its conditions read again under it, order it with leases and reports alike.
+ */
+async function cleanSuccess(db: Kysely<Database>, lease: ReportedLease, now: Date): Promise<boolean> {
+  const r = await db
+    .updateTable('api_keys')
+    .set({ last_success_at: now, updated_at: now })
+    .where('id', '=', lease.keyId)
+    .where('circuit', '=', 'closed')
+    .where('consecutive_failures', '=', 0)
+    .where('openings', '=', 0)
+    .where('reopen_at', 'is', null)
+    .where((eb) =>
+      lease.leasedAt
+        ? eb.and([
+            eb('rpm', 'is', null),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('api_key_projects as p')
+                  .select('p.project')
+                  .whereRef('p.service', '=', 'api_keys.service')
+                  .whereRef('p.project', '=', 'api_keys.project')
+                  .where('p.rpm', 'is not', null),
+              ),
+            ),
+          ])
+        : eb.lit(true),
+    )
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/**
  * Records the outcome of a call made with a leased key: moves its breaker, disables it when Google
  * rejected it, and on a quota 429 rests every key of its project until the quota resets.
  * `message` must already be free of key material.
@@ -69,6 +105,7 @@ export async function reportOutcome(
   message?: string,
   opts: { policy?: BreakerPolicy; now?: () => Date } = {},
 ): Promise<void> {
+  if (outcome.kind === 'success' && (await cleanSuccess(db, lease, (opts.now ?? (() => new Date()))()))) return;
   const project = lease.project !== undefined ? lease.project : (await db.selectFrom('api_keys').select('project').where('id', '=', lease.keyId).executeTakeFirst())?.project;
   if (project === undefined) return; // removed while the call was in flight
   await db.transaction().execute(async (trx) => {

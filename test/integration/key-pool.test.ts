@@ -337,6 +337,32 @@ describe('key pool on the real stack', function () {
     assert.equal(early.waitUntil?.getTime(), t0 + 1000 + RPM_WINDOW_MS + 1, 'room a window after the answer, not after the report');
     assert.ok('keyId' in (await leaseKey(stack.db, 'gemini', { now: at(1000 + RPM_WINDOW_MS + 1) })), 'both the key and its project have room then');
   });
+  it('stores a success on a clean unlimited key as its time alone, and still resets a failing key and restamps a limited project', async () => {
+    const t0 = Date.now();
+    const at = (ms: number) => () => new Date(t0 + ms);
+    const row = (id: string) => stack.db.selectFrom('api_keys').select(['circuit', 'consecutive_failures', 'last_success_at', 'minute_log']).where('id', '=', id).executeTakeFirstOrThrow();
+    // Clean and unlimited: the short path, which records only when it last succeeded.
+    const clean = await add('gemini', 'clean');
+    const lease = await leaseKey(stack.db, 'gemini', { now: at(0) });
+    assert.ok('keyId' in lease && lease.keyId === clean.id);
+    await reportOutcome(stack.db, { ...lease, endedAt: new Date(t0 + 500) }, { kind: 'success' }, undefined, { now: at(600) });
+    assert.deepEqual(await row(clean.id), { circuit: 'closed', consecutive_failures: 0, last_success_at: new Date(t0 + 600), minute_log: [] });
+    // Two failures behind it: the success clears them (the full report).
+    await stack.db.updateTable('api_keys').set({ consecutive_failures: 2 }).where('id', '=', clean.id).execute();
+    await reportOutcome(stack.db, { ...lease, endedAt: new Date(t0 + 700) }, { kind: 'success' }, undefined, { now: at(800) });
+    assert.deepEqual(await row(clean.id), { circuit: 'closed', consecutive_failures: 0, last_success_at: new Date(t0 + 800), minute_log: [] });
+    await removeGeminiTestKeys();
+    // A key without an RPM in a project with one: the project's minute log is restamped to the answer (the full report).
+    const inProject = await add('gemini', 'projectlimited', { project: 'proj-limited' });
+    await setProjectLimits(stack.db, 'gemini', 'proj-limited', { rpm: 1 });
+    const limited = await leaseKey(stack.db, 'gemini', { now: at(1000) });
+    assert.ok('keyId' in limited && limited.keyId === inProject.id);
+    await reportOutcome(stack.db, { ...limited, sentAt: new Date(t0 + 1100), endedAt: new Date(t0 + 2000) }, { kind: 'success' }, undefined, { now: at(3000) });
+    const project = await stack.db.selectFrom('api_key_projects').select('minute_log').where('project', '=', 'proj-limited').executeTakeFirstOrThrow();
+    assert.deepEqual(project.minute_log, [t0 + 2000], 'counted from the answer');
+    assert.equal((await row(inProject.id)).last_success_at?.getTime(), t0 + 3000);
+  });
+
   it("counts a Gemini call from when its request's body left the socket, not from its answer: never before the provider counted it", async () => {
     const k = await add('gemini', 'bodysent', { project: 'proj-bodysent', rpm: 1 });
     await setProjectLimits(stack.db, 'gemini', 'proj-bodysent', { rpm: 1 });
