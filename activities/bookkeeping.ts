@@ -2,10 +2,10 @@
 import { setBatchStatus } from '../db/batches';
 import { batchActuals } from '../db/estimates';
 import { pageJobs, transitionJob, updateJob } from '../db/jobs';
-import type { JobStatus } from '../db/schema';
+import type { Job, JobStatus } from '../db/schema';
 import { findScript } from '../db/scripts';
 import { Stage } from '../domain/errors';
-import { mustGetBatch, mustGetBatchSettings, mustGetJob, type ActivityDeps } from './deps';
+import { mustGetBatch, mustGetJobAndBatch, type ActivityDeps, type JobBatch } from './deps';
 import { withStage } from './failures';
 import { jobPrefix } from './outputs';
 
@@ -18,15 +18,14 @@ export async function startJobRow({ db }: Pick<ActivityDeps, 'db'>, jobId: strin
 
 /** A job's row, its batch's and its script (undefined until written): what storing and speaking it read. */
 export interface JobRows {
-  job: Awaited<ReturnType<typeof mustGetJob>>;
-  batch: Awaited<ReturnType<typeof mustGetBatchSettings>>;
+  job: Job;
+  batch: JobBatch;
   script: Awaited<ReturnType<typeof findScript>>;
 }
 
 /** Reads a job's {@link JobRows}. */
 export async function readJobRows(db: ActivityDeps['db'], jobId: string): Promise<JobRows> {
-  const job = await mustGetJob(db, jobId);
-  const batch = await mustGetBatchSettings(db, job.batch_id);
+  const { job, batch } = await mustGetJobAndBatch(db, jobId);
   const script = await findScript(db, { batchId: job.batch_id, titleIndex: job.title_index, variation: job.variation, language: job.language });
   return { job, batch, script };
 }

@@ -8,9 +8,9 @@ import type { KeyedProvider, KeyProbeResult } from '../adapters/keyed-provider';
 import type { BoltMetrics } from '../adapters/metrics';
 import type { ObjectStorage } from '../adapters/storage';
 import type { PriceTable } from '../domain/catalog';
-import { getBatch, getBatchSettings } from '../db/batches';
-import { getJob } from '../db/jobs';
+import { getBatch } from '../db/batches';
 import type { Database, Job } from '../db/schema';
+import type { BatchSettings } from '../db/batches';
 
 /** What the activities need; tests pass real infrastructure and simulator-backed clients. */
 export interface ActivityDeps {
@@ -38,22 +38,26 @@ export function probeKey(provider: KeyedProvider<unknown>, keyId: string): Promi
   return provider.probe(keyId);
 }
 
-export async function mustGetJob(db: Kysely<Database>, jobId: string): Promise<Job> {
-  const job = await getJob(db, jobId);
-  if (!job) throw new Error(`job ${jobId} does not exist`);
-  return job;
-}
-
-/** The batch with its counters made whole (its shards added up); a job's activities need only {@link mustGetBatchSettings}. */
+/** The batch with its counters made whole (its shards added up); a job's activities read only {@link mustGetJobAndBatch}. */
 export async function mustGetBatch(db: Kysely<Database>, batchId: string) {
   const batch = await getBatch(db, batchId);
   if (!batch) throw new Error(`batch ${batchId} does not exist`);
   return batch;
 }
 
-/** The batch's settings, without its counters (one query fewer than {@link mustGetBatch}). */
-export async function mustGetBatchSettings(db: Kysely<Database>, batchId: string) {
-  const batch = await getBatchSettings(db, batchId);
-  if (!batch) throw new Error(`batch ${batchId} does not exist`);
-  return batch;
+/** What a job's own activities read of its batch: settings fixed when the batch was created. */
+export type JobBatch = Pick<BatchSettings, 'id' | 'master_language' | 'options'>;
+
+/** A job's row and its batch's {@link JobBatch}, in one query (a read of each before). */
+export async function mustGetJobAndBatch(db: Kysely<Database>, jobId: string): Promise<{ job: Job; batch: JobBatch }> {
+  const row = await db
+    .selectFrom('jobs')
+    .innerJoin('batches', 'batches.id', 'jobs.batch_id')
+    .selectAll('jobs')
+    .select(['batches.master_language as batch_master_language', 'batches.options as batch_options'])
+    .where('jobs.id', '=', jobId)
+    .executeTakeFirst();
+  if (!row) throw new Error(`job ${jobId} does not exist`);
+  const { batch_master_language, batch_options, ...job } = row;
+  return { job, batch: { id: job.batch_id, master_language: batch_master_language, options: batch_options } };
 }

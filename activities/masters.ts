@@ -11,13 +11,12 @@ import { aheadOfJobs } from '../domain/job-workflow';
 import { MASTER_WAITER_SIGNAL, MASTER_WORKFLOW_TYPE, masterWorkflowId } from '../domain/master-script';
 import { getUserLimits } from '../db/user-limits';
 import { startJobRow } from './bookkeeping';
-import { mustGetBatch, mustGetBatchSettings, mustGetJob } from './deps';
+import { mustGetBatch, mustGetJobAndBatch } from './deps';
 import { withStage } from './failures';
 
 /** The job's master script identity, and whether it is written. */
 async function masterOf(db: Kysely<Database>, jobId: string) {
-  const job = await mustGetJob(db, jobId);
-  const batch = await mustGetBatchSettings(db, job.batch_id);
+  const { job, batch } = await mustGetJobAndBatch(db, jobId);
   const written = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language });
   return { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, written: written !== undefined };
 }

@@ -4,7 +4,7 @@ import { contentKey, findScript, type ScriptIdentity } from '../db/scripts';
 import { shippedCatalog, type PriceTable } from '../domain/catalog';
 import { Stage } from '../domain/errors';
 import { adaptationPrompt, masterPrompt, type AgentSnapshot, type PromptPair } from '../domain/prompts';
-import { mustGetBatchSettings, mustGetJob, probeKey, type ActivityDeps } from './deps';
+import { mustGetJobAndBatch, probeKey, type ActivityDeps } from './deps';
 import { withStage } from './failures';
 import { onceForScript } from './paid-once';
 import { writeCheckedScript } from './script-check';
@@ -49,8 +49,7 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
     /** Ensures the master script of the job's (title, variation) exists, writing it at most once. */
     async writeMasterScript(input: { jobId: string }): Promise<{ produced: boolean; cached: boolean }> {
       return withStage(Stage.master, async () => {
-        const job = await mustGetJob(db, input.jobId);
-        const batch = await mustGetBatchSettings(db, job.batch_id);
+        const { job, batch } = await mustGetJobAndBatch(db, input.jobId);
         const identity = { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language };
         const { agent } = batch.options;
         const { premisePrompt, structurePrompt, tone, targetMinutes } = agent;
@@ -63,8 +62,7 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
     /** Ensures the job's language has its adaptation of the master script. */
     async adaptScript(input: { jobId: string }): Promise<{ produced: boolean; cached: boolean }> {
       return withStage(Stage.adaptation, async () => {
-        const job = await mustGetJob(db, input.jobId);
-        const batch = await mustGetBatchSettings(db, job.batch_id);
+        const { job, batch } = await mustGetJobAndBatch(db, input.jobId);
         const master = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language });
         if (!master) throw new Error(`master script missing for job ${job.id}`);
         const identity = { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: job.language };

@@ -8,7 +8,7 @@ import { Stage } from '../domain/errors';
 import { geminiVoice } from '../domain/gemini-tts';
 import { previewKey, previewText } from '../domain/preview';
 import { completeJobRow, readJobRows, storeJobScript, type JobRows } from './bookkeeping';
-import { mustGetBatchSettings, mustGetJob, probeKey, type ActivityDeps } from './deps';
+import { mustGetJobAndBatch, probeKey, type ActivityDeps } from './deps';
 import { withStage } from './failures';
 import { narrateOnce } from './narration';
 import { copyNarrationQuality, narrationQuality, qualityKey, recordNarrationQuality } from './narration-quality';
@@ -43,8 +43,7 @@ export function styleFor(voice: string, voiceStyle: string | undefined): { promp
  */
 async function speakJob(deps: SpeechDeps, jobId: string, rows?: JobRows): Promise<SpokenJob> {
   const { db, storage, prices, metrics } = deps;
-  const job = rows?.job ?? (await mustGetJob(db, jobId));
-  const batch = rows?.batch ?? (await mustGetBatchSettings(db, job.batch_id));
+  const { job, batch } = rows ?? (await mustGetJobAndBatch(db, jobId));
   const prefix = jobPrefix({ batchId: batch.id, language: job.language, titleIndex: job.title_index, variation: job.variation, title: job.title });
   const subtitleKeys = { srt: `${prefix}subtitles.srt`, vtt: `${prefix}subtitles.vtt` };
   if (job.audio_key && job.audio_duration_ms !== null && job.audio_bytes !== null && (await storage.size(job.audio_key)) === job.audio_bytes) {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { BatchActualFigures, BatchEstimate } from '../domain/estimates';
 import { planJobs, type BatchMode, type PlannedJob } from '../domain/plan';
-import { anyShard, BATCH_COUNTERS, bumpCounters, oneWithCounters, type BatchCounter } from './batch-counters';
+import { anyShard, bumpCounters, oneWithCounters, type BatchCounter } from './batch-counters';
 import type { Batch, BatchOptions, BatchStatus, Database } from './schema';
 import { addUserSpend } from './user-limits';
 
@@ -135,20 +135,8 @@ export async function getBatch(db: Kysely<Database>, id: string, userId?: string
   return oneWithCounters(db, await q.executeTakeFirst());
 }
 
-/** A batch's row without its counters: what a job's activities read (its settings), without adding up the shards. */
+/** A batch's row without its counters (its settings). */
 export type BatchSettings = Omit<Batch, BatchCounter>;
-
-/**
- * A batch's row without its counters (which would be only the row's part of them: the shards hold the rest), in
- * one query: each of a job's activities reads its batch's settings, and summing the shards there cost a query more.
- */
-export async function getBatchSettings(db: Kysely<Database>, id: string): Promise<BatchSettings | undefined> {
-  const row = await db.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) return undefined;
-  const settings: Partial<Batch> = { ...row };
-  for (const c of BATCH_COUNTERS) delete settings[c];
-  return settings as BatchSettings;
-}
 
 /** Sets the batch's status; terminal statuses also stamp `finished_at` (and store the real figures, when given). */
 export async function setBatchStatus(db: Kysely<Database>, id: string, status: BatchStatus, actuals?: BatchActualFigures): Promise<void> {
