@@ -2,9 +2,9 @@
 // the counter shard of the job's seq (db/batch-counters.ts), so jobs moving at once do not queue on one row.
 import { sql, type Kysely } from 'kysely';
 import { FINAL_JOB_STATUSES, JOB_TRANSITIONS } from '../domain/statuses';
-import { counterTotal, moveCount, shardOfSeq } from './batch-counters';
+import { bumpCounters, counterTotal, moveCount, shardOfSeq } from './batch-counters';
 import { addSpend, setBatchStatus } from './batches';
-import { countJobStart } from './user-limits';
+import { countOwnerJobStart } from './user-limits';
 import type { Database, Job, JobStatus, JobUpdate } from './schema';
 
 /**
@@ -48,9 +48,10 @@ export async function transitionJob(
         .execute();
     }
     const shard = shardOfSeq(job.seq);
-    await moveCount(trx, job.batch_id, shard, job.status, to);
-    // Each attempt counts once against its owner's jobs per day.
-    if (opts.countAttempt && to === 'running') await countJobStart(trx, job.batch_id, shard);
+    // Each attempt counts once against the batch's grants (with the move, in one statement) and its owner's jobs per day.
+    const start = opts.countAttempt === true && to === 'running';
+    await bumpCounters(trx, job.batch_id, shard, { [job.status]: -1, [to]: 1, ...(start ? { started_attempts: 1 } : {}) });
+    if (start) await countOwnerJobStart(trx, job.batch_id, shard);
     return true;
   });
 }

@@ -41,12 +41,10 @@ export async function usageOn(db: Db, userId: string, now = new Date()): Promise
 }
 
 /**
- * Counts one job attempt of the batch as started: on the batch (against its grants) and today for its
- * owner, both in counter shard `shard`. Called in the same transaction as the job's move to running, so it
- * counts once.
+ * Counts one job attempt of the batch as started today for its owner, in usage shard `shard`. Called in the same
+ * transaction as the job's move to running (which counts it on the batch's `started_attempts`), so it counts once.
  */
-export async function countJobStart(db: Db, batchId: string, shard: number, now = new Date()): Promise<void> {
-  await bumpCounters(db, batchId, shard, { started_attempts: 1 });
+export async function countOwnerJobStart(db: Db, batchId: string, shard: number, now = new Date()): Promise<void> {
   await sql`
     insert into user_daily_usage (user_id, day, shard, jobs_started)
     select user_id, ${utcDay(now)}::date, ${shard}, 1 from batches where id = ${batchId}
