@@ -48,16 +48,33 @@ export async function mustGetBatch(db: Kysely<Database>, batchId: string) {
 /** What a job's own activities read of its batch: settings fixed when the batch was created. */
 export type JobBatch = Pick<BatchSettings, 'id' | 'master_language' | 'options'>;
 
-/** A job's row and its batch's {@link JobBatch}, in one query (a read of each before). */
-export async function mustGetJobAndBatch(db: Kysely<Database>, jobId: string): Promise<{ job: Job; batch: JobBatch }> {
+/** The master script a job's language is adapted from, as its adaptation reads it. */
+export interface MasterText {
+  title: string;
+  blocks: string[];
+}
+
+/**
+ * A job's row, its batch's {@link JobBatch} and its master script's text (undefined until written), in one query
+ * (a read of each before).
+ */
+export async function mustGetJobAndBatch(db: Kysely<Database>, jobId: string): Promise<{ job: Job; batch: JobBatch; master?: MasterText }> {
   const row = await db
     .selectFrom('jobs')
     .innerJoin('batches', 'batches.id', 'jobs.batch_id')
+    .leftJoin('scripts as master', (j) =>
+      j
+        .onRef('master.batch_id', '=', 'jobs.batch_id')
+        .onRef('master.title_index', '=', 'jobs.title_index')
+        .onRef('master.variation', '=', 'jobs.variation')
+        .onRef('master.language', '=', 'batches.master_language'),
+    )
     .selectAll('jobs')
-    .select(['batches.master_language as batch_master_language', 'batches.options as batch_options'])
+    .select(['batches.master_language as batch_master_language', 'batches.options as batch_options', 'master.title as master_title', 'master.blocks as master_blocks'])
     .where('jobs.id', '=', jobId)
     .executeTakeFirst();
   if (!row) throw new Error(`job ${jobId} does not exist`);
-  const { batch_master_language, batch_options, ...job } = row;
-  return { job, batch: { id: job.batch_id, master_language: batch_master_language, options: batch_options } };
+  const { batch_master_language, batch_options, master_title, master_blocks, ...job } = row;
+  const master = master_title !== null && master_blocks !== null ? { title: master_title, blocks: master_blocks } : undefined;
+  return { job, batch: { id: job.batch_id, master_language: batch_master_language, options: batch_options }, master };
 }

@@ -5,7 +5,6 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/schema';
-import { findScript } from '../db/scripts';
 import { Stage } from '../domain/errors';
 import { aheadOfJobs } from '../domain/job-workflow';
 import { MASTER_WAITER_SIGNAL, MASTER_WORKFLOW_TYPE, masterWorkflowId } from '../domain/master-script';
@@ -16,9 +15,8 @@ import { withStage } from './failures';
 
 /** The job's master script identity, and whether it is written. */
 async function masterOf(db: Kysely<Database>, jobId: string) {
-  const { job, batch } = await mustGetJobAndBatch(db, jobId);
-  const written = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language });
-  return { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, written: written !== undefined };
+  const { job, batch, master } = await mustGetJobAndBatch(db, jobId);
+  return { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, written: master !== undefined };
 }
 
 /** Jobs past a page whose masters {@link prefetchMasters} may start too, and how many such masters at most per call. */

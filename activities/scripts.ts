@@ -1,6 +1,6 @@
 // Gemini activities (the Gemini task queue, whose rate limit protects the quota): a title's master script and
 // its adaptation to each language, each written at most once.
-import { contentKey, findScript, type ScriptIdentity } from '../db/scripts';
+import { contentKey, type ScriptIdentity } from '../db/scripts';
 import { shippedCatalog, type PriceTable } from '../domain/catalog';
 import { Stage } from '../domain/errors';
 import { adaptationPrompt, masterPrompt, type AgentSnapshot, type PromptPair } from '../domain/prompts';
@@ -62,8 +62,7 @@ export function createScriptActivities({ db, gemini, geminiModel = 'default', pr
     /** Ensures the job's language has its adaptation of the master script. */
     async adaptScript(input: { jobId: string }): Promise<{ produced: boolean; cached: boolean }> {
       return withStage(Stage.adaptation, async () => {
-        const { job, batch } = await mustGetJobAndBatch(db, input.jobId);
-        const master = await findScript(db, { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: batch.master_language });
+        const { job, batch, master } = await mustGetJobAndBatch(db, input.jobId);
         if (!master) throw new Error(`master script missing for job ${job.id}`);
         const identity = { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, language: job.language };
         const { agent } = batch.options;
