@@ -8,9 +8,8 @@ import type { KeyedProvider, KeyProbeResult } from '../adapters/keyed-provider';
 import type { BoltMetrics } from '../adapters/metrics';
 import type { ObjectStorage } from '../adapters/storage';
 import type { PriceTable } from '../domain/catalog';
-import { getBatch } from '../db/batches';
+import { getBatch, type BatchSettings } from '../db/batches';
 import type { Database, Job } from '../db/schema';
-import type { BatchSettings } from '../db/batches';
 
 /** What the activities need; tests pass real infrastructure and simulator-backed clients. */
 export interface ActivityDeps {
