@@ -1,13 +1,13 @@
-// Audio encoding: joined PCM encoded once as MP3 (LAME in WebAssembly, with a gapless Info tag), Ogg Opus
-// (libopus in WebAssembly, in our own Ogg pages) or WAV.
+// Audio encoding: joined PCM encoded once as MP3 (LAME in WebAssembly, our own build in native/lame-mp3, with a
+// gapless Info tag), Ogg Opus (libopus in WebAssembly, in our own Ogg pages) or WAV.
 import OpusScript from 'opusscript';
-import { createMp3Encoder } from 'wasm-media-encoders';
 import { mp3InfoFrame, parseMp3 } from '../domain/audio/mp3';
 import { writeOggOpus } from '../domain/audio/ogg';
 import { resamplePcm, type Pcm } from '../domain/audio/pcm';
 import { encodeWav } from '../domain/audio/wav';
 import { floatToInt16 } from '../domain/loudness';
 import { contentTypeOf } from '../domain/content-types';
+import { instantiateNative, NATIVE_WASM } from './native-wasm';
 
 /** Encodings Bolt IA can produce for a finished narration. */
 export const AudioEncoding = { mp3: 'MP3', linear16: 'LINEAR16', oggOpus: 'OGG_OPUS' } as const;
@@ -27,10 +27,24 @@ const LAME_ENCODER_DELAY = 576;
 type Mp3Kbps = 8 | 16 | 24 | 32 | 40 | 48 | 64 | 80 | 96 | 112 | 128 | 160 | 192 | 224 | 256 | 320;
 
 /**
- * One LAME instance per thread, reused: instantiating its WebAssembly costs ~25 ms, a tenth of a narration's
- * encoding. `configure` resets it for each stream, and nothing awaits between its calls in one encoding.
+ * LAME's algorithm quality, 0 (slowest) to 9: 7 keeps its psychoacoustic model (block switching, so no pre-echo
+ * on plosives) and drops the noise-shaping search, which at 64 kbps for one voice buys nothing audible and costs
+ * 60 % of the encoding (BENCHMARKS.md, "The MP3 encoder"). The published build's fixed default was 3.
  */
-let mp3Encoder: ReturnType<typeof createMp3Encoder> | undefined;
+export const MP3_QUALITY = 7;
+
+/** The encoder module's exports (native/lame-mp3/mp3_encoder.c). */
+interface Mp3Exports {
+  memory: { buffer: ArrayBuffer };
+  reserve(samples: number): number;
+  output(): number;
+  encode(sampleRate: number, kbps: number, quality: number, samples: number): number;
+}
+
+/** One encoder per thread, reused: `encode` takes a whole narration, and nothing awaits in between. */
+let mp3Encoder: Mp3Exports | undefined;
+
+const MP3_FAILURES: Record<number, string> = { [-1]: 'out of memory', [-2]: 'settings refused', [-3]: 'encoding failed' };
 
 /**
  * What an encoder takes: 16-bit PCM, or float samples in [-1, 1] (a normalised narration's, which the MP3 encoder
@@ -44,37 +58,38 @@ export interface FloatPcm {
 
 const toPcm = (input: EncoderInput): Pcm => ('floats' in input ? { sampleRate: input.sampleRate, samples: floatToInt16(input.floats) } : input);
 
-/**
- * Mono audio as the MP3 encoder reads it, a block at a time: floats as they are, 16-bit PCM converted into one
- * reused block (and resampled first where MP3 has no such rate).
- */
-function mp3Source(input: EncoderInput): { sampleRate: number; length: number; block: (at: number, n: number) => Float32Array } {
+/** Writes mono audio into the encoder's input as floats (resampled first where MP3 has no such rate); its rate and length. */
+function loadMp3Input(encoder: Mp3Exports, input: EncoderInput): { sampleRate: number; length: number } {
   if ('floats' in input && MP3_RATES.has(input.sampleRate)) {
     const { floats } = input;
-    return { sampleRate: input.sampleRate, length: floats.length, block: (at, n) => floats.subarray(at, at + n) };
+    reserveMp3Input(encoder, floats.length).set(floats);
+    return { sampleRate: input.sampleRate, length: floats.length };
   }
   const pcm = MP3_RATES.has(input.sampleRate) ? toPcm(input) : resamplePcm(toPcm(input), 24000);
-  const scratch = new Float32Array(MP3_BLOCK);
-  const block = (at: number, n: number): Float32Array => {
-    for (let k = 0; k < n; k++) scratch[k] = pcm.samples[at + k]! / 32768;
-    return scratch.subarray(0, n);
-  };
-  return { sampleRate: pcm.sampleRate, length: pcm.samples.length, block };
+  const into = reserveMp3Input(encoder, pcm.samples.length);
+  for (let k = 0; k < pcm.samples.length; k++) into[k] = pcm.samples[k]! / 32768;
+  return { sampleRate: pcm.sampleRate, length: pcm.samples.length };
 }
-const MP3_BLOCK = 1152 * 64;
+
+function reserveMp3Input(encoder: Mp3Exports, samples: number): Float32Array {
+  const at = encoder.reserve(samples);
+  if (at === 0 && samples > 0) throw new Error(`MP3 encoder: no memory for ${samples} samples`);
+  return new Float32Array(encoder.memory.buffer, at, samples);
+}
 
 /** Encodes mono audio as one constant-bitrate MP3 stream, led by an Info frame giving its exact length. @default kbps 64 */
-export async function encodeMp3(input: EncoderInput, kbps: Mp3Kbps = 64): Promise<Buffer> {
-  const { sampleRate, length, block } = mp3Source(input);
-  const encoder = await (mp3Encoder ??= createMp3Encoder());
-  encoder.configure({ channels: 1, sampleRate, bitrate: kbps, outputSampleRate: sampleRate as 24000 });
-  const parts: Buffer[] = [];
-  for (let at = 0; at < length; at += MP3_BLOCK) {
-    // The returned view belongs to the encoder: copy it before the next call.
-    parts.push(Buffer.from(encoder.encode([block(at, Math.min(MP3_BLOCK, length - at))])));
-  }
-  parts.push(Buffer.from(encoder.finalize()));
-  const stream = Buffer.concat(parts);
+export async function encodeMp3(input: EncoderInput, kbps: Mp3Kbps = 64, quality = MP3_QUALITY): Promise<Buffer> {
+  return encodeMp3Sync(input, kbps, quality);
+}
+
+function encodeMp3Sync(input: EncoderInput, kbps: Mp3Kbps, quality: number): Buffer {
+  if (!Number.isInteger(quality) || quality < 0 || quality > 9) throw new Error(`MP3 encoder: quality ${quality} is not an integer from 0 to 9`);
+  const encoder = (mp3Encoder ??= instantiateNative<Mp3Exports>(NATIVE_WASM.mp3));
+  const { sampleRate, length } = loadMp3Input(encoder, input);
+  const bytes = encoder.encode(sampleRate, kbps, quality, length);
+  if (bytes < 0) throw new Error(`MP3 encoder: ${MP3_FAILURES[bytes] ?? `error ${bytes}`} (${sampleRate} Hz, ${kbps} kbps, quality ${quality}, ${length} samples)`);
+  // The output belongs to the encoder: copy it before its next call.
+  const stream = Buffer.from(new Uint8Array(encoder.memory.buffer, encoder.output(), bytes));
   const info = parseMp3(stream);
   const spf = Math.round((info.rawDurationMs * info.sampleRate) / 1000 / info.frames);
   const padding = info.frames * spf - length - LAME_ENCODER_DELAY;

@@ -4,8 +4,6 @@
 // crate meters block by block, integrated loudness and true peak in one pass: about 6 ms for 10 s of 24 kHz audio
 // (the published ebur128-wasm build, fed one sample per call, took ~20). Narrations run it in the audio thread
 // pool (audio-pool.ts), so the calling thread is the pool's, not the worker's event loop.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import {
   ENCODER_TRUE_PEAK_CEILING_DBTP,
   int16ToFloat,
@@ -15,6 +13,7 @@ import {
   type LoudnessTarget,
 } from '../domain/loudness';
 import type { Pcm } from '../domain/audio/pcm';
+import { instantiateNative, NATIVE_WASM } from './native-wasm';
 
 /** The module's exports (native/ebur128-meter/src/lib.rs). */
 interface MeterExports {
@@ -24,21 +23,11 @@ interface MeterExports {
   measure_mono(rate: number, samples: number): number;
 }
 
-/** The part of the WebAssembly global used here (the project's `lib` has no DOM types, where it is declared). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (m: object, imports: object) => { exports: unknown };
-}
-const { WebAssembly } = globalThis as unknown as { WebAssembly: Wasm };
-
-/** The built module: beside the sources (adapters/ → native/) and in dist/ alike (scripts/build-server.ts copies it). */
-export const METER_WASM = path.resolve(__dirname, '..', 'native', 'ebur128-meter', 'ebur128_meter.wasm');
-
 let meter: MeterExports | undefined;
 
-/** The meter, compiled once per thread (it imports nothing). */
+/** The meter, compiled once per thread. */
 function ebur128(): MeterExports {
-  meter ??= new WebAssembly.Instance(new WebAssembly.Module(readFileSync(METER_WASM)), {}).exports as MeterExports;
+  meter ??= instantiateNative<MeterExports>(NATIVE_WASM.meter);
   return meter;
 }
 
