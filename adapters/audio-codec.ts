@@ -28,8 +28,9 @@ type Mp3Kbps = 8 | 16 | 24 | 32 | 40 | 48 | 64 | 80 | 96 | 112 | 128 | 160 | 192
 
 /**
  * LAME's algorithm quality, 0 (slowest) to 9: 7 keeps its psychoacoustic model (block switching, so no pre-echo
- * on plosives) and drops the noise-shaping search, which at 64 kbps for one voice buys nothing audible and costs
- * 60 % of the encoding (BENCHMARKS.md, "The MP3 encoder"). The published build's fixed default was 3.
+ * on plosives) and drops the noise-shaping search, which at 64 kbps for one voice buys nothing a plain error
+ * measure sees and costs half the encoding time (README, "MP3 encoding"; `scripts/bench/mp3-encoder.ts`). The
+ * published build's fixed default was 3. LAME 3.100 sets 8 and 9 as it sets 7: there is nothing faster.
  */
 export const MP3_QUALITY = 7;
 

@@ -17,7 +17,7 @@ lame_crate_sha256=cba8102a6f54cde0eeee828fa06c2c6353e384aa4a487c3f9197b39e576fb1
 zig="$cache/zig-$zig_version/ziglang/zig"
 if [ ! -x "$zig" ]; then
   wheels="$(mktemp -d)"
-  python3 -m pip download --quiet --root-user-action=ignore --no-deps --only-binary=:all: --platform manylinux_2_12_x86_64 "ziglang==$zig_version" -d "$wheels"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux_2_12_x86_64 "ziglang==$zig_version" -d "$wheels"
   wheel="$(ls "$wheels"/ziglang-*.whl)"
   echo "$zig_wheel_sha256  $wheel" | sha256sum --check --quiet
   python3 -m pip install --quiet --root-user-action=ignore --no-deps --target "$cache/zig-$zig_version" "$wheel"
