@@ -6,6 +6,7 @@ import { encodeMp3, encodeOggOpus, MP3_QUALITY } from '../../adapters/audio-code
 import { parseMp3 } from '../../domain/audio/mp3';
 import { concatPcm, pcmDurationMs, type Pcm } from '../../domain/audio/pcm';
 import { decodeWav, encodeWav } from '../../domain/audio/wav';
+import { floatToInt16 } from '../../domain/loudness';
 import { ffmpegEncode, probeAudio } from '../support/audio-probe';
 import { parseOggOpus } from '../support/ogg-opus';
 
@@ -181,17 +182,6 @@ function voiceLike(seconds: number, rate: number): Float32Array {
   return out;
 }
 
-/** Signal-to-error ratio in dB of a decoded float signal against the input, edges left out. */
-function snrFloatDb(original: Float32Array, decoded: Int16Array): number {
-  let signal = 0;
-  let error = 0;
-  for (let i = 2000; i < original.length - 2000; i++) {
-    signal += original[i]! ** 2;
-    error += (original[i]! - (decoded[i] ?? 0) / 32768) ** 2;
-  }
-  return 10 * Math.log10(signal / error);
-}
-
 describe('the MP3 encoder (our build of LAME, native/lame-mp3)', function () {
   this.timeout(60_000);
 
@@ -220,7 +210,7 @@ describe('the MP3 encoder (our build of LAME, native/lame-mp3)', function () {
       for (const quality of [3, MP3_QUALITY]) {
         const probed = await probeAudio(await encodeMp3({ sampleRate: rate, floats }, 64, quality), { keepSamples: true });
         assert.equal(probed.samples, floats.length, `${rate} Hz, quality ${quality}`);
-        snr[quality] = snrFloatDb(floats, probed.pcm!.samples);
+        snr[quality] = snrDb(floatToInt16(floats), probed.pcm!.samples);
       }
       // Noise shaping (quality 3) moves noise under the masking curve and so lowers this plain ratio (14–16 dB
       // here); without it the ratio stays as high or higher (16–17 dB), far above the 4 dB of the input itself one
