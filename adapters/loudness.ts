@@ -1,9 +1,11 @@
 // Loudness of a whole narration: measured with the ebur128 library (ITU-R BS.1770-4 / EBU R128, the Rust crate
 // built to WebAssembly from native/ebur128-meter, `npm run build:meter`) and normalised once, on the joined PCM,
 // before encoding (domain/loudness.ts does the gain). The module takes a whole narration in one call, which the
-// crate meters block by block, integrated loudness and true peak in one pass: about 6 ms for 10 s of 24 kHz audio
-// (the published ebur128-wasm build, fed one sample per call, took ~20). Narrations run it in the audio thread
-// pool (audio-pool.ts), so the calling thread is the pool's, not the worker's event loop.
+// crate meters block by block; the true peak, the crate's same figure, is interpolated only where a point between
+// samples could exceed the sample peak. 15 s of 24 kHz speech: 3.9 ms (the crate's true peak over every point:
+// 12.2; the published ebur128-wasm build, fed one sample per call: 72; `npx tsx scripts/bench/meter.ts`).
+// Narrations run it in the audio thread pool (audio-pool.ts), so the calling thread is the pool's, not the worker's
+// event loop.
 import {
   ENCODER_TRUE_PEAK_CEILING_DBTP,
   int16ToFloat,
@@ -23,27 +25,29 @@ interface MeterExports {
   measure_mono(rate: number, samples: number): number;
 }
 
-let meter: MeterExports | undefined;
-
-/** The meter, compiled once per thread. */
-function ebur128(): MeterExports {
-  meter ??= instantiateNative<MeterExports>(NATIVE_WASM.meter);
-  return meter;
-}
-
 const FAILURES: Record<number, string> = { 1: 'the sample rate is refused', 2: 'more samples than reserved', 3: 'the samples are refused' };
 
-/** Integrated loudness (LUFS; -Infinity for silence) and true peak (dBTP) of mono float samples, in this thread. */
-export function measureLoudnessSync(samples: Float32Array, sampleRate: number): LoudnessMeasure {
-  const m = ebur128();
-  const at = m.reserve(samples.length);
-  if (at === 0) throw new Error(`loudness meter: no memory for ${samples.length} samples`);
-  new Float32Array(m.memory.buffer, at, samples.length).set(samples);
-  const code = m.measure_mono(sampleRate, samples.length);
-  if (code !== 0) throw new Error(`loudness meter: ${FAILURES[code] ?? `error ${code}`} (${sampleRate} Hz, ${samples.length} samples)`);
-  const [integratedLufs, truePeak] = new Float64Array(m.memory.buffer, m.result(), 2);
-  return { integratedLufs: integratedLufs!, truePeakDbtp: 20 * Math.log10(truePeak!) };
+/**
+ * A meter on its own instance of a build of the module (`file`; the shipped one by default, another to compare
+ * builds): integrated loudness (LUFS; -Infinity for silence) and true peak (dBTP) of mono float samples, in the
+ * calling thread.
+ */
+export function loudnessMeter(file: string = NATIVE_WASM.meter): (samples: Float32Array, sampleRate: number) => LoudnessMeasure {
+  let m: MeterExports | undefined;
+  return (samples, sampleRate) => {
+    m ??= instantiateNative<MeterExports>(file);
+    const at = m.reserve(samples.length);
+    if (at === 0) throw new Error(`loudness meter: no memory for ${samples.length} samples`);
+    new Float32Array(m.memory.buffer, at, samples.length).set(samples);
+    const code = m.measure_mono(sampleRate, samples.length);
+    if (code !== 0) throw new Error(`loudness meter: ${FAILURES[code] ?? `error ${code}`} (${sampleRate} Hz, ${samples.length} samples)`);
+    const [integratedLufs, truePeak] = new Float64Array(m.memory.buffer, m.result(), 2);
+    return { integratedLufs: integratedLufs!, truePeakDbtp: 20 * Math.log10(truePeak!) };
+  };
 }
+
+/** Integrated loudness (LUFS; -Infinity for silence) and true peak (dBTP) of mono float samples, in this thread (its module compiled at first use). */
+export const measureLoudnessSync = loudnessMeter();
 
 /** Integrated loudness (LUFS) and true peak (dBTP) of mono float samples. */
 export function measureLoudness(samples: Float32Array, sampleRate: number): Promise<LoudnessMeasure> {
