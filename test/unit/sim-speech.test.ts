@@ -1,6 +1,7 @@
 // The TTS simulator's espeak-ng speech: a voice espeak lacks falls back to the tone, without an uncaught EPIPE.
 import assert from 'node:assert/strict';
 import { hasEspeak, nominalSeconds, pitchedNote, SIM_SAMPLE_RATE, speak } from '../../simulators/speech';
+import { atVoiceLevel } from '../../simulators/tts-quality';
 
 describe('simulated speech (espeak-ng)', function () {
   this.timeout(60_000);
@@ -30,5 +31,18 @@ describe('simulated speech (espeak-ng)', function () {
         assert.ok(worst <= 1, `${freq} Hz, ${length} samples: off by ${worst}`);
       }
     }
+  });
+
+  it('puts every 16-bit value at a voice level as the formula does, rounded and clamped', () => {
+    const all = new Int16Array(65536).map((_, i) => i - 32768);
+    for (const db of [-12, -4, 0, 0.5, 6]) {
+      const g = 10 ** (db / 20);
+      const out = atVoiceLevel({ sampleRate: SIM_SAMPLE_RATE, samples: all }, db).samples;
+      for (let i = 0; i < all.length; i++) {
+        const want = Math.max(-32768, Math.min(32767, Math.round(all[i]! * g)));
+        if (out[i] !== want) assert.fail(`${db} dB: ${all[i]} gave ${out[i]}, not ${want}`);
+      }
+    }
+    assert.ok(all.every((v, i) => v === i - 32768), 'the input is left as it was');
   });
 });
