@@ -27,8 +27,16 @@ const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f
 
 const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
+/**
+ * Text whose every UTF-16 unit is a grapheme of its own and narrow: Latin, Greek and Cyrillic letters and their
+ * punctuation, without controls (CR LF is one grapheme) or combining marks (U+0300–U+036F, U+0483–U+0489).
+ */
+const ONE_UNIT_GRAPHEMES = /^[\u0020-\u02ff\u0370-\u0482\u048a-\u052f]*$/;
+
 /** Display width of a string: wide (East Asian, emoji) graphemes count two. */
 export function displayWidth(s: string): number {
+  // Most subtitles need no grapheme segmentation, which costs far more than this test.
+  if (ONE_UNIT_GRAPHEMES.test(s)) return s.length;
   let w = 0;
   for (const { segment } of GRAPHEMES.segment(s)) w += WIDE.test(segment) ? 2 : 1;
   return w;

@@ -23,6 +23,24 @@ describe('subtitles', () => {
     assert.equal(ja.join(''), '火山は地球の内部から溶けた岩を噴き出す。'.repeat(3));
   });
 
+  it('counts graphemes, wide ones twice, whether or not the text takes the one-unit-a-grapheme shortcut', () => {
+    const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    // Every unit the shortcut covers is a grapheme of its own, beside letters and beside itself.
+    for (const [from, to] of [[0x20, 0x2ff], [0x370, 0x482], [0x48a, 0x52f]] as const) {
+      for (let c = from; c <= to; c++) {
+        const s = `a${String.fromCharCode(c)}${String.fromCharCode(c)}b`;
+        assert.equal(displayWidth(s), Array.from(graphemes.segment(s)).length, `U+${c.toString(16)}`);
+      }
+    }
+    // Text outside it: combining marks, CR LF, emoji, wide scripts.
+    assert.equal(displayWidth('Cafe\u0301 crème'), 10);
+    assert.equal(displayWidth('Привет\u0483 мир'), 10);
+    assert.equal(displayWidth('line\r\nnext'), 9);
+    assert.equal(displayWidth('日本語 ok'), 9);
+    assert.equal(displayWidth('🌋 lava'), 7);
+    assert.equal(displayWidth(''), 0);
+  });
+
   it('keeps cues ordered, non-overlapping, two lines at most, and inside the audio', () => {
     const sentence = 'A rather long sentence about volcanoes, islands and the slow work of lava over a million years.';
     const segments = Array.from({ length: 40 }, (_, i) => ({ text: sentence, startMs: i * 5000, endMs: i * 5000 + 5200 }));
