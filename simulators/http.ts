@@ -44,21 +44,9 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  sendBytes(res, status, Buffer.from(JSON.stringify(body)));
-}
-
-function sendBytes(res: ServerResponse, status: number, bytes: Buffer): void {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body)); // bytes that already are JSON, or a value
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': bytes.length });
   res.end(bytes);
-}
-
-/**
- * Writes a 200 `{ "audioContent": <base64 of audio>, ...rest }`, the base64 copied in as bytes: it needs no JSON
- * escaping, and scanning half a megabyte of it as JSON was a large part of the simulator's CPU, which benches count.
- */
-export function sendAudioJson(res: ServerResponse, audio: Buffer, rest: Record<string, unknown> = {}): void {
-  const tail = JSON.stringify(rest).slice(1); // `}` or `"timepoints":…}`
-  sendBytes(res, 200, Buffer.concat([Buffer.from('{"audioContent":"'), Buffer.from(audio.toString('base64'), 'latin1'), Buffer.from(tail === '}' ? '"}' : `",${tail}`)]));
 }
 
 /** Writes Google's error JSON: `{ error: { code, message, status, details } }`. */

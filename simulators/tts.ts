@@ -8,10 +8,10 @@ import { encodeMp3, encodeOggOpus } from '../adapters/audio-codec';
 import { voiceFeatures } from '../domain/voice-features';
 import { CallCounters } from './counters';
 import { checkGeminiTtsRequest, type GeminiTtsSimOptions } from './gemini-tts';
-import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, arrivalOf, readJson, sendAudioJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
+import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, arrivalOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
 import { RecentLog } from './recent';
 import { speak, speakSegments, type SpeechEngine } from './speech';
-import { atVoiceLevel, checkCustomPronunciations, phonemesIn, voiceLevelDb, type ReceivedInput } from './tts-quality';
+import { atVoiceLevel, audioJson, checkCustomPronunciations, phonemesIn, voiceLevelDb, type ReceivedInput } from './tts-quality';
 import { SEED_VOICES, type SimVoice } from './voices';
 
 export interface TtsSimOptions extends CommonSimOptions {
@@ -255,7 +255,7 @@ export class TtsSimulator {
     const audioConfig = { audioEncoding: encoding, speakingRate: rate || 1, pitch, sampleRateHertz: pcm.sampleRate };
     // Google bills every character sent, SSML tags included, except <mark> tags.
     this.counters.bill([...(ssml ? raw.replace(/<mark\b[^>]*\/>/g, '') : raw)].length);
-    sendAudioJson(res, audio, beta ? { timepoints: timepoints ?? [], audioConfig } : {});
+    sendJson(res, 200, audioJson(audio, beta ? { timepoints: timepoints ?? [], audioConfig } : {}));
   }
 
   /** A checked Gemini-TTS request: speech in the request's locale (the prompt steers style, not words). */
@@ -267,6 +267,6 @@ export class TtsSimulator {
     let pcm = await speak(text, String(body.voice?.languageCode), 1, this.options.speech);
     if (cfg.sampleRateHertz) pcm = resamplePcm(pcm, cfg.sampleRateHertz);
     const audio = encoding === 'MP3' ? await encodeMp3(pcm) : encoding === 'OGG_OPUS' ? encodeOggOpus(pcm) : encodeWav(pcm);
-    sendAudioJson(res, audio, beta ? { timepoints: [], audioConfig: { audioEncoding: encoding, sampleRateHertz: pcm.sampleRate } } : {});
+    sendJson(res, 200, audioJson(audio, beta ? { timepoints: [], audioConfig: { audioEncoding: encoding, sampleRateHertz: pcm.sampleRate } } : {}));
   }
 }
