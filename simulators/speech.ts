@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { concatPcm, resamplePcm, type Pcm } from '../domain/audio/pcm';
 import { decodeWav } from '../domain/audio/wav';
+import { atVoiceLevel } from './tts-quality';
 
 /** Sample rate of every simulated voice, like Google's 24 kHz voices. */
 export const SIM_SAMPLE_RATE = 24000;
@@ -75,24 +76,34 @@ export function pitchedNote(freq: number, length: number): Int16Array {
   return note;
 }
 
-/** A tone that follows the text's words: one short pitched note per word, with silences between. */
-function tone(text: string, rate: number): Pcm {
+/** Notes already made, by pitch, length and level: each batch's narrations reuse a few hundred (bounded). */
+const notes = new Map<string, Int16Array>();
+
+/** A note at a voice's level (see `pitchedNote`), made once. */
+function noteAt(freq: number, length: number, levelDb: number): Int16Array {
+  const key = `${freq}/${length}/${levelDb}`;
+  let note = notes.get(key);
+  if (!note) {
+    if (notes.size >= 2048) notes.clear();
+    note = pitchedNote(freq, length);
+    if (levelDb !== 0) note = atVoiceLevel({ sampleRate: SIM_SAMPLE_RATE, samples: note }, levelDb).samples;
+    notes.set(key, note);
+  }
+  return note;
+}
+
+/** A tone that follows the text's words at a voice's level: one short pitched note per word, with silences between. */
+function tone(text: string, rate: number, levelDb: number): Pcm {
   const total = Math.round(nominalSeconds(text, rate) * SIM_SAMPLE_RATE);
   const samples = new Int16Array(total);
   const words = text.split(/\s+/u).filter(Boolean);
   const per = Math.max(1, Math.floor(total / Math.max(1, words.length)));
   const voiced = Math.floor(per * 0.8);
-  // Every note has the same length and one of 60 pitches: each pitch is computed once and copied.
-  const notes = new Map<number, Int16Array>();
+  // Every note of a text has the same length and one of 60 pitches, each made once (and kept for the next texts).
   for (let w = 0; w * per < total; w++) {
     const word = words[w % Math.max(1, words.length)] ?? 'a';
     const freq = 140 + ((word.codePointAt(0) ?? 97) % 60) * 3;
-    let note = notes.get(freq);
-    if (!note) {
-      note = pitchedNote(freq, voiced);
-      notes.set(freq, note);
-    }
-    samples.set(note.subarray(0, Math.min(voiced, total - w * per)), w * per);
+    samples.set(noteAt(freq, voiced, levelDb).subarray(0, Math.min(voiced, total - w * per)), w * per);
   }
   return { sampleRate: SIM_SAMPLE_RATE, samples };
 }
@@ -100,24 +111,24 @@ function tone(text: string, rate: number): Pcm {
 /** How the simulator makes speech: espeak-ng when installed (`auto`), or always the generated tone (fast, exact length). */
 export type SpeechEngine = 'auto' | 'tone';
 
-/** Speaks text as mono 16-bit PCM at {@link SIM_SAMPLE_RATE}. */
-export async function speak(text: string, language: string, rate = 1, engine: SpeechEngine = 'auto'): Promise<Pcm> {
+/** Speaks text as mono 16-bit PCM at {@link SIM_SAMPLE_RATE}, at a voice's level (dB of gain, rounded and clamped). */
+export async function speak(text: string, language: string, rate = 1, engine: SpeechEngine = 'auto', levelDb = 0): Promise<Pcm> {
   if (engine === 'auto' && hasEspeak()) {
     try {
-      return await espeak(text, language, rate);
+      return atVoiceLevel(await espeak(text, language, rate), levelDb);
     } catch {
       // espeak-ng lacks some languages; fall back to its base language, then to the tone.
       const base = language.split('-')[0]!;
       if (base !== language) {
         try {
-          return await espeak(text, base, rate);
+          return atVoiceLevel(await espeak(text, base, rate), levelDb);
         } catch {
           /* tone below */
         }
       }
     }
   }
-  return tone(text, rate);
+  return tone(text, rate, levelDb);
 }
 
 /**
@@ -129,6 +140,7 @@ export async function speakSegments(
   language: string,
   rate = 1,
   engine: SpeechEngine = 'auto',
+  levelDb = 0,
   concurrency = 4,
 ): Promise<{ pcm: Pcm; startsSeconds: number[] }> {
   const parts: Pcm[] = new Array<Pcm>(segments.length);
@@ -137,7 +149,7 @@ export async function speakSegments(
     while (next < segments.length) {
       const i = next++;
       const text = segments[i]!;
-      parts[i] = /[\p{L}\p{N}]/u.test(text) ? await speak(text, language, rate, engine) : { sampleRate: SIM_SAMPLE_RATE, samples: new Int16Array(0) };
+      parts[i] = /[\p{L}\p{N}]/u.test(text) ? await speak(text, language, rate, engine, levelDb) : { sampleRate: SIM_SAMPLE_RATE, samples: new Int16Array(0) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, segments.length) }, worker));

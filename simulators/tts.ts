@@ -11,7 +11,7 @@ import { checkGeminiTtsRequest, type GeminiTtsSimOptions } from './gemini-tts';
 import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, arrivalOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
 import { RecentLog } from './recent';
 import { speak, speakSegments, type SpeechEngine } from './speech';
-import { atVoiceLevel, audioJson, checkCustomPronunciations, phonemesIn, voiceLevelDb, type ReceivedInput } from './tts-quality';
+import { audioJson, checkCustomPronunciations, phonemesIn, voiceLevelDb, type ReceivedInput } from './tts-quality';
 import { SEED_VOICES, type SimVoice } from './voices';
 
 export interface TtsSimOptions extends CommonSimOptions {
@@ -238,14 +238,14 @@ export class TtsSimulator {
     await simulateLatency(this.options);
     let pcm: Pcm;
     let timepoints: Array<{ markName: string; timeSeconds: number }> | undefined;
+    const levelDb = voiceLevelDb(voice.name, this.options.voiceLevelsDb);
     if (ssml && wantMarks) {
-      const spoken = await speakSegments(ssml.segments, languageCode, rate || 1, this.options.speech);
+      const spoken = await speakSegments(ssml.segments, languageCode, rate || 1, this.options.speech, levelDb);
       pcm = spoken.pcm;
       timepoints = ssml.marks.map((markName, k) => ({ markName, timeSeconds: spoken.startsSeconds[k + 1]! }));
     } else {
-      pcm = await speak(plain, languageCode, rate || 1, this.options.speech);
+      pcm = await speak(plain, languageCode, rate || 1, this.options.speech, levelDb);
     }
-    pcm = atVoiceLevel(pcm, voiceLevelDb(voice.name, this.options.voiceLevelsDb));
     if (sampleRate) {
       const from = pcm.sampleRate;
       pcm = resamplePcm(pcm, sampleRate);

@@ -45,4 +45,14 @@ describe('simulated speech (espeak-ng)', function () {
     }
     assert.ok(all.every((v, i) => v === i - 32768), 'the input is left as it was');
   });
+
+  it("speaks the tone at a voice's level as the level applied to it afterwards, the same each time its notes are reused", async () => {
+    const text = 'Volcanoes build islands, one eruption after another, over a million quiet years.';
+    const plain = await speak(text, 'en-US', 1, 'tone');
+    for (const db of [-8, -4, 3]) {
+      const expected = atVoiceLevel(plain, db).samples;
+      for (let round = 0; round < 2; round++) assert.deepEqual((await speak(text, 'en-US', 1, 'tone', db)).samples, expected, `${db} dB, round ${round}`);
+    }
+    assert.deepEqual((await speak(text, 'en-US', 1, 'tone')).samples, plain.samples, 'the level-0 notes are left as they were');
+  });
 });
