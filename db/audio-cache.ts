@@ -1,6 +1,6 @@
 // The narration cache: where an earlier job's audio and subtitles for the same content are stored.
 import { sql, type Kysely } from 'kysely';
-import { assertLease, type Lease } from './leases';
+import { LeaseLostError, type Lease } from './leases';
 import type { Database } from './schema';
 
 export interface CachedAudio {
@@ -22,15 +22,19 @@ export async function countAudioHit(db: Kysely<Database>, key: string): Promise<
   await db.updateTable('audio_cache').set({ hits: sql<number>`hits + 1` }).where('key', '=', key).execute();
 }
 
-/** Records a narration just assembled under `lease`; refused (LeaseLostError) when the lease was taken over. */
+/**
+ * Records a narration just assembled under `lease`; refused (LeaseLostError) when the lease was taken over. One
+ * statement: the fence (the lease row, locked while its token is still this lease's) is the row the insert selects
+ * from, so nothing is written once another holder has the lease; an expired lease nobody took over still admits
+ * its holder, as `assertLease` does.
+ */
 export async function storeCachedAudio(db: Kysely<Database>, lease: Lease, key: string, made: CachedAudio): Promise<void> {
-  const values = { audio_key: made.audioKey, srt_key: made.srtKey, vtt_key: made.vttKey, bytes: made.bytes, duration_ms: made.durationMs };
-  await db.transaction().execute(async (trx) => {
-    await assertLease(trx, lease);
-    await trx
-      .insertInto('audio_cache')
-      .values({ key, ...values })
-      .onConflict((oc) => oc.column('key').doUpdateSet(values))
-      .execute();
-  });
+  const { rows } = await sql<{ key: string }>`
+    with fence as (select 1 from paid_leases where key = ${lease.key} and token = ${lease.token} for update)
+    insert into audio_cache (key, audio_key, srt_key, vtt_key, bytes, duration_ms)
+    select ${key}::text, ${made.audioKey}::text, ${made.srtKey}::text, ${made.vttKey}::text, ${made.bytes}::integer, ${made.durationMs}::integer from fence
+    on conflict (key) do update set audio_key = excluded.audio_key, srt_key = excluded.srt_key, vtt_key = excluded.vtt_key, bytes = excluded.bytes,
+      duration_ms = excluded.duration_ms
+    returning key`.execute(db);
+  if (rows.length === 0) throw new LeaseLostError(lease);
 }

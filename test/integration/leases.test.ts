@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { onceForScript, withLease } from '../../activities/paid-once';
+import { findCachedAudio, storeCachedAudio, type CachedAudio } from '../../db/audio-cache';
 import { createBatch, getBatch } from '../../db/batches';
 import { acquireLease, LeaseLostError, renewLease, type Lease } from '../../db/leases';
 import { findScript, storeProducedScript, type ProducedScript } from '../../db/scripts';
@@ -67,6 +68,22 @@ describe('paid-call leases with fencing tokens', function () {
     const stored = await storeProducedScript(stack.db, second, id, made('Current', 0.5));
     assert.equal(stored.title, 'Current');
     assert.equal((await getBatch(stack.db, batchId))!.spent_usd, 0.5);
+  });
+
+  it("the narration cache's one-statement fence: a stale holder stores nothing, an expired one nobody took over still stores", async () => {
+    const key = `audio-fence-${randomUUID()}`;
+    const audio = (n: number): CachedAudio => ({ audioKey: `a${n}.mp3`, srtKey: `a${n}.srt`, vttKey: `a${n}.vtt`, bytes: 1000 + n, durationMs: 2000 + n });
+    const first = (await acquireLease(stack.db, key, 'worker-a', 300)) as Lease;
+    await sleep(600);
+    // Expired, not taken over: the call was bought, its result is kept.
+    await storeCachedAudio(stack.db, first, key, audio(1));
+    assert.deepEqual(await findCachedAudio(stack.db, key), audio(1));
+    const second = (await acquireLease(stack.db, key, 'worker-b', 60_000)) as Lease;
+    await assert.rejects(storeCachedAudio(stack.db, first, key, audio(2)), LeaseLostError);
+    assert.deepEqual(await findCachedAudio(stack.db, key), audio(1), 'the stale holder changed nothing');
+    await assert.rejects(storeCachedAudio(stack.db, { ...second, key: `${key}-other` }, key, audio(3)), LeaseLostError, 'a lease on another key is no fence');
+    await storeCachedAudio(stack.db, second, key, audio(4));
+    assert.deepEqual(await findCachedAudio(stack.db, key), audio(4), 'the current holder replaces it');
   });
 
   it('a holder that died frees the call when its lease expires; the next one takes over', async () => {
