@@ -20,9 +20,9 @@ export function qualityKey(req: Pick<NarrationRequest, 'loudness' | 'pronunciati
   return { loudness: req.loudness ?? DEFAULT_LOUDNESS, ...(req.pronunciations?.length ? { pronunciations: req.pronunciations } : {}) };
 }
 
-/** Stores the measured loudness and the pronunciation notes of a narration with its job. */
-export async function recordNarrationQuality(db: Kysely<Database>, jobId: string, narration: Pick<Narration, 'loudness' | 'pronunciations'>): Promise<void> {
-  await updateJob(db, jobId, { loudness: JSON.stringify(narration.loudness), pronunciation_notes: narration.pronunciations ? JSON.stringify(narration.pronunciations) : null });
+/** The job's columns for a narration's measured loudness and pronunciation notes (stored with its audio). */
+export function narrationQualityColumns(narration: Pick<Narration, 'loudness' | 'pronunciations'>): { loudness: string; pronunciation_notes: string | null } {
+  return { loudness: JSON.stringify(narration.loudness), pronunciation_notes: narration.pronunciations ? JSON.stringify(narration.pronunciations) : null };
 }
 
 /** A narration served from the cache sounds like the one it came from: its job's figures are copied. */

@@ -11,7 +11,7 @@ import { completeJobRow, readJobRows, storeJobScript, type JobRows } from './boo
 import { mustGetJobAndBatch, probeKey, type ActivityDeps } from './deps';
 import { withStage } from './failures';
 import { narrateOnce } from './narration';
-import { copyNarrationQuality, narrationQuality, qualityKey, recordNarrationQuality } from './narration-quality';
+import { copyNarrationQuality, narrationQuality, narrationQualityColumns, qualityKey } from './narration-quality';
 import { jobPrefix } from './outputs';
 import { storeWhenPostgresIsBack } from './paid-once';
 
@@ -72,16 +72,15 @@ async function speakJob(deps: SpeechDeps, jobId: string, rows?: JobRows): Promis
     ...qualityKey(request),
   });
   const { narration, cached, assembled, copiedFrom } = await narrateOnce(deps, { jobId: job.id, batchId: batch.id, prefix, subtitleKeys }, request, cacheKey);
-  await storeWhenPostgresIsBack(async () => {
-    if (assembled) await recordNarrationQuality(db, job.id, assembled);
-    if (copiedFrom) await copyNarrationQuality(db, job.id, copiedFrom);
-  });
+  if (copiedFrom) await storeWhenPostgresIsBack(() => copyNarrationQuality(db, job.id, copiedFrom));
   if (cached) metrics?.cacheHits.inc({ kind: 'audio' });
   const key = narration.audioKey;
   await storeWhenPostgresIsBack(async () => {
     if (cached) await countCacheHit(db, batch.id);
-    // Chunks this job bought are already in its figures; a job that bought none shows zero.
-    await recordNarrationStored(db, job.id, { audio_key: key, audio_bytes: narration.bytes, audio_duration_ms: narration.durationMs });
+    // Chunks this job bought are already in its figures; a job that bought none shows zero. The loudness and
+    // pronunciation notes of a narration this job assembled go in the same statement as its audio.
+    const quality = assembled ? narrationQualityColumns(assembled) : {};
+    await recordNarrationStored(db, job.id, { audio_key: key, audio_bytes: narration.bytes, audio_duration_ms: narration.durationMs, ...quality });
   });
   return { audioKey: key, durationMs: narration.durationMs, bytes: narration.bytes, subtitleKeys };
 }

@@ -158,11 +158,15 @@ export async function recordTtsSpend(
 }
 
 /**
- * Stores where the job's narration is and, for a job that bought no chunk of it (a stored narration, found), its
- * figures as zero: one statement. The chunks a job bought are already in its figures (and the batch's spend), and
+ * Stores where the job's narration is (with its loudness and pronunciation notes when the job assembled it) and, for
+ * a job that bought no chunk of it (a stored narration, found), its figures as zero: one statement. The chunks a job bought are already in its figures (and the batch's spend), and
  * a retry changes nothing, so no spend is added here (what {@link recordTtsSpend} would do with zero).
  */
-export async function recordNarrationStored(db: Kysely<Database>, jobId: string, audio: { audio_key: string; audio_bytes: number; audio_duration_ms: number }): Promise<void> {
+export async function recordNarrationStored(
+  db: Kysely<Database>,
+  jobId: string,
+  audio: { audio_key: string; audio_bytes: number; audio_duration_ms: number; loudness?: string; pronunciation_notes?: string | null },
+): Promise<void> {
   await db
     .updateTable('jobs')
     .set({ ...audio, tts_characters: sql<number>`coalesce(tts_characters, 0)`, tts_cost_usd: sql<number>`coalesce(tts_cost_usd, 0)`, updated_at: new Date() })
