@@ -48,16 +48,33 @@ let mp3Encoder: Mp3Exports | undefined;
 const MP3_FAILURES: Record<number, string> = { [-1]: 'out of memory', [-2]: 'settings refused', [-3]: 'encoding failed' };
 
 /**
- * What an encoder takes: 16-bit PCM, or float samples in [-1, 1] (a normalised narration's, which the MP3 encoder
- * takes as they are, with no rounding to 16 bits and back).
+ * What an encoder takes: 16-bit PCM, float samples in [-1, 1] (a limited narration's), or 16-bit PCM with a gain
+ * (a narration normalised by gain alone: its floats are the samples ÷ 32768 × gain, made as they are written). The
+ * MP3 encoder takes floats as they are, with no rounding to 16 bits and back.
  */
-export type EncoderInput = Pcm | FloatPcm;
+export type EncoderInput = Pcm | FloatPcm | ScaledPcm;
 export interface FloatPcm {
   sampleRate: number;
   floats: Float32Array;
 }
+export interface ScaledPcm extends Pcm {
+  gain: number;
+}
 
-const toPcm = (input: EncoderInput): Pcm => ('floats' in input ? { sampleRate: input.sampleRate, samples: floatToInt16(input.floats) } : input);
+/** A scaled PCM's floats, one at a time: the same f32 values as the samples ÷ 32768 scaled by the gain. */
+function scaledFloats(input: ScaledPcm, into: Float32Array): Float32Array {
+  const k = input.gain / 32768; // s × (g ÷ 32768) is (s ÷ 32768) × g exactly: scaling by 2^-15 rounds nothing
+  const from = input.samples;
+  const n = from.length;
+  for (let i = 0; i < n; i++) into[i] = from[i]! * k;
+  return into;
+}
+
+function toPcm(input: EncoderInput): Pcm {
+  if ('floats' in input) return { sampleRate: input.sampleRate, samples: floatToInt16(input.floats) };
+  if ('gain' in input) return { sampleRate: input.sampleRate, samples: floatToInt16(scaledFloats(input, new Float32Array(input.samples.length))) };
+  return input;
+}
 
 /** Writes mono audio into the encoder's input as floats (resampled first where MP3 has no such rate); its rate and length. */
 function loadMp3Input(encoder: Mp3Exports, input: EncoderInput): { sampleRate: number; length: number } {
@@ -65,6 +82,10 @@ function loadMp3Input(encoder: Mp3Exports, input: EncoderInput): { sampleRate: n
     const { floats } = input;
     reserveMp3Input(encoder, floats.length).set(floats);
     return { sampleRate: input.sampleRate, length: floats.length };
+  }
+  if ('gain' in input && MP3_RATES.has(input.sampleRate)) {
+    scaledFloats(input, reserveMp3Input(encoder, input.samples.length));
+    return { sampleRate: input.sampleRate, length: input.samples.length };
   }
   const pcm = MP3_RATES.has(input.sampleRate) ? toPcm(input) : resamplePcm(toPcm(input), 24000);
   const into = reserveMp3Input(encoder, pcm.samples.length);

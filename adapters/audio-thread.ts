@@ -22,8 +22,10 @@ export interface FinishedAudio {
 /** Normalises and encodes one narration (the bytes come back by structured clone: one copy, under a millisecond). */
 export default async function finishAudio(task: FinishAudioTask): Promise<FinishedAudio> {
   const pcm = { sampleRate: task.sampleRate, samples: task.samples };
-  const { samples, report } = await normaliseNarration(pcm, task.loudness, task.encoding);
+  const { samples, gain, report } = await normaliseNarration(pcm, task.loudness, task.encoding);
   // A normalised narration's true peak is under its encoding's ceiling (under 0 dBTP), so its floats are in [-1, 1].
-  const encoded = await encodeAudio(samples ? { sampleRate: task.sampleRate, floats: samples } : pcm, task.encoding);
+  // Gain alone is applied as the encoder's input is written.
+  const input = samples ? { sampleRate: task.sampleRate, floats: samples } : gain !== undefined ? { ...pcm, gain } : pcm;
+  const encoded = await encodeAudio(input, task.encoding);
   return { body: new Uint8Array(encoded.body.buffer, encoded.body.byteOffset, encoded.body.byteLength), contentType: encoded.contentType, extension: encoded.extension, loudness: report };
 }

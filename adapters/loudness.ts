@@ -10,6 +10,7 @@ import {
   ENCODER_TRUE_PEAK_CEILING_DBTP,
   int16ToFloat,
   normaliseLoudness,
+  withoutLimiter,
   type LoudnessMeasure,
   type LoudnessReport,
   type LoudnessTarget,
@@ -32,13 +33,16 @@ const FAILURES: Record<number, string> = { 1: 'the sample rate is refused', 2: '
  * builds): integrated loudness (LUFS; -Infinity for silence) and true peak (dBTP) of mono float samples, in the
  * calling thread.
  */
-export function loudnessMeter(file: string = NATIVE_WASM.meter): (samples: Float32Array, sampleRate: number) => LoudnessMeasure {
+export function loudnessMeter(file: string = NATIVE_WASM.meter): (samples: Float32Array | Int16Array, sampleRate: number) => LoudnessMeasure {
   let m: MeterExports | undefined;
   return (samples, sampleRate) => {
     m ??= instantiateNative<MeterExports>(file);
     const at = m.reserve(samples.length);
     if (at === 0) throw new Error(`loudness meter: no memory for ${samples.length} samples`);
-    new Float32Array(m.memory.buffer, at, samples.length).set(samples);
+    const into = new Float32Array(m.memory.buffer, at, samples.length);
+    // 16-bit PCM is converted as it is written (the same floats as int16ToFloat, without an array of them).
+    if (samples instanceof Int16Array) int16IntoFloats(samples, into);
+    else into.set(samples);
     const code = m.measure_mono(sampleRate, samples.length);
     if (code !== 0) throw new Error(`loudness meter: ${FAILURES[code] ?? `error ${code}`} (${sampleRate} Hz, ${samples.length} samples)`);
     const [integratedLufs, truePeak] = new Float64Array(m.memory.buffer, m.result(), 2);
@@ -46,7 +50,13 @@ export function loudnessMeter(file: string = NATIVE_WASM.meter): (samples: Float
   };
 }
 
-/** Integrated loudness (LUFS; -Infinity for silence) and true peak (dBTP) of mono float samples, in this thread (its module compiled at first use). */
+/** `from` ÷ 32768 written into `into` (the values of int16ToFloat). */
+function int16IntoFloats(from: Int16Array, into: Float32Array): void {
+  const n = from.length;
+  for (let i = 0; i < n; i++) into[i] = from[i]! / 32768;
+}
+
+/** Integrated loudness (LUFS; -Infinity for silence) and true peak (dBTP) of mono float or 16-bit samples, in this thread (its module compiled at first use). */
 export const measureLoudnessSync = loudnessMeter();
 
 /** Integrated loudness (LUFS) and true peak (dBTP) of mono float samples. */
@@ -55,15 +65,19 @@ export function measureLoudness(samples: Float32Array, sampleRate: number): Prom
 }
 
 /**
- * Measures a narration and normalises it to `target` (once, on the whole PCM, for `encoding`), as floats in
- * [-1, 1): `samples` is undefined where the PCM is kept as it came (`off` only measures; silence).
+ * Measures a narration and normalises it to `target` (once, on the whole PCM, for `encoding`). Without the limiter
+ * no float copy is made: `gain` (linear, on the PCM as floats in [-1, 1)) says what to apply while encoding, or
+ * neither `gain` nor `samples` is set where the PCM is kept as it came (`off` only measures; silence). With the
+ * limiter, `samples` are the normalised floats.
  */
 export async function normaliseNarration(
   pcm: Pcm,
   target: LoudnessTarget,
   encoding: keyof typeof ENCODER_TRUE_PEAK_CEILING_DBTP = 'LINEAR16',
-): Promise<{ samples?: Float32Array; report: LoudnessReport }> {
-  const floats = int16ToFloat(pcm.samples);
-  const { samples, report } = await normaliseLoudness(floats, pcm.sampleRate, target, measureLoudness, undefined, ENCODER_TRUE_PEAK_CEILING_DBTP[encoding]);
-  return { samples: samples === floats ? undefined : samples, report };
+): Promise<{ samples?: Float32Array; gain?: number; report: LoudnessReport }> {
+  const ceiling = ENCODER_TRUE_PEAK_CEILING_DBTP[encoding];
+  const before = measureLoudnessSync(pcm.samples, pcm.sampleRate);
+  const plain = withoutLimiter(before, target, ceiling);
+  if (plain) return plain;
+  return normaliseLoudness(int16ToFloat(pcm.samples), pcm.sampleRate, target, measureLoudness, undefined, ceiling, before);
 }

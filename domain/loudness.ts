@@ -154,9 +154,26 @@ export function gainAndLimit(
 }
 
 /**
+ * What normalising a narration measured `before` takes when it needs no limiter: nothing (target `off`, or silence,
+ * which has no loudness to move), or a plain gain (`gain`, linear), which moves loudness and true peak by exactly
+ * itself (up to which near-silent blocks the -70 LUFS gate keeps), so nothing is estimated or measured again: that is
+ * half the metering's CPU. Undefined when the gain would break the ceiling, so the limiter must hold the peaks.
+ */
+export function withoutLimiter(before: LoudnessMeasure, target: LoudnessTarget, ceilingDbtp: number = TRUE_PEAK_CEILING_DBTP): { gain?: number; report: LoudnessReport } | undefined {
+  if (target === 'off' || !Number.isFinite(before.integratedLufs)) return { report: { target, before: shown(before) } };
+  const gainDb = target - before.integratedLufs;
+  if (before.truePeakDbtp + gainDb > ceilingDbtp) return undefined;
+  const after = { integratedLufs: before.integratedLufs + gainDb, truePeakDbtp: before.truePeakDbtp + gainDb };
+  return { gain: dbToGain(gainDb), report: { target, before: shown(before), after: shown(after), gainDb: round2(gainDb), limited: false, ceilingDbtp } };
+}
+
+const shown = (m: LoudnessMeasure): LoudnessMeasure => ({ integratedLufs: round2(m.integratedLufs), truePeakDbtp: round2(m.truePeakDbtp) });
+
+/**
  * Normalises a whole narration to `target` LUFS with its true peak at or under the ceiling. Plain gain moves
- * loudness and true peak by exactly the gain (measured once, before); when that would break the ceiling the limiter holds the peaks,
- * which lowers loudness a little, so gain and limiting are repeated (at most six passes) until both hold.
+ * loudness and true peak by exactly the gain (measured once, before: `withoutLimiter`); when that would break the
+ * ceiling the limiter holds the peaks, which lowers loudness a little, so gain and limiting are repeated (at most six
+ * passes) until both hold.
  */
 export async function normaliseLoudness(
   samples: Float32Array,
@@ -167,19 +184,14 @@ export async function normaliseLoudness(
   estimatePeaks?: (samples: Float32Array) => Promise<Float32Array>,
   /** Highest true peak allowed, dBTP. @default TRUE_PEAK_CEILING_DBTP */
   ceilingDbtp: number = TRUE_PEAK_CEILING_DBTP,
+  /** The samples' measure, when the caller has taken it already. */
+  measured?: LoudnessMeasure,
 ): Promise<{ samples: Float32Array; report: LoudnessReport }> {
-  const before = await meter(samples, sampleRate);
-  const shown = (m: LoudnessMeasure): LoudnessMeasure => ({ integratedLufs: round2(m.integratedLufs), truePeakDbtp: round2(m.truePeakDbtp) });
-  // Silence (or nothing to measure) has no loudness to move.
-  if (target === 'off' || !Number.isFinite(before.integratedLufs)) return { samples, report: { target, before: shown(before) } };
+  const before = measured ?? (await meter(samples, sampleRate));
+  const plain = withoutLimiter(before, target, ceilingDbtp);
+  // (`withoutLimiter` answers every `off`; the second test tells the compiler so.)
+  if (plain || target === 'off') return { samples: plain?.gain === undefined ? samples : scaled(samples, plain.gain), report: plain?.report ?? { target, before: shown(before) } };
   let gainDb = target - before.integratedLufs;
-  if (before.truePeakDbtp + gainDb <= ceilingDbtp) {
-    // Gain alone is enough. It moves loudness and true peak by exactly the gain (up to which near-silent blocks
-    // the -70 LUFS gate keeps), so nothing is estimated or measured again: that is half the metering's CPU.
-    const g = dbToGain(gainDb);
-    const after = { integratedLufs: before.integratedLufs + gainDb, truePeakDbtp: before.truePeakDbtp + gainDb };
-    return { samples: scaled(samples, g), report: { target, before: shown(before), after: shown(after), gainDb: round2(gainDb), limited: false, ceilingDbtp } };
-  }
   // Sample peaks under the true-peak ceiling, with room for the peaks between samples.
   let ceilingDb = ceilingDbtp - 0.3;
   let limited = false;

@@ -2,7 +2,7 @@
 // and decoders, and our WAV reader is fed files that ffmpeg wrote.
 import assert from 'node:assert/strict';
 import { createMp3Encoder } from 'wasm-media-encoders';
-import { encodeMp3, encodeOggOpus, MP3_QUALITY } from '../../adapters/audio-codec';
+import { encodeAudio, encodeMp3, encodeOggOpus, MP3_QUALITY } from '../../adapters/audio-codec';
 import { parseMp3 } from '../../domain/audio/mp3';
 import { concatPcm, pcmDurationMs, type Pcm } from '../../domain/audio/pcm';
 import { decodeWav, encodeWav } from '../../domain/audio/wav';
@@ -97,6 +97,21 @@ describe('audio', function () {
       assert.equal(probed.samples, pcm.samples.length, `${rate} Hz`);
       const snr = snrDb(pcm.samples, probed.pcm!.samples);
       assert.ok(snr > 20, `${rate} Hz: ${snr.toFixed(1)} dB against the input`);
+    }
+  });
+
+  it('encodes 16-bit PCM with a gain exactly as the scaled floats it stands for (MP3, WAV, Opus; a resampled rate too)', async () => {
+    for (const rate of [24000, 22050]) {
+      const pcm = concatPcm([sine(2, rate), sine(0.7, rate)]);
+      for (const gain of [0.5, 1.7]) {
+        const floats = new Float32Array(pcm.samples.length);
+        for (let i = 0; i < floats.length; i++) floats[i] = (pcm.samples[i]! / 32768) * gain;
+        for (const encoding of ['MP3', 'LINEAR16', 'OGG_OPUS'] as const) {
+          const [scaled, float] = [await encodeAudio({ ...pcm, gain }, encoding), await encodeAudio({ sampleRate: rate, floats }, encoding)];
+          assert.ok(scaled.body.equals(float.body), `${rate} Hz, gain ${gain}, ${encoding}`);
+        }
+      }
+      assert.ok(!(await encodeAudio({ ...pcm, gain: 0.5 }, 'MP3')).body.equals((await encodeAudio(pcm, 'MP3')).body), 'the gain is applied');
     }
   });
 

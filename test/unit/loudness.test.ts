@@ -108,16 +108,20 @@ describe('loudness normalisation', () => {
 
   it('only measures when the target is off', async () => {
     const pcm = { sampleRate: SR, samples: bursts(3, 0.3) };
-    const { samples: out, report } = await normaliseNarration(pcm, 'off');
+    const { samples: out, gain, report } = await normaliseNarration(pcm, 'off');
     assert.equal(out, undefined, 'the PCM is kept as it came');
+    assert.equal(gain, undefined, 'no gain');
     assert.equal(report.after, undefined);
     assert.ok(report.before.integratedLufs < -10);
   });
 
   it('derives the loudness after plain gain without measuring again, and a measurement of the output agrees', async () => {
     for (const target of [-23, -16] as const) {
-      const { samples: out, report } = await normaliseNarration({ sampleRate: SR, samples: bursts(8, 0.05) }, target);
-      assert.ok(out, 'gain applied');
+      const pcm = { sampleRate: SR, samples: bursts(8, 0.05) };
+      const { samples, gain, report } = await normaliseNarration(pcm, target);
+      assert.equal(samples, undefined, 'no float copy: the encoder applies the gain');
+      assert.ok(gain !== undefined && gain > 1, `a gain to apply: ${gain}`);
+      const out = int16ToFloat(pcm.samples).map((v) => v * gain);
       assert.equal(report.limited, false, JSON.stringify(report));
       assert.equal(report.after?.integratedLufs, target);
       const measured = await measureLoudness(out, SR);
@@ -178,6 +182,13 @@ describe('loudness normalisation', () => {
       assert.ok(Math.abs(ours.truePeakDbtp - theirs.truePeakDbtp) < 1e-5, `${ours.truePeakDbtp} against ${theirs.truePeakDbtp}`);
       assert.deepEqual(measureLoudnessSync(short, SR), first);
       assert.deepEqual(measureLoudnessSync(new Float32Array(0), SR), { integratedLufs: -Infinity, truePeakDbtp: -Infinity });
+    });
+
+    it('measures 16-bit PCM as the floats it stands for, to the bit', () => {
+      for (const level of [0.05, 0.9]) {
+        const pcm = bursts(3, level);
+        assert.deepEqual(measureLoudnessSync(pcm, SR), measureLoudnessSync(int16ToFloat(pcm), SR), `level ${level}`);
+      }
     });
 
     it('says which input it refuses', () => {
