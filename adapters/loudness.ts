@@ -30,8 +30,8 @@ const FAILURES: Record<number, string> = { 1: 'the sample rate is refused', 2: '
 
 /**
  * A meter on its own instance of a build of the module (`file`; the shipped one by default, another to compare
- * builds): integrated loudness (LUFS; -Infinity for silence) and true peak (dBTP) of mono float samples, in the
- * calling thread.
+ * builds): integrated loudness (LUFS; -Infinity for silence) and true peak (dBTP) of mono float or 16-bit samples,
+ * in the calling thread.
  */
 export function loudnessMeter(file: string = NATIVE_WASM.meter): (samples: Float32Array | Int16Array, sampleRate: number) => LoudnessMeasure {
   let m: MeterExports | undefined;

@@ -159,8 +159,9 @@ export async function recordTtsSpend(
 
 /**
  * Stores where the job's narration is (with its loudness and pronunciation notes when the job assembled it) and, for
- * a job that bought no chunk of it (a stored narration, found), its figures as zero: one statement. The chunks a job bought are already in its figures (and the batch's spend), and
- * a retry changes nothing, so no spend is added here (what {@link recordTtsSpend} would do with zero).
+ * a job that bought no chunk of it (a stored narration, found), its figures as zero: one statement. The chunks a job
+ * bought are already in its figures (and the batch's spend), and a retry changes nothing, so no spend is added here
+ * (what {@link recordTtsSpend} would do with zero).
  */
 export async function recordNarrationStored(
   db: Kysely<Database>,

@@ -1,6 +1,6 @@
 // What the TTS simulator adds for narration quality: each voice speaks at its own level (so loudness
-// normalisation has real differences to even out), and `customPronunciations` is checked as Google documents it;
-// and the audio's JSON, written cheaply.
+// normalisation has real differences to even out), and `customPronunciations` is checked as Google documents it.
+// It also builds the audio's JSON answer cheaply.
 import { createHash } from 'node:crypto';
 import type { Pcm } from '../domain/audio/pcm';
 import { familyOf } from '../domain/catalog';
@@ -36,8 +36,9 @@ export function atVoiceLevel(pcm: Pcm, db: number): Pcm {
   if (db === 0) return pcm;
   const table = levelTable(db);
   const from = pcm.samples;
-  const samples = new Int16Array(from.length);
-  for (let i = 0; i < from.length; i++) samples[i] = table[from[i]! + 32768]!;
+  const n = from.length;
+  const samples = new Int16Array(n);
+  for (let i = 0; i < n; i++) samples[i] = table[from[i]! + 32768]!;
   return { sampleRate: pcm.sampleRate, samples };
 }
 
