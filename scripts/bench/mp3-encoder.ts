@@ -7,17 +7,13 @@ import { parseArgs } from 'node:util';
 import { createMp3Encoder } from 'wasm-media-encoders';
 import { z } from 'zod';
 import { encodeMp3, MP3_QUALITY } from '../../adapters/audio-codec';
-import { int16ToFloat } from '../../domain/loudness';
-import { hasEspeak, speak } from '../../simulators/speech';
 import { parseOptions } from './report';
+import { speechSample } from './speech-sample';
 
 const Args = z.object({
   seconds: z.coerce.number().min(1).max(600),
   runs: z.coerce.number().int().min(1).max(200),
 });
-
-const SENTENCE =
-  'Every narration is written once, spoken once and paid for once, and the batch says why it waits when it does. ';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -39,27 +35,21 @@ async function timed(runs: number, encode: () => Promise<Buffer>): Promise<{ ms:
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, runs: { type: 'string', default: '15' } } });
   const args = parseOptions(Args, values, 'mp3-encoder');
-  // Enough sentences for the asked length, cut to it.
-  const text = SENTENCE.repeat(Math.ceil(args.seconds / 4));
-  const pcm = await speak(text, 'en', 1, 'auto');
-  const length = Math.min(pcm.samples.length, Math.round(args.seconds * pcm.sampleRate));
-  const floats = int16ToFloat(pcm.samples.subarray(0, length));
-  const seconds = length / pcm.sampleRate;
-  const source = hasEspeak() ? 'espeak-ng' : 'the simulator tone';
-  console.log(`${seconds.toFixed(1)} s of ${source} speech, ${pcm.sampleRate} Hz mono, 64 kbps CBR; median of ${args.runs}`);
+  const { floats, sampleRate, seconds, source } = await speechSample(args.seconds);
+  console.log(`${seconds.toFixed(1)} s of ${source} speech, ${sampleRate} Hz mono, 64 kbps CBR; median of ${args.runs}`);
 
   const published = await createMp3Encoder();
   const rows: Array<[string, { ms: number; bytes: number }]> = [];
   rows.push([
     'wasm-media-encoders 0.7 (quality 3)',
     await timed(args.runs, () => {
-      published.configure({ channels: 1, sampleRate: pcm.sampleRate as 24000, bitrate: 64 });
+      published.configure({ channels: 1, sampleRate: sampleRate as 24000, bitrate: 64 });
       return Promise.resolve(Buffer.concat([Buffer.from(published.encode([floats])), Buffer.from(published.finalize())]));
     }),
   ]);
   for (const quality of [2, 3, 5, MP3_QUALITY, 9]) {
     const label = `ours, quality ${quality}${quality === MP3_QUALITY ? ' (shipped)' : ''}`;
-    rows.push([label, await timed(args.runs, () => encodeMp3({ sampleRate: pcm.sampleRate, floats }, 64, quality))]);
+    rows.push([label, await timed(args.runs, () => encodeMp3({ sampleRate, floats }, 64, quality))]);
   }
   console.log('| encoder | ms | × real time | bytes |');
   console.log('|---|---:|---:|---:|');

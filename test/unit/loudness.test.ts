@@ -2,9 +2,9 @@
 // build of the crate (native/ebur128-meter; its true peak computed only where it can exceed the sample peak), checked
 // against the crate's published WebAssembly build and a model of its true-peak interpolator.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { measureLoudness, measureLoudnessSync, normaliseNarration } from '../../adapters/loudness';
 import { gainAndLimit, int16ToFloat, parseLoudnessTarget } from '../../domain/loudness';
+import { publishedMeter } from '../support/published-meter';
 
 /** A seeded generator (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -49,34 +49,8 @@ function modelTruePeak(x: Float32Array, sampleRate: number): number {
   return 20 * Math.log10(peak);
 }
 
-/** The crate's published WebAssembly build (ebur128-wasm, a devDependency), which takes one sample per call. */
-const published = (() => {
-  const { WebAssembly: W } = globalThis as unknown as {
-    WebAssembly: {
-      Module: { new (bytes: Uint8Array): object; imports(m: object): Array<{ module: string; name: string }> };
-      Instance: new (m: object, imports: object) => { exports: unknown };
-    };
-  };
-  const module = new W.Module(readFileSync(require.resolve('ebur128-wasm/ebur128_wasm_bg.wasm')));
-  const imports: Record<string, Record<string, () => never>> = {};
-  for (const imp of W.Module.imports(module)) {
-    (imports[imp.module] ??= {})[imp.name] = () => {
-      throw new Error(`ebur128-wasm panicked in ${imp.name}`);
-    };
-  }
-  const w = new W.Instance(module, imports).exports as {
-    memory: { buffer: ArrayBuffer };
-    __wbindgen_malloc(bytes: number): number;
-    ebur128_integrated_mono(rate: number, ptr: number, length: number): number;
-    ebur128_true_peak_mono(rate: number, ptr: number, length: number): number;
-  };
-  const run = (fn: 'ebur128_integrated_mono' | 'ebur128_true_peak_mono', x: Float32Array, rate: number): number => {
-    const ptr = w.__wbindgen_malloc(x.length * 4); // the Rust side frees it
-    new Float32Array(w.memory.buffer, ptr, x.length).set(x);
-    return w[fn](rate, ptr, x.length);
-  };
-  return (x: Float32Array, rate: number) => ({ integratedLufs: run('ebur128_integrated_mono', x, rate), truePeakDbtp: run('ebur128_true_peak_mono', x, rate) });
-})();
+/** The crate's published WebAssembly build, which takes one sample per call. */
+const published = publishedMeter();
 
 const SR = 24000;
 /** Speech-like bursts with a high crest factor, at `level` (linear peak). */
