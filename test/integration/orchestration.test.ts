@@ -401,7 +401,9 @@ describe('orchestration', function () {
       await high.handle.result();
       const lowAtHighEnd = (await getBatch(stack.db, low.batchId))!;
       console.log(`      when the high batch (9 jobs) ended, the low batch had ${lowAtHighEnd.completed}/120 done`);
-      assert.ok(lowAtHighEnd.completed < 120 * 0.6, `low batch had ${lowAtHighEnd.completed} done: high priority did not go first`);
+      // Without priorities the high batch ends after every low job (120 of 120, measured with both batches at 'low');
+      // with them 56–57 alone and up to 75 in a loaded CI run: the jobs the low batch had in flight still finish.
+      assert.ok(lowAtHighEnd.completed < 120 * 0.8, `low batch had ${lowAtHighEnd.completed} done: high priority did not go first`);
       await low.handle.result();
     });
   });
