@@ -40,20 +40,14 @@ export function loudnessMeter(file: string = NATIVE_WASM.meter): (samples: Float
     const at = m.reserve(samples.length);
     if (at === 0) throw new Error(`loudness meter: no memory for ${samples.length} samples`);
     const into = new Float32Array(m.memory.buffer, at, samples.length);
-    // 16-bit PCM is converted as it is written (the same floats as int16ToFloat, without an array of them).
-    if (samples instanceof Int16Array) int16IntoFloats(samples, into);
+    // 16-bit PCM is converted as it is written (no array of floats of its own).
+    if (samples instanceof Int16Array) int16ToFloat(samples, into);
     else into.set(samples);
     const code = m.measure_mono(sampleRate, samples.length);
     if (code !== 0) throw new Error(`loudness meter: ${FAILURES[code] ?? `error ${code}`} (${sampleRate} Hz, ${samples.length} samples)`);
     const [integratedLufs, truePeak] = new Float64Array(m.memory.buffer, m.result(), 2);
     return { integratedLufs: integratedLufs!, truePeakDbtp: 20 * Math.log10(truePeak!) };
   };
-}
-
-/** `from` ÷ 32768 written into `into` (the values of int16ToFloat). */
-function int16IntoFloats(from: Int16Array, into: Float32Array): void {
-  const n = from.length;
-  for (let i = 0; i < n; i++) into[i] = from[i]! / 32768;
 }
 
 /** Integrated loudness (LUFS; -Infinity for silence) and true peak (dBTP) of mono float or 16-bit samples, in this thread (its module compiled at first use). */

@@ -226,10 +226,10 @@ function scaled(samples: Float32Array, gain: number): Float32Array {
   return out;
 }
 
-/** 16-bit PCM samples as floats in [-1, 1). */
-export function int16ToFloat(samples: Int16Array): Float32Array {
-  const out = new Float32Array(samples.length);
-  for (let i = 0; i < samples.length; i++) out[i] = samples[i]! / 32768;
+/** 16-bit PCM samples as floats in [-1, 1), in a new array or written into `out` (at least as long). */
+export function int16ToFloat(samples: Int16Array, out = new Float32Array(samples.length)): Float32Array {
+  const n = samples.length;
+  for (let i = 0; i < n; i++) out[i] = samples[i]! / 32768;
   return out;
 }
 
