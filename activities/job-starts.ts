@@ -5,12 +5,13 @@ import { Context, heartbeat } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Kysely } from 'kysely';
+import { startJobRows } from '../db/jobs';
 import type { Database } from '../db/schema';
 import { Stage } from '../domain/errors';
 import { JOB_WORKFLOW_TYPE, SEARCH_ATTRIBUTES } from '../domain/job-workflow';
 import { FINAL_JOB_STATUSES } from '../domain/statuses';
 import { withStage } from './failures';
-import { prefetchMasters } from './masters';
+import { mastersOfJobs, prefetchMasters, registerWaiters } from './masters';
 import type { JobRef } from './orchestration';
 
 /** A job attempt to start: its row and the workflow id the batch chose for it. */
@@ -50,15 +51,23 @@ async function startJobs(db: Kysely<Database>, input: JobStarts): Promise<number
   const { batchId, userId, mode, priorityKey, taskQueue } = input;
   await prefetchMasters(db, client, { batchId, seqs: input.jobs.map((j) => j.seq), taskQueue, priorityKey });
   heartbeat();
+  // Each job starts with its row running and its master asked for, so its workflow goes straight to its own calls
+  // (this was its first activity). Rows first: a job's first call may end before the rest of the page has started.
+  const jobIds = input.jobs.map((j) => j.jobId);
+  const masters = await mastersOfJobs(db, batchId, jobIds);
+  const moved = new Set(await startJobRows(db, batchId, jobIds));
+  // Moved now, or by an earlier attempt of this activity; a row cancelled meanwhile is not started (its end is final).
+  const jobs = input.jobs.filter((job) => moved.has(job.jobId) || masters.get(job.jobId)?.status === 'running');
   let started = 0;
-  for (let i = 0; i < input.jobs.length; i += PARALLEL_STARTS) {
+  const earlier = new Set<string>();
+  for (let i = 0; i < jobs.length; i += PARALLEL_STARTS) {
     await Promise.all(
-      input.jobs.slice(i, i + PARALLEL_STARTS).map(async (job) => {
+      jobs.slice(i, i + PARALLEL_STARTS).map(async (job) => {
         try {
           await client.workflow.start(JOB_WORKFLOW_TYPE, {
             workflowId: job.workflowId,
             taskQueue,
-            args: [{ batchId, jobId: job.jobId, seq: job.seq, usesMasterDirectly: job.usesMasterDirectly, priorityKey }],
+            args: [{ batchId, jobId: job.jobId, seq: job.seq, usesMasterDirectly: job.usesMasterDirectly, priorityKey, master: masters.get(job.jobId)?.written ? 'ready' : 'asked' }],
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             priority: { priorityKey },
             memo: { title: job.title, language: job.language, variation: job.variation, seq: job.seq },
@@ -72,11 +81,19 @@ async function startJobs(db: Kysely<Database>, input: JobStarts): Promise<number
           started++;
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          earlier.add(job.jobId);
         }
       }),
     );
     heartbeat();
   }
+  // The jobs started `asked`, and those an earlier attempt of this activity started (perhaps `asked`, with a master
+  // written since): each is registered, and its master tells it once (a written one at once).
+  const waiters = jobs.flatMap((job) => {
+    const m = masters.get(job.jobId);
+    return m && (!m.written || earlier.has(job.jobId)) ? [{ jobId: job.jobId, workflowId: job.workflowId, titleIndex: m.titleIndex, variation: m.variation }] : [];
+  });
+  await registerWaiters(client, { batchId, taskQueue, priorityKey, waiters });
   return started;
 }
 

@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import type { Database } from '../db/schema';
+import type { Database, JobStatus } from '../db/schema';
 import { Stage } from '../domain/errors';
 import { aheadOfJobs } from '../domain/job-workflow';
 import { MASTER_WAITER_SIGNAL, MASTER_WORKFLOW_TYPE, masterWorkflowId } from '../domain/master-script';
@@ -106,6 +106,72 @@ export async function prefetchMasters(
   }
   for (const job of aheadOfPage) startedAhead.set(idOf(job), true);
   return toStart.length;
+}
+
+/** A job about to start: its status, its master's identity and whether that master is written. */
+export interface JobMaster {
+  status: JobStatus;
+  titleIndex: number;
+  variation: number;
+  written: boolean;
+}
+
+/** For the batch's jobs `jobIds`: their status, their master's (title, variation) and whether it is written (one query). */
+export async function mastersOfJobs(db: Kysely<Database>, batchId: string, jobIds: readonly string[]): Promise<Map<string, JobMaster>> {
+  if (jobIds.length === 0) return new Map();
+  const batch = await mustGetBatch(db, batchId);
+  const rows = await db
+    .selectFrom('jobs')
+    .select(['jobs.id', 'jobs.status', 'jobs.title_index', 'jobs.variation'])
+    .select(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('scripts')
+          .select('scripts.id')
+          .whereRef('scripts.batch_id', '=', 'jobs.batch_id')
+          .whereRef('scripts.title_index', '=', 'jobs.title_index')
+          .whereRef('scripts.variation', '=', 'jobs.variation')
+          .where('scripts.language', '=', batch.master_language),
+      ).as('written'),
+    )
+    .where('jobs.batch_id', '=', batchId)
+    .where('jobs.id', 'in', [...jobIds])
+    .execute();
+  return new Map(rows.map((r) => [r.id, { status: r.status, titleIndex: r.title_index, variation: r.variation, written: Boolean(r.written) }]));
+}
+
+/**
+ * Registers waiting jobs (their workflow ids, which must exist already, so the master's word cannot come first) with
+ * the workflow of each one's master, starting it if none runs: one signal per master, not one per job. A master
+ * closed meanwhile (it has just written its script) is started again, finds the script and tells them.
+ */
+export async function registerWaiters(
+  client: Client,
+  input: { batchId: string; taskQueue: string; priorityKey: number; waiters: Array<{ jobId: string; workflowId: string; titleIndex: number; variation: number }> },
+): Promise<void> {
+  const byMaster = new Map<string, { jobId: string; workflowIds: string[] }>();
+  for (const w of input.waiters) {
+    const id = masterWorkflowId(input.batchId, w.titleIndex, w.variation);
+    const entry = byMaster.get(id) ?? { jobId: w.jobId, workflowIds: [] };
+    entry.workflowIds.push(w.workflowId);
+    byMaster.set(id, entry);
+  }
+  const masters = [...byMaster];
+  for (let i = 0; i < masters.length; i += PARALLEL_MASTER_STARTS) {
+    await Promise.all(
+      masters.slice(i, i + PARALLEL_MASTER_STARTS).map(([workflowId, { jobId, workflowIds }]) =>
+        client.workflow.signalWithStart(MASTER_WORKFLOW_TYPE, {
+          workflowId,
+          taskQueue: input.taskQueue,
+          // Not `unwritten`: a run started here most likely follows one that has just written it, so it looks first.
+          args: [{ jobId, priorityKey: input.priorityKey }],
+          signal: MASTER_WAITER_SIGNAL,
+          signalArgs: [workflowIds],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          priority: { priorityKey: aheadOfJobs(input.priorityKey) },
+        }),
+      ),
+    );
+  }
 }
 
 export function createMasterActivities({ db }: { db: Kysely<Database> }) {

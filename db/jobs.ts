@@ -56,6 +56,33 @@ export async function transitionJob(
   });
 }
 
+/**
+ * Moves the batch's jobs `jobIds` that are still queued to running, each as one more attempt, and counts them in
+ * one transaction: what {@link transitionJob} does for one job, for a page of jobs about to start. Rows in another
+ * status are left alone (a retry of the start moves nothing twice). Returns the ids moved.
+ */
+export async function startJobRows(db: Kysely<Database>, batchId: string, jobIds: readonly string[]): Promise<string[]> {
+  if (jobIds.length === 0) return [];
+  return db.transaction().execute(async (trx) => {
+    const now = new Date();
+    // The update locks each row it moves; the counts then move by exactly those rows, shard by shard (ascending).
+    const moved = await trx
+      .updateTable('jobs')
+      .set({ status: 'running', started_at: now, updated_at: now, error_code: null, error_message: null, error_stage: null, attempts: sql<number>`attempts + 1` })
+      .where('batch_id', '=', batchId)
+      .where('id', 'in', [...jobIds])
+      .where('status', '=', 'queued')
+      .returning(['id', 'seq'])
+      .execute();
+    const perShard = new Map<number, number>();
+    for (const { seq } of moved) perShard.set(shardOfSeq(seq), (perShard.get(shardOfSeq(seq)) ?? 0) + 1);
+    const shards = [...perShard].sort(([a], [b]) => a - b);
+    for (const [shard, n] of shards) await bumpCounters(trx, batchId, shard, { queued: -n, running: n, started_attempts: n });
+    for (const [shard, n] of shards) await countOwnerJobStart(trx, batchId, shard, now, n);
+    return moved.map((r) => r.id);
+  });
+}
+
 /** Jobs moved per transaction by {@link transitionAll}: a 100,000-job cancel is 20 short statements. */
 const TRANSITION_CHUNK = 5000;
 

@@ -41,14 +41,14 @@ export async function usageOn(db: Db, userId: string, now = new Date()): Promise
 }
 
 /**
- * Counts one job attempt of the batch as started today for its owner, in usage shard `shard`. Called in the same
- * transaction as the job's move to running (which counts it on the batch's `started_attempts`), so it counts once.
+ * Counts `n` job attempts of the batch as started today for its owner, in usage shard `shard`. Called in the same
+ * transaction as the jobs' move to running (which counts them on the batch's `started_attempts`), so each counts once.
  */
-export async function countOwnerJobStart(db: Db, batchId: string, shard: number, now = new Date()): Promise<void> {
+export async function countOwnerJobStart(db: Db, batchId: string, shard: number, now = new Date(), n = 1): Promise<void> {
   await sql`
     insert into user_daily_usage (user_id, day, shard, jobs_started)
-    select user_id, ${utcDay(now)}::date, ${shard}, 1 from batches where id = ${batchId}
-    on conflict (user_id, day, shard) do update set jobs_started = user_daily_usage.jobs_started + 1`.execute(db);
+    select user_id, ${utcDay(now)}::date, ${shard}, ${n}::int from batches where id = ${batchId}
+    on conflict (user_id, day, shard) do update set jobs_started = user_daily_usage.jobs_started + excluded.jobs_started`.execute(db);
 }
 
 /** Records attempts granted to a batch workflow (started by it within moments). */

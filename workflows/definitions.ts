@@ -39,8 +39,11 @@ export const progressQuery = defineQuery<BatchProgress>('progress');
 
 /** A job (started by this run or an earlier one) has ended: sent by the job to its batch's workflow id. */
 export const jobEndedSignal = defineSignal<[JobEnded]>('jobEnded');
-/** A job waiting on its master script (its workflow id): the master workflow tells it when the master is written. */
-export const masterWaiterSignal = defineSignal<[string]>(MASTER_WAITER_SIGNAL);
+/**
+ * Jobs waiting on their master script (a workflow id, or several from the activity that started them): the master
+ * workflow tells each when the master is written.
+ */
+export const masterWaiterSignal = defineSignal<[string | string[]]>(MASTER_WAITER_SIGNAL);
 /** The master script a job waits on is written (or failed): sent by the master workflow to each waiting job. */
 export const masterDoneSignal = defineSignal<[MasterOutcome]>('masterDone');
 
@@ -108,6 +111,12 @@ export interface JobWorkflowInput {
   priorityKey?: number;
   /** Signal the end to the parent batch's workflow id (the batch may have continued as new meanwhile). */
   reportEnd?: boolean;
+  /**
+   * Set by the activity that started the job (`startJobs`), which already moved its row to running and found its
+   * master written (`ready`) or registered the job with the master's workflow (`asked`): the job asks nothing
+   * before its own calls. Absent for jobs started before (they ask through `requestMaster`).
+   */
+  master?: 'ready' | 'asked';
 }
 
 export interface MasterWorkflowInput {

@@ -1,5 +1,6 @@
-// One job in three activities: its start with its master's ask, its adaptation, then stored script, speech and completion
-// (one TTS activity). Failures are recorded, not thrown.
+// One job in two activities: its adaptation, then stored script, speech and completion (one TTS activity); the
+// activity that started it moved its row to running and asked for its master. Jobs started before that began with
+// a third, the master's ask. Failures are recorded, not thrown.
 import { CancellationScope, getExternalWorkflowHandle, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
 import { jobEndedSignal, type JobOutcome, type JobWorkflowInput } from './definitions';
 import { activities, describeFailure } from './job-activities';
@@ -26,6 +27,18 @@ async function runJob(input: JobWorkflowInput): Promise<JobOutcome> {
   const { jobId } = input;
   let stage = 'bookkeeping';
   try {
+    if (input.master) {
+      // Started by `startJobs`, which moved its row to running and asked for its master: straight to its own calls.
+      stage = 'master';
+      if (input.master === 'asked') await awaitMaster(bookkeeping, { jobId, priorityKey: input.priorityKey ?? 3, asked: true });
+      if (!input.usesMasterDirectly) {
+        stage = 'adaptation';
+        await scripts.adaptScript({ jobId });
+      }
+      stage = 'synthesis';
+      await speech.synthesizeSpeech({ jobId, finish: true });
+      return { status: 'completed' };
+    }
     // The job's first ask for its master also starts it (one activity where there were two).
     const startedByMaster = patched('master-request-starts-job');
     if (!startedByMaster) await bookkeeping.startJob({ jobId });

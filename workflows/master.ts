@@ -13,19 +13,24 @@ const RECHECK = '1 minute';
 
 /**
  * Waits until the job's master script is written; throws the master's failure (non-retryable) when it failed.
- * With `startJob`, the first ask also moves the job to running.
+ * With `startJob`, the first ask also moves the job to running; with `asked`, the first ask was made for the job
+ * before it started, and it waits for the master's word at once.
  */
-export async function awaitMaster(acts: Pick<MasterActivities, 'requestMaster'>, input: { jobId: string; priorityKey: number; startJob?: boolean }): Promise<void> {
+export async function awaitMaster(acts: Pick<MasterActivities, 'requestMaster'>, input: { jobId: string; priorityKey: number; startJob?: boolean; asked?: boolean }): Promise<void> {
   const heard: { outcome?: MasterOutcome } = {};
   setHandler(masterDoneSignal, (outcome) => {
     heard.outcome = outcome;
   });
-  let { startJob } = input;
+  let { startJob, asked } = input;
   for (;;) {
-    heard.outcome = undefined;
-    const { ready } = await acts.requestMaster({ jobId: input.jobId, priorityKey: input.priorityKey, waiter: workflowInfo().workflowId, ...(startJob ? { startJob } : {}) });
-    startJob = undefined;
-    if (ready) return;
+    // `asked`: the job's starter registered it with the master's workflow already; its word may have come.
+    if (!asked) {
+      heard.outcome = undefined;
+      const { ready } = await acts.requestMaster({ jobId: input.jobId, priorityKey: input.priorityKey, waiter: workflowInfo().workflowId, ...(startJob ? { startJob } : {}) });
+      startJob = undefined;
+      if (ready) return;
+    }
+    asked = undefined;
     if (!(await condition(() => heard.outcome !== undefined, RECHECK))) continue;
     const outcome = heard.outcome as MasterOutcome | undefined;
     if (!outcome || outcome.ok) return;
@@ -38,10 +43,12 @@ export async function awaitMaster(acts: Pick<MasterActivities, 'requestMaster'>,
 export async function masterScriptWorkflow(input: MasterWorkflowInput): Promise<MasterOutcome> {
   const waiters: string[] = [];
   const known = new Set<string>();
-  setHandler(masterWaiterSignal, (waiter) => {
-    if (known.has(waiter)) return;
-    known.add(waiter);
-    waiters.push(waiter);
+  setHandler(masterWaiterSignal, (joining) => {
+    for (const waiter of typeof joining === 'string' ? [joining] : joining) {
+      if (known.has(waiter)) continue;
+      known.add(waiter);
+      waiters.push(waiter);
+    }
   });
   // A master gates every job of its title: its activities go ahead of the jobs' own at the batch's priority.
   const priorityKey = input.priorityKey ?? 3;

@@ -6,7 +6,7 @@ import { Kysely, Migrator, sql } from 'kysely';
 import { languageCounts, readBatchStatus } from '../../db/batch-queries';
 import { getBatch, createBatch } from '../../db/batches';
 import { createDb } from '../../db/connection';
-import { recordTtsSpend, transitionAll, transitionJob } from '../../db/jobs';
+import { recordTtsSpend, startJobRows, transitionAll, transitionJob } from '../../db/jobs';
 import { migrations } from '../../db/migrator';
 import { batchQuotaWait, markWaiting } from '../../db/quota-waits';
 import type { Database } from '../../db/schema';
@@ -91,6 +91,30 @@ describe('batch counters in shards', function () {
     const [first] = await stack.db.selectFrom('jobs').select('id').where('batch_id', '=', second).orderBy('seq').limit(1).execute();
     await transitionJob(stack.db, first!.id, 'running', {}, { countAttempt: true });
     assert.deepEqual(await liveWork(stack.db, userId), { running: 1, queued: 2 + rows.queued! });
+  });
+
+  it('a page of jobs starts in one move: only queued rows, each once, counted in its shard and for its owner', async () => {
+    const userId = `page-start-${randomUUID()}`;
+    const batchId = await newBatch(stack.db, userId, 40);
+    const jobs = await stack.db.selectFrom('jobs').select(['id', 'seq']).where('batch_id', '=', batchId).orderBy('seq').execute();
+    const ids = jobs.map((j) => j.id);
+    // One is already running (its own move), one cancelled: neither moves again.
+    await transitionJob(stack.db, ids[3]!, 'running', { started_at: new Date() }, { countAttempt: true });
+    await transitionJob(stack.db, ids[5]!, 'cancelled');
+    const otherBatch = await newBatch(stack.db, userId, 2);
+    const [foreign] = await stack.db.selectFrom('jobs').select('id').where('batch_id', '=', otherBatch).limit(1).execute();
+    const moved = await startJobRows(stack.db, batchId, [...ids.slice(0, 30), foreign!.id]);
+    assert.deepEqual(new Set(moved), new Set(ids.slice(0, 30).filter((_, i) => i !== 3 && i !== 5)), 'the queued rows of the page, not another batch');
+    // A retry of the same start moves nothing and counts nothing.
+    assert.deepEqual(await startJobRows(stack.db, batchId, ids.slice(0, 30)), []);
+    const rows = await rowCounts(stack.db, batchId);
+    assert.deepEqual(rows, { queued: 10, running: 29, completed: 0, failed: 0, cancelled: 1 });
+    const batch = (await getBatch(stack.db, batchId))!;
+    assert.deepEqual({ queued: batch.queued, running: batch.running, cancelled: batch.cancelled, started: batch.started_attempts }, { queued: 10, running: 29, cancelled: 1, started: 29 });
+    assert.equal((await usageOn(stack.db, userId)).jobsStarted, 29);
+    const started = await stack.db.selectFrom('jobs').select(['attempts', 'started_at', 'status']).where('id', 'in', moved).execute();
+    assert.ok(started.every((r) => r.attempts === 1 && r.started_at !== null && r.status === 'running'));
+    assert.equal((await stack.db.selectFrom('jobs').select('status').where('id', '=', foreign!.id).executeTakeFirstOrThrow()).status, 'queued');
   });
 
   it("a batch's status in one statement equals its separate reads: counters with shards, languages, waits; another user's gets nothing", async () => {

@@ -40,7 +40,8 @@ export const DEFAULT_LANGUAGES = [
   { language: 'es-ES', voice: 'es-ES-Neural2-A' },
 ];
 
-export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{ batchId: string; input: BatchWorkflowInput; handle: WorkflowHandle<typeof batchWorkflow>; titles: string[] }> {
+/** The batch's rows and jobs only, with no workflow (what {@link launchBatch} starts one for). */
+export async function createTestBatch(stack: TestStack, o: Omit<LaunchOptions, 'window'>): Promise<{ batch: Batch; userId: string; titles: string[] }> {
   const languages = o.languages ?? DEFAULT_LANGUAGES;
   const titles = o.titleList ?? Array.from({ length: o.titles }, (_, i) => `${o.label ?? 'Orchestration title'} ${i + 1} ${Math.random().toString(36).slice(2, 8)}`);
   const variations = o.variations ?? 1;
@@ -63,6 +64,11 @@ export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{
     },
     jobs,
   });
+  return { batch, userId, titles };
+}
+
+export async function launchBatch(stack: TestStack, o: LaunchOptions): Promise<{ batchId: string; input: BatchWorkflowInput; handle: WorkflowHandle<typeof batchWorkflow>; titles: string[] }> {
+  const { batch, userId, titles } = await createTestBatch(stack, o);
   const input: BatchWorkflowInput = {
     batchId: batch.id,
     userId,
