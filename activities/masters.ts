@@ -2,7 +2,7 @@
 // per-(batch, title, variation) master workflow that writes it once. No Gemini task is queued to find out.
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { Database, JobStatus } from '../db/schema';
 import { Stage } from '../domain/errors';
@@ -19,6 +19,19 @@ async function masterOf(db: Kysely<Database>, jobId: string) {
   return { batchId: batch.id, titleIndex: job.title_index, variation: job.variation, written: master !== undefined };
 }
 
+/** True for a job row whose (batch, title, variation) has its master script, in the batch's master language. */
+function masterWritten(eb: ExpressionBuilder<Database, 'jobs'>, masterLanguage: string) {
+  return eb.exists(
+    eb
+      .selectFrom('scripts')
+      .select('scripts.id')
+      .whereRef('scripts.batch_id', '=', 'jobs.batch_id')
+      .whereRef('scripts.title_index', '=', 'jobs.title_index')
+      .whereRef('scripts.variation', '=', 'jobs.variation')
+      .where('scripts.language', '=', masterLanguage),
+  );
+}
+
 /** Jobs past a page whose masters {@link prefetchMasters} may start too, and how many such masters at most per call. */
 export const MASTERS_AHEAD = { jobs: 1000, masters: 100 } as const;
 
@@ -28,7 +41,7 @@ const PARALLEL_MASTER_STARTS = 20;
 /**
  * Masters this process started ahead lately, so each page does not ask again for the same running ones (a
  * 100,000-job batch would send tens of thousands of starts). Only a saving: a master that closes unwritten is
- * started again by its jobs (`requestMaster`), and a restarted process simply asks again.
+ * started again when its jobs start (`registerWaiters`) or ask again, and a restarted process simply asks again.
  */
 const startedAhead = new LRUCache<string, true>({ max: 20_000, ttl: 10 * 60_000 });
 
@@ -66,18 +79,7 @@ export async function prefetchMasters(
     .where('batch_id', '=', input.batchId)
     .where((eb) => eb.or([eb('seq', 'in', input.seqs), eb.and([eb('seq', '>', last), eb('seq', '<=', last + ahead)])]))
     // Only those whose master is not written yet.
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('scripts')
-            .select('scripts.id')
-            .whereRef('scripts.batch_id', '=', 'jobs.batch_id')
-            .whereRef('scripts.title_index', '=', 'jobs.title_index')
-            .whereRef('scripts.variation', '=', 'jobs.variation')
-            .where('scripts.language', '=', batch.master_language),
-        ),
-      ),
-    )
+    .where((eb) => eb.not(masterWritten(eb, batch.master_language)))
     .orderBy('title_index')
     .orderBy('variation')
     .orderBy('seq')
@@ -123,16 +125,7 @@ export async function mastersOfJobs(db: Kysely<Database>, batchId: string, jobId
   const rows = await db
     .selectFrom('jobs')
     .select(['jobs.id', 'jobs.status', 'jobs.title_index', 'jobs.variation'])
-    .select(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('scripts')
-          .select('scripts.id')
-          .whereRef('scripts.batch_id', '=', 'jobs.batch_id')
-          .whereRef('scripts.title_index', '=', 'jobs.title_index')
-          .whereRef('scripts.variation', '=', 'jobs.variation')
-          .where('scripts.language', '=', batch.master_language),
-      ).as('written'),
-    )
+    .select((eb) => masterWritten(eb, batch.master_language).as('written'))
     .where('jobs.batch_id', '=', batchId)
     .where('jobs.id', 'in', [...jobIds])
     .execute();
