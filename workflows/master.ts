@@ -44,8 +44,10 @@ export async function masterScriptWorkflow(input: MasterWorkflowInput): Promise<
   const waiters: string[] = [];
   const known = new Set<string>();
   setHandler(masterWaiterSignal, (joining) => {
-    for (const waiter of typeof joining === 'string' ? [joining] : joining) {
-      if (known.has(waiter)) continue;
+    // Anything but an id or a list of ids (an operator's hand-made signal, say) is ignored, not a failed task.
+    const ids: unknown[] = typeof joining === 'string' ? [joining] : Array.isArray(joining) ? joining : [];
+    for (const waiter of ids) {
+      if (typeof waiter !== 'string' || known.has(waiter)) continue;
       known.add(waiter);
       waiters.push(waiter);
     }
