@@ -139,7 +139,14 @@ export async function mastersOfJobs(db: Kysely<Database>, batchId: string, jobId
  */
 export async function registerWaiters(
   client: Client,
-  input: { batchId: string; taskQueue: string; priorityKey: number; waiters: Array<{ jobId: string; workflowId: string; titleIndex: number; variation: number }> },
+  input: {
+    batchId: string;
+    taskQueue: string;
+    priorityKey: number;
+    waiters: Array<{ jobId: string; workflowId: string; titleIndex: number; variation: number }>;
+    /** Found unwritten just now: a run started here writes it without looking first. */
+    unwritten?: boolean;
+  },
 ): Promise<void> {
   const byMaster = new Map<string, { jobId: string; workflowIds: string[] }>();
   for (const w of input.waiters) {
@@ -155,10 +162,12 @@ export async function registerWaiters(
         client.workflow.signalWithStart(MASTER_WORKFLOW_TYPE, {
           workflowId,
           taskQueue: input.taskQueue,
-          // Not `unwritten`: a run started here most likely follows one that has just written it, so it looks first.
-          args: [{ jobId, priorityKey: input.priorityKey }],
+          // Without `unwritten` (a page of jobs: a run started here most likely follows one that has just written
+          // it), the run looks first.
+          args: [{ jobId, priorityKey: input.priorityKey, ...(input.unwritten ? { unwritten: true } : {}) }],
           signal: MASTER_WAITER_SIGNAL,
-          signalArgs: [workflowIds],
+          // One waiter as a plain id, as every master understands (several: a list).
+          signalArgs: [workflowIds.length === 1 ? workflowIds[0]! : workflowIds],
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           priority: { priorityKey: aheadOfJobs(input.priorityKey) },
         }),
@@ -186,16 +195,9 @@ export function createMasterActivities({ db }: { db: Kysely<Database> }) {
         const m = await masterOf(db, input.jobId);
         if (m.written) return { ready: true };
         const { client, info } = Context.current();
-        await client.workflow.signalWithStart(MASTER_WORKFLOW_TYPE, {
-          workflowId: masterWorkflowId(m.batchId, m.titleIndex, m.variation),
-          taskQueue: info.taskQueue,
-          args: [{ jobId: input.jobId, priorityKey: input.priorityKey, unwritten: true }],
-          signal: MASTER_WAITER_SIGNAL,
-          signalArgs: [input.waiter],
-          // A closed run (failed, cancelled) may be followed by a new one, which writes the master found unwritten above.
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-          priority: { priorityKey: aheadOfJobs(input.priorityKey) },
-        });
+        // A closed run (failed, cancelled) may be followed by a new one, which writes the master found unwritten above.
+        const waiter = { jobId: input.jobId, workflowId: input.waiter, titleIndex: m.titleIndex, variation: m.variation };
+        await registerWaiters(client, { batchId: m.batchId, taskQueue: info.taskQueue, priorityKey: input.priorityKey, waiters: [waiter], unwritten: true });
         return { ready: false };
       });
     },

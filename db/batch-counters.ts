@@ -17,6 +17,13 @@ export type BatchCounter = (typeof BATCH_COUNTERS)[number];
 /** The shard a job's changes go to. */
 export const shardOfSeq = (seq: number): number => ((seq % COUNTER_SHARDS) + COUNTER_SHARDS) % COUNTER_SHARDS;
 
+/** How many of `rows` fall in each counter shard, by shard ascending (the order counter rows are locked in). */
+export function countPerShard(rows: ReadonlyArray<{ seq: number }>): Array<[shard: number, n: number]> {
+  const perShard = new Map<number, number>();
+  for (const { seq } of rows) perShard.set(shardOfSeq(seq), (perShard.get(shardOfSeq(seq)) ?? 0) + 1);
+  return [...perShard].sort(([a], [b]) => a - b);
+}
+
 /** A shard for a change that belongs to no one job (a script's spend, a cache hit, a grant). */
 export const anyShard = (): number => Math.floor(Math.random() * COUNTER_SHARDS);
 

@@ -2,7 +2,7 @@
 // the counter shard of the job's seq (db/batch-counters.ts), so jobs moving at once do not queue on one row.
 import { sql, type Kysely } from 'kysely';
 import { FINAL_JOB_STATUSES, JOB_TRANSITIONS } from '../domain/statuses';
-import { bumpCounters, counterTotal, moveCount, shardOfSeq } from './batch-counters';
+import { bumpCounters, counterTotal, countPerShard, moveCount, shardOfSeq } from './batch-counters';
 import { addSpend, setBatchStatus } from './batches';
 import { countOwnerJobStart } from './user-limits';
 import type { Database, Job, JobStatus, JobUpdate } from './schema';
@@ -74,9 +74,7 @@ export async function startJobRows(db: Kysely<Database>, batchId: string, jobIds
       .where('status', '=', 'queued')
       .returning(['id', 'seq'])
       .execute();
-    const perShard = new Map<number, number>();
-    for (const { seq } of moved) perShard.set(shardOfSeq(seq), (perShard.get(shardOfSeq(seq)) ?? 0) + 1);
-    const shards = [...perShard].sort(([a], [b]) => a - b);
+    const shards = countPerShard(moved);
     for (const [shard, n] of shards) await bumpCounters(trx, batchId, shard, { queued: -n, running: n, started_attempts: n });
     for (const [shard, n] of shards) await countOwnerJobStart(trx, batchId, shard, now, n);
     return moved.map((r) => r.id);
@@ -128,9 +126,7 @@ function transitionRange(db: Kysely<Database>, batchId: string, from: JobStatus,
       .where('status', '=', from)
       .returning('seq')
       .execute();
-    const perShard = new Map<number, number>();
-    for (const { seq } of moved) perShard.set(shardOfSeq(seq), (perShard.get(shardOfSeq(seq)) ?? 0) + 1);
-    for (const [shard, n] of [...perShard].sort(([a], [b]) => a - b)) await moveCount(trx, batchId, shard, from, to, n);
+    for (const [shard, n] of countPerShard(moved)) await moveCount(trx, batchId, shard, from, to, n);
     return moved.length;
   });
 }
