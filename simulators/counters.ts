@@ -1,4 +1,10 @@
 // Call counters of a simulator: per endpoint, per kind and per key, readable and resettable by tests.
+import { createHash } from 'node:crypto';
+
+/** A short digest of a request's content, to tell two requests apart in a count of answers. */
+export function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
 
 export interface CounterSnapshot {
   total: number;
@@ -17,6 +23,8 @@ export class CallCounters {
   private state: CounterSnapshot = CallCounters.empty();
   /** When each request arrived, per key (`…last4`): for checks of requests in any sliding minute. */
   private times = new Map<string, number[]>();
+  /** How often each identified request (what it asked for, not who asked) was answered with success. */
+  private identities = new Map<string, number>();
   private static empty(): CounterSnapshot {
     return { total: 0, byEndpoint: {}, byKind: {}, byKey: {}, errors: {}, answered: {}, billedCharacters: 0 };
   }
@@ -39,9 +47,17 @@ export class CallCounters {
   bill(characters: number): void {
     this.state.billedCharacters += characters;
   }
-  /** Counts one request answered with success, by its kind (Gemini) or endpoint (TTS). */
-  recordAnswer(label: string): void {
+  /**
+   * Counts one request answered with success, by its kind (Gemini) or endpoint (TTS), and by `identity`
+   * (what was asked, for example the voice and text) when given, so a request bought twice can be named.
+   */
+  recordAnswer(label: string, identity?: string): void {
     this.state.answered[label] = (this.state.answered[label] ?? 0) + 1;
+    if (identity !== undefined) this.identities.set(identity, (this.identities.get(identity) ?? 0) + 1);
+  }
+  /** Identified requests answered with success more than once, with how often. */
+  repeatedAnswers(): Array<{ identity: string; times: number }> {
+    return [...this.identities].filter(([, n]) => n > 1).map(([identity, times]) => ({ identity, times }));
   }
   recordError(status: number): void {
     this.state.errors[String(status)] = (this.state.errors[String(status)] ?? 0) + 1;
@@ -52,5 +68,6 @@ export class CallCounters {
   reset(): void {
     this.state = CallCounters.empty();
     this.times.clear();
+    this.identities.clear();
   }
 }

@@ -2,7 +2,7 @@
 // error JSON, quotas with RetryInfo, safety blocks, MAX_TOKENS), writes structured filler scripts of the
 // requested length, and counts every call.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CallCounters } from './counters';
+import { CallCounters, digest } from './counters';
 import { RecentLog } from './recent';
 import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, arrivalOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
 import { REJECTION_LINE, wordsToTarget } from '../domain/script-check';
@@ -119,15 +119,16 @@ export class GeminiSimulator {
     if (!m) return false;
     try {
       if (req.method !== 'POST') throw new HttpError(404, `Method ${req.method} not found.`);
-      this.counters.recordAnswer(await this.generate(req, res, url, decodeURIComponent(m[2]!)));
+      const { kind, identity } = await this.generate(req, res, url, decodeURIComponent(m[2]!));
+      this.counters.recordAnswer(kind, identity);
     } catch (err) {
       await answerError(req, res, err, (s) => this.counters.recordError(s));
     }
     return true;
   }
 
-  /** Answers a generateContent request; returns the kind of prompt it answered. */
-  private async generate(req: IncomingMessage, res: ServerResponse, url: URL, model: string): Promise<string> {
+  /** Answers a generateContent request; returns the kind of prompt it answered and what it asked for. */
+  private async generate(req: IncomingMessage, res: ServerResponse, url: URL, model: string): Promise<{ kind: string; identity: string }> {
     const key = apiKeyOf(req, url);
     const arrived = arrivalOf(req);
     const body = (await readJson(req)) as GenerateBody;
@@ -158,13 +159,14 @@ export class GeminiSimulator {
       }
     }
     const promptTokens = Math.ceil(prompt.length / 4);
+    const answered = { kind, identity: `${kind} ${JSON.stringify(title)} ${language} #${digest(prompt)}` };
     const base = { modelVersion: model, responseId: `sim-${Date.now().toString(36)}` };
 
     const marker = TITLE_MARKER.exec(prompt);
     const blockReason = opts.blockReason ?? (marker?.[1] ? marker[2] : undefined);
     if (blockReason) {
       sendJson(res, 200, { promptFeedback: { blockReason, safetyRatings: ratings(true) }, usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens }, ...base });
-      return kind;
+      return answered;
     }
     let finishReason = opts.finishReason ?? (marker && !marker[1] ? marker[2] : undefined);
     if (!finishReason && opts.safetyBlockTitles?.some((t) => t && prompt.includes(t))) finishReason = 'SAFETY';
@@ -175,7 +177,7 @@ export class GeminiSimulator {
         usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens },
         ...base,
       });
-      return kind;
+      return answered;
     }
 
     const blocks = this.narration(prompt, language, words, title, blockCount);
@@ -195,7 +197,7 @@ export class GeminiSimulator {
       usageMetadata: { promptTokenCount: promptTokens, candidatesTokenCount: outputTokens, totalTokenCount: promptTokens + outputTokens },
       ...base,
     });
-    return kind;
+    return answered;
   }
 
   /** Narration of about `words` words in real text of the language, with the fault a title marker asks for. */

@@ -6,7 +6,7 @@ import { resamplePcm, type Pcm } from '../domain/audio/pcm';
 import { encodeWav } from '../domain/audio/wav';
 import { encodeMp3, encodeOggOpus } from '../adapters/audio-codec';
 import { voiceFeatures } from '../domain/voice-features';
-import { CallCounters } from './counters';
+import { CallCounters, digest } from './counters';
 import { checkGeminiTtsRequest, type GeminiTtsSimOptions } from './gemini-tts';
 import { HttpError, QuotaMeter, admit, answerError, apiKeyOf, arrivalOf, readJson, sendJson, simulateLatency, type CommonSimOptions, type QuotaNames } from './http';
 import { RecentLog } from './recent';
@@ -167,8 +167,7 @@ export class TtsSimulator {
       this.counters.record(synth ? 'synthesize' : 'voices', key, undefined, arrived);
       if (synth && req.method === 'POST') {
         admit(key, this.options, this.quotas, QUOTA_NAMES, arrived);
-        await this.synthesize(req, res, synth[1] === 'v1beta1');
-        this.counters.recordAnswer('synthesize');
+        this.counters.recordAnswer('synthesize', await this.synthesize(req, res, synth[1] === 'v1beta1'));
       } else if (isVoices && req.method === 'GET') {
         // voices.list has its own, much larger quota; only keys and faults apply.
         admit(key, { ...this.options, quota: undefined, exhaustedKeys: undefined }, this.quotas, QUOTA_NAMES, arrived);
@@ -189,11 +188,16 @@ export class TtsSimulator {
     sendJson(res, 200, { voices });
   }
 
-  private async synthesize(req: IncomingMessage, res: ServerResponse, beta: boolean): Promise<void> {
+  /** Answers a synthesize request; returns what it asked for (voice, language and a digest of the whole body). */
+  private async synthesize(req: IncomingMessage, res: ServerResponse, beta: boolean): Promise<string> {
     const body = (await readJson(req)) as SynthesizeBody;
     this.received.push({ version: beta ? 'v1beta1' : 'v1', body });
+    const identity = `synthesize ${String(body.voice?.name ?? '')} ${String(body.voice?.languageCode ?? '')} #${digest(JSON.stringify(body))}`;
     const gemini = checkGeminiTtsRequest(body, this.options.geminiTts);
-    if (gemini) return this.synthesizeGemini(res, body, gemini.text, beta);
+    if (gemini) {
+      await this.synthesizeGemini(res, body, gemini.text, beta);
+      return identity;
+    }
     const input = body.input ?? {};
     const given = (['text', 'ssml', 'markup'] as const).filter((k) => input[k] !== undefined && input[k] !== null);
     if (given.length === 0) throw new HttpError(400, 'Either `input.text` or `input.ssml` is empty.');
@@ -256,6 +260,7 @@ export class TtsSimulator {
     // Google bills every character sent, SSML tags included, except <mark> tags.
     this.counters.bill([...(ssml ? raw.replace(/<mark\b[^>]*\/>/g, '') : raw)].length);
     sendJson(res, 200, audioJson(audio, beta ? { timepoints: timepoints ?? [], audioConfig } : {}));
+    return identity;
   }
 
   /** A checked Gemini-TTS request: speech in the request's locale (the prompt steers style, not words). */

@@ -188,6 +188,9 @@ function printTable(name: string, r: Run): void {
   console.log('');
   console.log(`paid calls answered: ${v.paid.masters} masters, ${v.paid.adaptations} adaptations, ${v.paid.syntheses} syntheses (needed ${v.needed.masters}, ${v.needed.adaptations}, ${v.needed.syntheses})`);
   console.log(`provider errors by status: ${JSON.stringify(v.errors)}`);
+  for (const r of v.repeats) console.log(`answered ${r.times} times: ${r.identity}`);
+  if (v.retried.length > 0) console.log(`paid activities retried (${v.retried.length}):`);
+  for (const r of v.retried.slice(0, 30)) console.log(`  ${r.workflowId} ${r.activity} attempt ${r.attempt}, after: ${r.lastFailure}`);
 }
 
 /** Why the drill failed, or undefined when it passed. */

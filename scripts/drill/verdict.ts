@@ -25,6 +25,10 @@ export interface Verdict {
   paid: PaidCalls;
   needed: PaidCalls;
   repeated: number;
+  /** Requests the simulators answered with success more than once (what was asked, and how often). */
+  repeats: Array<{ identity: string; times: number }>;
+  /** When something was repeated: the paid activities of the batch's workflows that took more than one attempt, and why. */
+  retried: RetriedActivity[];
   /** Provider answers by HTTP error status, both services together. */
   errors: Record<string, number>;
 }
@@ -34,6 +38,38 @@ export function paidCalls(stack: Stack): PaidCalls {
   const g = stack.simulators!.gemini.counters.snapshot().answered;
   const t = stack.simulators!.tts.counters.snapshot().answered;
   return { masters: g.master ?? 0, adaptations: g.adaptation ?? 0, syntheses: t.synthesize ?? 0 };
+}
+
+export interface RetriedActivity {
+  workflowId: string;
+  activity: string;
+  attempt: number;
+  lastFailure: string;
+}
+
+/**
+ * The paid activities of the batch's job and master workflows whose last attempt was not their first, with the
+ * failure that ended the attempt before: where a repeated paid call comes from (read only when one was repeated).
+ */
+async function retriedPaidActivities(stack: Stack, batchId: string): Promise<RetriedActivity[]> {
+  const out: RetriedActivity[] = [];
+  const runs = [];
+  for await (const w of stack.client.workflow.list({ query: `BatchId = "${batchId}" AND WorkflowType = "jobWorkflow"` })) runs.push(w);
+  for await (const w of stack.client.workflow.list({ query: `WorkflowType = "${MASTER_WORKFLOW_TYPE}"` })) if (w.workflowId.startsWith(`master-${batchId}-`)) runs.push(w);
+  for (const w of runs) {
+    const events = (await stack.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory()).events ?? [];
+    const scheduled = new Map<string, string>();
+    for (const e of events) {
+      const sch = e.activityTaskScheduledEventAttributes;
+      if (sch) scheduled.set(String(e.eventId), sch.activityType?.name ?? '');
+      const st = e.activityTaskStartedEventAttributes;
+      if (st && (st.attempt ?? 1) > 1) {
+        const activity = scheduled.get(String(st.scheduledEventId)) ?? '';
+        if (PAID.has(activity)) out.push({ workflowId: w.workflowId, activity, attempt: st.attempt ?? 1, lastFailure: st.lastFailure?.message ?? '' });
+      }
+    }
+  }
+  return out;
 }
 
 function providerErrors(stack: Stack): Record<string, number> {
@@ -97,6 +133,7 @@ export async function verdict(stack: Stack, o: { batchId: string; titles: number
   const completed = jobs.filter((j) => j.status === 'completed').length;
   const needed = { masters: o.titles, adaptations: o.titles * (o.languages - 1), syntheses: completed };
   const repeated = Math.max(0, paid.masters - needed.masters) + Math.max(0, paid.adaptations - needed.adaptations) + Math.max(0, paid.syntheses - needed.syntheses);
+  const repeats = [...stack.simulators!.gemini.counters.repeatedAnswers(), ...stack.simulators!.tts.counters.repeatedAnswers()];
   return {
     expected: o.titles * o.languages,
     completed,
@@ -107,6 +144,8 @@ export async function verdict(stack: Stack, o: { batchId: string; titles: number
     paid,
     needed,
     repeated,
+    repeats,
+    retried: repeated > 0 || repeats.length > 0 ? await retriedPaidActivities(stack, o.batchId) : [],
     errors: providerErrors(stack),
   };
 }
