@@ -189,8 +189,15 @@ function printTable(name: string, r: Run): void {
   console.log(`paid calls answered: ${v.paid.masters} masters, ${v.paid.adaptations} adaptations, ${v.paid.syntheses} syntheses (needed ${v.needed.masters}, ${v.needed.adaptations}, ${v.needed.syntheses})`);
   console.log(`provider errors by status: ${JSON.stringify(v.errors)}`);
   for (const r of v.repeats) console.log(`answered ${r.times} times: ${r.identity}`);
-  if (v.retried.length > 0) console.log(`paid activities retried (${v.retried.length}):`);
-  for (const r of v.retried.slice(0, 30)) console.log(`  ${r.workflowId} ${r.activity} attempt ${r.attempt}, after: ${r.lastFailure}`);
+  // What ended the attempts before (numbers and ids left out), most frequent first; the first few in full.
+  const causes = new Map<string, number>();
+  for (const r of v.retried) {
+    const cause = `${r.activity}: ${r.lastFailure.replace(/[0-9a-f-]{36}|\d+(\.\d+)?/g, '#').slice(0, 160)}`;
+    causes.set(cause, (causes.get(cause) ?? 0) + 1);
+  }
+  console.log(`paid activities retried: ${v.retried.length}`);
+  for (const [cause, n] of [...causes].sort((a, b) => b[1] - a[1])) console.log(`  ${n} × ${cause}`);
+  if (v.repeats.length > 0) for (const r of v.retried.slice(0, 20)) console.log(`  ${r.workflowId} ${r.activity} attempt ${r.attempt}, after: ${r.lastFailure}`);
 }
 
 /** Why the drill failed, or undefined when it passed. */

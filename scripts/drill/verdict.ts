@@ -27,7 +27,7 @@ export interface Verdict {
   repeated: number;
   /** Requests the simulators answered with success more than once (what was asked, and how often). */
   repeats: Array<{ identity: string; times: number }>;
-  /** When something was repeated: the paid activities of the batch's workflows that took more than one attempt, and why. */
+  /** The paid activities of the batch's workflows that took more than one attempt, and why. */
   retried: RetriedActivity[];
   /** Provider answers by HTTP error status, both services together. */
   errors: Record<string, number>;
@@ -49,7 +49,7 @@ export interface RetriedActivity {
 
 /**
  * The paid activities of the batch's job and master workflows whose last attempt was not their first, with the
- * failure that ended the attempt before: where a repeated paid call comes from (read only when one was repeated).
+ * failure that ended the attempt before: where a repeated paid call may come from.
  */
 async function retriedPaidActivities(stack: Stack, batchId: string): Promise<RetriedActivity[]> {
   const out: RetriedActivity[] = [];
@@ -145,7 +145,7 @@ export async function verdict(stack: Stack, o: { batchId: string; titles: number
     needed,
     repeated,
     repeats,
-    retried: repeated > 0 || repeats.length > 0 ? await retriedPaidActivities(stack, o.batchId) : [],
+    retried: await retriedPaidActivities(stack, o.batchId),
     errors: providerErrors(stack),
   };
 }
