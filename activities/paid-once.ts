@@ -4,14 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { Context, sleep as activitySleep } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { addSpend } from '../db/batches';
-import { acquireLease, LeaseLostError, releaseLease, renewLease, untilPostgres, type Lease } from '../db/leases';
+import { acquireLease, LeaseLostError, releaseLease, renewEveryMs, renewLease, untilPostgres, type Lease } from '../db/leases';
 import type { Database, Script } from '../db/schema';
 import { findScript, storeProducedScript, takeFromScriptCache, type ProducedScript, type ScriptIdentity } from '../db/scripts';
 
 /** How long a lease lasts without renewal: a worker that died frees its calls after this. @default 60000 */
 export const LEASE_TTL_MS = 60_000;
-/** How often the holder renews its lease while the call runs. */
-const RENEW_EVERY_MS = 10_000;
 /** How long a result waits for PostgreSQL to come back before the attempt gives up (and is retried). */
 const STORE_PATIENCE_MS = 4 * 60_000;
 
@@ -24,8 +22,9 @@ function activityContext(): Context | undefined {
 }
 
 /**
- * Who holds a lease: the activity (workflow, run, activity id), the same across its retries, so a
- * retry takes over at once from an attempt Temporal has given up on; fencing stops that attempt's writes.
+ * Who holds a lease: the activity (workflow, run, activity id), the same across its retries, so a retry
+ * takes over from an earlier attempt as soon as that one stops renewing (its worker died), without waiting
+ * for the lease to expire; while it still renews, the retry waits for it (see acquireLease).
  */
 function ownerOfThisAttempt(): string {
   const ctx = activityContext();
@@ -70,7 +69,7 @@ export async function withLease<T>(db: Kysely<Database>, key: string, work: (lea
     }
   }
   const held = lease;
-  const timer = setInterval(() => void renewLease(db, held, ttlMs).catch(() => undefined), Math.min(RENEW_EVERY_MS, ttlMs / 3));
+  const timer = setInterval(() => void renewLease(db, held, ttlMs).catch(() => undefined), renewEveryMs(ttlMs));
   try {
     return await work(held);
   } finally {

@@ -18,23 +18,41 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** How often a holder renews a lease of `ttlMs` while its call runs: every 10 s, or a third of a shorter lease. */
+export function renewEveryMs(ttlMs: number): number {
+  return Math.min(10_000, ttlMs / 3);
+}
+
+/** How long a lease of `ttlMs` goes unrenewed before its holder counts as gone: two and a half renewals. */
+export function staleAfterMs(ttlMs: number): number {
+  return renewEveryMs(ttlMs) * 2.5;
+}
+
 /**
- * Takes the lease on `key` for `ttlMs` when it is free, expired, or held by the same `owner` (a
- * retry of the same activity: the earlier attempt is gone or will be fenced out). Every grant gets
- * a new, larger token. Returns the lease, or when it is held by someone else, when that hold ends.
+ * Takes the lease on `key` for `ttlMs` when it is free, expired, or held by the same `owner` (a retry of
+ * the same activity) that has stopped renewing it: that earlier attempt is gone (its worker died), or will
+ * be fenced out. An earlier attempt that still renews is alive (Temporal gave up on it, for example its
+ * heartbeats did not get through, but its call goes on): the retry waits for it to store its result and
+ * release, rather than buy the call a second time. Every grant gets a new, larger token. Returns the
+ * lease, or when the hold ends (expiry, or for the same owner, when it would be stale).
  */
 export async function acquireLease(db: Kysely<Database>, key: string, owner: string, ttlMs: number): Promise<Lease | { heldUntil: Date }> {
+  // A lease renewed `ttl` from its last renewal: unrenewed for `stale` once it expires within `ttl - stale`.
+  const liveFor = `${Math.max(0, ttlMs - staleAfterMs(ttlMs))} milliseconds`;
   const granted = await sql<{ token: number }>`
     insert into paid_leases (key, owner, token, expires_at)
     values (${key}, ${owner}, nextval('paid_lease_tokens'), now() + ${`${ttlMs} milliseconds`}::interval)
     on conflict (key) do update set owner = excluded.owner, token = excluded.token, expires_at = excluded.expires_at, acquired_at = now()
-      where paid_leases.expires_at < now() or paid_leases.owner = excluded.owner
+      where paid_leases.expires_at < now()
+        or (paid_leases.owner = excluded.owner and paid_leases.expires_at < now() + ${liveFor}::interval)
     returning token`.execute(db);
   const row = granted.rows[0];
   if (row) return { key, owner, token: Number(row.token) };
-  const held = await db.selectFrom('paid_leases').select('expires_at').where('key', '=', key).executeTakeFirst();
+  const held = await db.selectFrom('paid_leases').select(['expires_at', 'owner']).where('key', '=', key).executeTakeFirst();
   // Released between the two statements: free now.
-  return { heldUntil: held?.expires_at ?? new Date(0) };
+  if (!held) return { heldUntil: new Date(0) };
+  if (held.owner === owner) return { heldUntil: new Date(held.expires_at.getTime() - (ttlMs - staleAfterMs(ttlMs))) };
+  return { heldUntil: held.expires_at };
 }
 
 /** Extends a held lease; false when its token is no longer current. */

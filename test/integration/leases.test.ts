@@ -96,9 +96,25 @@ describe('paid-call leases with fencing tokens', function () {
     const token = await withLease(stack.db, key, async (lease) => lease.token, 2000);
     assert.ok(waited, 'the lease was held when the next one asked');
     assert.ok(token > dead.token);
-    // The same owner (a retry of the same activity) takes its own lease back at once.
-    const mine = (await acquireLease(stack.db, `again-${key}`, 'activity-1', 60_000)) as Lease;
-    const retry = (await acquireLease(stack.db, `again-${key}`, 'activity-1', 60_000)) as Lease;
-    assert.ok('token' in retry && retry.token > mine.token);
+  });
+
+  it('a retry of the same activity waits while its earlier attempt renews, and takes over once it stops, before expiry', async () => {
+    // A 9 s lease: renewed every 3 s, stale after 7.5 s unrenewed, expired after 9 s.
+    const ttl = 9000;
+    const key = `retry-${randomUUID()}`;
+    const first = (await acquireLease(stack.db, key, 'activity-1', ttl)) as Lease;
+    assert.ok('token' in first);
+    const early = await acquireLease(stack.db, key, 'activity-1', ttl);
+    assert.ok('heldUntil' in early, 'a live earlier attempt keeps its lease, even from its own retry');
+    const wait = early.heldUntil.getTime() - Date.now();
+    assert.ok(wait > 6000 && wait <= 7600, `the retry is told to come back when the lease would be stale, in ${wait} ms`);
+    await sleep(2000);
+    assert.equal(await renewLease(stack.db, first, ttl), true);
+    assert.ok('heldUntil' in (await acquireLease(stack.db, key, 'activity-1', ttl)), 'renewed: still live');
+    await sleep(8200); // 8.2 s since the renewal: stale, not yet expired
+    assert.ok('heldUntil' in (await acquireLease(stack.db, key, 'another-activity', ttl)), 'not expired: another owner still waits');
+    const retry = await acquireLease(stack.db, key, 'activity-1', ttl);
+    assert.ok('token' in retry && retry.token > first.token, 'the retry takes over a lease its earlier attempt stopped renewing');
+    assert.equal(await renewLease(stack.db, first, ttl), false, 'and the earlier attempt is fenced out');
   });
 });
