@@ -18,7 +18,9 @@ export interface FrontDoorData {
 
 /** Starts the front door; resolves to its port. */
 export async function openFrontDoor({ port, target }: FrontDoorData): Promise<{ port: number; close: () => Promise<void> }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  // Connections to the simulators' server are dropped after 4 s unused, well before that server closes them
+  // (65 s): a keep-alive race there would fail a request the clients never saw fail at a provider.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, timeout: 4000 });
   const server = http.createServer((req, res) => {
     const arrived = Date.now();
     const headers = { ...req.headers, [ARRIVAL_HEADER]: String(arrived) };
@@ -39,7 +41,7 @@ export async function openFrontDoor({ port, target }: FrontDoorData): Promise<{ 
     });
     req.pipe(inner);
   });
-  server.keepAliveTimeout = 5000;
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());

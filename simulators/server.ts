@@ -128,7 +128,9 @@ export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Sim
       if (!res.headersSent) sendJson(res, 500, { error: { code: 500, message: String(err), status: 'INTERNAL' } });
     });
   });
-  server.keepAliveTimeout = 5000;
+  // Idle connections stay a minute, longer than any client here keeps one unused (the front door's agent: 4 s),
+  // so a request is never sent on a connection this server is closing (lost with no answer, or answered unseen).
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.frontDoor === false ? (opts.port ?? 0) : 0, '127.0.0.1', () => resolve());
