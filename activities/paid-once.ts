@@ -52,8 +52,8 @@ export function storeWhenPostgresIsBack<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Runs `work` holding the lease on `key`: waits while another live holder has it, renews it and heartbeats
- * while `work` runs (a renewal that fails while PostgreSQL restarts is tried again at the next tick), and
+ * Runs `work` holding the lease on `key`: waits while another live holder has it, renews it while
+ * `work` runs (a renewal that fails while PostgreSQL restarts is tried again at the next tick), and
  * releases it after. `work` must re-check for a finished result first: the previous holder may have stored it.
  */
 export async function withLease<T>(db: Kysely<Database>, key: string, work: (lease: Lease) => Promise<T>, ttlMs = LEASE_TTL_MS): Promise<T> {
@@ -69,12 +69,7 @@ export async function withLease<T>(db: Kysely<Database>, key: string, work: (lea
     }
   }
   const held = lease;
-  // While the call runs (Gemini may take a minute for a long script), renew the lease and heartbeat: an
-  // attempt silent for its heartbeat timeout would be given up on by Temporal and retried, its call still going.
-  const timer = setInterval(() => {
-    beat();
-    void renewLease(db, held, ttlMs).catch(() => undefined);
-  }, renewEveryMs(ttlMs));
+  const timer = setInterval(() => void renewLease(db, held, ttlMs).catch(() => undefined), renewEveryMs(ttlMs));
   try {
     return await work(held);
   } finally {
