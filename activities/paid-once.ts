@@ -23,8 +23,8 @@ function activityContext(): Context | undefined {
 
 /**
  * Who holds a lease: the activity (workflow, run, activity id), the same across its retries, so a retry
- * takes over from an earlier attempt as soon as that one stops renewing (its worker died), without waiting
- * for the lease to expire; while it still renews, the retry waits for it (see acquireLease).
+ * takes over from an earlier attempt once that one has stopped renewing (its worker died: 25 s without a
+ * renewal), before the lease expires; while it still renews, the retry waits for it (see acquireLease).
  */
 function ownerOfThisAttempt(): string {
   const ctx = activityContext();
