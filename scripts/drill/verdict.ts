@@ -1,5 +1,6 @@
 // What a drill found once its batch ended: jobs lost (not final, or whose audio is missing from storage),
 // outputs stored more than once, and paid calls made beyond one per needed call.
+import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { Stack } from '../../stack/stack';
 import { jobPrefix } from '../../activities/outputs';
 import { MASTER_WORKFLOW_TYPE } from '../../domain/master-script';
@@ -53,16 +54,9 @@ export interface RetriedActivity {
  */
 async function retriedPaidActivities(stack: Stack, batchId: string): Promise<RetriedActivity[]> {
   const out: RetriedActivity[] = [];
-  const runs = [];
-  for await (const w of stack.client.workflow.list({ query: `BatchId = "${batchId}" AND WorkflowType = "jobWorkflow"` })) runs.push(w);
-  for await (const w of stack.client.workflow.list({ query: `WorkflowType = "${MASTER_WORKFLOW_TYPE}"` })) if (w.workflowId.startsWith(`master-${batchId}-`)) runs.push(w);
-  // Sixteen histories at a time: read one by one, 600 of them took minutes.
-  const histories = new Map<string, Awaited<ReturnType<ReturnType<typeof stack.client.workflow.getHandle>['fetchHistory']>>>();
-  for (let i = 0; i < runs.length; i += 16) {
-    await Promise.all(runs.slice(i, i + 16).map(async (w) => histories.set(w.runId, await stack.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory())));
-  }
-  for (const w of runs) {
-    const events = histories.get(w.runId)?.events ?? [];
+  const runs = await batchWorkflows(stack, batchId);
+  const scan = async (w: WorkflowExecutionInfo): Promise<void> => {
+    const events = (await stack.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory()).events ?? [];
     const scheduled = new Map<string, string>();
     for (const e of events) {
       const sch = e.activityTaskScheduledEventAttributes;
@@ -73,7 +67,9 @@ async function retriedPaidActivities(stack: Stack, batchId: string): Promise<Ret
         if (PAID.has(activity)) out.push({ workflowId: w.workflowId, activity, attempt: st.attempt ?? 1, lastFailure: st.lastFailure?.message ?? '' });
       }
     }
-  }
+  };
+  // Sixteen histories at a time: read one by one, 600 of them took minutes.
+  for (let i = 0; i < runs.length; i += 16) await Promise.all(runs.slice(i, i + 16).map(scan));
   return out;
 }
 
@@ -85,18 +81,23 @@ function providerErrors(stack: Stack): Record<string, number> {
   return out;
 }
 
+/** The batch's job workflows and its master script workflows (named by id only, without the BatchId attribute). */
+async function batchWorkflows(stack: Stack, batchId: string, and = ''): Promise<WorkflowExecutionInfo[]> {
+  const runs: WorkflowExecutionInfo[] = [];
+  for await (const w of stack.client.workflow.list({ query: `BatchId = "${batchId}" AND WorkflowType = "jobWorkflow"${and}` })) runs.push(w);
+  for await (const w of stack.client.workflow.list({ query: `WorkflowType = "${MASTER_WORKFLOW_TYPE}"${and}` })) {
+    if (w.workflowId.startsWith(`master-${batchId}-`)) runs.push(w);
+  }
+  return runs;
+}
+
 /**
  * Paid activities (Gemini or TTS calls) a worker had started and not finished, across the batch's running jobs
  * and its master script workflows (named by id only, without the BatchId attribute).
  */
 export async function paidInFlight(stack: Stack, batchId: string): Promise<number> {
   let n = 0;
-  const running = [];
-  for await (const w of stack.client.workflow.list({ query: `BatchId = "${batchId}" AND WorkflowType = "jobWorkflow" AND ExecutionStatus = "Running"` })) running.push(w);
-  for await (const w of stack.client.workflow.list({ query: `WorkflowType = "${MASTER_WORKFLOW_TYPE}" AND ExecutionStatus = "Running"` })) {
-    if (w.workflowId.startsWith(`master-${batchId}-`)) running.push(w);
-  }
-  for (const w of running) {
+  for (const w of await batchWorkflows(stack, batchId, ' AND ExecutionStatus = "Running"')) {
     const d = await stack.client.workflow.getHandle(w.workflowId, w.runId).describe();
     for (const a of d.raw.pendingActivities ?? []) {
       // PENDING_ACTIVITY_STATE_STARTED = 2: a worker had picked it up.
