@@ -38,20 +38,20 @@ export function staleAfterMs(ttlMs: number): number {
  */
 export async function acquireLease(db: Kysely<Database>, key: string, owner: string, ttlMs: number): Promise<Lease | { heldUntil: Date }> {
   // A lease renewed `ttl` from its last renewal: unrenewed for `stale` once it expires within `ttl - stale`.
-  const liveFor = `${Math.max(0, ttlMs - staleAfterMs(ttlMs))} milliseconds`;
+  const liveMs = ttlMs - staleAfterMs(ttlMs);
   const granted = await sql<{ token: number }>`
     insert into paid_leases (key, owner, token, expires_at)
     values (${key}, ${owner}, nextval('paid_lease_tokens'), now() + ${`${ttlMs} milliseconds`}::interval)
     on conflict (key) do update set owner = excluded.owner, token = excluded.token, expires_at = excluded.expires_at, acquired_at = now()
       where paid_leases.expires_at < now()
-        or (paid_leases.owner = excluded.owner and paid_leases.expires_at < now() + ${liveFor}::interval)
+        or (paid_leases.owner = excluded.owner and paid_leases.expires_at < now() + ${`${liveMs} milliseconds`}::interval)
     returning token`.execute(db);
   const row = granted.rows[0];
   if (row) return { key, owner, token: Number(row.token) };
   const held = await db.selectFrom('paid_leases').select(['expires_at', 'owner']).where('key', '=', key).executeTakeFirst();
   // Released between the two statements: free now.
   if (!held) return { heldUntil: new Date(0) };
-  if (held.owner === owner) return { heldUntil: new Date(held.expires_at.getTime() - (ttlMs - staleAfterMs(ttlMs))) };
+  if (held.owner === owner) return { heldUntil: new Date(held.expires_at.getTime() - liveMs) };
   return { heldUntil: held.expires_at };
 }
 
